@@ -1,0 +1,48 @@
+# Two entry points for a fresh machine:
+#   make start   installs what is missing, builds, starts the standalone runtime
+#   make test    installs what is missing, starts every service the tests need, runs all tests
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPM_STAMP := node_modules/.install-stamp
+
+.PHONY: help deps build lint typecheck start test test-unit test-integration bench
+
+help:
+	@echo "make start          build and start the standalone runtime (public :8686, private :8687)"
+	@echo "make test           run every test suite (unit, integration, e2e on a local control plane)"
+	@echo "make cluster-up     start the local Kubernetes control plane (e2e/.cluster/kubeconfig)"
+	@echo "make cluster-down   stop it; make cluster-status says what runs"
+	@echo "make bench          run the benchmarks in bench/"
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NPM_STAMP)
+
+build: deps
+	npx tsc -p tsconfig.json
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+lint: deps
+	npx biome check .
+
+start: build
+	node dist/runtime/cli.js standalone
+
+test-unit: deps
+	npx vitest run --project unit
+
+test-integration: build
+	npx vitest run --project integration
+
+test: lint build
+	npx vitest run --project unit --project integration
+	$(MAKE) test-e2e
+
+bench: build
+	node dist/bench/run.js
+
+include e2e/cluster.mk

@@ -1,0 +1,24 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["runtime/**/*.test.ts", "operator/**/*.test.ts"],
+          exclude: ["runtime/test/**", "node_modules/**"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["runtime/test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
