@@ -46,3 +46,4 @@ bench: build
 	node dist/bench/run.js
 
 include e2e/cluster.mk
+-include operator/operator.mk
