@@ -1,0 +1,48 @@
+/** The seed's pod names; every enabled component becomes a Deployment `<name>-<pod>`. */
+export const COMPONENT_NAMES = [
+  "public-api",
+  "private-api",
+  "wk-pl-collector",
+  "wk-pl-background",
+  "wk-pl-workflow",
+  "wk-apm",
+] as const;
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
+
+export const API_ROLES = ["public", "private"] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+export const WORKER_KINDS = ["collector", "background", "workflow", "apm"] as const;
+export type WorkerKind = (typeof WORKER_KINDS)[number];
+
+export type ComponentRef = { kind: "api"; role: ApiRole } | { kind: "worker"; worker: WorkerKind };
+
+export interface ComponentInfo {
+  name: ComponentName;
+  ref: ComponentRef;
+  /** Path of this component's block in the spec, for messages ("raise spec.<path>.resources…"). */
+  specPath: string;
+}
+
+export const COMPONENTS: readonly ComponentInfo[] = [
+  { name: "public-api", ref: { kind: "api", role: "public" }, specPath: "spec.api.public" },
+  { name: "private-api", ref: { kind: "api", role: "private" }, specPath: "spec.api.private" },
+  {
+    name: "wk-pl-collector",
+    ref: { kind: "worker", worker: "collector" },
+    specPath: "spec.workers.collector",
+  },
+  {
+    name: "wk-pl-background",
+    ref: { kind: "worker", worker: "background" },
+    specPath: "spec.workers.background",
+  },
+  { name: "wk-pl-workflow", ref: { kind: "worker", worker: "workflow" }, specPath: "spec.workers.workflow" },
+  { name: "wk-apm", ref: { kind: "worker", worker: "apm" }, specPath: "spec.workers.apm" },
+];
+
+export function componentInfo(name: ComponentName): ComponentInfo {
+  const info = COMPONENTS.find((c) => c.name === name);
+  if (!info) throw new Error(`unknown component ${name}`);
+  return info;
+}

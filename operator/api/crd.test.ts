@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { COMPONENTS, WORKER_KINDS } from "./components.js";
+import { tracardiCrd } from "./crd.js";
+import { API_DEFAULTS, DEFAULT_IMAGE, WORKER_DEFAULTS } from "./defaults.js";
+import { CRD_PATH, renderCrd } from "./generate-crd.js";
+import type { Schema } from "./schema.js";
+import { PULL_POLICIES, SEARCH_FLAVORS, type TracardiSpec } from "./types.js";
+
+/** API-server style structural defaulting: a default fills a missing field, then its own fields default. */
+function applyDefaults(schema: Schema, value: unknown): unknown {
+  if (schema.type !== "object" || typeof value !== "object" || value === null || Array.isArray(value))
+    return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+    if (out[key] === undefined && prop.default !== undefined) out[key] = structuredClone(prop.default);
+    if (out[key] !== undefined) out[key] = applyDefaults(prop, out[key]);
+  }
+  return out;
+}
+
+const schema = tracardiCrd().spec.versions[0]?.schema.openAPIV3Schema as Schema;
+const specSchema = schema.properties?.spec as Schema;
+const at = (s: Schema, ...path: string[]): Schema =>
+  path.reduce((acc, p) => {
+    const next = acc.properties?.[p];
+    if (!next) throw new Error(`no schema at ${path.join(".")}`);
+    return next;
+  }, s);
+
+describe("CRD", () => {
+  it("the committed YAML is what the generator produces (run: node dist/operator/api/generate-crd.js)", () => {
+    expect(readFileSync(CRD_PATH, "utf8")).toBe(renderCrd());
+    expect(renderCrd()).not.toMatch(/[&*]a\d/);
+  });
+
+  it("names the resource as the issue asks", () => {
+    const crd = tracardiCrd();
+    expect(crd.metadata.name).toBe("tracardis.tracardi.io");
+    expect(crd.spec.names).toMatchObject({ kind: "Tracardi", shortNames: ["trc"] });
+    expect(crd.spec.versions[0]?.name).toBe("v1alpha1");
+    expect(crd.spec.versions[0]?.subresources).toEqual({ status: {} });
+    expect(crd.spec.versions[0]?.additionalPrinterColumns.map((c) => c.name)).toEqual([
+      "Ready",
+      "Reason",
+      "Public API",
+      "Workers",
+      "License Expiry",
+      "Age",
+      "Generation",
+      "Observed",
+    ]);
+  });
+
+  it("defaults a minimal spec to a full TracardiSpec matching the TypeScript defaults", () => {
+    const minimal = {
+      license: { secretRef: { name: "lic" } },
+      search: { url: "http://es:9200" },
+      mysql: { host: "mysql" },
+      pulsar: { url: "pulsar://pulsar:6650" },
+    };
+    const spec = applyDefaults(specSchema, minimal) as TracardiSpec;
+    expect(spec.image).toBe(DEFAULT_IMAGE);
+    expect(spec.imagePullPolicy).toBe("IfNotPresent");
+    expect(spec.license.secretRef.key).toBe("license-key");
+    expect(spec.search.flavor).toBe("elasticsearch");
+    expect(spec.mysql).toEqual({ host: "mysql", port: 3306, database: "tracardi" });
+    for (const kind of WORKER_KINDS) {
+      expect(spec.workers[kind]).toEqual(WORKER_DEFAULTS[kind]);
+    }
+    expect(spec.workers.collector.enabled).toBe(false);
+    expect(spec.workers.workflow.enabled).toBe(false);
+    expect(spec.workers.background.enabled).toBe(true);
+    expect(spec.workers.apm.enabled).toBe(true);
+    expect(spec.api.public).toEqual({
+      replicas: 1,
+      resources: API_DEFAULTS.public.resources,
+      service: { type: "ClusterIP", port: 8686 },
+    });
+    expect(spec.api.private.service.port).toBe(8687);
+  });
+
+  it("keeps enum lists in step with the types", () => {
+    expect(at(specSchema, "imagePullPolicy").enum).toEqual(PULL_POLICIES);
+    expect(at(specSchema, "search", "flavor").enum).toEqual(SEARCH_FLAVORS);
+  });
+
+  it("has a schema block for every component's spec path", () => {
+    for (const c of COMPONENTS) {
+      const path = c.specPath.split(".").slice(1);
+      expect(at(specSchema, ...path).properties?.resources?.description).toContain("OOMKilled");
+    }
+  });
+
+  it("describes every spec field (kubectl explain is useful)", () => {
+    const missing: string[] = [];
+    const walk = (s: Schema, path: string) => {
+      if (!s.description) missing.push(path);
+      for (const [k, p] of Object.entries(s.properties ?? {})) walk(p, `${path}.${k}`);
+      if (s.items) walk(s.items, `${path}[]`);
+    };
+    walk(specSchema, "spec");
+    expect(missing).toEqual([]);
+  });
+
+  it("has a cross-field CEL rule requiring Pulsar for queue workers", () => {
+    const rules = specSchema["x-kubernetes-validations"] ?? [];
+    expect(rules.some((r) => r.rule.includes("has(self.pulsar)"))).toBe(true);
+    expect(at(specSchema, "workers", "collector")["x-kubernetes-validations"]?.[0]?.rule).toContain(
+      "replicas",
+    );
+  });
+});

@@ -1,0 +1,378 @@
+import { API_ROLES, type ApiRole, type WorkerKind } from "./components.js";
+import {
+  API_DEFAULTS,
+  DEFAULT_IMAGE,
+  DEFAULT_LICENSE_KEY,
+  DEFAULT_MYSQL_DATABASE,
+  DEFAULT_MYSQL_PORT,
+  DEFAULT_PASSWORD_KEY,
+  DEFAULT_PULL_POLICY,
+  DEFAULT_SEARCH_FLAVOR,
+  DEFAULT_SERVICE_TYPE,
+  DEFAULT_TOKEN_KEY,
+  DEFAULT_USERNAME_KEY,
+  WORKER_DEFAULTS,
+} from "./defaults.js";
+import { PULL_POLICIES, SEARCH_FLAVORS, SERVICE_TYPES } from "./types.js";
+
+/** The subset of OpenAPI v3 the CRD uses, with the wire names. */
+export interface Schema {
+  type?: "object" | "array" | "string" | "integer" | "boolean";
+  description?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  additionalProperties?: Schema;
+  enum?: readonly string[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  maxItems?: number;
+  maxProperties?: number;
+  pattern?: string;
+  format?: string;
+  anyOf?: Schema[];
+  "x-kubernetes-int-or-string"?: boolean;
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
+  "x-kubernetes-list-type"?: "atomic" | "set" | "map";
+  "x-kubernetes-list-map-keys"?: string[];
+  "x-kubernetes-map-type"?: "atomic" | "granular";
+  "x-kubernetes-validations"?: { rule: string; message: string; fieldPath?: string; reason?: string }[];
+}
+
+const NAME_MAX = 253;
+
+const obj = (
+  description: string,
+  properties: Record<string, Schema>,
+  extra: Partial<Schema> = {},
+): Schema => ({
+  type: "object",
+  description,
+  properties,
+  ...extra,
+});
+const str = (description: string, extra: Partial<Schema> = {}): Schema => ({
+  type: "string",
+  description,
+  maxLength: 1024,
+  ...extra,
+});
+const int = (description: string, extra: Partial<Schema> = {}): Schema => ({
+  type: "integer",
+  description,
+  ...extra,
+});
+const bool = (description: string, extra: Partial<Schema> = {}): Schema => ({
+  type: "boolean",
+  description,
+  ...extra,
+});
+
+const secretName = str("Name of a Secret in the Tracardi resource's namespace.", {
+  minLength: 1,
+  maxLength: NAME_MAX,
+});
+
+function secretKeyRef(what: string, defaultKey: string): Schema {
+  return obj(
+    `Secret holding ${what}. The value never appears in the spec.`,
+    {
+      name: secretName,
+      key: str("Key in the Secret.", { default: defaultKey, minLength: 1, maxLength: NAME_MAX }),
+    },
+    { required: ["name"] },
+  );
+}
+
+function credentialsRef(what: string): Schema {
+  return obj(
+    `Secret holding the ${what} user name and password. Credentials are only ever read from Secrets.`,
+    {
+      name: secretName,
+      usernameKey: str("Key of the user name in the Secret.", {
+        default: DEFAULT_USERNAME_KEY,
+        maxLength: NAME_MAX,
+      }),
+      passwordKey: str("Key of the password in the Secret.", {
+        default: DEFAULT_PASSWORD_KEY,
+        maxLength: NAME_MAX,
+      }),
+    },
+    { required: ["name"] },
+  );
+}
+
+const quantity = (description: string): Schema => ({
+  description,
+  anyOf: [{ type: "integer" }, { type: "string" }],
+  "x-kubernetes-int-or-string": true,
+  pattern:
+    "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",
+});
+
+const resourceList = (description: string): Schema =>
+  obj(description, {
+    cpu: quantity("CPU, e.g. 500m or 1."),
+    memory: quantity("Memory, e.g. 512Mi or 2Gi."),
+  });
+
+function resources(defaults: unknown, component: string): Schema {
+  return obj(
+    `Container resources of ${component}. Defaults follow the seed's Helm chart; when the container is OOMKilled, raise limits.memory here.`,
+    {
+      requests: resourceList("Requested resources (scheduling)."),
+      limits: resourceList("Resource limits; exceeding limits.memory gets the container OOMKilled."),
+    },
+    { default: defaults },
+  );
+}
+
+const podLabels = (scope: string): Schema => ({
+  type: "object",
+  description: `Extra labels for the pod template of ${scope}. Keys under app.kubernetes.io/ are reserved for the operator.`,
+  additionalProperties: { type: "string", maxLength: 63 },
+  maxProperties: 32,
+  "x-kubernetes-validations": [
+    {
+      rule: "self.all(k, !k.startsWith('app.kubernetes.io/'))",
+      message:
+        "podLabels must not set app.kubernetes.io/ labels: the operator owns them (they select the pods)",
+    },
+  ],
+});
+
+function apiSchema(role: ApiRole): Schema {
+  const d = API_DEFAULTS[role];
+  const what =
+    role === "public"
+      ? "The public (collection) API: /track and the tracker endpoints. Pod and Deployment suffix public-api."
+      : "The private (management) API: configuration, status, GUI backend. Pod and Deployment suffix private-api.";
+  return obj(
+    what,
+    {
+      replicas: int("Number of API pods.", { default: d.replicas, minimum: 0, maximum: 100 }),
+      resources: resources(d.resources, `the ${role} API`),
+      service: obj(
+        `The Service in front of the ${role} API, named <name>-${role}-api.`,
+        {
+          type: str("Service type.", { enum: SERVICE_TYPES, default: DEFAULT_SERVICE_TYPE }),
+          port: int("Service port.", { default: d.port, minimum: 1, maximum: 65535 }),
+        },
+        { default: {} },
+      ),
+      podLabels: podLabels(`the ${role} API`),
+    },
+    { default: {} },
+  );
+}
+
+const WORKER_TEXT: Record<WorkerKind, string> = {
+  collector:
+    "Collector worker (wk-pl-collector): processes queued tracker payloads. Off by default: the public API then processes events inline.",
+  background:
+    "Background worker (wk-pl-background): storage batching, destination dispatch and default jobs. On by default.",
+  workflow:
+    "Workflow worker (wk-pl-workflow): runs workflows. Off by default, as in the seed: no workflow is triggered until enabled.",
+  apm: "Auto profile merging worker (wk-apm): merges profiles that share merge keys. On by default.",
+};
+
+function workerSchema(kind: WorkerKind): Schema {
+  const d = WORKER_DEFAULTS[kind];
+  return obj(
+    WORKER_TEXT[kind],
+    {
+      enabled: bool("Run this worker. Disabling it deletes its Deployment.", { default: d.enabled }),
+      replicas: int("Number of worker pods.", { default: d.replicas, minimum: 0, maximum: 100 }),
+      resources: resources(d.resources, `the ${kind} worker`),
+      podLabels: podLabels(`the ${kind} worker`),
+    },
+    {
+      default: {},
+      "x-kubernetes-validations": [
+        {
+          rule: "!self.enabled || self.replicas >= 1",
+          message: "an enabled worker needs replicas >= 1; set enabled: false to turn it off",
+          fieldPath: ".replicas",
+        },
+      ],
+    },
+  );
+}
+
+const specSchema: Schema = obj(
+  "Desired state of a Tracardi installation: one image, the APIs, the workers and their connections.",
+  {
+    image: str("Container image with the Tracardi runtime; every component runs from it by command.", {
+      default: DEFAULT_IMAGE,
+      minLength: 1,
+    }),
+    imagePullPolicy: str("Image pull policy of every container.", {
+      enum: PULL_POLICIES,
+      default: DEFAULT_PULL_POLICY,
+    }),
+    imagePullSecrets: {
+      type: "array",
+      description: "Secrets for pulling the image.",
+      maxItems: 16,
+      items: obj("A pull Secret.", { name: secretName }, { required: ["name"] }),
+    },
+    podLabels: podLabels("every component"),
+    podAnnotations: {
+      type: "object",
+      description: "Extra annotations for every pod template.",
+      additionalProperties: { type: "string" },
+      maxProperties: 32,
+    },
+    license: obj(
+      "The Tracardi licence. The key is read from a Secret and verified offline against the operator's public key.",
+      { secretRef: secretKeyRef("the licence key (TRC1.…)", DEFAULT_LICENSE_KEY) },
+      { required: ["secretRef"] },
+    ),
+    adminToken: obj(
+      "Token that guards the private API (TRACARDI_ADMIN_TOKEN).",
+      { secretRef: secretKeyRef("the admin token", DEFAULT_TOKEN_KEY) },
+      { required: ["secretRef"] },
+    ),
+    search: obj(
+      "Elasticsearch or OpenSearch holding profiles, sessions and events.",
+      {
+        flavor: str("Which engine the URL points at.", {
+          enum: SEARCH_FLAVORS,
+          default: DEFAULT_SEARCH_FLAVOR,
+        }),
+        url: str("Base URL, e.g. http://elasticsearch:9200. No credentials in the URL.", {
+          pattern: "^https?://[^@/]+(/.*)?$",
+          maxLength: 512,
+        }),
+        credentialsSecretRef: credentialsRef("search engine"),
+      },
+      { required: ["url"] },
+    ),
+    mysql: obj(
+      "MySQL (or MariaDB) holding the configuration: event sources, destinations, workflows.",
+      {
+        host: str("Host name.", { minLength: 1, maxLength: NAME_MAX }),
+        port: int("Port.", { default: DEFAULT_MYSQL_PORT, minimum: 1, maximum: 65535 }),
+        database: str("Database name.", { default: DEFAULT_MYSQL_DATABASE, minLength: 1, maxLength: 64 }),
+        credentialsSecretRef: credentialsRef("MySQL"),
+      },
+      { required: ["host"] },
+    ),
+    pulsar: obj(
+      "Apache Pulsar, the queue between the public API and the workers. Required when a queue worker runs.",
+      {
+        url: str("Service URL, e.g. pulsar://pulsar:6650 or http://pulsar:8080.", {
+          pattern: "^(pulsar|pulsar\\+ssl|http|https|ws|wss)://[^@/]+(/.*)?$",
+          maxLength: 512,
+        }),
+        tokenSecretRef: secretKeyRef("the Pulsar auth token", DEFAULT_TOKEN_KEY),
+      },
+      { required: ["url"] },
+    ),
+    api: obj("The two APIs.", Object.fromEntries(API_ROLES.map((role) => [role, apiSchema(role)])), {
+      default: {},
+    }),
+    workers: obj(
+      "The queue workers. Each enabled worker is a Deployment <name>-<pod>.",
+      {
+        collector: workerSchema("collector"),
+        background: workerSchema("background"),
+        workflow: workerSchema("workflow"),
+        apm: workerSchema("apm"),
+      },
+      { default: {} },
+    ),
+  },
+  {
+    required: ["license", "search", "mysql"],
+    "x-kubernetes-validations": [
+      {
+        rule: "has(self.pulsar) || !(self.workers.collector.enabled || self.workers.background.enabled || self.workers.workflow.enabled)",
+        message:
+          "spec.pulsar is required when the collector, background or workflow worker is enabled: workers in separate pods share the queue through Pulsar",
+        fieldPath: ".pulsar",
+        reason: "FieldValueRequired",
+      },
+    ],
+  },
+);
+
+const conditionSchema: Schema = obj(
+  "A condition in the standard Kubernetes shape.",
+  {
+    type: str("Ready, Reconciled, ComponentsHealthy, LicenseValid or WorkflowsEnabled.", { maxLength: 316 }),
+    status: str("True, False or Unknown.", { enum: ["True", "False", "Unknown"] }),
+    reason: str("CamelCase reason.", { maxLength: 1024 }),
+    message: str("Human-readable explanation.", { maxLength: 32768 }),
+    lastTransitionTime: str("When status last changed.", { format: "date-time" }),
+    observedGeneration: int("The metadata.generation this condition was computed for.", { minimum: 0 }),
+  },
+  { required: ["type", "status", "reason", "message", "lastTransitionTime"] },
+);
+
+const statusSchema: Schema = obj("Observed state, written by the operator.", {
+  observedGeneration: int("The metadata.generation last reconciled."),
+  conditions: {
+    type: "array",
+    description: "Ready summarises the others; its reason is the first failing check.",
+    items: conditionSchema,
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["type"],
+  },
+  components: {
+    type: "array",
+    description: "Per enabled component: pods desired and ready, restarts and recent OOM kills.",
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["name"],
+    items: obj(
+      "One component.",
+      {
+        name: str("Component (the seed's pod name)."),
+        desired: int("Pods desired."),
+        ready: int("Pods ready."),
+        restarts: int("Container restarts over the current pods."),
+        oomKillsLastHour: int("OOM kills seen in the last hour."),
+        lastOOMKill: obj("The most recent OOM kill seen.", {
+          pod: str("Pod."),
+          container: str("Container."),
+          at: str("When the container was killed.", { format: "date-time" }),
+          memoryLimit: str("The container's memory limit at the time."),
+        }),
+      },
+      { required: ["name", "desired", "ready", "restarts", "oomKillsLastHour"] },
+    ),
+  },
+  license: obj("The verified licence (never the key itself).", {
+    status: str("Valid, ExpiringSoon, Expired, Invalid, Missing or Unknown."),
+    owner: str("Licence owner."),
+    expires: str("Expiry instant.", { format: "date-time" }),
+    daysRemaining: int("Whole days until expiry; negative once expired."),
+    features: { type: "array", description: "Licensed features.", items: { type: "string" } },
+  }),
+  publicApi: str("Public API pods ready/desired."),
+  workers: str("Worker pods ready/desired, summed over enabled workers."),
+});
+
+export const openAPIV3Schema: Schema = obj(
+  "A Tracardi customer data platform installation: public and private APIs plus queue workers.",
+  {
+    apiVersion: { type: "string" },
+    kind: { type: "string" },
+    metadata: { type: "object" },
+    spec: specSchema,
+    status: statusSchema,
+  },
+  {
+    required: ["spec"],
+    "x-kubernetes-validations": [
+      {
+        rule: "self.metadata.name.size() <= 50",
+        message:
+          "metadata.name must be at most 50 characters: Service names <name>-private-api must fit in 63",
+      },
+    ],
+  },
+);

@@ -1,0 +1,158 @@
+import type { ComponentName } from "./components.js";
+
+export const GROUP = "tracardi.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = "Tracardi";
+export const PLURAL = "tracardis";
+export const SINGULAR = "tracardi";
+export const SHORT_NAMES = ["trc"];
+
+export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
+export const SEARCH_FLAVORS = ["elasticsearch", "opensearch"] as const;
+export type SearchFlavor = (typeof SEARCH_FLAVORS)[number];
+export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface CredentialsSecretRef {
+  name: string;
+  usernameKey: string;
+  passwordKey: string;
+}
+
+export type Quantity = string | number;
+
+export interface ResourceList {
+  cpu?: Quantity;
+  memory?: Quantity;
+}
+
+export interface Resources {
+  requests?: ResourceList;
+  limits?: ResourceList;
+}
+
+export interface ServiceSpec {
+  type: ServiceType;
+  port: number;
+}
+
+export interface ApiSpec {
+  replicas: number;
+  resources: Resources;
+  service: ServiceSpec;
+  podLabels?: Record<string, string>;
+}
+
+export interface WorkerSpec {
+  enabled: boolean;
+  replicas: number;
+  resources: Resources;
+  podLabels?: Record<string, string>;
+}
+
+export interface SearchSpec {
+  flavor: SearchFlavor;
+  url: string;
+  credentialsSecretRef?: CredentialsSecretRef;
+}
+
+export interface MysqlSpec {
+  host: string;
+  port: number;
+  database: string;
+  credentialsSecretRef?: CredentialsSecretRef;
+}
+
+export interface PulsarSpec {
+  url: string;
+  tokenSecretRef?: SecretKeyRef;
+}
+
+/** The spec after API-server defaulting (every defaulted field present). */
+export interface TracardiSpec {
+  image: string;
+  imagePullPolicy: PullPolicy;
+  imagePullSecrets?: { name: string }[];
+  podLabels?: Record<string, string>;
+  podAnnotations?: Record<string, string>;
+  license: { secretRef: SecretKeyRef };
+  adminToken?: { secretRef: SecretKeyRef };
+  search: SearchSpec;
+  mysql: MysqlSpec;
+  pulsar?: PulsarSpec;
+  api: { public: ApiSpec; private: ApiSpec };
+  workers: { collector: WorkerSpec; background: WorkerSpec; workflow: WorkerSpec; apm: WorkerSpec };
+}
+
+export type ConditionStatus = "True" | "False" | "Unknown";
+
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface OOMKillRecord {
+  pod: string;
+  container: string;
+  at: string;
+  memoryLimit?: string;
+}
+
+export interface ComponentStatus {
+  name: ComponentName;
+  desired: number;
+  ready: number;
+  restarts: number;
+  oomKillsLastHour: number;
+  lastOOMKill?: OOMKillRecord;
+}
+
+export interface LicenseStatusBlock {
+  status: "Valid" | "ExpiringSoon" | "Expired" | "Invalid" | "Missing" | "Unknown";
+  owner?: string;
+  expires?: string;
+  daysRemaining?: number;
+  features?: string[];
+}
+
+export interface TracardiStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  components?: ComponentStatus[];
+  license?: LicenseStatusBlock;
+  /** "ready/desired" for the public API, for the printer column. */
+  publicApi?: string;
+  /** "ready/desired" summed over enabled workers, for the printer column. */
+  workers?: string;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation?: number;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface Tracardi {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: TracardiSpec;
+  status?: TracardiStatus;
+}
