@@ -1,0 +1,48 @@
+import { COMPONENTS, type ComponentInfo, type ComponentName } from "../../api/components.js";
+import { PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
+import type { Resources, TracardiSpec } from "../../api/types.js";
+
+export interface ComponentPlan {
+  info: ComponentInfo;
+  enabled: boolean;
+  replicas: number;
+  resources: Resources;
+  podLabels: Record<string, string>;
+  args: string[];
+  port: { name: string; containerPort: number };
+}
+
+export function planComponent(spec: TracardiSpec, info: ComponentInfo): ComponentPlan {
+  if (info.ref.kind === "api") {
+    const api = spec.api[info.ref.role];
+    return {
+      info,
+      enabled: true,
+      replicas: api.replicas,
+      resources: api.resources,
+      podLabels: api.podLabels ?? {},
+      args: ["api", "--role", info.ref.role],
+      port: { name: "http", containerPort: info.ref.role === "public" ? PUBLIC_PORT : PRIVATE_PORT },
+    };
+  }
+  const worker = spec.workers[info.ref.worker];
+  return {
+    info,
+    enabled: worker.enabled,
+    replicas: worker.replicas,
+    resources: worker.resources,
+    podLabels: worker.podLabels ?? {},
+    args: ["worker", info.ref.worker],
+    port: { name: "health", containerPort: WORKER_HEALTH_PORT },
+  };
+}
+
+export function planComponents(spec: TracardiSpec): ComponentPlan[] {
+  return COMPONENTS.map((info) => planComponent(spec, info));
+}
+
+export function enabledComponents(spec: TracardiSpec): ComponentName[] {
+  return planComponents(spec)
+    .filter((p) => p.enabled)
+    .map((p) => p.info.name);
+}

@@ -1,0 +1,222 @@
+import { describe, expect, it } from "vitest";
+import { sampleTracardi } from "../../testing/fixtures.js";
+import { CONFIG_HASH_ANNOTATION, desiredState } from "./index.js";
+
+const settings = { licensePublicKey: "-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----\n" };
+
+describe("desiredState", () => {
+  it("creates a Deployment per enabled component with the seed's names (defaults: background + apm)", () => {
+    const d = desiredState(sampleTracardi(), settings);
+    expect(d.deployments.map((x) => x.metadata?.name)).toEqual([
+      "demo-public-api",
+      "demo-private-api",
+      "demo-wk-pl-background",
+      "demo-wk-apm",
+    ]);
+    expect(d.disabled).toEqual(["wk-pl-collector", "wk-pl-workflow"]);
+  });
+
+  it("labels children and selects pods by name/instance/component", () => {
+    const d = desiredState(sampleTracardi(), settings);
+    const bg = d.deployments.find((x) => x.metadata?.name === "demo-wk-pl-background");
+    expect(bg?.metadata?.labels).toEqual({
+      "app.kubernetes.io/name": "tracardi",
+      "app.kubernetes.io/instance": "demo",
+      "app.kubernetes.io/component": "wk-pl-background",
+      "app.kubernetes.io/managed-by": "tracardi-operator",
+    });
+    expect(bg?.spec?.selector.matchLabels).toEqual({
+      "app.kubernetes.io/name": "tracardi",
+      "app.kubernetes.io/instance": "demo",
+      "app.kubernetes.io/component": "wk-pl-background",
+    });
+    expect(bg?.spec?.template.metadata?.labels?.["app.kubernetes.io/component"]).toBe("wk-pl-background");
+    expect(bg?.metadata?.namespace).toBe("shop");
+  });
+
+  it("sets controller owner references on every child", () => {
+    const d = desiredState(sampleTracardi(), settings);
+    for (const child of [d.configMap, ...d.services, ...d.deployments]) {
+      expect(child.metadata?.ownerReferences).toEqual([
+        {
+          apiVersion: "tracardi.io/v1alpha1",
+          kind: "Tracardi",
+          name: "demo",
+          uid: "uid-1",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+    }
+  });
+
+  it("runs each component by command from one image", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.workers.collector.enabled = true;
+        s.workers.workflow.enabled = true;
+      }),
+      settings,
+    );
+    const args = Object.fromEntries(
+      d.deployments.map((x) => [x.metadata?.name, x.spec?.template.spec?.containers[0]?.args?.join(" ")]),
+    );
+    expect(args).toEqual({
+      "demo-public-api": "api --role public",
+      "demo-private-api": "api --role private",
+      "demo-wk-pl-collector": "worker collector",
+      "demo-wk-pl-background": "worker background",
+      "demo-wk-pl-workflow": "worker workflow",
+      "demo-wk-apm": "worker apm",
+    });
+    const images = new Set(d.deployments.map((x) => x.spec?.template.spec?.containers[0]?.image));
+    expect(images).toEqual(new Set(["tracardi/tracardi-ts:1.1.0"]));
+  });
+
+  it("hardens pods: non-root, read-only root fs with an emptyDir /tmp, probes, resources", () => {
+    const d = desiredState(sampleTracardi(), settings);
+    const pub = d.deployments[0]?.spec?.template.spec;
+    const c = pub?.containers[0];
+    expect(pub?.securityContext?.runAsNonRoot).toBe(true);
+    expect(c?.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(c?.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
+    expect(pub?.volumes).toContainEqual({ name: "tmp", emptyDir: {} });
+    expect(c?.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "http" });
+    expect(c?.livenessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
+    expect(c?.ports).toEqual([{ name: "http", containerPort: 8686, protocol: "TCP" }]);
+    expect(c?.resources).toEqual({
+      requests: { cpu: "100m", memory: "100Mi" },
+      limits: { cpu: "500m", memory: "300Mi" },
+    });
+    const worker = d.deployments[2]?.spec?.template.spec?.containers[0];
+    expect(worker?.ports).toEqual([{ name: "health", containerPort: 8688, protocol: "TCP" }]);
+    expect(worker?.readinessProbe?.httpGet?.port).toBe("health");
+  });
+
+  it("passes spec and per-component pod labels through, but never over the operator's labels", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.podLabels = { team: "data", "app.kubernetes.io/component": "hijack" };
+        s.workers.background.podLabels = { "e2e.tracardi.io/fault": "oom" };
+      }),
+      settings,
+    );
+    const bg = d.deployments.find((x) => x.metadata?.name === "demo-wk-pl-background");
+    const labels = bg?.spec?.template.metadata?.labels;
+    expect(labels?.team).toBe("data");
+    expect(labels?.["e2e.tracardi.io/fault"]).toBe("oom");
+    expect(labels?.["app.kubernetes.io/component"]).toBe("wk-pl-background");
+    const pub = d.deployments.find((x) => x.metadata?.name === "demo-public-api");
+    expect(pub?.spec?.template.metadata?.labels?.["e2e.tracardi.io/fault"]).toBeUndefined();
+  });
+
+  it("creates Services for both APIs targeting the named port", () => {
+    const d = desiredState(
+      sampleTracardi((s) => (s.api.public.service.port = 80)),
+      settings,
+    );
+    expect(
+      d.services.map((s) => [s.metadata?.name, s.spec?.ports?.[0]?.port, s.spec?.ports?.[0]?.targetPort]),
+    ).toEqual([
+      ["demo-public-api", 80, "http"],
+      ["demo-private-api", 8687, "http"],
+    ]);
+    expect(d.services[0]?.spec?.selector?.["app.kubernetes.io/component"]).toBe("public-api");
+  });
+
+  it("writes the shared runtime configuration into <name>-config", () => {
+    const d = desiredState(sampleTracardi(), settings);
+    expect(d.configMap.metadata?.name).toBe("demo-config");
+    expect(d.configMap.data).toMatchObject({
+      TRACARDI_PUBLIC_PORT: "8686",
+      TRACARDI_PRIVATE_PORT: "8687",
+      TRACARDI_HEALTH_PORT: "8688",
+      TRACARDI_QUEUE: "pulsar",
+      TRACARDI_PULSAR_URL: "pulsar://pulsar:6650",
+      TRACARDI_STORE: "elasticsearch",
+      TRACARDI_SEARCH_URL: "http://elasticsearch:9200",
+      TRACARDI_MYSQL_URL: "mysql://mysql:3306/tracardi",
+      TRACARDI_PROCESS_INLINE: "true",
+      TRACARDI_WORKFLOW_ENABLED: "false",
+      TRACARDI_LICENSE_PUBLIC_KEY: settings.licensePublicKey,
+    });
+    const opensearch = desiredState(
+      sampleTracardi((s) => (s.search.flavor = "opensearch")),
+      {},
+    );
+    expect(opensearch.configMap.data?.TRACARDI_STORE).toBe("opensearch");
+    expect(opensearch.configMap.data?.TRACARDI_LICENSE_PUBLIC_KEY).toBeUndefined();
+    const noPulsar = desiredState(
+      sampleTracardi((s) => delete s.pulsar),
+      {},
+    );
+    expect(noPulsar.configMap.data?.TRACARDI_QUEUE).toBe("embedded");
+  });
+
+  it("with the collector on, the API stops processing inline; with workflow on, workflows are enabled", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.workers.collector.enabled = true;
+        s.workers.workflow.enabled = true;
+      }),
+      settings,
+    );
+    expect(d.configMap.data?.TRACARDI_PROCESS_INLINE).toBe("false");
+    expect(d.configMap.data?.TRACARDI_WORKFLOW_ENABLED).toBe("true");
+    expect(d.disabled).toEqual([]);
+  });
+
+  it("rolls pods when the configuration changes (config hash in the pod template)", () => {
+    const hash = (collector: boolean) =>
+      desiredState(
+        sampleTracardi((s) => (s.workers.collector.enabled = collector)),
+        settings,
+      ).deployments[0]?.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+    expect(hash(false)).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash(false)).not.toBe(hash(true));
+    expect(hash(false)).toBe(hash(false));
+  });
+
+  it("passes credentials only as Secret references", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.mysql.credentialsSecretRef = { name: "db", usernameKey: "u", passwordKey: "p" };
+        s.search.credentialsSecretRef = { name: "es", usernameKey: "username", passwordKey: "password" };
+        s.pulsar = { url: "pulsar://p:6650", tokenSecretRef: { name: "pt", key: "token" } };
+        s.adminToken = { secretRef: { name: "admin", key: "token" } };
+      }),
+      settings,
+    );
+    const env = d.deployments[0]?.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(env.every((e) => e.value === undefined && e.valueFrom?.secretKeyRef)).toBe(true);
+    expect(Object.fromEntries(env.map((e) => [e.name, e.valueFrom?.secretKeyRef?.name]))).toEqual({
+      TRACARDI_LICENSE: "tracardi-license",
+      TRACARDI_ADMIN_TOKEN: "admin",
+      TRACARDI_MYSQL_USER: "db",
+      TRACARDI_MYSQL_PASSWORD: "db",
+      TRACARDI_SEARCH_USER: "es",
+      TRACARDI_SEARCH_PASSWORD: "es",
+      TRACARDI_PULSAR_TOKEN: "pt",
+    });
+    expect(env.find((e) => e.name === "TRACARDI_MYSQL_PASSWORD")?.valueFrom?.secretKeyRef?.key).toBe("p");
+  });
+
+  it("honours replicas and stringifies numeric quantities", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.workers.apm.replicas = 3;
+        s.workers.apm.resources = { limits: { cpu: 2, memory: "1Gi" } };
+      }),
+      settings,
+    );
+    const apm = d.deployments.find((x) => x.metadata?.name === "demo-wk-apm");
+    expect(apm?.spec?.replicas).toBe(3);
+    expect(apm?.spec?.template.spec?.containers[0]?.resources).toEqual({
+      limits: { cpu: "2", memory: "1Gi" },
+    });
+  });
+});
