@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+import type { CheckResult } from "./diagnose/types.js";
+import { eventsFromTransitions } from "./events.js";
+import { buildStatus, readyFrom, sameStatus, toCondition } from "./status.js";
+
+const ok = (type: string, reason = "Fine"): CheckResult => ({
+  type,
+  status: "True",
+  reason,
+  message: `${type} ok`,
+});
+const bad = (type: string, reason: string, message = `${type} bad`): CheckResult => ({
+  type,
+  status: "False",
+  reason,
+  message,
+});
+const t0 = new Date("2026-06-01T10:00:00Z");
+const t1 = new Date("2026-06-01T10:05:00Z");
+
+const healthyChecks = [
+  ok("Reconciled", "Applied"),
+  ok("LicenseValid", "Valid"),
+  ok("ComponentsHealthy", "AllReady"),
+  bad("WorkflowsEnabled", "Disabled"),
+];
+
+describe("readyFrom", () => {
+  it("is True when every check in the chain passes; WorkflowsEnabled=False does not block", () => {
+    expect(readyFrom(healthyChecks)).toMatchObject({ status: "True", reason: "Ready" });
+  });
+
+  it("takes the first failing check's reason and message, in chain order", () => {
+    const checks = [
+      ok("Reconciled"),
+      bad("LicenseValid", "Expired", "expired"),
+      bad("ComponentsHealthy", "OOMKilled"),
+    ];
+    expect(readyFrom(checks)).toEqual({
+      type: "Ready",
+      status: "False",
+      reason: "Expired",
+      message: "expired",
+    });
+    expect(readyFrom([bad("Reconciled", "ApplyFailed"), ...checks.slice(1)]).reason).toBe("ApplyFailed");
+    expect(
+      readyFrom([ok("Reconciled"), ok("LicenseValid"), bad("ComponentsHealthy", "OOMKilled")]).reason,
+    ).toBe("OOMKilled");
+  });
+
+  it("treats ExpiringSoon (True) as passing and Unknown as Unknown", () => {
+    expect(
+      readyFrom([ok("Reconciled"), ok("LicenseValid", "ExpiringSoon"), ok("ComponentsHealthy")]).status,
+    ).toBe("True");
+    const unknown: CheckResult = {
+      type: "LicenseValid",
+      status: "Unknown",
+      reason: "NoPublicKey",
+      message: "?",
+    };
+    expect(readyFrom([ok("Reconciled"), unknown, ok("ComponentsHealthy")])).toMatchObject({
+      status: "Unknown",
+      reason: "NoPublicKey",
+    });
+  });
+});
+
+describe("toCondition", () => {
+  it("keeps lastTransitionTime while status is unchanged, even if reason changes", () => {
+    const first = toCondition(bad("ComponentsHealthy", "NotReady"), undefined, 1, t0);
+    expect(first.lastTransitionTime).toBe("2026-06-01T10:00:00Z");
+    const second = toCondition(bad("ComponentsHealthy", "OOMKilled"), [first], 2, t1);
+    expect(second.lastTransitionTime).toBe("2026-06-01T10:00:00Z");
+    expect(second.observedGeneration).toBe(2);
+    const third = toCondition(ok("ComponentsHealthy"), [second], 2, t1);
+    expect(third.lastTransitionTime).toBe("2026-06-01T10:05:00Z");
+  });
+});
+
+describe("buildStatus", () => {
+  const components = [
+    { name: "public-api" as const, desired: 2, ready: 1, restarts: 0, oomKillsLastHour: 0 },
+    { name: "private-api" as const, desired: 1, ready: 1, restarts: 0, oomKillsLastHour: 0 },
+    { name: "wk-pl-background" as const, desired: 1, ready: 1, restarts: 4, oomKillsLastHour: 0 },
+    { name: "wk-apm" as const, desired: 1, ready: 0, restarts: 0, oomKillsLastHour: 0 },
+  ];
+  const input = {
+    previous: undefined,
+    generation: 4,
+    now: t0,
+    checks: healthyChecks,
+    components,
+    license: { status: "Valid" as const, expires: "2027-01-01T00:00:00Z", daysRemaining: 214 },
+  };
+
+  it("writes Ready first, observedGeneration, and ready/desired summaries for the printer columns", () => {
+    const s = buildStatus(input);
+    expect(s.conditions?.map((c) => c.type)).toEqual([
+      "Ready",
+      "Reconciled",
+      "LicenseValid",
+      "ComponentsHealthy",
+      "WorkflowsEnabled",
+    ]);
+    expect(s.observedGeneration).toBe(4);
+    expect(s.conditions?.every((c) => c.observedGeneration === 4)).toBe(true);
+    expect(s.publicApi).toBe("1/2");
+    expect(s.workers).toBe("1/2");
+    expect(s.license?.daysRemaining).toBe(214);
+  });
+
+  it("is unchanged on a resync with the same observations (no status write)", () => {
+    const s1 = buildStatus(input);
+    const s2 = buildStatus({ ...input, previous: s1, now: t1 });
+    expect(sameStatus(s1, s2)).toBe(true);
+    const s3 = buildStatus({
+      ...input,
+      previous: s1,
+      now: t1,
+      checks: [...healthyChecks.slice(0, 2), bad("ComponentsHealthy", "NotReady")],
+    });
+    expect(sameStatus(s1, s3)).toBe(false);
+  });
+});
+
+describe("eventsFromTransitions", () => {
+  const conds = (checks: CheckResult[], prev?: ReturnType<typeof buildStatus>) =>
+    buildStatus({
+      previous: prev,
+      generation: 1,
+      now: t0,
+      checks,
+      components: [],
+      license: { status: "Valid" },
+    });
+
+  it("emits a Warning when a problem appears, nothing on resync, Normal on recovery", () => {
+    const healthy = conds(healthyChecks);
+    const oom = [
+      healthyChecks[0],
+      healthyChecks[1],
+      bad("ComponentsHealthy", "OOMKilled", "wk-apm OOM"),
+      healthyChecks[3],
+    ] as CheckResult[];
+    const sick = conds(oom, healthy);
+    expect(eventsFromTransitions(healthy.conditions, sick.conditions ?? [])).toEqual([
+      { type: "Warning", reason: "OOMKilled", note: "wk-apm OOM" },
+    ]);
+    expect(eventsFromTransitions(sick.conditions, conds(oom, sick).conditions ?? [])).toEqual([]);
+    const back = conds(healthyChecks, sick);
+    expect(eventsFromTransitions(sick.conditions, back.conditions ?? [])).toEqual([
+      { type: "Normal", reason: "ComponentsHealthyRecovered", note: "ComponentsHealthy ok" },
+      { type: "Normal", reason: "Ready", note: "Tracardi is running and licensed" },
+    ]);
+  });
+
+  it("warns when the licence enters ExpiringSoon although the condition stays True", () => {
+    const valid = conds(healthyChecks);
+    const soon = conds(
+      [
+        healthyChecks[0],
+        ok("LicenseValid", "ExpiringSoon"),
+        healthyChecks[2],
+        healthyChecks[3],
+      ] as CheckResult[],
+      valid,
+    );
+    expect(eventsFromTransitions(valid.conditions, soon.conditions ?? [])).toEqual([
+      { type: "Warning", reason: "ExpiringSoon", note: "LicenseValid ok" },
+    ]);
+  });
+
+  it("on the first reconcile, only reports problems and readiness, not every healthy condition", () => {
+    const first = conds(healthyChecks);
+    expect(eventsFromTransitions(undefined, first.conditions ?? [])).toEqual([
+      { type: "Normal", reason: "Ready", note: "Tracardi is running and licensed" },
+    ]);
+    const firstBad = conds([bad("Reconciled", "ApplyFailed", "forbidden"), ...healthyChecks.slice(1)]);
+    expect(eventsFromTransitions(undefined, firstBad.conditions ?? [])).toEqual([
+      { type: "Warning", reason: "ApplyFailed", note: "forbidden" },
+    ]);
+  });
+
+  it("announces turning workflows on and off", () => {
+    const off = conds(healthyChecks);
+    const on = conds([...healthyChecks.slice(0, 3), ok("WorkflowsEnabled", "Enabled")], off);
+    expect(eventsFromTransitions(off.conditions, on.conditions ?? [])).toEqual([
+      { type: "Normal", reason: "WorkflowsEnabled", note: "WorkflowsEnabled ok" },
+    ]);
+  });
+
+  it("truncates long notes to 1 KiB", () => {
+    const long = conds([
+      healthyChecks[0],
+      healthyChecks[1],
+      bad("ComponentsHealthy", "NotReady", "x".repeat(5000)),
+      healthyChecks[3],
+    ] as CheckResult[]);
+    const [event] = eventsFromTransitions(undefined, long.conditions ?? []);
+    expect(event?.note.length).toBe(1024);
+  });
+});
