@@ -1,0 +1,136 @@
+import type { Profile, Session, TrackedEvent } from "../../domain/types.js";
+import type {
+  DataStore,
+  EventQuery,
+  Page,
+  ProfileQuery,
+  SessionQuery,
+  WriteBatch,
+} from "../../ports/store.js";
+import type { Db } from "./database.js";
+
+/** Profiles, sessions and events as JSON documents in the embedded SQLite file. */
+export class EmbeddedDataStore implements DataStore {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      profile: db.prepare<[string], { doc: string }>("SELECT doc FROM profiles WHERE id = ?"),
+      session: db.prepare<[string], { doc: string }>("SELECT doc FROM sessions WHERE id = ?"),
+      event: db.prepare<[string], { doc: string }>("SELECT doc FROM events WHERE id = ?"),
+      putProfile: db.prepare(
+        "INSERT INTO profiles (id, inserted, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+      ),
+      putSession: db.prepare(
+        "INSERT INTO sessions (id, profile_id, inserted, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
+      ),
+      putEvent: db.prepare(
+        "INSERT INTO events (id, profile_id, session_id, type, inserted, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile_id = excluded.profile_id, session_id = excluded.session_id, doc = excluded.doc",
+      ),
+    };
+  }
+
+  async getProfile(id: string): Promise<Profile | null> {
+    return parse<Profile>(this.statements.profile.get(id)?.doc);
+  }
+
+  async getSession(id: string): Promise<Session | null> {
+    return parse<Session>(this.statements.session.get(id)?.doc);
+  }
+
+  async getEvent(id: string): Promise<TrackedEvent | null> {
+    return parse<TrackedEvent>(this.statements.event.get(id)?.doc);
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    const s = this.statements;
+    this.db.transaction(() => {
+      for (const p of batch.profiles) s.putProfile.run(p.id, p.metadata.time.insert, JSON.stringify(p));
+      for (const x of batch.sessions) {
+        s.putSession.run(x.id, x.profile?.id ?? null, x.metadata.time.insert, JSON.stringify(x));
+      }
+      for (const e of batch.events) {
+        s.putEvent.run(
+          e.id,
+          e.profile?.id ?? null,
+          e.session?.id ?? null,
+          e.type,
+          e.metadata.time.insert,
+          JSON.stringify(e),
+        );
+      }
+    })();
+  }
+
+  async events(query: EventQuery): Promise<Page<TrackedEvent>> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (query.profileId !== undefined) {
+      where.push("profile_id = ?");
+      args.push(query.profileId);
+    }
+    if (query.sessionId !== undefined) {
+      where.push("session_id = ?");
+      args.push(query.sessionId);
+    }
+    if (query.type !== undefined) {
+      where.push("type = ?");
+      args.push(query.type);
+    }
+    return this.page<TrackedEvent>("events", where, args, query);
+  }
+
+  async profiles(query: ProfileQuery): Promise<Page<Profile>> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (query.field !== undefined && query.value !== undefined) {
+      where.push(`json_extract(doc, ?) = ?`);
+      args.push(jsonPath(query.field), sqlValue(query.value));
+    }
+    return this.page<Profile>("profiles", where, args, query);
+  }
+
+  async sessions(query: SessionQuery): Promise<Page<Session>> {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (query.profileId !== undefined) {
+      where.push("profile_id = ?");
+      args.push(query.profileId);
+    }
+    return this.page<Session>("sessions", where, args, query);
+  }
+
+  private page<T>(
+    table: "events" | "profiles" | "sessions",
+    where: string[],
+    args: (string | number)[],
+    window: { limit: number; offset: number },
+  ): Page<T> {
+    const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+    const total = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${clause}`).get(...args) as { n: number }
+    ).n;
+    const rows = this.db
+      .prepare(`SELECT doc FROM ${table} ${clause} ORDER BY inserted DESC, id LIMIT ? OFFSET ?`)
+      .all(...args, window.limit, window.offset) as { doc: string }[];
+    return { total, items: rows.map((r) => JSON.parse(r.doc) as T) };
+  }
+}
+
+function parse<T>(doc: string | undefined): T | null {
+  return doc === undefined ? null : (JSON.parse(doc) as T);
+}
+
+/** `data.contact.email.main` → `$."data"."contact"."email"."main"`; the caller validates the segments. */
+function jsonPath(field: string): string {
+  return `$${field
+    .split(".")
+    .map((segment) => `."${segment.replaceAll('"', "")}"`)
+    .join("")}`;
+}
+
+function sqlValue(value: unknown): string | number {
+  if (typeof value === "number") return value;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return String(value);
+}

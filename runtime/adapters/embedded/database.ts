@@ -1,0 +1,127 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS queue_messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic TEXT NOT NULL,
+  key TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  available_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS queue_messages_topic ON queue_messages (topic, seq);
+CREATE INDEX IF NOT EXISTS queue_messages_delayed ON queue_messages (topic, available_at);
+CREATE TABLE IF NOT EXISTS queue_dead_letters (
+  seq INTEGER PRIMARY KEY,
+  topic TEXT NOT NULL,
+  key TEXT NOT NULL,
+  body TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  failed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS identity_profiles (id TEXT PRIMARY KEY, canonical TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS identity_profiles_canonical ON identity_profiles (canonical);
+CREATE TABLE IF NOT EXISTS identity_sessions (id TEXT PRIMARY KEY, profile_id TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS profiles (id TEXT PRIMARY KEY, inserted TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, profile_id TEXT, inserted TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_profile ON sessions (profile_id, inserted);
+CREATE TABLE IF NOT EXISTS events (
+  id TEXT PRIMARY KEY, profile_id TEXT, session_id TEXT, type TEXT NOT NULL, inserted TEXT NOT NULL, doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_profile ON events (profile_id, inserted);
+CREATE INDEX IF NOT EXISTS events_session ON events (session_id);
+CREATE TABLE IF NOT EXISTS config (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
+`;
+
+/**
+ * Opens the one SQLite file of the embedded mode. WAL with synchronous=FULL: a committed transaction
+ * survives SIGKILL and power loss; commits are grouped (see GroupCommit) so the fsync is shared.
+ */
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, "tracardi.sqlite"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("cache_size = -65536");
+  db.exec(SCHEMA);
+  return db;
+}
+
+interface PendingWrite {
+  write: () => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Collects the writes of one event-loop turn and commits them in one transaction, then settles each
+ * caller's promise. A write that throws is rolled back alone (savepoint); a failed commit fails all.
+ */
+export class GroupCommit {
+  private pending: PendingWrite[] = [];
+  private scheduled = false;
+  private readonly afterCommit: (() => void)[] = [];
+
+  constructor(private readonly db: Db) {}
+
+  submit(write: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ write, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** A write with no caller waiting; it still commits no later than writes submitted after it. */
+  submitDetached(write: () => void): void {
+    this.pending.push({ write, resolve: noop, reject: noop });
+    this.schedule();
+  }
+
+  onCommit(listener: () => void): void {
+    this.afterCommit.push(listener);
+  }
+
+  /** Commits what is pending now, synchronously. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const failed = new Map<PendingWrite, unknown>();
+    try {
+      this.db.transaction(() => {
+        for (const item of batch) {
+          try {
+            this.db.transaction(item.write)();
+          } catch (error) {
+            failed.set(item, error);
+          }
+        }
+      })();
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    for (const item of batch) {
+      const error = failed.get(item);
+      if (error === undefined) item.resolve();
+      else item.reject(error);
+    }
+    for (const listener of this.afterCommit) listener();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+}
+
+function noop(): void {}

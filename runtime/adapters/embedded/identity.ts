@@ -1,0 +1,66 @@
+import type { IdentityIndex, SessionBinding } from "../../ports/store.js";
+import type { Db, GroupCommit } from "./database.js";
+
+/**
+ * Identity index in the embedded file. New ids are visible to this process at once (pending maps)
+ * and become durable in the same group commit as the payload that created them.
+ */
+export class EmbeddedIdentityIndex implements IdentityIndex {
+  private readonly pendingProfiles = new Set<string>();
+  private readonly pendingSessions = new Map<string, string | null>();
+  private readonly statements;
+
+  constructor(
+    private readonly db: Db,
+    private readonly commits: GroupCommit,
+  ) {
+    this.statements = {
+      profile: db.prepare<[string], { canonical: string }>(
+        "SELECT canonical FROM identity_profiles WHERE id = ?",
+      ),
+      session: db.prepare<[string], { profile_id: string | null }>(
+        "SELECT profile_id FROM identity_sessions WHERE id = ?",
+      ),
+      insertProfile: db.prepare("INSERT OR IGNORE INTO identity_profiles (id, canonical) VALUES (?, ?)"),
+      insertSession: db.prepare("INSERT OR REPLACE INTO identity_sessions (id, profile_id) VALUES (?, ?)"),
+      upsertAlias: db.prepare("INSERT OR REPLACE INTO identity_profiles (id, canonical) VALUES (?, ?)"),
+      repoint: db.prepare("UPDATE identity_profiles SET canonical = ? WHERE canonical = ?"),
+    };
+  }
+
+  async resolveProfile(id: string): Promise<string | null> {
+    if (this.pendingProfiles.has(id)) return id;
+    return this.statements.profile.get(id)?.canonical ?? null;
+  }
+
+  async session(sessionId: string): Promise<SessionBinding | null> {
+    if (this.pendingSessions.has(sessionId))
+      return { profileId: this.pendingSessions.get(sessionId) ?? null };
+    const row = this.statements.session.get(sessionId);
+    return row ? { profileId: row.profile_id } : null;
+  }
+
+  registerProfile(id: string): void {
+    this.pendingProfiles.add(id);
+    this.commits.submitDetached(() => {
+      this.statements.insertProfile.run(id, id);
+      this.pendingProfiles.delete(id);
+    });
+  }
+
+  bindSession(sessionId: string, profileId: string | null): void {
+    this.pendingSessions.set(sessionId, profileId);
+    this.commits.submitDetached(() => {
+      this.statements.insertSession.run(sessionId, profileId);
+      if (this.pendingSessions.get(sessionId) === profileId) this.pendingSessions.delete(sessionId);
+    });
+  }
+
+  async alias(aliasId: string, survivorId: string): Promise<void> {
+    this.db.transaction(() => {
+      this.statements.repoint.run(survivorId, aliasId);
+      this.statements.upsertAlias.run(aliasId, survivorId);
+      this.statements.upsertAlias.run(survivorId, survivorId);
+    })();
+  }
+}

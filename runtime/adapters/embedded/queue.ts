@@ -1,0 +1,292 @@
+import type {
+  BatchHandler,
+  ConsumeOptions,
+  DeadLetter,
+  Delivery,
+  Outcome,
+  OutgoingMessage,
+  Queue,
+  Subscription,
+  Topic,
+} from "../../ports/queue.js";
+import { QueueUnavailableError, TOPICS } from "../../ports/queue.js";
+import type { Db, GroupCommit } from "./database.js";
+
+export interface EmbeddedQueueOptions {
+  /** Publishing fails with 503 once this many messages wait on one topic. */
+  maxBacklog: number;
+  /** Idle consumers look for new or delayed messages at least this often. */
+  pollIntervalMs: number;
+  /** First retry delay; doubles per attempt. */
+  retryBaseMs: number;
+}
+
+interface Row {
+  seq: number;
+  key: string;
+  body: string;
+  attempts: number;
+}
+
+/**
+ * A durable queue in the embedded SQLite file. A published message is on disk when `publish`
+ * resolves. Consumers in this process get batches in publish order; a message whose key has an
+ * earlier message waiting for a retry is held back, so per-key order survives retries.
+ */
+export class EmbeddedQueue implements Queue {
+  private readonly counts = new Map<Topic, number>();
+  private readonly wakers = new Map<Topic, Set<() => void>>();
+  private readonly subscriptions = new Set<EmbeddedSubscription>();
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly commits: GroupCommit,
+    private readonly options: EmbeddedQueueOptions,
+  ) {
+    this.statements = prepareStatements(db);
+    const rows = db.prepare("SELECT topic, COUNT(*) AS n FROM queue_messages GROUP BY topic").all() as {
+      topic: Topic;
+      n: number;
+    }[];
+    for (const topic of TOPICS) this.counts.set(topic, 0);
+    for (const row of rows) this.counts.set(row.topic, row.n);
+  }
+
+  private insert(topic: Topic, message: OutgoingMessage): void {
+    this.statements.insert.run(topic, message.key, JSON.stringify(message.body));
+  }
+
+  publish(topic: Topic, messages: OutgoingMessage[]): Promise<void> {
+    const waiting = this.counts.get(topic) ?? 0;
+    if (waiting + messages.length > this.options.maxBacklog) {
+      return Promise.reject(
+        new QueueUnavailableError(`queue topic "${topic}" is full (${waiting} messages waiting)`, 5),
+      );
+    }
+    this.counts.set(topic, waiting + messages.length);
+    return this.commits
+      .submit(() => {
+        for (const message of messages) this.insert(topic, message);
+      })
+      .then(
+        () => this.wake(topic),
+        (error: unknown) => {
+          this.counts.set(topic, (this.counts.get(topic) ?? messages.length) - messages.length);
+          throw new QueueUnavailableError(`queue write failed: ${errorMessage(error)}`, 1);
+        },
+      );
+  }
+
+  consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription {
+    const subscription = new EmbeddedSubscription(this, topic, handler as BatchHandler, options);
+    this.subscriptions.add(subscription);
+    subscription.start();
+    return {
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        await subscription.stop();
+      },
+    };
+  }
+
+  async backlog(): Promise<Record<Topic, number>> {
+    return Object.fromEntries(TOPICS.map((t) => [t, this.counts.get(t) ?? 0])) as Record<Topic, number>;
+  }
+
+  async deadLetters(topic?: Topic, limit = 100): Promise<DeadLetter[]> {
+    const rows = (
+      topic
+        ? this.db
+            .prepare("SELECT * FROM queue_dead_letters WHERE topic = ? ORDER BY seq DESC LIMIT ?")
+            .all(topic, limit)
+        : this.db.prepare("SELECT * FROM queue_dead_letters ORDER BY seq DESC LIMIT ?").all(limit)
+    ) as {
+      seq: number;
+      topic: Topic;
+      key: string;
+      body: string;
+      reason: string;
+      attempts: number;
+      failed_at: string;
+    }[];
+    return rows.map((r) => ({
+      id: String(r.seq),
+      topic: r.topic,
+      key: r.key,
+      body: JSON.parse(r.body) as unknown,
+      reason: r.reason,
+      attempts: r.attempts,
+      failedAt: r.failed_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.subscriptions.clear();
+    this.commits.flush();
+  }
+
+  /** @internal used by subscriptions */
+  subscribeWake(topic: Topic, wake: () => void): () => void {
+    let set = this.wakers.get(topic);
+    if (!set) {
+      set = new Set();
+      this.wakers.set(topic, set);
+    }
+    set.add(wake);
+    return () => set.delete(wake);
+  }
+
+  /** @internal */
+  fetch(topic: Topic, limit: number): Row[] {
+    const now = Date.now();
+    const ready = this.statements.ready.all(topic, now, limit) as Row[];
+    if (ready.length === 0) return ready;
+    const delayed = this.statements.delayedKeys.all(topic, now) as { key: string; first: number }[];
+    if (delayed.length === 0) return ready;
+    const firstDelayed = new Map(delayed.map((d) => [d.key, d.first]));
+    return ready.filter((row) => row.seq < (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY));
+  }
+
+  /** @internal settles one handled batch in one transaction */
+  settle(topic: Topic, rows: Row[], outcomes: Outcome[], maxAttempts: number): void {
+    const now = Date.now();
+    let removed = 0;
+    const forwarded = new Map<Topic, number>();
+    this.db.transaction(() => {
+      rows.forEach((row, i) => {
+        const outcome = outcomes[i] ?? { kind: "retry", reason: "handler returned no outcome" };
+        if (outcome.kind === "ack") {
+          this.statements.delete.run(row.seq);
+          removed++;
+          for (const message of outcome.forward ?? []) {
+            this.insert(message.topic, message);
+            forwarded.set(message.topic, (forwarded.get(message.topic) ?? 0) + 1);
+          }
+          return;
+        }
+        const attempts = row.attempts + 1;
+        if (outcome.kind === "dead-letter" || attempts >= maxAttempts) {
+          this.statements.deadLetter.run(
+            row.seq,
+            topic,
+            row.key,
+            row.body,
+            outcome.reason,
+            attempts,
+            new Date(now).toISOString(),
+          );
+          this.statements.delete.run(row.seq);
+          removed++;
+          return;
+        }
+        const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
+        this.statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
+      });
+    })();
+    this.counts.set(topic, (this.counts.get(topic) ?? removed) - removed);
+    for (const [target, n] of forwarded) {
+      this.counts.set(target, (this.counts.get(target) ?? 0) + n);
+      this.wake(target);
+    }
+  }
+
+  get pollIntervalMs(): number {
+    return this.options.pollIntervalMs;
+  }
+
+  private wake(topic: Topic): void {
+    for (const wake of this.wakers.get(topic) ?? []) wake();
+  }
+}
+
+class EmbeddedSubscription {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly queue: EmbeddedQueue,
+    private readonly topic: Topic,
+    private readonly handler: BatchHandler,
+    private readonly options: ConsumeOptions,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.unsubscribe = this.queue.subscribeWake(this.topic, () => this.wakeUp?.());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const rows = this.queue.fetch(this.topic, this.options.maxBatch);
+      if (rows.length === 0) {
+        await this.idle();
+        continue;
+      }
+      const deliveries: Delivery[] = rows.map((row) => ({
+        id: String(row.seq),
+        topic: this.topic,
+        key: row.key,
+        body: JSON.parse(row.body) as unknown,
+        attempt: row.attempts + 1,
+      }));
+      let outcomes: Outcome[];
+      try {
+        outcomes = await this.handler(deliveries);
+      } catch (error) {
+        const reason = errorMessage(error);
+        outcomes = deliveries.map(() => ({ kind: "retry", reason }));
+      }
+      this.queue.settle(this.topic, rows, outcomes, this.options.maxAttempts);
+      // Let the HTTP side of the process breathe between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.queue.pollIntervalMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
+
+function prepareStatements(db: Db) {
+  return {
+    insert: db.prepare("INSERT INTO queue_messages (topic, key, body) VALUES (?, ?, ?)"),
+    ready: db.prepare(
+      "SELECT seq, key, body, attempts FROM queue_messages WHERE topic = ? AND available_at <= ? ORDER BY seq LIMIT ?",
+    ),
+    delayedKeys: db.prepare(
+      "SELECT key, MIN(seq) AS first FROM queue_messages WHERE topic = ? AND available_at > ? GROUP BY key",
+    ),
+    delete: db.prepare("DELETE FROM queue_messages WHERE seq = ?"),
+    retry: db.prepare(
+      "UPDATE queue_messages SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?",
+    ),
+    deadLetter: db.prepare(
+      "INSERT OR REPLACE INTO queue_dead_letters (seq, topic, key, body, reason, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+  };
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

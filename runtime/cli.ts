@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+import type { FastifyInstance } from "fastify";
+import { adminToken } from "./admin-token.js";
+import { ConfigError, loadConfig, type RuntimeConfig } from "./config.js";
+import { buildPrivateApp } from "./http/private.js";
+import { buildPublicApp } from "./http/public.js";
+import { licenseCommand } from "./license/cli.js";
+import { Runtime } from "./runtime.js";
+
+const USAGE = `usage: tracardi <command>
+  standalone                          public API, private API and every stage in one process
+  api --role public|private           one API (the public one also processes when TRACARDI_PROCESS_INLINE=true)
+  worker collector|background         one pipeline stage
+  license keygen|issue|inspect …      licence keys (tracardi license --help)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "standalone":
+      return serve({ publicApi: true, privateApi: true, processing: true });
+    case "api": {
+      const role = rest[0] === "--role" ? rest[1] : rest[0]?.replace(/^--role=/, "");
+      if (role !== "public" && role !== "private") return usage(`api needs --role public|private`);
+      return serve({
+        publicApi: role === "public",
+        privateApi: role === "private",
+        processing: role === "public" ? "inline" : false,
+      });
+    }
+    case "worker": {
+      const stage = rest[0];
+      if (stage === "collector") return serve({ stages: ["collector"] });
+      if (stage === "background") return serve({ stages: ["storage"] });
+      return usage(`unknown worker "${stage ?? ""}"`);
+    }
+    case "license":
+      return licenseCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      return usage(`unknown command "${command}"`);
+  }
+}
+
+interface ServeOptions {
+  publicApi?: boolean;
+  privateApi?: boolean;
+  /** true: always; "inline": when the configuration says so (no collector worker). */
+  processing?: boolean | "inline";
+  stages?: ("collector" | "storage")[];
+}
+
+async function serve(options: ServeOptions): Promise<number> {
+  const settings = loadConfig();
+  const runtime = Runtime.openEmbedded(settings);
+  const servers: FastifyInstance[] = [];
+  if (options.publicApi) {
+    const app = await buildPublicApp(runtime);
+    await app.listen({ host: settings.host, port: settings.publicPort });
+    servers.push(app);
+  }
+  let token: { token: string; generated: boolean } | null = null;
+  if (options.privateApi) {
+    token = adminToken(settings.adminToken, settings.dataDir);
+    const app = await buildPrivateApp(runtime, token.token);
+    await app.listen({ host: settings.host, port: settings.privatePort });
+    servers.push(app);
+  }
+  if (options.processing === true || (options.processing === "inline" && settings.processInline)) {
+    await runtime.startProcessing();
+  }
+  for (const stage of options.stages ?? []) {
+    if (stage === "collector") runtime.startCollector();
+    else runtime.startStorage();
+  }
+  if (servers.length === 0) servers.push(await healthServer(runtime, settings));
+  banner(settings, options, token);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+  // Stop taking requests first, then let the stages finish their batch, then close the file.
+  await Promise.all(servers.map((s) => s.close()));
+  await runtime.close();
+  return 0;
+}
+
+async function healthServer(runtime: Runtime, settings: RuntimeConfig): Promise<FastifyInstance> {
+  const { default: Fastify } = await import("fastify");
+  const { installHealthRoutes } = await import("./http/health.js");
+  const app = Fastify();
+  installHealthRoutes(app, runtime);
+  await app.listen({ host: settings.host, port: settings.healthPort });
+  return app;
+}
+
+function banner(
+  settings: RuntimeConfig,
+  options: ServeOptions,
+  token: { token: string; generated: boolean } | null,
+) {
+  const lines = [
+    `Tracardi runtime (data in ${settings.dataDir}); stages: ${options.processing ? "collector, storage" : (options.stages ?? []).join(", ") || "none"}`,
+  ];
+  if (options.publicApi)
+    lines.push(`  public API   http://localhost:${settings.publicPort}  (POST /track, /collect/…)`);
+  if (options.privateApi && token) {
+    lines.push(`  private API  http://localhost:${settings.privatePort}  (OpenAPI at /docs)`);
+    lines.push(
+      token.generated
+        ? `  admin token  ${token.token}   (kept in ${settings.dataDir}/admin-token; set TRACARDI_ADMIN_TOKEN to choose one)`
+        : "  admin token  from TRACARDI_ADMIN_TOKEN",
+    );
+    lines.push(
+      "",
+      "Create a first event source, then send an event:",
+      `  curl -s -X POST localhost:${settings.privatePort}/api/v1/event-sources -H "Authorization: Bearer $TOKEN" \\`,
+      `       -H 'content-type: application/json' -d '{"id":"my-site","name":"My site","type":"rest"}'`,
+      `  curl -s -X POST localhost:${settings.publicPort}/track -H 'content-type: application/json' \\`,
+      `       -d '{"source":{"id":"my-site"},"session":{"id":"s-1"},"events":[{"type":"page-view"}]}'`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+function usage(message: string): number {
+  process.stderr.write(`${message}\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `${error instanceof ConfigError ? "configuration error: " : ""}${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,66 @@
+import { resolve } from "node:path";
+
+/** Runtime settings, from environment variables (names shared with the operator's ConfigMap). */
+export interface RuntimeConfig {
+  host: string;
+  publicPort: number;
+  privatePort: number;
+  healthPort: number;
+  dataDir: string;
+  /** Bearer token of the private API; generated and kept in the data dir when not given. */
+  adminToken: string | null;
+  bodyLimitBytes: number;
+  maxEventsPerPayload: number;
+  /** Messages waiting on one topic before /track answers 503. */
+  maxBacklog: number;
+  sourceCacheTtlMs: number;
+  disallowBotTraffic: boolean;
+  /** The API process also runs the collector and storage stages (no separate collector worker). */
+  processInline: boolean;
+  workflowEnabled: boolean;
+  storageBatchSize: number;
+  collectorBatchSize: number;
+  maxDeliveryAttempts: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): RuntimeConfig {
+  return {
+    host: env.TRACARDI_HOST ?? "0.0.0.0",
+    publicPort: int(env, "TRACARDI_PUBLIC_PORT", 8686),
+    privatePort: int(env, "TRACARDI_PRIVATE_PORT", 8687),
+    healthPort: int(env, "TRACARDI_HEALTH_PORT", 8688),
+    dataDir: resolve(cwd, env.TRACARDI_DATA_DIR ?? "tracardi-data"),
+    adminToken: env.TRACARDI_ADMIN_TOKEN && env.TRACARDI_ADMIN_TOKEN !== "" ? env.TRACARDI_ADMIN_TOKEN : null,
+    bodyLimitBytes: int(env, "TRACARDI_BODY_LIMIT", 1024 * 1024),
+    maxEventsPerPayload: int(env, "TRACARDI_MAX_EVENTS_PER_PAYLOAD", 1000),
+    maxBacklog: int(env, "TRACARDI_MAX_BACKLOG", 1_000_000),
+    sourceCacheTtlMs: int(env, "TRACARDI_SOURCE_CACHE_TTL_MS", 2000),
+    disallowBotTraffic: bool(env, "TRACARDI_DISALLOW_BOT_TRAFFIC", true),
+    processInline: bool(env, "TRACARDI_PROCESS_INLINE", true),
+    workflowEnabled: bool(env, "TRACARDI_WORKFLOW_ENABLED", true),
+    storageBatchSize: int(env, "TRACARDI_STORAGE_BATCH", 500),
+    collectorBatchSize: int(env, "TRACARDI_COLLECTOR_BATCH", 100),
+    maxDeliveryAttempts: int(env, "TRACARDI_MAX_DELIVERY_ATTEMPTS", 10),
+  };
+}
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}

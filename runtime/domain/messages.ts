@@ -1,0 +1,13 @@
+import type { Profile, Session, TrackedEvent } from "./types.js";
+
+/** What the collector stage hands the storage stage (topic "storage") for one payload. */
+export interface StorageMessage {
+  task: string;
+  profile: Profile | null;
+  session: Session | null;
+  events: TrackedEvent[];
+  /** Profile fields this payload changed; profile destinations are sent these. */
+  changedFields: string[];
+  /** Read-your-writes token of the collector that produced it (see PendingState). */
+  stateSeq: number;
+}

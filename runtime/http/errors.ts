@@ -1,0 +1,96 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { QueueUnavailableError } from "../ports/queue.js";
+
+/** FastAPI-shaped error bodies (`{detail}`), which Tracardi clients already understand. */
+export interface ValidationDetail {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly detail: string | ValidationDetail[],
+  ) {
+    super(typeof detail === "string" ? detail : detail.map((d) => d.msg).join("; "));
+  }
+}
+
+interface AjvLikeError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+export function validationDetails(errors: AjvLikeError[], context: string): ValidationDetail[] {
+  return errors.map((error) => {
+    const loc: (string | number)[] = [context];
+    for (const segment of error.instancePath.split("/").slice(1)) {
+      loc.push(/^\d+$/.test(segment) ? Number(segment) : segment.replaceAll("~1", "/").replaceAll("~0", "~"));
+    }
+    if (error.keyword === "required" && typeof error.params.missingProperty === "string") {
+      loc.push(error.params.missingProperty);
+      return { loc, msg: "field required", type: "value_error.missing" };
+    }
+    if (error.keyword === "pattern" && loc.at(-1) === "type") {
+      return { loc, msg: "Event type can not be empty", type: "value_error" };
+    }
+    if (error.keyword === "maxItems" && loc.at(-1) === "events") {
+      return {
+        loc,
+        msg: `too many events in one payload (at most ${String(error.params.limit)})`,
+        type: "value_error.too_many",
+      };
+    }
+    return { loc, msg: error.message ?? "is invalid", type: `value_error.${error.keyword}` };
+  });
+}
+
+/**
+ * One error handler for both APIs: client mistakes get a 4xx with a reason, a full queue a 503 with
+ * Retry-After, and only real faults a 500.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof HttpError) return reply.code(error.statusCode).send({ detail: error.detail });
+    if (error instanceof QueueUnavailableError) {
+      return reply
+        .code(503)
+        .header("retry-after", String(error.retryAfterSeconds))
+        .send({ detail: `Not accepted, try again later: ${error.message}` });
+    }
+    if (error.validation) {
+      return reply.code(422).send({
+        detail: validationDetails(error.validation as AjvLikeError[], error.validationContext ?? "body"),
+      });
+    }
+    switch (error.code) {
+      case "FST_ERR_CTP_BODY_TOO_LARGE":
+        return reply.code(413).send({
+          detail: `Request body is larger than the limit of ${request.routeOptions.bodyLimit ?? "?"} bytes`,
+        });
+      case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+        return reply
+          .code(415)
+          .send({ detail: `Unsupported content type: ${request.headers["content-type"] ?? "none"}` });
+      case "FST_ERR_CTP_EMPTY_JSON_BODY":
+        return reply
+          .code(422)
+          .send({ detail: [{ loc: ["body"], msg: "body is empty", type: "value_error.missing" }] });
+      case "FST_ERR_CTP_INVALID_JSON_BODY":
+        return reply.code(422).send({
+          detail: [{ loc: ["body"], msg: "body is not valid JSON", type: "value_error.jsondecode" }],
+        });
+    }
+    if (error instanceof SyntaxError || (error.statusCode !== undefined && error.statusCode < 500)) {
+      return reply.code(error.statusCode ?? 400).send({ detail: error.message });
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply.code(500).send({ detail: "Internal error; the request was not accepted." });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ detail: `No route ${request.method} ${request.url.split("?")[0]}` });
+  });
+}

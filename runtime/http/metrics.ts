@@ -1,0 +1,47 @@
+import client from "prom-client";
+import type { Queue } from "../ports/queue.js";
+
+/** The runtime's Prometheus metrics; one registry per runtime so tests can run several. */
+export class RuntimeMetrics {
+  readonly registry = new client.Registry();
+  readonly payloadsAccepted = new client.Counter({
+    name: "tracardi_payloads_accepted_total",
+    help: "Tracker payloads durably queued and answered with 2xx",
+    registers: [this.registry],
+  });
+  readonly eventsAccepted = new client.Counter({
+    name: "tracardi_events_accepted_total",
+    help: "Client events in accepted payloads",
+    registers: [this.registry],
+  });
+  readonly payloadsRejected = new client.Counter({
+    name: "tracardi_payloads_rejected_total",
+    help: "Payloads refused, by reason (source, validation, too_large, unavailable)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly stageMessages = new client.Counter({
+    name: "tracardi_stage_messages_total",
+    help: "Messages handled by a pipeline stage, by outcome",
+    labelNames: ["stage", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly eventsStored = new client.Counter({
+    name: "tracardi_events_stored_total",
+    help: "Events written by the storage stage",
+    registers: [this.registry],
+  });
+
+  constructor(queue: Queue) {
+    client.collectDefaultMetrics({ register: this.registry, prefix: "tracardi_process_" });
+    new client.Gauge({
+      name: "tracardi_queue_backlog",
+      help: "Messages waiting on a queue topic",
+      labelNames: ["topic"] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const [topic, n] of Object.entries(await queue.backlog())) this.set({ topic }, n);
+      },
+    });
+  }
+}

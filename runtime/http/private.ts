@@ -1,0 +1,36 @@
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Runtime } from "../runtime.js";
+import { installBearerAuth } from "./auth.js";
+import { installErrorHandler } from "./errors.js";
+import { installHealthRoutes } from "./health.js";
+import { configRoutes } from "./routes/config.js";
+import { dataRoutes } from "./routes/data.js";
+import { statusRoutes } from "./routes/status.js";
+
+const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/metrics", "/docs"]);
+
+/** The private management API (port 8687); every route but health and docs needs the bearer token. */
+export async function buildPrivateApp(runtime: Runtime, adminToken: string): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: runtime.settings.bodyLimitBytes,
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Tracardi private API", version: "1.1.0" },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  installErrorHandler(app);
+  installBearerAuth(app, adminToken, OPEN_ROUTES);
+  installHealthRoutes(app, runtime);
+  app.get("/docs", { schema: { hide: true } }, async () => app.swagger());
+  configRoutes(app, runtime);
+  dataRoutes(app, runtime);
+  statusRoutes(app, runtime);
+  return app;
+}

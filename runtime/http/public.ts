@@ -1,0 +1,114 @@
+import cors from "@fastify/cors";
+import Fastify, { type FastifyInstance } from "fastify";
+import { isCrawler } from "../domain/bot.js";
+import type { TrackerPayload } from "../domain/payload.js";
+import type { BridgeType, JsonObject } from "../domain/types.js";
+import type { Runtime } from "../runtime.js";
+import { collect, storableHeaders } from "../stages/collect/accept.js";
+import { trackerPayloadSchema } from "../stages/collect/schema.js";
+import { HttpError, installErrorHandler } from "./errors.js";
+import { installHealthRoutes } from "./health.js";
+
+/** The public collection API (port 8686): `/track`, `/collect/…`, health and metrics. */
+export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance> {
+  const settings = runtime.settings;
+  const app = Fastify({
+    bodyLimit: settings.bodyLimitBytes,
+    trustProxy: true,
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+  });
+  await app.register(cors, {
+    origin: "*",
+    methods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+    maxAge: 600,
+  });
+  installErrorHandler(app);
+  installBodyParsers(app);
+  installHealthRoutes(app, runtime);
+
+  const accept = async (
+    request: { ip: string; headers: Record<string, string | string[] | undefined> },
+    payload: TrackerPayload,
+    bridge: BridgeType,
+    profileLess: boolean,
+  ) => {
+    const userAgent = request.headers["user-agent"];
+    if (settings.disallowBotTraffic && typeof userAgent === "string" && isCrawler(userAgent)) {
+      runtime.metrics.payloadsRejected.inc({ reason: "bot" });
+      throw new HttpError(401, "Traffic from bot is not allowed.");
+    }
+    const result = await collect(
+      { payload, bridge, profileLess, ip: request.ip, headers: storableHeaders(request.headers) },
+      { sources: runtime.sources, identity: runtime.identity, queue: runtime.queue },
+    ).catch((error: unknown) => {
+      runtime.metrics.payloadsRejected.inc({ reason: "unavailable" });
+      throw error;
+    });
+    if (result.kind === "rejected") {
+      runtime.metrics.payloadsRejected.inc({ reason: "source" });
+      throw new HttpError(401, result.reason);
+    }
+    runtime.metrics.payloadsAccepted.inc();
+    runtime.metrics.eventsAccepted.inc(payload.events.length);
+    return result.response;
+  };
+
+  app.post<{ Body: TrackerPayload; Querystring: { profile_less?: string } }>(
+    "/track",
+    { schema: { body: trackerPayloadSchema(settings.maxEventsPerPayload) } },
+    async (request) => {
+      const profileLess = request.body.profile_less === true || request.query.profile_less === "true";
+      return accept(request, request.body, "rest", profileLess);
+    },
+  );
+
+  // Webhook bridge (tracardi.md §1.1): the body or the query string becomes one event's properties.
+  const webhook = async (request: {
+    ip: string;
+    headers: Record<string, string | string[] | undefined>;
+    method: string;
+    body: unknown;
+    query: unknown;
+    params: { event_type: string; source_id: string; session_id?: string };
+  }) => {
+    const { event_type, source_id, session_id } = request.params;
+    const properties = request.method === "GET" ? toProperties(request.query) : toProperties(request.body);
+    const payload: TrackerPayload = {
+      source: { id: source_id },
+      session: session_id ? { id: session_id } : null,
+      events: [{ type: event_type, properties }],
+      options: session_id ? {} : { saveSession: false },
+    };
+    if (event_type.trim() === "") throw new HttpError(422, "Event type can not be empty");
+    return accept(request, payload, "webhook", session_id === undefined);
+  };
+  for (const path of ["/collect/:event_type/:source_id", "/collect/:event_type/:source_id/:session_id"]) {
+    app.get(path, (request) => webhook(request as Parameters<typeof webhook>[0]));
+    app.post(path, (request) => webhook(request as Parameters<typeof webhook>[0]));
+  }
+  return app;
+}
+
+function toProperties(value: unknown): JsonObject {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as JsonObject;
+  if (typeof value === "string" && value !== "") return { body: value };
+  if (value === undefined || value === null || value === "") return {};
+  return { body: value as JsonObject[keyof JsonObject] };
+}
+
+/** Forms become objects; text that holds JSON (sendBeacon) is parsed; anything else stays text. */
+function installBodyParsers(app: FastifyInstance): void {
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+    const text = body as string;
+    try {
+      done(null, text.trimStart().startsWith("{") ? (JSON.parse(text) as unknown) : text);
+    } catch {
+      done(null, text);
+    }
+  });
+}

@@ -1,0 +1,235 @@
+import type { FastifyInstance } from "fastify";
+import { newId } from "../../domain/ids.js";
+import type { BridgeType, EventSource, JsonObject } from "../../domain/types.js";
+import type { EventToProfileMapping, EventTypeSchema, MappingOperation } from "../../ports/store.js";
+import type { Runtime } from "../../runtime.js";
+import { HttpError } from "../errors.js";
+
+const WRITABLE_ROOTS = [
+  "data",
+  "traits",
+  "ids",
+  "stats",
+  "segments",
+  "interests",
+  "consents",
+  "aux",
+  "misc",
+  "trash",
+];
+
+const sourceBody = {
+  type: "object",
+  required: ["name", "type"],
+  properties: {
+    id: { type: "string", minLength: 1, maxLength: 128, pattern: "^[^@\\s][^\\s]*$" },
+    name: { type: "string", minLength: 1 },
+    description: { type: "string" },
+    type: {
+      anyOf: [
+        { type: "string", enum: ["rest", "webhook"] },
+        { type: "array", minItems: 1, items: { type: "string", enum: ["rest", "webhook"] } },
+      ],
+    },
+    channel: { type: "string" },
+    enabled: { type: "boolean" },
+    transitional: { type: "boolean" },
+    tags: { type: "array", items: { type: "string" } },
+    config: { type: "object" },
+  },
+  additionalProperties: false,
+} as const;
+
+const mappingBody = {
+  type: "object",
+  required: ["event_type", "event_to_profile"],
+  properties: {
+    id: { type: "string", minLength: 1, maxLength: 128 },
+    name: { type: "string" },
+    description: { type: "string" },
+    event_type: { type: "string", minLength: 1 },
+    source_id: { type: ["string", "null"] },
+    enabled: { type: "boolean" },
+    config: { type: "object" },
+    event_to_profile: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        required: ["event", "op", "profile"],
+        properties: {
+          event: {
+            type: "object",
+            required: ["value"],
+            properties: { value: { type: "string", minLength: 1 } },
+          },
+          op: { type: "string", enum: ["equals", "equals-if-not-exists", "append"] },
+          profile: {
+            type: "object",
+            required: ["value"],
+            properties: { value: { type: "string", pattern: `^(${WRITABLE_ROOTS.join("|")})(\\.[^.]+)*$` } },
+          },
+        },
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+const schemaBody = {
+  type: "object",
+  required: ["event_type", "schema"],
+  properties: {
+    id: { type: "string", minLength: 1, maxLength: 128 },
+    name: { type: "string" },
+    event_type: { type: "string", minLength: 1 },
+    enabled: { type: "boolean" },
+    schema: { type: "object" },
+  },
+  additionalProperties: false,
+} as const;
+
+interface SourceInput {
+  id?: string;
+  name: string;
+  description?: string;
+  type: BridgeType | BridgeType[];
+  channel?: string;
+  enabled?: boolean;
+  transitional?: boolean;
+  tags?: string[];
+  config?: JsonObject;
+}
+
+interface MappingInput {
+  id?: string;
+  name?: string;
+  description?: string;
+  event_type: string;
+  source_id?: string | null;
+  enabled?: boolean;
+  config?: { merge_on_change?: boolean };
+  event_to_profile: { event: { value: string }; op: MappingOperation; profile: { value: string } }[];
+}
+
+interface SchemaInput {
+  id?: string;
+  name?: string;
+  event_type: string;
+  enabled?: boolean;
+  schema: EventTypeSchema["schema"];
+}
+
+/** CRUD for event sources, event-to-profile mappings and event-type schemas. */
+export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const { config, sources, configCache, validator } = runtime;
+
+  crud<EventSource, SourceInput>(
+    app,
+    "/api/v1/event-sources",
+    "event source",
+    config.sources,
+    sourceBody,
+    (input, id) => ({
+      id: (id ?? input.id ?? newId()).trim().toLowerCase(),
+      name: input.name,
+      description: input.description ?? "",
+      type: Array.isArray(input.type) ? input.type : [input.type],
+      channel: input.channel ?? "Web",
+      enabled: input.enabled ?? true,
+      transitional: input.transitional ?? false,
+      tags: input.tags ?? [],
+      config: input.config ?? {},
+      timestamp: new Date().toISOString(),
+    }),
+    (doc) => sources.forget(doc.id),
+  );
+
+  crud<EventToProfileMapping, MappingInput>(
+    app,
+    "/api/v1/event-to-profile-mappings",
+    "mapping",
+    config.mappings,
+    mappingBody,
+    (input, id) => ({
+      id: id ?? input.id ?? newId(),
+      name: input.name ?? input.event_type,
+      description: input.description ?? "",
+      event_type: input.event_type,
+      source_id: input.source_id ?? null,
+      enabled: input.enabled ?? true,
+      config: input.config ?? {},
+      event_to_profile: input.event_to_profile,
+    }),
+    () => configCache.invalidate(),
+  );
+
+  crud<EventTypeSchema, SchemaInput>(
+    app,
+    "/api/v1/event-type-schemas",
+    "event type schema",
+    config.schemas,
+    schemaBody,
+    (input, id) => {
+      try {
+        validator.compile(input.schema);
+      } catch (error) {
+        throw new HttpError(422, [
+          {
+            loc: ["body", "schema"],
+            msg: `invalid JSON schema: ${(error as Error).message}`,
+            type: "value_error.schema",
+          },
+        ]);
+      }
+      return {
+        id: id ?? input.id ?? newId(),
+        name: input.name ?? input.event_type,
+        event_type: input.event_type,
+        enabled: input.enabled ?? true,
+        schema: input.schema,
+      };
+    },
+    () => configCache.invalidate(),
+  );
+}
+
+function crud<T extends { id: string }, Input>(
+  app: FastifyInstance,
+  base: string,
+  noun: string,
+  collection: {
+    get(id: string): Promise<T | null>;
+    list(): Promise<T[]>;
+    put(doc: T): Promise<T>;
+    delete(id: string): Promise<boolean>;
+  },
+  body: object,
+  build: (input: Input, id: string | null) => T,
+  changed: (doc: T) => void,
+): void {
+  const notFound = (id: string) => new HttpError(404, `No ${noun} with id \`${id}\`.`);
+  app.get(base, async () => {
+    const items = await collection.list();
+    return { total: items.length, items };
+  });
+  app.get<{ Params: { id: string } }>(`${base}/:id`, async (request) => {
+    return (await collection.get(request.params.id)) ?? Promise.reject(notFound(request.params.id));
+  });
+  app.post<{ Body: Input }>(base, { schema: { body } }, async (request, reply) => {
+    const doc = await collection.put(build(request.body as Input, null));
+    changed(doc);
+    return reply.code(201).send(doc);
+  });
+  app.put<{ Params: { id: string }; Body: Input }>(`${base}/:id`, { schema: { body } }, async (request) => {
+    const doc = await collection.put(build(request.body as Input, request.params.id));
+    changed(doc);
+    return doc;
+  });
+  app.delete<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
+    const existing = await collection.get(request.params.id);
+    if (!existing || !(await collection.delete(request.params.id))) throw notFound(request.params.id);
+    changed(existing);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from "fastify";
+import { TOPICS, type Topic } from "../../ports/queue.js";
+import type { Runtime } from "../../runtime.js";
+import { HttpError } from "../errors.js";
+
+/** What runs and what waits: the answer to "I got a 200, where is my data?". */
+export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
+  app.get("/api/v1/status", async () => ({
+    stages: runtime.stages,
+    workflow: runtime.settings.workflowEnabled
+      ? { enabled: true }
+      : {
+          enabled: false,
+          reason:
+            "Workflows are switched off (TRACARDI_WORKFLOW_ENABLED=false): no workflow will be triggered.",
+        },
+    queue: {
+      backlog: await runtime.queue.backlog(),
+      deadLetters: (await runtime.queue.deadLetters(undefined, 1000)).length,
+    },
+    pendingStateDocuments: runtime.state.size,
+  }));
+
+  app.get<{ Querystring: { topic?: string; limit?: string } }>("/api/v1/dead-letters", async (request) => {
+    const topic = request.query.topic;
+    if (topic !== undefined && !TOPICS.includes(topic as Topic)) {
+      throw new HttpError(422, [
+        { loc: ["query", "topic"], msg: `must be one of ${TOPICS.join(", ")}`, type: "value_error.enum" },
+      ]);
+    }
+    const items = await runtime.queue.deadLetters(topic as Topic | undefined, 100);
+    return { total: items.length, items };
+  });
+}

@@ -1,0 +1,102 @@
+import type { EventSource, Json, Profile, Session, TrackedEvent } from "../domain/types.js";
+
+/** Everything one storage step writes; every write is an upsert by id, so replaying it is harmless. */
+export interface WriteBatch {
+  profiles: Profile[];
+  sessions: Session[];
+  events: TrackedEvent[];
+}
+
+export interface Page<T> {
+  total: number;
+  items: T[];
+}
+
+export interface EventQuery {
+  profileId?: string;
+  sessionId?: string;
+  type?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface ProfileQuery {
+  /** Dotted path into the profile document, e.g. `data.contact.email.main`. */
+  field?: string;
+  value?: Json;
+  limit: number;
+  offset: number;
+}
+
+export interface SessionQuery {
+  profileId?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Profiles, sessions and events (Elasticsearch/OpenSearch in production, SQLite embedded). */
+export interface DataStore {
+  getProfile(id: string): Promise<Profile | null>;
+  getSession(id: string): Promise<Session | null>;
+  getEvent(id: string): Promise<TrackedEvent | null>;
+  write(batch: WriteBatch): Promise<void>;
+  events(query: EventQuery): Promise<Page<TrackedEvent>>;
+  profiles(query: ProfileQuery): Promise<Page<Profile>>;
+  sessions(query: SessionQuery): Promise<Page<Session>>;
+}
+
+export interface SessionBinding {
+  profileId: string | null;
+}
+
+/**
+ * Which profile ids and sessions exist, decided at acceptance time so that concurrent requests for one
+ * new session get one profile (Tracardi #652). Writes become durable together with the queued payload.
+ */
+export interface IdentityIndex {
+  /** The surviving id for a profile id or a merged-away alias; null if the id was never issued. */
+  resolveProfile(id: string): Promise<string | null>;
+  session(sessionId: string): Promise<SessionBinding | null>;
+  registerProfile(id: string): void;
+  bindSession(sessionId: string, profileId: string | null): void;
+  /** Points `aliasId` (and everything already pointing at it) to `survivorId`. */
+  alias(aliasId: string, survivorId: string): Promise<void>;
+}
+
+export interface ConfigCollection<T extends { id: string }> {
+  get(id: string): Promise<T | null>;
+  list(): Promise<T[]>;
+  put(doc: T): Promise<T>;
+  delete(id: string): Promise<boolean>;
+}
+
+export type MappingOperation = "equals" | "equals-if-not-exists" | "append";
+
+/** Custom event-to-profile mapping (tracardi.md §4 step 13). */
+export interface EventToProfileMapping {
+  id: string;
+  name: string;
+  description: string;
+  event_type: string;
+  /** Only events from this source, when set. */
+  source_id: string | null;
+  enabled: boolean;
+  config: { merge_on_change?: boolean };
+  event_to_profile: { event: { value: string }; op: MappingOperation; profile: { value: string } }[];
+}
+
+/** JSON schema that events of one type must satisfy. */
+export interface EventTypeSchema {
+  id: string;
+  event_type: string;
+  name: string;
+  enabled: boolean;
+  schema: { [key: string]: Json };
+}
+
+/** Configuration (MySQL in production, SQLite embedded). */
+export interface ConfigStore {
+  sources: ConfigCollection<EventSource>;
+  mappings: ConfigCollection<EventToProfileMapping>;
+  schemas: ConfigCollection<EventTypeSchema>;
+}

@@ -1,0 +1,61 @@
+/** JSON schema of the `POST /track` body (tracardi.md §1.2), used by fastify's ajv. */
+
+const objectOrNull = { type: ["object", "null"] } as const;
+const idObject = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", minLength: 1, maxLength: 256 } },
+} as const;
+
+export function trackerPayloadSchema(maxEvents: number) {
+  return {
+    type: "object",
+    required: ["source", "events"],
+    properties: {
+      source: idObject,
+      session: {
+        type: ["object", "null"],
+        properties: { id: { type: "string", maxLength: 256 }, metadata: objectOrNull },
+      },
+      profile: {
+        type: ["object", "null"],
+        properties: {
+          id: { type: "string", maxLength: 256 },
+          primary_id: { type: ["string", "null"] },
+          ids: { type: "array", items: { type: "string" } },
+          metadata: objectOrNull,
+        },
+      },
+      context: objectOrNull,
+      properties: objectOrNull,
+      request: objectOrNull,
+      options: objectOrNull,
+      profile_less: { type: "boolean" },
+      debug: { type: "boolean" },
+      events: {
+        type: "array",
+        maxItems: maxEvents,
+        items: {
+          type: "object",
+          required: ["type"],
+          properties: {
+            id: { type: "string", minLength: 1, maxLength: 256 },
+            type: { type: "string", pattern: "\\S", maxLength: 256 },
+            properties: objectOrNull,
+            options: objectOrNull,
+            context: objectOrNull,
+            tags: { type: "array", items: { type: "string" } },
+            time: {
+              type: ["object", "null"],
+              properties: {
+                insert: { type: "string", format: "date-time" },
+                create: { type: "string", format: "date-time" },
+                update: { type: "string", format: "date-time" },
+              },
+            },
+          },
+        },
+      },
+    },
+  } as const;
+}

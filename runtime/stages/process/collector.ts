@@ -1,0 +1,209 @@
+import type { StorageMessage } from "../../domain/messages.js";
+import { getPath } from "../../domain/paths.js";
+import type { AcceptedPayload, EventPayload } from "../../domain/payload.js";
+import type { Json, Profile, Session, TrackedEvent } from "../../domain/types.js";
+import type { BatchHandler, Outcome } from "../../ports/queue.js";
+import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
+import { buildEvent } from "./event.js";
+import { applyProfileWrite, type ProfileWrite } from "./mappings/apply.js";
+import { BUILTIN_EVENT_TYPES } from "./mappings/builtin.js";
+import { countVisit, newProfile } from "./profile.js";
+import { newSession, updateSession } from "./session.js";
+import type { PendingState, StateView } from "./state.js";
+import { INTERNAL_SOURCE_ID, systemEvents } from "./system-events.js";
+import type { EventValidator } from "./validation.js";
+
+export interface ProcessDeps {
+  state: StateView;
+  config: ProcessingConfig;
+  validator: EventValidator;
+  now: () => Date;
+}
+
+export interface Processed {
+  profile: Profile | null;
+  session: Session | null;
+  events: TrackedEvent[];
+  changedFields: string[];
+}
+
+/**
+ * The collector stage for one accepted payload (tracardi.md §4 steps 6–14): session and profile
+ * computation, system events, event building, validation and event-to-profile mappings.
+ */
+export async function processPayload(message: AcceptedPayload, deps: ProcessDeps): Promise<Processed> {
+  const now = deps.now();
+  const { identity, payload, source } = message;
+  const options = payload.options ?? {};
+  const context = payload.context ?? {};
+  const saveEvents = options.saveEvents !== false && !source.transitional;
+  const saveProfile = options.saveProfile !== false;
+  // An artificial session for a known profile exists only for processing (tracardi.md §1.7 rule 1).
+  const saveSession =
+    options.saveSession !== false &&
+    !source.transitional &&
+    !(identity.artificialSession && !identity.profileCreated);
+
+  const changed = new Set<string>();
+  let profile: Profile | null = null;
+  if (identity.profileId !== null) {
+    profile = (await deps.state.profile(identity.profileId)) ?? newProfile(identity.profileId, now);
+  }
+
+  const stored = await deps.state.session(identity.sessionId);
+  const session =
+    stored ??
+    newSession({
+      id: identity.sessionId,
+      profileId: identity.profileId,
+      channel: source.channel,
+      context,
+      userAgent: message.request.headers["user-agent"] ?? null,
+      now,
+    });
+  if (identity.profileId !== null) session.profile = { id: identity.profileId };
+  const visitStarted = identity.sessionCreated || stored?.metadata.status === "ended";
+  updateSession(session, context, payload.properties ?? {}, now);
+
+  if (profile && identity.sessionCreated) {
+    const tz = getPath(context, "time.tz");
+    countVisit(profile, now, typeof tz === "string" ? tz : null);
+    changed.add("metadata.time.visit");
+  }
+
+  const clientTypes = payload.events.map((e) => e.type);
+  const internal = systemEvents({
+    task: message.task,
+    eventTypes: clientTypes,
+    profileCreated: identity.profileCreated,
+    visitStarted,
+    sessionCreated: identity.sessionCreated,
+    saveSession,
+    now,
+  });
+
+  const events: TrackedEvent[] = [];
+  for (const [index, eventPayload] of [...payload.events, ...internal].entries()) {
+    const isInternal = index >= payload.events.length;
+    const event = buildEvent({
+      payload: eventPayload,
+      sourceId: isInternal ? INTERNAL_SOURCE_ID : source.id,
+      channel: source.channel,
+      session: saveSession ? session : null,
+      profileId: saveProfile ? identity.profileId : null,
+      profileLess: profile === null,
+      context,
+      request: message.request,
+      receivedAt: message.receivedAt,
+      now,
+    });
+    mapEvent(event, eventPayload, profile, deps, now, changed);
+    if (event.type === "visit-ended") session.metadata.status = "ended";
+    else if (event.type === "visit-started") session.metadata.status = "started";
+    else if (!isInternal) session.metadata.status = "active";
+    events.push(event);
+  }
+
+  if (profile && changed.size > 0) profile.metadata.time.update = now.toISOString();
+  return {
+    profile: saveProfile ? profile : null,
+    session: saveSession ? session : null,
+    events: saveEvents ? events : [],
+    changedFields: [...changed],
+  };
+}
+
+/** Validation, built-in copy/tags/state, and the profile mappings of one event. */
+function mapEvent(
+  event: TrackedEvent,
+  payload: EventPayload,
+  profile: Profile | null,
+  { config, validator }: ProcessDeps,
+  now: Date,
+  changed: Set<string>,
+): void {
+  const schemas = config.schemasFor(event.type);
+  if (schemas.length > 0) {
+    const result = validator.validate(event as unknown as Record<string, Json>, schemas);
+    if (!result.valid) {
+      event.metadata.valid = false;
+      event.metadata.messages.push(...result.messages);
+      return;
+    }
+  }
+  const builtin = BUILTIN_EVENT_TYPES.get(event.type);
+  const doc = event as unknown as Record<string, Json>;
+  const writes: ProfileWrite[] = [];
+  if (builtin) {
+    for (const [target, from] of Object.entries(builtin.copy)) {
+      const value = getPath(doc, from);
+      if (value !== undefined && value !== null) setEventPath(event, target, value);
+    }
+    event.tags.values = [...new Set([...event.tags.values, ...builtin.tags])];
+    event.tags.count = event.tags.values.length;
+    if (builtin.state !== null) event.journey.state = builtin.state;
+    for (const [target, op] of Object.entries(builtin.profile)) {
+      if (op.op === "increment") writes.push({ target, op: "increment", value: op.by });
+      else writes.push({ target, op: op.op, value: getPath(doc, op.from) ?? null });
+    }
+  }
+  for (const mapping of config.mappingsFor(event.type, event.source.id)) {
+    for (const rule of mapping.event_to_profile) {
+      writes.push({ target: rule.profile.value, op: rule.op, value: getPath(doc, rule.event.value) ?? null });
+    }
+  }
+  if (profile === null || payload.options?.profile === false) return;
+  for (const write of writes) {
+    try {
+      if (applyProfileWrite(profile, write, event.id, now.toISOString())) changed.add(write.target);
+    } catch (error) {
+      event.metadata.error = true;
+      event.metadata.messages.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
+function setEventPath(event: TrackedEvent, target: string, value: Json): void {
+  const [root, ...rest] = target.split(".");
+  const doc = event as unknown as Record<string, Json>;
+  let current = doc;
+  for (const segment of [root as string, ...rest.slice(0, -1)]) {
+    const next = current[segment];
+    if (next === null || next === undefined || typeof next !== "object" || Array.isArray(next))
+      current[segment] = {};
+    current = current[segment] as Record<string, Json>;
+  }
+  current[rest.length === 0 ? (root as string) : (rest.at(-1) as string)] = value;
+}
+
+export interface CollectorStageDeps {
+  state: PendingState;
+  config: ConfigCache;
+  validator: EventValidator;
+  now?: () => Date;
+}
+
+/** Queue handler of the collector stage: processes each payload and forwards it to storage. */
+export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedPayload> {
+  const now = deps.now ?? (() => new Date());
+  return async (batch) => {
+    const config = await deps.config.current();
+    const outcomes: Outcome[] = [];
+    for (const delivery of batch) {
+      try {
+        const result = await processPayload(delivery.body, {
+          state: deps.state,
+          config,
+          validator: deps.validator,
+          now,
+        });
+        const stateSeq = deps.state.remember(result.profile, result.session);
+        const message: StorageMessage = { task: delivery.body.task, stateSeq, ...result };
+        outcomes.push({ kind: "ack", forward: [{ topic: "storage", key: delivery.key, body: message }] });
+      } catch (error) {
+        outcomes.push({ kind: "retry", reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return outcomes;
+  };
+}
