@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+
+export interface OperatorConfig {
+  namespace?: string;
+  httpPort: number;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity: string;
+  licensePublicKey?: string;
+  licenseWarningDays: number;
+  resyncSeconds: number;
+  concurrency: number;
+  logLevel: string;
+}
+
+export const USAGE = `tracardi-operator [flags]   (KUBECONFIG or in-cluster config)
+  --namespace NS              watch one namespace (env WATCH_NAMESPACE; default: all)
+  --http-port N               /healthz, /readyz, /metrics (default 8080)
+  --leader-elect true|false   Lease-based leader election (default true)
+  --lease-namespace NS        (env POD_NAMESPACE; default "default")
+  --lease-name NAME           (default tracardi-operator)
+  --identity ID               (env POD_NAME; default hostname-pid)
+  --license-public-key FILE   PEM Ed25519 key licences are verified against
+                              (or env TRACARDI_LICENSE_PUBLIC_KEY with the PEM itself)
+  --license-warning-days N    ExpiringSoon window (default 14)
+  --resync-seconds N          periodic full resync (default 300)
+  --concurrency N             parallel reconciles of different resources (default 3)
+  --log-level LEVEL           pino level (default info)
+`;
+
+function int(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got ${value}`);
+  return n;
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      namespace: { type: "string" },
+      "http-port": { type: "string" },
+      "leader-elect": { type: "string" },
+      "lease-namespace": { type: "string" },
+      "lease-name": { type: "string" },
+      identity: { type: "string" },
+      "license-public-key": { type: "string" },
+      "license-warning-days": { type: "string" },
+      "resync-seconds": { type: "string" },
+      concurrency: { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) throw new Error(USAGE);
+  const keyFile = values["license-public-key"] ?? env.TRACARDI_LICENSE_PUBLIC_KEY_FILE;
+  const licensePublicKey = keyFile ? readFileSync(keyFile, "utf8") : env.TRACARDI_LICENSE_PUBLIC_KEY;
+  const namespace = values.namespace ?? env.WATCH_NAMESPACE;
+  const config: OperatorConfig = {
+    httpPort: int(values["http-port"] ?? env.HTTP_PORT, 8080, "--http-port"),
+    leaderElect: (values["leader-elect"] ?? env.LEADER_ELECT ?? "true") !== "false",
+    leaseNamespace: values["lease-namespace"] ?? env.POD_NAMESPACE ?? "default",
+    leaseName: values["lease-name"] ?? "tracardi-operator",
+    identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    licenseWarningDays: int(values["license-warning-days"], 14, "--license-warning-days"),
+    resyncSeconds: int(values["resync-seconds"], 300, "--resync-seconds"),
+    concurrency: Math.max(1, int(values.concurrency, 3, "--concurrency")),
+    logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",
+  };
+  if (namespace) config.namespace = namespace;
+  if (licensePublicKey) config.licensePublicKey = licensePublicKey;
+  return config;
+}

@@ -1,0 +1,196 @@
+import type { KubernetesObject, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { nextLicenseTransition } from "../../runtime/license/index.js";
+import type { ComponentName } from "../api/components.js";
+import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
+import { applyStatus, deleteObject, serverSideApply } from "../kube/apply.js";
+import { isStatus, type KubeHttp, KubeHttpError } from "../kube/http.js";
+import type { ReconcileResult } from "../kube/queue.js";
+import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
+import { RESOURCES } from "../kube/resources.js";
+import { childName, desiredState, LABEL_INSTANCE, planComponents } from "./desired/index.js";
+import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
+import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
+import { type ComponentObservation, diagnosePods, podsOf } from "./diagnose/pods.js";
+import { type ApplyOutcome, diagnoseReconciled } from "./diagnose/reconciled.js";
+import { diagnoseWorkflow } from "./diagnose/workflow.js";
+import { eventsFromTransitions } from "./events.js";
+import { type LicenseSettings, observeLicense } from "./observe.js";
+import { buildStatus, sameStatus } from "./status.js";
+
+export interface Cache<T> {
+  get(namespace: string, name: string): T | undefined;
+  list(namespace?: string): T[];
+}
+
+export interface ReconcilerDeps {
+  http: KubeHttp;
+  tracardis: Cache<Tracardi>;
+  deployments: Cache<V1Deployment>;
+  pods: Cache<V1Pod>;
+  license: LicenseSettings;
+  record: (regarding: ObjectRef, event: RecordedEvent) => Promise<void>;
+  onLicense: (namespace: string, name: string, expires: Date | undefined) => void;
+  now: () => Date;
+  log: (msg: string, err?: unknown) => void;
+}
+
+const DAY_MS = 86_400_000;
+
+function ownedBy(obj: KubernetesObject, owner: Tracardi): boolean {
+  return (obj.metadata?.ownerReferences ?? []).some((r) => r.controller && r.uid === owner.metadata.uid);
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof KubeHttpError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** reconcile(key): read → desired → apply → delete disabled → observe → status (+ events on transitions). */
+export class Reconciler {
+  private readonly oomHistory = new Map<string, OOMKill[]>();
+  private readonly lastStatus = new Map<string, TracardiStatus>();
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  forget(key: string): void {
+    this.oomHistory.delete(key);
+    this.lastStatus.delete(key);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace = "", name = ""] = key.split("/");
+    const owner = this.deps.tracardis.get(namespace, name);
+    if (!owner || owner.metadata.deletionTimestamp) {
+      // Children carry owner references: the garbage collector removes them.
+      this.forget(key);
+      this.deps.onLicense(namespace, name, undefined);
+      return {};
+    }
+    const now = this.deps.now();
+
+    const { outcome, deployments } = await this.apply(owner);
+    const license = await this.observeLicenseSafely(owner, now);
+    const status = this.diagnose(key, owner, deployments, license, outcome, now);
+
+    const previous = this.lastStatus.get(key) ?? owner.status;
+    if (!sameStatus(previous, status)) {
+      await applyStatus(this.deps.http, RESOURCES.tracardi, namespace, name, status);
+      this.lastStatus.set(key, status);
+      const ref = { apiVersion: API_VERSION, kind: KIND, namespace, name, uid: owner.metadata.uid };
+      for (const e of eventsFromTransitions(previous?.conditions, status.conditions ?? [])) {
+        await this.deps.record(ref, { ...e, action: "Reconcile" });
+      }
+    }
+
+    if (!outcome.ok) throw new Error(`apply failed for ${key}: ${outcome.message}`);
+    return { requeueAfterMs: this.licenseRequeue(license, now) };
+  }
+
+  private async apply(
+    owner: Tracardi,
+  ): Promise<{ outcome: ApplyOutcome; deployments: Map<string, V1Deployment> }> {
+    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
+    const deployments = new Map<string, V1Deployment>();
+    const ns = owner.metadata.namespace;
+    let applied = 0;
+    try {
+      await serverSideApply(this.deps.http, desired.configMap);
+      applied++;
+      for (const svc of desired.services) {
+        await serverSideApply(this.deps.http, svc);
+        applied++;
+      }
+      for (const d of desired.deployments) {
+        const live = await serverSideApply(this.deps.http, d);
+        deployments.set(live.metadata?.name ?? "", live);
+        applied++;
+      }
+      for (const component of desired.disabled) {
+        const existing = this.deps.deployments.get(ns, childName(owner.metadata.name, component));
+        if (existing && ownedBy(existing, owner)) {
+          try {
+            await deleteObject(
+              this.deps.http,
+              RESOURCES.deployment,
+              ns,
+              existing.metadata?.name ?? "",
+              existing.metadata?.uid,
+            );
+          } catch (err) {
+            if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
+          }
+        }
+      }
+      return { outcome: { ok: true, applied }, deployments };
+    } catch (err) {
+      const invalid = isStatus(err, 422) || isStatus(err, 400);
+      return {
+        outcome: { ok: false, reason: invalid ? "InvalidSpec" : "ApplyFailed", message: describeError(err) },
+        deployments,
+      };
+    }
+  }
+
+  private async observeLicenseSafely(owner: Tracardi, now: Date): Promise<LicenseObservation> {
+    try {
+      return await observeLicense(this.deps.http, owner, this.deps.license, now);
+    } catch (err) {
+      return { state: "missing", message: `could not read the licence Secret: ${describeError(err)}` };
+    }
+  }
+
+  private diagnose(
+    key: string,
+    owner: Tracardi,
+    applied: Map<string, V1Deployment>,
+    licenseObs: LicenseObservation,
+    outcome: ApplyOutcome,
+    now: Date,
+  ): TracardiStatus {
+    const ns = owner.metadata.namespace;
+    const pods = this.deps.pods
+      .list(ns)
+      .filter((p) => p.metadata?.labels?.[LABEL_INSTANCE] === owner.metadata.name);
+    const observations: ComponentObservation[] = planComponents(owner.spec)
+      .filter((p) => p.enabled)
+      .map((p) => {
+        const depName = childName(owner.metadata.name, p.info.name);
+        const deployment = applied.get(depName) ?? this.deps.deployments.get(ns, depName);
+        const obs: ComponentObservation = {
+          name: p.info.name as ComponentName,
+          desired: p.replicas,
+          pods: podsOf(pods, p.info.name),
+        };
+        if (deployment) obs.deployment = deployment;
+        return obs;
+      });
+    const history = mergeOOMHistory(this.oomHistory.get(key) ?? [], observeOOMKills(pods), now);
+    this.oomHistory.set(key, history);
+    const podsDiagnosis = diagnosePods(observations, history);
+    const license = diagnoseLicense(licenseObs);
+    if (licenseObs.state === "checked")
+      this.deps.onLicense(ns, owner.metadata.name, licenseObs.check.expires);
+    return buildStatus({
+      previous: this.lastStatus.get(key) ?? owner.status,
+      generation: owner.metadata.generation ?? 0,
+      now,
+      checks: [
+        diagnoseReconciled(outcome, owner.metadata.generation ?? 0),
+        license.condition,
+        podsDiagnosis.condition,
+        diagnoseWorkflow(owner.spec),
+      ],
+      components: podsDiagnosis.components,
+      license: license.status,
+    });
+  }
+
+  /** Wake at the start of the warning window and at expiry; once a day while expiring so daysRemaining stays true. */
+  private licenseRequeue(license: LicenseObservation, now: Date): number | undefined {
+    if (license.state !== "checked") return undefined;
+    const next = nextLicenseTransition(license.check, now, { warningDays: this.deps.license.warningDays });
+    if (!next) return undefined;
+    const untilNext = next.getTime() - now.getTime() + 1000;
+    return license.check.status === "ExpiringSoon" ? Math.min(untilNext, DAY_MS) : untilNext;
+  }
+}

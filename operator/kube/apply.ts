@@ -1,0 +1,59 @@
+import { type KubernetesObject, PatchStrategy } from "@kubernetes/client-node";
+import { FIELD_MANAGER } from "../controller/desired/labels.js";
+import type { KubeHttp } from "./http.js";
+import { type ResourceRef, refForApiVersion, resourcePath } from "./resources.js";
+
+/** Server-side apply under our field manager; force takes fields back from whoever edited them by hand. */
+export async function serverSideApply<T extends KubernetesObject>(http: KubeHttp, obj: T): Promise<T> {
+  const ref = refForApiVersion(obj.apiVersion ?? "", obj.kind ?? "");
+  const name = obj.metadata?.name;
+  if (!name) throw new Error(`cannot apply a ${obj.kind} without a name`);
+  return await http.request<T>({
+    method: "PATCH",
+    path: resourcePath(ref, obj.metadata?.namespace, name),
+    query: { fieldManager: FIELD_MANAGER, force: "true" },
+    body: obj,
+    contentType: PatchStrategy.ServerSideApply,
+  });
+}
+
+/** Applies only the status through the status subresource (the spec is the user's). */
+export async function applyStatus(
+  http: KubeHttp,
+  ref: ResourceRef,
+  namespace: string,
+  name: string,
+  status: unknown,
+): Promise<void> {
+  await http.request({
+    method: "PATCH",
+    path: resourcePath(ref, namespace, name, "status"),
+    query: { fieldManager: FIELD_MANAGER, force: "true" },
+    body: {
+      apiVersion: ref.group === "" ? ref.version : `${ref.group}/${ref.version}`,
+      kind: ref.kind,
+      metadata: { name, namespace },
+      status,
+    },
+    contentType: PatchStrategy.ServerSideApply,
+  });
+}
+
+export async function deleteObject(
+  http: KubeHttp,
+  ref: ResourceRef,
+  namespace: string,
+  name: string,
+  uid?: string,
+): Promise<void> {
+  await http.request({
+    method: "DELETE",
+    path: resourcePath(ref, namespace, name),
+    body: {
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      propagationPolicy: "Background",
+      ...(uid ? { preconditions: { uid } } : {}),
+    },
+  });
+}

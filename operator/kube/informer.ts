@@ -1,0 +1,256 @@
+import { type KubeConfig, type V1OwnerReference, Watch } from "@kubernetes/client-node";
+import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
+import { isStatus, type KubeHttp } from "./http.js";
+import { type ResourceRef, resourcePath } from "./resources.js";
+
+/** The fields the informer needs; client-node's typed objects and our own Tracardi both fit. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: V1OwnerReference[];
+  };
+}
+
+export type InformerEvent = "add" | "update" | "delete";
+export type Handler<T> = (event: InformerEvent, obj: T) => void;
+
+export interface InformerOptions<T extends KubeObject> {
+  resource: ResourceRef;
+  /** Watch one namespace, or all when undefined. */
+  namespace?: string;
+  labelSelector?: string;
+  /** Shrink what the cache keeps (e.g. Secrets: metadata only). */
+  transform?: (obj: T) => T;
+  backoff?: BackoffOptions;
+  /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. */
+  watchTimeoutSeconds?: number;
+  onRestart?: (reason: string) => void;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+interface WatchEvent<T> {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: T & { code?: number; message?: string };
+}
+
+const keyOf = (o: KubeObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+
+/**
+ * List-then-watch cache. Unlike client-node's ListWatch it never stays stopped: any error relists after a
+ * backoff; a normal end of the watch (server timeout) resumes from the last resourceVersion; 410 Gone
+ * relists at once; a watchdog aborts watches that go silent (dropped TCP connections, see #596).
+ */
+export class Informer<T extends KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: Handler<T>[] = [];
+  private resourceVersion = "";
+  private synced = false;
+  private readonly stopper = new AbortController();
+  private current: AbortController | undefined;
+  private firstSync: Promise<void>;
+  private resolveFirstSync: () => void = () => {};
+  lastEventAt = Date.now();
+  restarts = 0;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly http: KubeHttp,
+    private readonly options: InformerOptions<T>,
+  ) {
+    this.firstSync = new Promise((resolve) => {
+      this.resolveFirstSync = resolve;
+    });
+  }
+
+  on(handler: Handler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Starts the loop; resolves after the first successful list. */
+  start(): Promise<void> {
+    void this.run();
+    return this.firstSync;
+  }
+
+  stop(): void {
+    this.stopper.abort();
+    this.current?.abort();
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.cache.get(`${namespace}/${name}`);
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+  }
+
+  private emit(event: InformerEvent, obj: T): void {
+    for (const h of this.handlers) {
+      try {
+        h(event, obj);
+      } catch (err) {
+        this.options.log?.(`${this.options.resource.plural} handler failed`, err);
+      }
+    }
+  }
+
+  private store(obj: T): T {
+    return this.options.transform ? this.options.transform(obj) : obj;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    const backoff = this.options.backoff ?? { baseMs: 1000, maxMs: 30_000 };
+    while (!this.stopper.signal.aborted) {
+      try {
+        if (this.resourceVersion === "") await this.relist();
+        const outcome = await this.watchOnce();
+        failures = 0;
+        if (outcome === "gone") {
+          this.resourceVersion = "";
+          this.restart("410 Gone: relisting");
+        }
+      } catch (err) {
+        if (this.stopper.signal.aborted) break;
+        failures += 1;
+        if (isStatus(err, 410)) {
+          this.resourceVersion = "";
+          this.restart("410 Gone: relisting");
+          continue;
+        }
+        const delay = backoffDelay(failures, backoff);
+        this.options.log?.(`${this.options.resource.plural} informer failed; retrying in ${delay} ms`, err);
+        this.restart(err instanceof Error ? err.message : String(err));
+        this.resourceVersion = "";
+        await sleep(delay, this.stopper.signal);
+      }
+    }
+  }
+
+  private restart(reason: string): void {
+    this.restarts += 1;
+    this.options.onRestart?.(reason);
+  }
+
+  private async relist(): Promise<void> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let rv = "";
+    do {
+      const page = await this.http.request<ListResult<T>>({
+        method: "GET",
+        path: resourcePath(this.options.resource, this.options.namespace),
+        query: { labelSelector: this.options.labelSelector, limit: "500", continue: cont },
+      });
+      items.push(...page.items);
+      cont = page.metadata?.continue || undefined;
+      rv = page.metadata?.resourceVersion ?? "";
+    } while (cont);
+    const seen = new Set<string>();
+    for (const raw of items) {
+      const obj = this.store(raw);
+      const key = keyOf(obj);
+      seen.add(key);
+      const old = this.cache.get(key);
+      this.cache.set(key, obj);
+      if (!old) this.emit("add", obj);
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit("update", obj);
+    }
+    for (const [key, old] of this.cache) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.emit("delete", old);
+      }
+    }
+    this.resourceVersion = rv;
+    this.lastEventAt = Date.now();
+    if (!this.synced) {
+      this.synced = true;
+      this.resolveFirstSync();
+    }
+  }
+
+  /** Resolves "done" when the server ends the watch, "gone" on a 410 event; rejects on errors. */
+  private watchOnce(): Promise<"done" | "gone"> {
+    const timeoutSeconds = this.options.watchTimeoutSeconds ?? 240 + Math.floor(Math.random() * 60);
+    return new Promise((resolve, reject) => {
+      let gone = false;
+      let settled = false;
+      const settle = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(watchdog);
+        if (err && !gone) reject(err);
+        else resolve(gone ? "gone" : "done");
+      };
+      const silentLimitMs = (timeoutSeconds + 30) * 1000;
+      const started = Date.now();
+      const watchdog = setInterval(() => {
+        if (Date.now() - Math.max(started, this.lastEventAt) > silentLimitMs) {
+          this.current?.abort();
+          settle(new Error("watch went silent; restarting"));
+        }
+      }, 10_000);
+      watchdog.unref();
+      const query: Record<string, string | number | boolean> = {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+      };
+      if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
+      new Watch(this.kc)
+        .watch(
+          resourcePath(this.options.resource, this.options.namespace),
+          query,
+          (type: string, object: unknown) =>
+            this.onEvent({ type, object } as WatchEvent<T>, () => (gone = true)),
+          (err: unknown) => settle(err),
+        )
+        .then((controller) => {
+          this.current = controller;
+          if (this.stopper.signal.aborted) controller.abort();
+        }, settle);
+    });
+  }
+
+  private onEvent(event: WatchEvent<T>, markGone: () => void): void {
+    this.lastEventAt = Date.now();
+    if (event.type === "ERROR") {
+      if (event.object.code === 410) {
+        markGone();
+        this.current?.abort();
+      }
+      return;
+    }
+    const rv = event.object.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (event.type === "BOOKMARK") return;
+    const obj = this.store(event.object);
+    const key = keyOf(obj);
+    if (event.type === "DELETED") {
+      this.cache.delete(key);
+      this.emit("delete", obj);
+      return;
+    }
+    const existed = this.cache.has(key);
+    this.cache.set(key, obj);
+    this.emit(existed ? "update" : "add", obj);
+  }
+}

@@ -1,0 +1,125 @@
+import { createServer, type Server } from "node:http";
+import { KubeConfig } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { parseConfig } from "./config.js";
+import { KubeHttp } from "./kube/http.js";
+import { LeaderElector } from "./kube/leader.js";
+import { Manager } from "./manager.js";
+import { createMetrics } from "./metrics.js";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  const logger = pino({ level: config.logLevel, base: { identity: config.identity } });
+  const log = (msg: string, err?: unknown) => (err ? logger.warn({ err }, msg) : logger.info(msg));
+
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const http = new KubeHttp(kc);
+  const metrics = createMetrics();
+  if (!config.licensePublicKey) logger.warn("no licence public key configured: LicenseValid will be Unknown");
+
+  const manager = new Manager(kc, http, metrics, {
+    ...(config.namespace ? { namespace: config.namespace } : {}),
+    concurrency: config.concurrency,
+    resyncMs: config.resyncSeconds * 1000,
+    identity: config.identity,
+    license: {
+      ...(config.licensePublicKey ? { publicKey: config.licensePublicKey } : {}),
+      warningDays: config.licenseWarningDays,
+    },
+    log,
+  });
+
+  const startManager = () => {
+    metrics.isLeader.set(1);
+    manager.start().catch((err: unknown) => {
+      logger.error({ err }, "manager failed to start");
+      process.exit(1);
+    });
+  };
+
+  const elector = config.leaderElect
+    ? new LeaderElector(http, {
+        namespace: config.leaseNamespace,
+        name: config.leaseName,
+        identity: config.identity,
+        onStartedLeading: startManager,
+        onStoppedLeading: () => {
+          // Another replica may already be reconciling: stop at once rather than risk two writers.
+          logger.error("leadership lost; exiting");
+          process.exit(1);
+        },
+        log,
+      })
+    : undefined;
+
+  const server = serve(config.httpPort, {
+    healthy: () => elector?.healthy() ?? true,
+    // A standby is ready (it can take over); the leader is ready once its caches have synced.
+    ready: () => (elector && !elector.isLeader ? true : manager.hasSynced()),
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
+  });
+  logger.info(
+    { port: config.httpPort, namespace: config.namespace ?? "(all)", leaderElect: config.leaderElect },
+    "tracardi operator starting",
+  );
+
+  if (elector) void elector.run();
+  else startManager();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await manager.stop();
+    await elector?.release();
+    server.close();
+    http.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+interface Probes {
+  healthy: () => boolean;
+  ready: () => boolean;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+}
+
+function serve(port: number, probes: Probes): Server {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const reply = (ok: boolean) => {
+      res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" });
+      res.end(ok ? "ok\n" : "not ok\n");
+    };
+    if (path === "/healthz" || path === "/livez") return reply(probes.healthy());
+    if (path === "/readyz") return reply(probes.ready());
+    if (path === "/metrics") {
+      probes.metrics().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { "content-type": contentType });
+          res.end(body);
+        },
+        () => reply(false),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  server.listen(port);
+  return server;
+}
+
+void main();

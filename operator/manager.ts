@@ -1,0 +1,158 @@
+import type {
+  KubeConfig,
+  V1ConfigMap,
+  V1Deployment,
+  V1Pod,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
+import type { Tracardi } from "./api/types.js";
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from "./controller/desired/labels.js";
+import type { LicenseSettings } from "./controller/observe.js";
+import { Reconciler } from "./controller/reconcile.js";
+import type { KubeHttp } from "./kube/http.js";
+import { Informer, type InformerOptions, type KubeObject } from "./kube/informer.js";
+import { WorkQueue } from "./kube/queue.js";
+import { EventRecorder } from "./kube/recorder.js";
+import { RESOURCES } from "./kube/resources.js";
+import type { Metrics } from "./metrics.js";
+
+export interface ManagerOptions {
+  namespace?: string;
+  concurrency: number;
+  resyncMs: number;
+  identity: string;
+  license: LicenseSettings;
+  log: (msg: string, err?: unknown) => void;
+}
+
+const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ""}/${name ?? ""}`;
+
+function ownerKey(obj: KubeObject): string | undefined {
+  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller && r.kind === "Tracardi");
+  return ref ? keyOf(obj.metadata?.namespace, ref.name) : undefined;
+}
+
+/** Wires informers → work queue → reconciler. Started only by the leader. */
+export class Manager {
+  private readonly informers: Informer<KubeObject>[] = [];
+  readonly queue: WorkQueue;
+  private readonly tracardis: Informer<Tracardi>;
+  private readonly reconciler: Reconciler;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly generations = new Map<string, string>();
+  private started = false;
+
+  constructor(
+    kc: KubeConfig,
+    http: KubeHttp,
+    private readonly metrics: Metrics,
+    private readonly options: ManagerOptions,
+  ) {
+    const make = <T extends KubeObject>(o: Omit<InformerOptions<T>, "onRestart" | "log" | "namespace">) => {
+      const informer = new Informer<T>(kc, http, {
+        ...o,
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+        onRestart: () => metrics.informerRestarts.inc({ resource: o.resource.plural }),
+        log: options.log,
+      });
+      this.informers.push(informer as unknown as Informer<KubeObject>);
+      return informer;
+    };
+    const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+    this.tracardis = make<Tracardi>({ resource: RESOURCES.tracardi });
+    const deployments = make<V1Deployment>({ resource: RESOURCES.deployment, labelSelector: managed });
+    const pods = make<V1Pod>({ resource: RESOURCES.pod, labelSelector: managed });
+    const services = make<V1Service>({ resource: RESOURCES.service, labelSelector: managed });
+    const configMaps = make<V1ConfigMap>({ resource: RESOURCES.configMap, labelSelector: managed });
+    // Secrets are watched only to notice licence changes; the cache keeps metadata, never data.
+    const secrets = make<V1Secret>({
+      resource: RESOURCES.secret,
+      transform: (s) => ({ apiVersion: "v1", kind: "Secret", metadata: s.metadata }),
+    });
+
+    const recorder = new EventRecorder(http, options.identity, options.log);
+    this.reconciler = new Reconciler({
+      http,
+      tracardis: this.tracardis,
+      deployments,
+      pods,
+      license: options.license,
+      record: async (ref, event) => {
+        metrics.eventsTotal.inc({ type: event.type, reason: event.reason });
+        await recorder.record(ref, event);
+      },
+      onLicense: (ns, name, expires) => {
+        if (expires) metrics.licenseExpiry.set({ namespace: ns, name }, expires.getTime() / 1000);
+        else metrics.licenseExpiry.remove({ namespace: ns, name });
+      },
+      now: () => new Date(),
+      log: options.log,
+    });
+    this.queue = new WorkQueue({
+      concurrency: options.concurrency,
+      backoff: { baseMs: 1000, maxMs: 300_000 },
+      handler: (key) => this.reconciler.reconcile(key),
+      onDepth: (depth) => metrics.queueDepth.set(depth),
+      onDone: (key, outcome, seconds, err) => {
+        metrics.reconcileTotal.inc({ result: outcome });
+        metrics.reconcileDuration.observe(seconds);
+        if (err) options.log(`reconcile ${key} failed (retry ${this.queue.retries(key)})`, err);
+      },
+    });
+
+    this.tracardis.on((event, obj) => {
+      const key = keyOf(obj.metadata.namespace, obj.metadata.name);
+      if (event === "delete") {
+        this.generations.delete(key);
+        this.queue.forget(key);
+        this.reconciler.forget(key);
+        this.queue.add(key);
+        return;
+      }
+      // Our own status writes bump resourceVersion but not generation: skip those.
+      const state = `${obj.metadata.generation}|${obj.metadata.deletionTimestamp ?? ""}|${JSON.stringify(obj.metadata.labels ?? {})}`;
+      if (event === "update" && this.generations.get(key) === state) return;
+      this.generations.set(key, state);
+      this.queue.add(key);
+    });
+    const byOwner = (_: string, obj: KubeObject) => {
+      const key = ownerKey(obj);
+      if (key) this.queue.add(key);
+    };
+    deployments.on(byOwner);
+    services.on(byOwner);
+    configMaps.on(byOwner);
+    pods.on((_, pod) => {
+      const instance = pod.metadata?.labels?.[LABEL_INSTANCE];
+      if (instance) this.queue.add(keyOf(pod.metadata?.namespace, instance));
+    });
+    secrets.on((_, secret) => {
+      for (const t of this.tracardis.list(secret.metadata?.namespace)) {
+        if (t.spec.license?.secretRef?.name === secret.metadata?.name)
+          this.queue.add(keyOf(t.metadata.namespace, t.metadata.name));
+      }
+    });
+  }
+
+  hasSynced(): boolean {
+    return this.started && this.informers.every((i) => i.hasSynced());
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.options.log(`caches synced; reconciling ${this.tracardis.list().length} Tracardi resources`);
+    this.resyncTimer = setInterval(() => {
+      for (const t of this.tracardis.list()) this.queue.add(keyOf(t.metadata.namespace, t.metadata.name));
+    }, this.options.resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.queue.stop();
+    for (const i of this.informers) i.stop();
+    await this.queue.idle();
+  }
+}
