@@ -190,7 +190,8 @@ function workerSchema(kind: WorkerKind): Schema {
       podLabels: podLabels(`the ${kind} worker`),
     },
     {
-      default: {},
+      // Spelled out rather than {} because the API server checks defaults against the CEL rule as they are.
+      default: { enabled: d.enabled, replicas: d.replicas },
       "x-kubernetes-validations": [
         {
           rule: "!self.enabled || self.replicas >= 1",
