@@ -22,7 +22,7 @@ const sourceBody = {
   type: "object",
   required: ["name", "type"],
   properties: {
-    id: { type: "string", minLength: 1, maxLength: 128, pattern: "^[^@\\s][^\\s]*$" },
+    id: { type: "string", minLength: 1, maxLength: 128, pattern: "^\\s*[^@\\s][^\\s]*\\s*$" },
     name: { type: "string", minLength: 1 },
     description: { type: "string" },
     type: {

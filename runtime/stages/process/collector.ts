@@ -72,7 +72,8 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
   }
 
   const clientTypes = payload.events.map((e) => e.type);
-  const internal = systemEvents({
+  // Profile-less hits are anonymous: no profile, so no visit and no system events.
+  const internal = profile === null ? [] : systemEvents({
     task: message.task,
     eventTypes: clientTypes,
     profileCreated: identity.profileCreated,
