@@ -1,0 +1,61 @@
+# Shared settings of the cluster scripts (sourced). Every E2E_* value can be overridden by env.
+# shellcheck shell=bash
+E2E_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+E2E_ROOT="$(cd "$E2E_SCRIPTS/.." && pwd)"
+# shellcheck source=versions.sh
+source "$E2E_SCRIPTS/versions.sh"
+
+: "${E2E_CLUSTER_DIR:=$E2E_ROOT/.cluster}"
+: "${E2E_HOST:=127.0.0.1}"
+: "${E2E_ETCD_PORT:=23791}"
+: "${E2E_ETCD_PEER_PORT:=23801}"
+: "${E2E_APISERVER_PORT:=16443}"
+: "${E2E_KCM_PORT:=20257}"
+: "${E2E_SCHEDULER_PORT:=20259}"
+: "${E2E_KWOK_PORT:=20250}"
+: "${E2E_NODES:=3}"
+: "${E2E_SERVICE_CIDR:=10.96.0.0/16}"
+: "${E2E_POD_CIDR:=10.244.0.0/16}"
+: "${E2E_START_TIMEOUT:=60}"
+
+PKI="$E2E_CLUSTER_DIR/pki"
+LOGS="$E2E_CLUSTER_DIR/logs"
+PIDS="$E2E_CLUSTER_DIR/pids"
+KUBECONFIG_ADMIN="$E2E_CLUSTER_DIR/kubeconfig"
+KUBECTL="$E2E_K8S_BIN/kubectl"
+# Start order; cluster-down stops in reverse order.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+
+log() { printf '[e2e-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# binary_of <component>: absolute path of the executable the component runs.
+binary_of() {
+  case "$1" in
+    etcd) echo "$E2E_ETCD_BIN/etcd" ;;
+    kwok) echo "$E2E_KWOK_BIN/kwok" ;;
+    *) echo "$E2E_K8S_BIN/$1" ;;
+  esac
+}
+
+# pid_of <component>: prints the pid if the recorded process is alive and still runs our binary.
+pid_of() {
+  local f="$PIDS/$1.pid" pid exe
+  [[ -f "$f" ]] || return 1
+  pid="$(<"$f")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 1
+  [[ "$exe" == "$(binary_of "$1")" ]] || return 1
+  echo "$pid"
+}
+
+# rss_kb <pid>: resident set size in KiB.
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+log_tail() {
+  local f="$LOGS/$1.log"
+  if [[ -f "$f" ]]; then
+    echo "----- last 30 lines of $f -----" >&2
+    tail -n 30 "$f" >&2
+    echo "-----" >&2
+  fi
+}

@@ -1,0 +1,13 @@
+# Pinned versions of the local control plane (sourced by the other scripts).
+# Every value can be overridden from the environment.
+: "${E2E_K8S_VERSION:=v1.34.4}"
+: "${E2E_ETCD_VERSION:=v3.6.15}"
+: "${E2E_KWOK_VERSION:=v0.8.0}"
+: "${E2E_CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/tracardi-e2e}"
+export E2E_K8S_VERSION E2E_ETCD_VERSION E2E_KWOK_VERSION E2E_CACHE_DIR
+
+# Binary locations inside the cache (one directory per component version).
+E2E_K8S_BIN="$E2E_CACHE_DIR/k8s-$E2E_K8S_VERSION/bin"
+E2E_ETCD_BIN="$E2E_CACHE_DIR/etcd-$E2E_ETCD_VERSION/bin"
+E2E_KWOK_BIN="$E2E_CACHE_DIR/kwok-$E2E_KWOK_VERSION/bin"
+export E2E_K8S_BIN E2E_ETCD_BIN E2E_KWOK_BIN
