@@ -1,0 +1,78 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureCrd, kubectlRaw, sampleSpec, tracardiObject } from "./helpers.js";
+
+const reject = async (spec: Record<string, unknown>, name = "bad") => {
+  const r = await kubectlRaw(
+    ["apply", "--dry-run=server", "-f", "-"],
+    JSON.stringify(tracardiObject("default", name, spec)),
+  );
+  return r;
+};
+
+beforeAll(async () => {
+  await ensureCrd();
+});
+
+describe("invalid specs are rejected by the API server with a clear message", () => {
+  it("accepts the minimal sample", async () => {
+    const r = await reject(sampleSpec(), "good");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("queue workers without Pulsar", async () => {
+    const { pulsar: _, ...spec } = sampleSpec();
+    const r = await reject(spec);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      "spec.pulsar is required when the collector, background or workflow worker is enabled",
+    );
+  });
+
+  it("…but no Pulsar is fine when no queue worker runs", async () => {
+    const { pulsar: _, ...spec } = sampleSpec();
+    const r = await reject({ ...spec, workers: { background: { enabled: false } } }, "nopulsar");
+    expect(r.code).toBe(0);
+  });
+
+  it("an enabled worker with zero replicas", async () => {
+    const r = await reject(sampleSpec({ workers: { apm: { enabled: true, replicas: 0 } } }));
+    expect(r.stderr).toContain("an enabled worker needs replicas >= 1");
+  });
+
+  it("missing licence, search or MySQL", async () => {
+    const r = await reject({ pulsar: { url: "pulsar://p:6650" } });
+    expect(r.stderr).toMatch(/spec.license: Required value/);
+    expect(r.stderr).toMatch(/spec.search: Required value/);
+    expect(r.stderr).toMatch(/spec.mysql: Required value/);
+  });
+
+  it("unknown enum values and malformed URLs", async () => {
+    const r = await reject(
+      sampleSpec({ imagePullPolicy: "Sometimes", search: { url: "elastic:9200", flavor: "solr" } }),
+    );
+    expect(r.stderr).toContain('spec.imagePullPolicy: Unsupported value: "Sometimes"');
+    expect(r.stderr).toContain('spec.search.flavor: Unsupported value: "solr"');
+    expect(r.stderr).toContain("spec.search.url");
+  });
+
+  it("pod labels that would hijack the operator's selector", async () => {
+    const r = await reject(sampleSpec({ podLabels: { "app.kubernetes.io/component": "x" } }));
+    expect(r.stderr).toContain("podLabels must not set app.kubernetes.io/ labels");
+  });
+
+  it("credentials inline instead of by Secret reference are pruned, not stored", async () => {
+    const r = await kubectlRaw(
+      ["apply", "--dry-run=server", "-o", "json", "-f", "-"],
+      JSON.stringify(
+        tracardiObject("default", "inline", sampleSpec({ mysql: { host: "mysql", password: "hunter2" } })),
+      ),
+    );
+    expect(r.stdout).not.toContain("hunter2");
+  });
+
+  it("names too long for the child Services", async () => {
+    const r = await reject(sampleSpec(), "x".repeat(51));
+    expect(r.stderr).toContain("metadata.name must be at most 50 characters");
+  });
+});
