@@ -17,8 +17,11 @@ const WATCHED = [
   CONDITION.WorkflowsEnabled,
 ];
 
+/** Every rollout passes through NotReady: not worth an Event (Ready=True announces the end of it). */
+const QUIET_REASONS = new Set(["NotReady"]);
+
 function isProblem(c: Condition): boolean {
-  if (c.type === CONDITION.WorkflowsEnabled) return false;
+  if (c.type === CONDITION.WorkflowsEnabled || QUIET_REASONS.has(c.reason)) return false;
   return c.status !== "True" || c.reason === "ExpiringSoon";
 }
 

@@ -189,11 +189,25 @@ describe("eventsFromTransitions", () => {
     ]);
   });
 
+  it("stays quiet about NotReady, the transient state of every rollout", () => {
+    const rolling = conds([
+      healthyChecks[0],
+      healthyChecks[1],
+      bad("ComponentsHealthy", "NotReady"),
+      healthyChecks[3],
+    ] as CheckResult[]);
+    expect(eventsFromTransitions(undefined, rolling.conditions ?? [])).toEqual([]);
+    const done = conds(healthyChecks, rolling);
+    expect(eventsFromTransitions(rolling.conditions, done.conditions ?? [])).toEqual([
+      { type: "Normal", reason: "Ready", note: "Tracardi is running and licensed" },
+    ]);
+  });
+
   it("truncates long notes to 1 KiB", () => {
     const long = conds([
       healthyChecks[0],
       healthyChecks[1],
-      bad("ComponentsHealthy", "NotReady", "x".repeat(5000)),
+      bad("ComponentsHealthy", "OOMKilled", "x".repeat(5000)),
       healthyChecks[3],
     ] as CheckResult[]);
     const [event] = eventsFromTransitions(undefined, long.conditions ?? []);

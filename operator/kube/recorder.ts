@@ -22,6 +22,8 @@ const microTime = (d: Date) => d.toISOString().replace(/Z$/, "000Z");
 
 /** Writes events.k8s.io/v1 Events (shown by kubectl describe). Failures are logged, never fatal. */
 export class EventRecorder {
+  private seq = 0;
+
   constructor(
     private readonly http: KubeHttp,
     private readonly instance: string,
@@ -35,7 +37,8 @@ export class EventRecorder {
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
       metadata: {
-        generateName: `${regarding.name}.`,
+        // client-go's naming: <object>.<hex nanoseconds>; generateName would need a valid DNS prefix.
+        name: `${regarding.name}.${(BigInt(now.getTime()) * 1_000_000n + BigInt(this.seq++ % 1_000_000)).toString(16)}`,
         namespace: regarding.namespace,
       },
       eventTime: microTime(now),

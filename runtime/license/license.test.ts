@@ -48,6 +48,8 @@ describe("licence keys", () => {
     expect(check.status).toBe("Expired");
     expect(check.daysRemaining).toBe(-3);
     expect(check.message).toContain("expired");
+    expect(verifyLicense(key(days(-2.5)), pair.publicKey, now).daysRemaining).toBe(-2);
+    expect(verifyLicense(key(days(-0.5)), pair.publicKey, now).daysRemaining).toBe(0);
   });
 
   it("is Invalid when signed by another key", () => {

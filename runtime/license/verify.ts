@@ -16,7 +16,7 @@ export interface LicenseCheck {
   expires?: Date;
   issued?: Date;
   features?: string[];
-  /** Whole days left, rounded down; negative once expired. */
+  /** Whole days left (towards zero); negative once expired. */
   daysRemaining?: number;
 }
 
@@ -53,7 +53,8 @@ export function verifyLicense(
   const expires = new Date(decoded.body.expires);
   const issued = new Date(decoded.body.issued);
   const remainingMs = expires.getTime() - now.getTime();
-  const daysRemaining = Math.floor(remainingMs / DAY_MS);
+  // Whole days, towards zero: "expired 2 days ago" is -2 whatever the hour.
+  const daysRemaining = Math.trunc(remainingMs / DAY_MS) || 0;
   const base = { owner, features, expires, issued, daysRemaining };
   if (remainingMs <= 0) {
     return {
