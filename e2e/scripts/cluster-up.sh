@@ -128,6 +128,14 @@ start() {
   setsid "$(binary_of "$c")" "$@" >"$LOGS/$c.log" 2>&1 </dev/null &
   echo $! >"$PIDS/$c.pid"
 }
+# started_alive <component>: the process we forked still exists and is not a zombie. (Not pid_of:
+# right after the fork /proc/<pid>/exe still points at bash until setsid has exec'ed the binary.)
+started_alive() {
+  local pid state
+  pid="$(<"$PIDS/$1.pid")"
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
 # wait_for <component> <description> <command...>: polls until the command succeeds.
 wait_for() {
   local c="$1" what="$2" deadline=$((SECONDS + E2E_START_TIMEOUT))
@@ -135,7 +143,7 @@ wait_for() {
   until "$@" >/dev/null 2>&1; do
     local pc
     for pc in "${COMPONENTS[@]}"; do
-      if [[ -f "$PIDS/$pc.pid" ]] && ! pid_of "$pc" >/dev/null; then failed "$pc" "process exited"; fi
+      if [[ -f "$PIDS/$pc.pid" ]] && ! started_alive "$pc"; then failed "$pc" "process exited"; fi
     done
     ((SECONDS < deadline)) || failed "$c" "timed out after ${E2E_START_TIMEOUT}s waiting for $what"
     sleep 0.2

@@ -1,0 +1,62 @@
+// Vitest global setup of the e2e suites: brings the local control plane up once (same script as
+// `make cluster-up`, building the binaries on first use) unless KUBECONFIG is set, in which case the
+// suites run against that cluster (e.g. kind). Tears down only what it started.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Kubeconfig of the cluster under test (also in process.env.KUBECONFIG). */
+    kubeconfig: string;
+    /** "local" (kwok control plane of e2e/scripts) or "external" ($KUBECONFIG). */
+    cluster: "local" | "external";
+  }
+}
+
+const E2E_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const SCRIPTS = join(E2E_DIR, "scripts");
+const CLUSTER_DIR = process.env.E2E_CLUSTER_DIR ?? join(E2E_DIR, ".cluster");
+
+function script(name: string, quiet = false): number {
+  const out = quiet ? "ignore" : "inherit";
+  const result = spawnSync(join(SCRIPTS, name), [], { stdio: ["ignore", out, out] });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+export default function setup(project: TestProject): (() => void) | undefined {
+  const external = process.env.KUBECONFIG;
+  if (external) {
+    process.env.E2E_CLUSTER = "external";
+    project.provide("kubeconfig", external);
+    project.provide("cluster", "external");
+    console.log(`[e2e] using the cluster of KUBECONFIG=${external}`);
+    return undefined;
+  }
+
+  // Reuse a cluster started by `make cluster-up` (status exits 0) and leave it running afterwards.
+  const alreadyUp = script("cluster-status.sh", true) === 0;
+  if (!alreadyUp && script("cluster-up.sh") !== 0) {
+    throw new Error("e2e: the local control plane did not start (see the log tail above)");
+  }
+  const kubeconfig = join(CLUSTER_DIR, "kubeconfig");
+  if (!existsSync(kubeconfig)) throw new Error(`e2e: ${kubeconfig} is missing after cluster-up`);
+  process.env.KUBECONFIG = kubeconfig;
+  process.env.E2E_CLUSTER = "local";
+  process.env.E2E_KUBECTL = join(CLUSTER_DIR, "bin", "kubectl");
+  process.env.E2E_POD_LOGS_DIR = join(CLUSTER_DIR, "pod-logs");
+  project.provide("kubeconfig", kubeconfig);
+  project.provide("cluster", "local");
+
+  return () => {
+    delete process.env.KUBECONFIG;
+    if (alreadyUp || process.env.E2E_KEEP_CLUSTER === "1") {
+      console.log("[e2e] leaving the local control plane running (make cluster-down stops it)");
+      return;
+    }
+    if (script("cluster-down.sh") !== 0) throw new Error("e2e: cluster-down failed");
+  };
+}
