@@ -20,8 +20,8 @@ async function main(): Promise<void> {
 
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const http = new KubeHttp(kc);
   const metrics = createMetrics();
+  const http = new KubeHttp(kc, (method, code) => metrics.apiRequests.inc({ method, code: String(code) }));
   if (!config.licensePublicKey) logger.warn("no licence public key configured: LicenseValid will be Unknown");
 
   const manager = new Manager(kc, http, metrics, {
@@ -122,4 +122,7 @@ function serve(port: number, probes: Probes): Server {
   return server;
 }
 
-void main();
+main().catch((err: unknown) => {
+  process.stderr.write(`tracardi-operator: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

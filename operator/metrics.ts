@@ -34,6 +34,12 @@ export function createMetrics() {
       labelNames: ["namespace", "name"] as const,
       registers: [registry],
     }),
+    apiRequests: new Counter({
+      name: "tracardi_operator_api_requests_total",
+      help: "Requests to the API server (watches excluded) by method and status code",
+      labelNames: ["method", "code"] as const,
+      registers: [registry],
+    }),
     isLeader: new Gauge({
       name: "tracardi_operator_leader",
       help: "1 when this replica holds the leader lease",

@@ -162,6 +162,11 @@ export function startOperator(options: {
   leaderElect?: boolean;
   leaseName?: string;
   identity?: string;
+  /** Run with these credentials instead of the admin kubeconfig (e.g. the operator's ServiceAccount). */
+  kubeconfig?: string;
+  /** Watch every namespace instead of options.namespace. */
+  allNamespaces?: boolean;
+  leaseNamespace?: string;
   extraArgs?: string[];
 }): OperatorProcess {
   const port = nextPort++;
@@ -171,14 +176,13 @@ export function startOperator(options: {
   }
   const args = [
     join(ROOT, "dist/operator/main.js"),
-    "--namespace",
-    options.namespace,
+    ...(options.allNamespaces ? [] : ["--namespace", options.namespace]),
     "--http-port",
     String(port),
     "--leader-elect",
     String(options.leaderElect ?? false),
     "--lease-namespace",
-    options.namespace,
+    options.leaseNamespace ?? options.namespace,
     "--lease-name",
     options.leaseName ?? "tracardi-operator",
     "--resync-seconds",
@@ -187,7 +191,12 @@ export function startOperator(options: {
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, KUBECONFIG, TRACARDI_LICENSE_PUBLIC_KEY: options.publicKey, LOG_LEVEL: "info" },
+    env: {
+      ...process.env,
+      KUBECONFIG: options.kubeconfig ?? KUBECONFIG,
+      TRACARDI_LICENSE_PUBLIC_KEY: options.publicKey,
+      LOG_LEVEL: "info",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (d: Buffer) => logs.push(d.toString()));

@@ -42,7 +42,10 @@ export class KubeHttp {
     http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
   };
 
-  constructor(private readonly kc: KubeConfig) {}
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly onRequest: (method: string, status: number) => void = () => {},
+  ) {}
 
   async request<T>(spec: RequestSpec): Promise<T> {
     const cluster = this.kc.getCurrentCluster();
@@ -74,6 +77,7 @@ export class KubeHttp {
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           const status = res.statusCode ?? 0;
+          this.onRequest(spec.method, status);
           if (status < 200 || status >= 300)
             return reject(new KubeHttpError(status, text, spec.method, spec.path));
           try {
