@@ -42,8 +42,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     disallowBotTraffic: bool(env, "TRACARDI_DISALLOW_BOT_TRAFFIC", true),
     processInline: bool(env, "TRACARDI_PROCESS_INLINE", true),
     workflowEnabled: bool(env, "TRACARDI_WORKFLOW_ENABLED", true),
-    storageBatchSize: int(env, "TRACARDI_STORAGE_BATCH", 500),
-    collectorBatchSize: int(env, "TRACARDI_COLLECTOR_BATCH", 100),
+    storageBatchSize: int(env, "TRACARDI_STORAGE_BATCH", 200),
+    collectorBatchSize: int(env, "TRACARDI_COLLECTOR_BATCH", 50),
     maxDeliveryAttempts: int(env, "TRACARDI_MAX_DELIVERY_ATTEMPTS", 10),
   };
 }

@@ -12,7 +12,9 @@ import { collectorStage } from "./stages/process/collector.js";
 import { ConfigCache } from "./stages/process/config-cache.js";
 import { PendingState } from "./stages/process/state.js";
 import { EventValidator } from "./stages/process/validation.js";
+import { ProcessingThread } from "./stages/processing-thread.js";
 import { storageStage } from "./stages/store/storage.js";
+import type { ProcessingStats } from "./stages/thread-protocol.js";
 
 /** The wired runtime: adapters chosen here (the composition root), stages started on demand. */
 export class Runtime {
@@ -27,15 +29,17 @@ export class Runtime {
   readonly metrics: RuntimeMetrics;
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Set<string>();
+  private thread: ProcessingThread | null = null;
 
   private constructor(
     readonly settings: RuntimeConfig,
     private readonly db: Db,
+    options: { metricsOwner: boolean },
   ) {
     const commits = new GroupCommit(db);
     this.queue = new EmbeddedQueue(db, commits, {
       maxBacklog: settings.maxBacklog,
-      pollIntervalMs: 200,
+      pollIntervalMs: 25,
       retryBaseMs: 500,
     });
     this.identity = new EmbeddedIdentityIndex(db, commits);
@@ -44,23 +48,49 @@ export class Runtime {
     this.sources = new SourceVerifier(this.config.sources, settings.sourceCacheTtlMs);
     this.state = new PendingState(this.data);
     this.configCache = new ConfigCache(this.config, 1000);
-    this.metrics = new RuntimeMetrics(this.queue);
-  }
-
-  static openEmbedded(settings: RuntimeConfig): Runtime {
-    return new Runtime(settings, openDatabase(settings.dataDir));
-  }
-
-  /** Stage names that run in this process, for the status endpoint. */
-  get stages(): string[] {
-    return [...this.running];
+    this.metrics = new RuntimeMetrics(options.metricsOwner ? this.queue : null);
   }
 
   /**
-   * Starts the collector and storage stages. Storage drains first: documents queued for storage
-   * before a restart must be stored before the collector reads profiles again.
+   * `role: "intake"` (default) backs 2xx answers, so every commit is fsynced; `"processing"` is the
+   * second connection of a standalone process (its own thread), which also takes the WAL checkpoints.
    */
-  async startProcessing(): Promise<void> {
+  static openEmbedded(settings: RuntimeConfig, role: "intake" | "processing" = "intake"): Runtime {
+    const processing = role === "processing";
+    const db = openDatabase(settings.dataDir, { synchronous: processing ? "NORMAL" : "FULL" });
+    return new Runtime(settings, db, { metricsOwner: !processing });
+  }
+
+  /** What processes in this process, for the status endpoint. */
+  async processingStats(): Promise<ProcessingStats> {
+    if (this.thread) return (await this.thread.stats()).stats;
+    return { stages: [...this.running], pendingDocuments: this.state.size };
+  }
+
+  /** Prometheus text for this process, the processing thread's counters included. */
+  async metricsText(): Promise<string> {
+    const others = this.thread ? [(await this.thread.stats()).metrics] : [];
+    return this.metrics.text(others);
+  }
+
+  /** Configuration changed through this process: drop cached copies here and in the processing thread. */
+  configChanged(): void {
+    this.configCache.invalidate();
+    this.thread?.configChanged();
+  }
+
+  /**
+   * Starts the collector and storage stages, by default on their own thread (own SQLite connection)
+   * so intake keeps its core. Storage drains first: documents queued for storage before a restart
+   * are stored before the collector reads profiles again.
+   */
+  async startProcessing(options = { thread: true }): Promise<void> {
+    if (options.thread) {
+      this.thread = await ProcessingThread.start(this.settings);
+      // The processing thread checkpoints the WAL; intake commits stay short.
+      this.db.pragma("wal_autocheckpoint = 0");
+      return;
+    }
     this.startStorage();
     while ((await this.queue.backlog()).storage > 0) await new Promise((r) => setTimeout(r, 20));
     this.startCollector();
@@ -89,6 +119,7 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    await this.thread?.stop();
     await Promise.all(this.subscriptions.map((s) => s.close()));
     await this.queue.close();
     this.db.close();

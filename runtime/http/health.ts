@@ -18,6 +18,6 @@ export function installHealthRoutes(app: FastifyInstance, runtime: Runtime): voi
   });
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", runtime.metrics.registry.contentType);
-    return runtime.metrics.registry.metrics();
+    return runtime.metricsText();
   });
 }

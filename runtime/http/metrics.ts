@@ -32,7 +32,9 @@ export class RuntimeMetrics {
     registers: [this.registry],
   });
 
-  constructor(queue: Queue) {
+  /** `queue` given: this registry also reports the backlog and the process's default metrics. */
+  constructor(queue: Queue | null) {
+    if (queue === null) return;
     client.collectDefaultMetrics({ register: this.registry, prefix: "tracardi_process_" });
     new client.Gauge({
       name: "tracardi_queue_backlog",
@@ -43,5 +45,12 @@ export class RuntimeMetrics {
         for (const [topic, n] of Object.entries(await queue.backlog())) this.set({ topic }, n);
       },
     });
+  }
+
+  /** Prometheus text of this registry merged with registries of other threads (as JSON). */
+  async text(others: client.MetricObjectWithValues<client.MetricValue<string>>[][]): Promise<string> {
+    if (others.length === 0) return this.registry.metrics();
+    const merged = client.AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]);
+    return merged.metrics();
   }
 }

@@ -44,22 +44,24 @@ export class EmbeddedDataStore implements DataStore {
 
   async write(batch: WriteBatch): Promise<void> {
     const s = this.statements;
-    this.db.transaction(() => {
-      for (const p of batch.profiles) s.putProfile.run(p.id, p.metadata.time.insert, JSON.stringify(p));
-      for (const x of batch.sessions) {
-        s.putSession.run(x.id, x.profile?.id ?? null, x.metadata.time.insert, JSON.stringify(x));
-      }
-      for (const e of batch.events) {
-        s.putEvent.run(
-          e.id,
-          e.profile?.id ?? null,
-          e.session?.id ?? null,
-          e.type,
-          e.metadata.time.insert,
-          JSON.stringify(e),
-        );
-      }
-    })();
+    this.db
+      .transaction(() => {
+        for (const p of batch.profiles) s.putProfile.run(p.id, p.metadata.time.insert, JSON.stringify(p));
+        for (const x of batch.sessions) {
+          s.putSession.run(x.id, x.profile?.id ?? null, x.metadata.time.insert, JSON.stringify(x));
+        }
+        for (const e of batch.events) {
+          s.putEvent.run(
+            e.id,
+            e.profile?.id ?? null,
+            e.session?.id ?? null,
+            e.type,
+            e.metadata.time.insert,
+            JSON.stringify(e),
+          );
+        }
+      })
+      .immediate();
   }
 
   async events(query: EventQuery): Promise<Page<TrackedEvent>> {

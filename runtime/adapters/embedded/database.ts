@@ -16,6 +16,14 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 );
 CREATE INDEX IF NOT EXISTS queue_messages_topic ON queue_messages (topic, seq);
 CREATE INDEX IF NOT EXISTS queue_messages_delayed ON queue_messages (topic, available_at);
+CREATE TABLE IF NOT EXISTS queue_counts (topic TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO queue_counts (topic, n) SELECT topic, COUNT(*) FROM queue_messages GROUP BY topic;
+CREATE TRIGGER IF NOT EXISTS queue_counts_insert AFTER INSERT ON queue_messages BEGIN
+  INSERT INTO queue_counts (topic, n) VALUES (NEW.topic, 1) ON CONFLICT (topic) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS queue_counts_delete AFTER DELETE ON queue_messages BEGIN
+  UPDATE queue_counts SET n = n - 1 WHERE topic = OLD.topic;
+END;
 CREATE TABLE IF NOT EXISTS queue_dead_letters (
   seq INTEGER PRIMARY KEY,
   topic TEXT NOT NULL,
@@ -43,11 +51,20 @@ CREATE TABLE IF NOT EXISTS config (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEX
  * Opens the one SQLite file of the embedded mode. WAL with synchronous=FULL: a committed transaction
  * survives SIGKILL and power loss; commits are grouped (see GroupCommit) so the fsync is shared.
  */
-export function openDatabase(dataDir: string): Db {
+export interface OpenOptions {
+  /**
+   * FULL fsyncs every commit: required where a commit backs a 2xx. NORMAL suits connections that
+   * only move already-accepted data along (the processing thread): their commits survive a process
+   * crash, and any later FULL commit fsyncs the whole WAL, theirs included.
+   */
+  synchronous: "FULL" | "NORMAL";
+}
+
+export function openDatabase(dataDir: string, options: OpenOptions = { synchronous: "FULL" }): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, "tracardi.sqlite"));
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
+  db.pragma(`synchronous = ${options.synchronous}`);
   db.pragma("busy_timeout = 5000");
   db.pragma("cache_size = -65536");
   db.exec(SCHEMA);
@@ -62,14 +79,22 @@ interface PendingWrite {
 
 /**
  * Collects the writes of one event-loop turn and commits them in one transaction, then settles each
- * caller's promise. A write that throws is rolled back alone (savepoint); a failed commit fails all.
+ * caller's promise. The writes are plain inserts; if any of them or the commit fails, the whole
+ * transaction rolls back and every caller gets the error, so nothing is acknowledged that is not
+ * on disk.
  */
 export class GroupCommit {
   private pending: PendingWrite[] = [];
   private scheduled = false;
   private readonly afterCommit: (() => void)[] = [];
+  private readonly commitAll: (batch: PendingWrite[]) => void;
 
-  constructor(private readonly db: Db) {}
+  constructor(db: Db) {
+    const run = db.transaction((batch: PendingWrite[]) => {
+      for (const item of batch) item.write();
+    });
+    this.commitAll = (batch) => run.immediate(batch);
+  }
 
   submit(write: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -94,26 +119,13 @@ export class GroupCommit {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    const failed = new Map<PendingWrite, unknown>();
     try {
-      this.db.transaction(() => {
-        for (const item of batch) {
-          try {
-            this.db.transaction(item.write)();
-          } catch (error) {
-            failed.set(item, error);
-          }
-        }
-      })();
+      this.commitAll(batch);
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     }
-    for (const item of batch) {
-      const error = failed.get(item);
-      if (error === undefined) item.resolve();
-      else item.reject(error);
-    }
+    for (const item of batch) item.resolve();
     for (const listener of this.afterCommit) listener();
   }
 

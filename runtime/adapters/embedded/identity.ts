@@ -57,10 +57,12 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
   }
 
   async alias(aliasId: string, survivorId: string): Promise<void> {
-    this.db.transaction(() => {
-      this.statements.repoint.run(survivorId, aliasId);
-      this.statements.upsertAlias.run(aliasId, survivorId);
-      this.statements.upsertAlias.run(survivorId, survivorId);
-    })();
+    this.db
+      .transaction(() => {
+        this.statements.repoint.run(survivorId, aliasId);
+        this.statements.upsertAlias.run(aliasId, survivorId);
+        this.statements.upsertAlias.run(survivorId, survivorId);
+      })
+      .immediate();
   }
 }

@@ -30,11 +30,14 @@ interface Row {
 
 /**
  * A durable queue in the embedded SQLite file. A published message is on disk when `publish`
- * resolves. Consumers in this process get batches in publish order; a message whose key has an
- * earlier message waiting for a retry is held back, so per-key order survives retries.
+ * resolves. Consumers get batches in publish order; a message whose key has an earlier message
+ * waiting for a retry is held back, so per-key order survives retries. Several connections (threads
+ * or processes on one host) may share the file: backlog counts live in the file (kept by triggers),
+ * and idle consumers poll.
  */
 export class EmbeddedQueue implements Queue {
-  private readonly counts = new Map<Topic, number>();
+  /** Messages this connection has submitted but not yet committed, per topic. */
+  private readonly uncommitted = new Map<Topic, number>();
   private readonly wakers = new Map<Topic, Set<() => void>>();
   private readonly subscriptions = new Set<EmbeddedSubscription>();
   private readonly statements: ReturnType<typeof prepareStatements>;
@@ -45,12 +48,6 @@ export class EmbeddedQueue implements Queue {
     private readonly options: EmbeddedQueueOptions,
   ) {
     this.statements = prepareStatements(db);
-    const rows = db.prepare("SELECT topic, COUNT(*) AS n FROM queue_messages GROUP BY topic").all() as {
-      topic: Topic;
-      n: number;
-    }[];
-    for (const topic of TOPICS) this.counts.set(topic, 0);
-    for (const row of rows) this.counts.set(row.topic, row.n);
   }
 
   private insert(topic: Topic, message: OutgoingMessage): void {
@@ -58,21 +55,27 @@ export class EmbeddedQueue implements Queue {
   }
 
   publish(topic: Topic, messages: OutgoingMessage[]): Promise<void> {
-    const waiting = this.counts.get(topic) ?? 0;
+    const pending = this.uncommitted.get(topic) ?? 0;
+    const waiting = this.recentCount(topic) + pending;
     if (waiting + messages.length > this.options.maxBacklog) {
       return Promise.reject(
         new QueueUnavailableError(`queue topic "${topic}" is full (${waiting} messages waiting)`, 5),
       );
     }
-    this.counts.set(topic, waiting + messages.length);
+    this.uncommitted.set(topic, pending + messages.length);
+    const done = () =>
+      this.uncommitted.set(topic, (this.uncommitted.get(topic) ?? messages.length) - messages.length);
     return this.commits
       .submit(() => {
         for (const message of messages) this.insert(topic, message);
       })
       .then(
-        () => this.wake(topic),
+        () => {
+          done();
+          this.wake(topic);
+        },
         (error: unknown) => {
-          this.counts.set(topic, (this.counts.get(topic) ?? messages.length) - messages.length);
+          done();
           throw new QueueUnavailableError(`queue write failed: ${errorMessage(error)}`, 1);
         },
       );
@@ -91,7 +94,7 @@ export class EmbeddedQueue implements Queue {
   }
 
   async backlog(): Promise<Record<Topic, number>> {
-    return Object.fromEntries(TOPICS.map((t) => [t, this.counts.get(t) ?? 0])) as Record<Topic, number>;
+    return Object.fromEntries(TOPICS.map((t) => [t, this.count(t)])) as Record<Topic, number>;
   }
 
   async deadLetters(topic?: Topic, limit = 100): Promise<DeadLetter[]> {
@@ -127,6 +130,22 @@ export class EmbeddedQueue implements Queue {
     this.commits.flush();
   }
 
+  private count(topic: Topic): number {
+    return this.statements.count.get(topic)?.n ?? 0;
+  }
+
+  private readonly recentCounts = new Map<Topic, { n: number; at: number }>();
+
+  /** The backlog bound is soft: a count up to 10 ms old is good enough and keeps /track cheap. */
+  private recentCount(topic: Topic): number {
+    const now = Date.now();
+    const cached = this.recentCounts.get(topic);
+    if (cached && now - cached.at < 10) return cached.n;
+    const n = this.count(topic);
+    this.recentCounts.set(topic, { n, at: now });
+    return n;
+  }
+
   /** @internal used by subscriptions */
   subscribeWake(topic: Topic, wake: () => void): () => void {
     let set = this.wakers.get(topic);
@@ -152,44 +171,39 @@ export class EmbeddedQueue implements Queue {
   /** @internal settles one handled batch in one transaction */
   settle(topic: Topic, rows: Row[], outcomes: Outcome[], maxAttempts: number): void {
     const now = Date.now();
-    let removed = 0;
-    const forwarded = new Map<Topic, number>();
-    this.db.transaction(() => {
-      rows.forEach((row, i) => {
-        const outcome = outcomes[i] ?? { kind: "retry", reason: "handler returned no outcome" };
-        if (outcome.kind === "ack") {
-          this.statements.delete.run(row.seq);
-          removed++;
-          for (const message of outcome.forward ?? []) {
-            this.insert(message.topic, message);
-            forwarded.set(message.topic, (forwarded.get(message.topic) ?? 0) + 1);
+    const forwarded = new Set<Topic>();
+    this.db
+      .transaction(() => {
+        rows.forEach((row, i) => {
+          const outcome = outcomes[i] ?? { kind: "retry", reason: "handler returned no outcome" };
+          if (outcome.kind === "ack") {
+            this.statements.delete.run(row.seq);
+            for (const message of outcome.forward ?? []) {
+              this.insert(message.topic, message);
+              forwarded.add(message.topic);
+            }
+            return;
           }
-          return;
-        }
-        const attempts = row.attempts + 1;
-        if (outcome.kind === "dead-letter" || attempts >= maxAttempts) {
-          this.statements.deadLetter.run(
-            row.seq,
-            topic,
-            row.key,
-            row.body,
-            outcome.reason,
-            attempts,
-            new Date(now).toISOString(),
-          );
-          this.statements.delete.run(row.seq);
-          removed++;
-          return;
-        }
-        const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
-        this.statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
-      });
-    })();
-    this.counts.set(topic, (this.counts.get(topic) ?? removed) - removed);
-    for (const [target, n] of forwarded) {
-      this.counts.set(target, (this.counts.get(target) ?? 0) + n);
-      this.wake(target);
-    }
+          const attempts = row.attempts + 1;
+          if (outcome.kind === "dead-letter" || attempts >= maxAttempts) {
+            this.statements.deadLetter.run(
+              row.seq,
+              topic,
+              row.key,
+              row.body,
+              outcome.reason,
+              attempts,
+              new Date(now).toISOString(),
+            );
+            this.statements.delete.run(row.seq);
+            return;
+          }
+          const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
+          this.statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
+        });
+      })
+      .immediate();
+    for (const target of forwarded) this.wake(target);
   }
 
   get pollIntervalMs(): number {
@@ -271,6 +285,7 @@ class EmbeddedSubscription {
 function prepareStatements(db: Db) {
   return {
     insert: db.prepare("INSERT INTO queue_messages (topic, key, body) VALUES (?, ?, ?)"),
+    count: db.prepare<[string], { n: number }>("SELECT n FROM queue_counts WHERE topic = ?"),
     ready: db.prepare(
       "SELECT seq, key, body, attempts FROM queue_messages WHERE topic = ? AND available_at <= ? ORDER BY seq LIMIT ?",
     ),

@@ -122,7 +122,7 @@ interface SchemaInput {
 
 /** CRUD for event sources, event-to-profile mappings and event-type schemas. */
 export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
-  const { config, sources, configCache, validator } = runtime;
+  const { config, sources, validator } = runtime;
 
   crud<EventSource, SourceInput>(
     app,
@@ -161,7 +161,7 @@ export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
       config: input.config ?? {},
       event_to_profile: input.event_to_profile,
     }),
-    () => configCache.invalidate(),
+    () => runtime.configChanged(),
   );
 
   crud<EventTypeSchema, SchemaInput>(
@@ -190,7 +190,7 @@ export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
         schema: input.schema,
       };
     },
-    () => configCache.invalidate(),
+    () => runtime.configChanged(),
   );
 }
 

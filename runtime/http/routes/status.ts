@@ -5,21 +5,24 @@ import { HttpError } from "../errors.js";
 
 /** What runs and what waits: the answer to "I got a 200, where is my data?". */
 export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
-  app.get("/api/v1/status", async () => ({
-    stages: runtime.stages,
-    workflow: runtime.settings.workflowEnabled
-      ? { enabled: true }
-      : {
-          enabled: false,
-          reason:
-            "Workflows are switched off (TRACARDI_WORKFLOW_ENABLED=false): no workflow will be triggered.",
-        },
-    queue: {
-      backlog: await runtime.queue.backlog(),
-      deadLetters: (await runtime.queue.deadLetters(undefined, 1000)).length,
-    },
-    pendingStateDocuments: runtime.state.size,
-  }));
+  app.get("/api/v1/status", async () => {
+    const processing = await runtime.processingStats();
+    return {
+      stages: processing.stages,
+      workflow: runtime.settings.workflowEnabled
+        ? { enabled: true }
+        : {
+            enabled: false,
+            reason:
+              "Workflows are switched off (TRACARDI_WORKFLOW_ENABLED=false): no workflow will be triggered.",
+          },
+      queue: {
+        backlog: await runtime.queue.backlog(),
+        deadLetters: (await runtime.queue.deadLetters(undefined, 1000)).length,
+      },
+      pendingStateDocuments: processing.pendingDocuments,
+    };
+  });
 
   app.get<{ Querystring: { topic?: string; limit?: string } }>("/api/v1/dead-letters", async (request) => {
     const topic = request.query.topic;

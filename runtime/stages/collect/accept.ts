@@ -74,17 +74,17 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
   };
 }
 
-/** Trimmed ids, normalised event types and an id on every event, fixed before queueing. */
+/**
+ * Trimmed ids, normalised event types and an id on every event, fixed before queueing. Changes the
+ * payload in place: it is this request's own parsed body.
+ */
 function normalise(payload: TrackerPayload, source: EventSource): TrackerPayload {
-  return {
-    ...payload,
-    source: { id: source.id },
-    events: payload.events.map((event) => ({
-      ...event,
-      id: cleanId(event.id) ?? newId(),
-      type: normaliseEventType(event.type),
-    })),
-  };
+  payload.source = { id: source.id };
+  for (const event of payload.events) {
+    event.id = cleanId(event.id) ?? newId();
+    event.type = normaliseEventType(event.type);
+  }
+  return payload;
 }
 
 /** Headers Tracardi stores with an event: everything but credentials. */

@@ -73,15 +73,18 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
 
   const clientTypes = payload.events.map((e) => e.type);
   // Profile-less hits are anonymous: no profile, so no visit and no system events.
-  const internal = profile === null ? [] : systemEvents({
-    task: message.task,
-    eventTypes: clientTypes,
-    profileCreated: identity.profileCreated,
-    visitStarted,
-    sessionCreated: identity.sessionCreated,
-    saveSession,
-    now,
-  });
+  const internal =
+    profile === null
+      ? []
+      : systemEvents({
+          task: message.task,
+          eventTypes: clientTypes,
+          profileCreated: identity.profileCreated,
+          visitStarted,
+          sessionCreated: identity.sessionCreated,
+          saveSession,
+          now,
+        });
 
   const events: TrackedEvent[] = [];
   for (const [index, eventPayload] of [...payload.events, ...internal].entries()) {

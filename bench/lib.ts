@@ -1,0 +1,150 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import autocannon from "autocannon";
+
+export const DIST = resolve(import.meta.dirname, "..");
+
+export interface Measurement {
+  name: string;
+  eventsPerRequest: number;
+  requestsPerSecond: number;
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface Server {
+  url: string;
+  dataDir: string;
+  stop(options?: { keepData: boolean }): Promise<void>;
+}
+
+/** Starts a Node script as a child process and waits until `readyUrl` answers. */
+export async function startServer(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  readyUrl: string,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(readyUrl, {
+        method: readyUrl.endsWith("/track") ? "POST" : "GET",
+        body: readyUrl.endsWith("/track") ? "{}" : undefined,
+        headers: { "content-type": "application/json" },
+      });
+      if (res.status < 500) return child;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`${script} did not start`);
+}
+
+export async function startRuntime(
+  args: string[],
+  port: number,
+  extraEnv: Record<string, string> = {},
+): Promise<Server> {
+  const dataDir = mkdtempSync(join(tmpdir(), "tracardi-bench-"));
+  const env = {
+    TRACARDI_HOST: "127.0.0.1",
+    TRACARDI_PUBLIC_PORT: String(port),
+    TRACARDI_PRIVATE_PORT: String(port + 1),
+    TRACARDI_HEALTH_PORT: String(port + 2),
+    TRACARDI_DATA_DIR: dataDir,
+    TRACARDI_ADMIN_TOKEN: "bench",
+    ...extraEnv,
+  };
+  const child = await startServer(
+    join(DIST, "runtime/cli.js"),
+    args,
+    env,
+    `http://127.0.0.1:${port}/healthz`,
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    stop: async (options = { keepData: false }) => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function trackerPayload(source: string, session: string, events: number): string {
+  return JSON.stringify({
+    source: { id: source },
+    session: { id: session },
+    context: {
+      browser: {
+        local: { browser: { userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0", language: "en" } },
+      },
+      page: { url: "https://shop.example/p/1", title: "Product 1" },
+    },
+    events: Array.from({ length: events }, (_, i) => ({
+      type: "page-view",
+      properties: { category: "bench", n: i },
+    })),
+  });
+}
+
+/** autocannon with 50 connections; each connection keeps its own session (one visitor per connection). */
+export async function measure(
+  name: string,
+  url: string,
+  eventsPerRequest: number,
+  seconds: number,
+  source = "bench",
+): Promise<Measurement> {
+  const bodies = Array.from({ length: 50 }, (_, i) =>
+    trackerPayload(source, `bench-session-${name}-${i}`, eventsPerRequest),
+  );
+  let next = 0;
+  const result = await autocannon({
+    url: `${url}/track`,
+    method: "POST",
+    connections: 50,
+    duration: seconds,
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
+    },
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
+  });
+  return {
+    name,
+    eventsPerRequest,
+    requestsPerSecond: Math.round(result.requests.average),
+    eventsPerSecond: Math.round(result.requests.average * eventsPerRequest),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+export function table(rows: Measurement[]): string {
+  const header =
+    "| Server | events/request | requests/s | events/s | p50 ms | p99 ms | errors | non-2xx |\n|---|---|---|---|---|---|---|---|";
+  return [
+    header,
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.eventsPerRequest} | ${r.requestsPerSecond} | ${r.eventsPerSecond} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
+    ),
+  ].join("\n");
+}
