@@ -57,7 +57,11 @@ async function applyCrd(): Promise<void> {
   }, 30_000);
 }
 
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<number> {
+async function waitUntil(
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<number> {
   const start = performance.now();
   while (performance.now() - start < timeoutMs) {
     if (await probe()) return performance.now() - start;
@@ -94,7 +98,10 @@ async function deploymentCount(name: string): Promise<number> {
 }
 
 async function conditionOf(name: string, type: string): Promise<Cond | undefined> {
-  const t = await http.request<TracardiLite>({ method: "GET", path: resourcePath(RESOURCES.tracardi, ns, name) });
+  const t = await http.request<TracardiLite>({
+    method: "GET",
+    path: resourcePath(RESOURCES.tracardi, ns, name),
+  });
   return t.status?.conditions?.find((c) => c.type === type);
 }
 
@@ -114,7 +121,10 @@ function startOperator(publicKey: string, port: number): ChildProcess {
       "--log-level",
       "warn",
     ],
-    { env: { ...process.env, TRACARDI_LICENSE_PUBLIC_KEY: publicKey }, stdio: ["ignore", "ignore", "inherit"] },
+    {
+      env: { ...process.env, TRACARDI_LICENSE_PUBLIC_KEY: publicKey },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
   );
 }
 
@@ -140,7 +150,10 @@ async function main(): Promise<void> {
   await applyCrd();
   await http.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: ns } } });
   const pair = generateLicenseKeyPair();
-  const key = issueLicense({ owner: "bench", expires: new Date(Date.now() + 365 * 86_400_000) }, pair.privateKey);
+  const key = issueLicense(
+    { owner: "bench", expires: new Date(Date.now() + 365 * 86_400_000) },
+    pair.privateKey,
+  );
   await http.request({
     method: "POST",
     path: resourcePath(RESOURCES.secret, ns),
@@ -148,7 +161,10 @@ async function main(): Promise<void> {
   });
   const port = 19_000 + Math.floor(Math.random() * 500);
   const op = startOperator(pair.publicKey, port);
-  await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true, 30_000);
+  await waitUntil(
+    async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true,
+    30_000,
+  );
   const results: Record<string, string | number> = {};
   try {
     const toDeployments: number[] = [];
@@ -177,14 +193,17 @@ async function main(): Promise<void> {
         });
       const start = performance.now();
       await patch({ "e2e.tracardi.io/fault": "oom" });
-      await waitUntil(async () => (await conditionOf(name, "ComponentsHealthy"))?.reason === "OOMKilled", 60_000, 50);
+      await waitUntil(
+        async () => (await conditionOf(name, "ComponentsHealthy"))?.reason === "OOMKilled",
+        60_000,
+        50,
+      );
       toOom.push(performance.now() - start);
       await patch(null);
       await waitUntil(async () => (await conditionOf(name, "Ready"))?.status === "True", 60_000, 100);
     }
-    results["fault label → ComponentsHealthy=OOMKilled (median; includes rollout + kwok's 1 s fault delay)"] = ms(
-      median(toOom),
-    );
+    results["fault label → ComponentsHealthy=OOMKilled (median; includes rollout + kwok's 1 s fault delay)"] =
+      ms(median(toOom));
 
     const start = performance.now();
     const names = Array.from({ length: COUNT }, (_, i) => `many-${i}`);
