@@ -24,7 +24,9 @@ export interface Delivery<T = unknown> {
 export type Outcome =
   | { kind: "ack"; forward?: ForwardMessage[] }
   | { kind: "retry"; reason: string }
-  | { kind: "dead-letter"; reason: string };
+  | { kind: "dead-letter"; reason: string }
+  /** Not handled because an earlier message of the same key failed; redelivered after it, no attempt counted. */
+  | { kind: "defer" };
 
 export interface ForwardMessage extends OutgoingMessage {
   topic: Topic;
@@ -36,6 +38,33 @@ export interface ForwardMessage extends OutgoingMessage {
  * forwards before acking, which is at-least-once.
  */
 export type BatchHandler<T = unknown> = (batch: Delivery<T>[]) => Promise<Outcome[]> | Outcome[];
+
+/**
+ * A batch handler from a one-message handler: messages are handled one after another, and once a
+ * message of a key fails, the later messages of that key in the batch are deferred, not handled, so
+ * per-key order holds across retries.
+ */
+export function inKeyOrder<T>(handle: (delivery: Delivery<T>) => Promise<Outcome>): BatchHandler<T> {
+  return async (batch) => {
+    const blocked = new Set<string>();
+    const outcomes: Outcome[] = [];
+    for (const delivery of batch) {
+      if (blocked.has(delivery.key)) {
+        outcomes.push({ kind: "defer" });
+        continue;
+      }
+      let outcome: Outcome;
+      try {
+        outcome = await handle(delivery);
+      } catch (error) {
+        outcome = { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
+      }
+      if (outcome.kind !== "ack") blocked.add(delivery.key);
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  };
+}
 
 export interface ConsumeOptions {
   /** Largest batch handed to the handler. */

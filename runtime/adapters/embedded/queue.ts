@@ -72,6 +72,8 @@ export class EmbeddedQueue implements Queue {
       .then(
         () => {
           done();
+          const cached = this.recentCounts.get(topic);
+          if (cached) cached.n += messages.length;
           this.wake(topic);
         },
         (error: unknown) => {
@@ -184,6 +186,7 @@ export class EmbeddedQueue implements Queue {
             }
             return;
           }
+          if (outcome.kind === "defer") return; // stays; the key's failed message holds it back
           const attempts = row.attempts + 1;
           if (outcome.kind === "dead-letter" || attempts >= maxAttempts) {
             this.statements.deadLetter.run(

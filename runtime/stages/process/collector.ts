@@ -2,7 +2,7 @@ import type { StorageMessage } from "../../domain/messages.js";
 import { getPath } from "../../domain/paths.js";
 import type { AcceptedPayload, EventPayload } from "../../domain/payload.js";
 import type { Json, Profile, Session, TrackedEvent } from "../../domain/types.js";
-import type { BatchHandler, Outcome } from "../../ports/queue.js";
+import { type BatchHandler, inKeyOrder } from "../../ports/queue.js";
 import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
 import { buildEvent } from "./event.js";
 import { applyProfileWrite, type ProfileWrite } from "./mappings/apply.js";
@@ -192,22 +192,17 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const now = deps.now ?? (() => new Date());
   return async (batch) => {
     const config = await deps.config.current();
-    const outcomes: Outcome[] = [];
-    for (const delivery of batch) {
-      try {
-        const result = await processPayload(delivery.body, {
-          state: deps.state,
-          config,
-          validator: deps.validator,
-          now,
-        });
-        const stateSeq = deps.state.remember(result.profile, result.session);
-        const message: StorageMessage = { task: delivery.body.task, stateSeq, ...result };
-        outcomes.push({ kind: "ack", forward: [{ topic: "storage", key: delivery.key, body: message }] });
-      } catch (error) {
-        outcomes.push({ kind: "retry", reason: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    return outcomes;
+    const handle = inKeyOrder<AcceptedPayload>(async (delivery) => {
+      const result = await processPayload(delivery.body, {
+        state: deps.state,
+        config,
+        validator: deps.validator,
+        now,
+      });
+      const stateSeq = deps.state.remember(result.profile, result.session);
+      const message: StorageMessage = { task: delivery.body.task, stateSeq, ...result };
+      return { kind: "ack", forward: [{ topic: "storage", key: delivery.key, body: message }] };
+    });
+    return handle(batch);
   };
 }

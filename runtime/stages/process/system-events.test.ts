@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { derivedId, systemEvents } from "./system-events.js";
+
+const base = {
+  task: "t",
+  eventTypes: ["page-view"],
+  profileCreated: true,
+  visitStarted: true,
+  sessionCreated: true,
+  saveSession: true,
+  now: new Date("2026-01-01T00:00:10Z"),
+};
+
+describe("systemEvents", () => {
+  it("emits profile-created, session-opened, visit-started in time order before the client events", () => {
+    const events = systemEvents(base);
+    expect(events.map((e) => e.type)).toEqual(["profile-created", "session-opened", "visit-started"]);
+    expect(events.map((e) => e.time?.insert)).toEqual([
+      "2026-01-01T00:00:07.000Z",
+      "2026-01-01T00:00:08.000Z",
+      "2026-01-01T00:00:09.000Z",
+    ]);
+    expect(events[2]?.properties).toEqual({ "trigger-event-types": ["page-view"] });
+  });
+
+  it("emits nothing when the payload ends the visit, and no session events when sessions are not saved", () => {
+    expect(systemEvents({ ...base, eventTypes: ["visit-ended"] })).toEqual([]);
+    expect(systemEvents({ ...base, saveSession: false }).map((e) => e.type)).toEqual(["profile-created"]);
+  });
+
+  it("derives the same uuid-shaped ids for a redelivered payload", () => {
+    expect(systemEvents(base).map((e) => e.id)).toEqual(systemEvents(base).map((e) => e.id));
+    expect(derivedId("t", "x")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(derivedId("t", "x")).not.toBe(derivedId("u", "x"));
+  });
+});
