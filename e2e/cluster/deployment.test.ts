@@ -5,6 +5,7 @@ import {
   apply,
   createNamespace,
   deleteNamespace,
+  get,
   isPodReady,
   type KubeObject,
   kubectlOk,
@@ -124,5 +125,32 @@ describe("Deployment on the control plane", () => {
       const pods = await list<Pod>("pods", { namespace: ns, selector: SELECTOR });
       return rs.length === 0 && pods.length === 0;
     });
+  });
+
+  it("runs a Job's pod to completion", async () => {
+    await apply(
+      {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: "once" },
+        spec: {
+          template: {
+            spec: {
+              restartPolicy: "Never",
+              containers: [{ name: "once", image: "registry.example/job:1.0" }],
+            },
+          },
+        },
+      },
+      { namespace: ns },
+    );
+    await waitFor("Job complete", async () => {
+      const job = await get<KubeObject & { status?: { succeeded?: number } }>("job", "once", {
+        namespace: ns,
+      });
+      return (job?.status?.succeeded ?? 0) === 1;
+    });
+    const pods = await list<Pod>("pods", { namespace: ns, selector: "job-name=once" });
+    expect(pods[0]?.status?.phase).toBe("Succeeded");
   });
 });

@@ -9,13 +9,24 @@ import {
   deleteNamespace,
   FAULT_LABEL,
   type Fault,
+  get,
   isPodReady,
+  type KubeObject,
   kubectl,
   kubectlOk,
+  list,
+  type Manifest,
   type Pod,
   setPodLogs,
   waitForPod,
+  waitForPods,
 } from "../lib/kubectl.js";
+
+interface KubeEvent extends KubeObject {
+  involvedObject: { kind: string; name: string };
+  type: string;
+  reason: string;
+}
 
 function pod(name: string, fault?: Fault, annotations: Record<string, string> = {}): Pod {
   return {
@@ -81,6 +92,13 @@ describe.skipIf(inject("cluster") !== "local")("fault label e2e.tracardi.io/faul
     await waitForPod(ns, "oom", (p) => !isPodReady(p) && inCrashLoop("OOMKilled")(p), "failing again");
   });
 
+  it("the first failure is recorded as a Warning event on the pod", async () => {
+    const events = await list<KubeEvent>("events", { namespace: ns });
+    expect(
+      events.some((e) => e.involvedObject.name === "oom" && e.type === "Warning" && e.reason === "E2EFault"),
+    ).toBe(true);
+  });
+
   it("crashloop: non-zero exit with a termination message, then CrashLoopBackOff", async () => {
     await apply(pod("crash", "crashloop", { "e2e.tracardi.io/fault-message": "panic: config missing" }), {
       namespace: ns,
@@ -114,6 +132,43 @@ describe.skipIf(inject("cluster") !== "local")("fault label e2e.tracardi.io/faul
     await apply(pod("healthy"), { namespace: ns });
     const p = await waitForPod(ns, "healthy", isPodReady, "Running and Ready", { timeoutMs: 10_000 });
     expect(containerStatus(p)?.restartCount).toBe(0);
+  });
+
+  it("a Deployment whose pod template carries the label fails until the template drops it", async () => {
+    const manifest = (fault?: Fault): Manifest => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "broken" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "broken" } },
+        template: {
+          metadata: { labels: { app: "broken", ...(fault ? { [FAULT_LABEL]: fault } : {}) } },
+          spec: { containers: [{ name: "main", image: "registry.example/app:1.0" }] },
+        },
+      },
+    });
+    await apply(manifest("crashloop"), { namespace: ns });
+    await waitForPods(
+      ns,
+      "app=broken",
+      (pods) => pods.length === 2 && pods.every(inCrashLoop("Error")),
+      "2 pods in CrashLoopBackOff",
+    );
+    const deployment = await get<KubeObject & { status?: { availableReplicas?: number } }>(
+      "deployment",
+      "broken",
+      { namespace: ns },
+    );
+    expect(deployment?.status?.availableReplicas ?? 0).toBe(0);
+
+    await apply(manifest(), { namespace: ns });
+    await waitForPods(
+      ns,
+      "app=broken",
+      (pods) => pods.length === 2 && pods.every((p) => isPodReady(p) && !p.metadata.labels?.[FAULT_LABEL]),
+      "2 healthy pods from the new template",
+    );
   });
 
   it("kubectl logs returns the lines a test provides (current and --previous)", async () => {

@@ -125,15 +125,33 @@ build_kwok() {
   chmod u+w "$out"/crd/*.yaml
 }
 
-components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(etcd kwok k8s)
-total_start=$SECONDS
-for c in "${components[@]}"; do
-  case "$c" in
+build_component() {
+  case "$1" in
     k8s) run_locked k8s "$E2E_CACHE_DIR/k8s-$E2E_K8S_VERSION" build_k8s ;;
     etcd) run_locked etcd "$E2E_CACHE_DIR/etcd-$E2E_ETCD_VERSION" build_etcd ;;
     kwok) run_locked kwok "$E2E_CACHE_DIR/kwok-$E2E_KWOK_VERSION" build_kwok ;;
+  esac
+}
+
+components=("$@")
+[[ ${#components[@]} -gt 0 ]] || components=(k8s etcd kwok)
+for c in "${components[@]}"; do
+  case "$c" in
+    k8s | etcd | kwok) ;;
     *) log "unknown component: $c (expected k8s, etcd or kwok)"; exit 2 ;;
   esac
 done
+total_start=$SECONDS
+# Missing components build in parallel (k8s is the long pole; etcd and kwok finish within it).
+jobs=()
+for c in "${components[@]}"; do
+  (build_component "$c") &
+  jobs+=("$!")
+done
+rc=0
+for j in "${jobs[@]}"; do wait "$j" || rc=1; done
+if ((rc != 0)); then
+  log "build failed (logs: $E2E_CACHE_DIR/build-*.log)"
+  exit 1
+fi
 log "all requested components ready in $((SECONDS - total_start))s (cache: $E2E_CACHE_DIR)"
