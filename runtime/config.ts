@@ -21,6 +21,9 @@ export interface RuntimeConfig {
   storageBatchSize: number;
   collectorBatchSize: number;
   maxDeliveryAttempts: number;
+  /** First retry delay of a failed destination delivery; doubles per attempt up to the max. */
+  dispatchRetryBaseMs: number;
+  dispatchRetryMaxMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -45,6 +48,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     storageBatchSize: int(env, "TRACARDI_STORAGE_BATCH", 200),
     collectorBatchSize: int(env, "TRACARDI_COLLECTOR_BATCH", 50),
     maxDeliveryAttempts: int(env, "TRACARDI_MAX_DELIVERY_ATTEMPTS", 10),
+    dispatchRetryBaseMs: int(env, "TRACARDI_DISPATCH_RETRY_BASE_MS", 2000),
+    dispatchRetryMaxMs: int(env, "TRACARDI_DISPATCH_RETRY_MAX_MS", 5 * 60_000),
   };
 }
 

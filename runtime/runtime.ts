@@ -5,9 +5,11 @@ import { EmbeddedIdentityIndex } from "./adapters/embedded/identity.js";
 import { EmbeddedQueue } from "./adapters/embedded/queue.js";
 import type { RuntimeConfig } from "./config.js";
 import { RuntimeMetrics } from "./http/metrics.js";
-import type { BatchHandler, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
+import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
 import { SourceVerifier } from "./stages/collect/sources.js";
+import { planDispatch } from "./stages/dispatch/plan.js";
+import { dispatchStage } from "./stages/dispatch/stage.js";
 import { collectorStage } from "./stages/process/collector.js";
 import { ConfigCache } from "./stages/process/config-cache.js";
 import { PendingState } from "./stages/process/state.js";
@@ -30,6 +32,7 @@ export class Runtime {
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Set<string>();
   private thread: ProcessingThread | null = null;
+  private readonly shutdown = new AbortController();
 
   private constructor(
     readonly settings: RuntimeConfig,
@@ -94,6 +97,7 @@ export class Runtime {
     this.startStorage();
     while ((await this.queue.backlog()).storage > 0) await new Promise((r) => setTimeout(r, 20));
     this.startCollector();
+    this.startDispatch();
   }
 
   startCollector(): void {
@@ -108,6 +112,11 @@ export class Runtime {
   startStorage(): void {
     const handler = storageStage({
       store: this.data,
+      plan: async (message) => {
+        const config = await this.configCache.current();
+        // The private API refuses destination conditions until the TQL evaluator is wired in.
+        return planDispatch(message, config.destinations, () => false);
+      },
       onStored: (messages) => {
         for (const m of messages) {
           this.state.settle(m.profile?.id ?? null, m.session?.id ?? null, m.stateSeq);
@@ -118,21 +127,45 @@ export class Runtime {
     this.consume("storage", "storage", handler, this.settings.storageBatchSize);
   }
 
+  startDispatch(): void {
+    const handler = dispatchStage({
+      config: this.configCache,
+      perDestinationLimit: 4,
+      shutdown: this.shutdown.signal,
+    });
+    this.consume("dispatch", "dispatch", handler, 10, {
+      retryBaseMs: this.settings.dispatchRetryBaseMs,
+      retryMaxMs: this.settings.dispatchRetryMaxMs,
+      parallel: 16,
+    });
+  }
+
   async close(): Promise<void> {
+    this.shutdown.abort();
     await this.thread?.stop();
     await Promise.all(this.subscriptions.map((s) => s.close()));
     await this.queue.close();
     this.db.close();
   }
 
-  private consume<T>(stage: string, topic: Topic, handler: BatchHandler<T>, maxBatch: number): void {
+  private consume<T>(
+    stage: string,
+    topic: Topic,
+    handler: BatchHandler<T>,
+    maxBatch: number,
+    extra: Pick<ConsumeOptions, "retryBaseMs" | "retryMaxMs" | "parallel"> = {},
+  ): void {
     const counted: BatchHandler<T> = async (batch) => {
       const outcomes: Outcome[] = await handler(batch);
       for (const outcome of outcomes) this.metrics.stageMessages.inc({ stage, outcome: outcome.kind });
       return outcomes;
     };
     this.subscriptions.push(
-      this.queue.consume(topic, counted, { maxBatch, maxAttempts: this.settings.maxDeliveryAttempts }),
+      this.queue.consume(topic, counted, {
+        maxBatch,
+        maxAttempts: this.settings.maxDeliveryAttempts,
+        ...extra,
+      }),
     );
     this.running.add(stage);
   }

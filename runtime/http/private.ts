@@ -6,6 +6,7 @@ import { installErrorHandler } from "./errors.js";
 import { installHealthRoutes } from "./health.js";
 import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
+import { destinationRoutes } from "./routes/destinations.js";
 import { statusRoutes } from "./routes/status.js";
 
 const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/metrics", "/docs"]);
@@ -31,6 +32,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   app.get("/docs", { schema: { hide: true } }, async () => app.swagger());
   configRoutes(app, runtime);
   dataRoutes(app, runtime);
+  destinationRoutes(app, runtime);
   statusRoutes(app, runtime);
   return app;
 }

@@ -25,8 +25,11 @@ export type Outcome =
   | { kind: "ack"; forward?: ForwardMessage[] }
   | { kind: "retry"; reason: string }
   | { kind: "dead-letter"; reason: string }
-  /** Not handled because an earlier message of the same key failed; redelivered after it, no attempt counted. */
-  | { kind: "defer" };
+  /**
+   * Not handled now, no attempt counted: an earlier message of the same key failed (redelivered after
+   * it), or the handler has no capacity for it (redelivered after `delayMs`).
+   */
+  | { kind: "defer"; delayMs?: number };
 
 export interface ForwardMessage extends OutgoingMessage {
   topic: Topic;
@@ -40,28 +43,42 @@ export interface ForwardMessage extends OutgoingMessage {
 export type BatchHandler<T = unknown> = (batch: Delivery<T>[]) => Promise<Outcome[]> | Outcome[];
 
 /**
- * A batch handler from a one-message handler: messages are handled one after another, and once a
- * message of a key fails, the later messages of that key in the batch are deferred, not handled, so
- * per-key order holds across retries.
+ * A batch handler from a one-message handler. A key's messages are handled one after another; once
+ * one fails, the key's later messages in the batch are deferred, not handled, so per-key order holds
+ * across retries. With `concurrentKeys`, different keys are handled at the same time (so one slow
+ * destination does not hold up the others).
  */
-export function inKeyOrder<T>(handle: (delivery: Delivery<T>) => Promise<Outcome>): BatchHandler<T> {
+export function inKeyOrder<T>(
+  handle: (delivery: Delivery<T>) => Promise<Outcome>,
+  options: { concurrentKeys: boolean } = { concurrentKeys: false },
+): BatchHandler<T> {
   return async (batch) => {
-    const blocked = new Set<string>();
-    const outcomes: Outcome[] = [];
-    for (const delivery of batch) {
-      if (blocked.has(delivery.key)) {
-        outcomes.push({ kind: "defer" });
-        continue;
-      }
-      let outcome: Outcome;
-      try {
-        outcome = await handle(delivery);
-      } catch (error) {
-        outcome = { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
-      }
-      if (outcome.kind !== "ack") blocked.add(delivery.key);
-      outcomes.push(outcome);
+    const outcomes: Outcome[] = new Array(batch.length);
+    const byKey = new Map<string, number[]>();
+    for (const [index, delivery] of batch.entries()) {
+      const indices = byKey.get(delivery.key) ?? [];
+      indices.push(index);
+      byKey.set(delivery.key, indices);
     }
+    const runKey = async (indices: number[]) => {
+      let blocked = false;
+      for (const index of indices) {
+        if (blocked) {
+          outcomes[index] = { kind: "defer" };
+          continue;
+        }
+        let outcome: Outcome;
+        try {
+          outcome = await handle(batch[index] as Delivery<T>);
+        } catch (error) {
+          outcome = { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
+        }
+        blocked = outcome.kind !== "ack";
+        outcomes[index] = outcome;
+      }
+    };
+    if (options.concurrentKeys) await Promise.all([...byKey.values()].map(runKey));
+    else for (const indices of byKey.values()) await runKey(indices);
     return outcomes;
   };
 }
@@ -71,6 +88,11 @@ export interface ConsumeOptions {
   maxBatch: number;
   /** After this many failed attempts a message goes to the dead-letter store. */
   maxAttempts: number;
+  /** First retry delay, doubling per attempt up to `retryMaxMs` (queue defaults when absent). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Batches handled at the same time (never two of one key); 1 by default. */
+  parallel?: number;
 }
 
 export interface Subscription {
@@ -94,6 +116,8 @@ export interface Queue {
   /** Messages published and not yet acked, per topic. */
   backlog(): Promise<Record<Topic, number>>;
   deadLetters(topic?: Topic, limit?: number): Promise<DeadLetter[]>;
+  /** Puts a dead letter back on its topic with a fresh attempt count; false if there is no such letter. */
+  replayDeadLetter(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import type { Destination, Resource } from "../domain/destination.js";
 import type { EventSource, Json, Profile, Session, TrackedEvent } from "../domain/types.js";
 
 /** Everything one storage step writes; every write is an upsert by id, so replaying it is harmless. */
@@ -99,4 +100,6 @@ export interface ConfigStore {
   sources: ConfigCollection<EventSource>;
   mappings: ConfigCollection<EventToProfileMapping>;
   schemas: ConfigCollection<EventTypeSchema>;
+  resources: ConfigCollection<Resource>;
+  destinations: ConfigCollection<Destination>;
 }

@@ -1,3 +1,4 @@
+import type { Destination, Resource } from "../../domain/destination.js";
 import type { EventSource } from "../../domain/types.js";
 import type {
   ConfigCollection,
@@ -46,5 +47,7 @@ export function embeddedConfigStore(db: Db): ConfigStore {
     sources: new EmbeddedCollection<EventSource>(db, "event-source"),
     mappings: new EmbeddedCollection<EventToProfileMapping>(db, "event-to-profile"),
     schemas: new EmbeddedCollection<EventTypeSchema>(db, "event-type-schema"),
+    resources: new EmbeddedCollection<Resource>(db, "resource"),
+    destinations: new EmbeddedCollection<Destination>(db, "destination"),
   };
 }

@@ -84,13 +84,18 @@ export class EmbeddedQueue implements Queue {
   }
 
   consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription {
-    const subscription = new EmbeddedSubscription(this, topic, handler as BatchHandler, options);
-    this.subscriptions.add(subscription);
-    subscription.start();
+    const loops = Array.from(
+      { length: Math.max(1, options.parallel ?? 1) },
+      () => new EmbeddedSubscription(this, topic, handler as BatchHandler, options),
+    );
+    for (const loop of loops) {
+      this.subscriptions.add(loop);
+      loop.start();
+    }
     return {
       close: async () => {
-        this.subscriptions.delete(subscription);
-        await subscription.stop();
+        for (const loop of loops) this.subscriptions.delete(loop);
+        await Promise.all(loops.map((loop) => loop.stop()));
       },
     };
   }
@@ -124,6 +129,25 @@ export class EmbeddedQueue implements Queue {
       attempts: r.attempts,
       failedAt: r.failed_at,
     }));
+  }
+
+  async replayDeadLetter(id: string): Promise<boolean> {
+    const seq = Number(id);
+    if (!Number.isInteger(seq)) return false;
+    let replayed = false;
+    let topic: Topic | null = null;
+    this.db
+      .transaction(() => {
+        const letter = this.statements.deadLetter_get.get(seq);
+        if (!letter) return;
+        this.statements.insert.run(letter.topic, letter.key, letter.body);
+        this.statements.deadLetter_delete.run(seq);
+        topic = letter.topic;
+        replayed = true;
+      })
+      .immediate();
+    if (topic !== null) this.wake(topic);
+    return replayed;
   }
 
   async close(): Promise<void> {
@@ -162,16 +186,43 @@ export class EmbeddedQueue implements Queue {
   /** @internal */
   fetch(topic: Topic, limit: number): Row[] {
     const now = Date.now();
-    const ready = this.statements.ready.all(topic, now, limit) as Row[];
+    const busy = this.inFlightKeys(topic);
+    const ready = (this.statements.ready.all(topic, now, limit + busy.size * 4) as Row[]).filter(
+      (row) => !busy.has(row.key),
+    );
     if (ready.length === 0) return ready;
     const delayed = this.statements.delayedKeys.all(topic, now) as { key: string; first: number }[];
-    if (delayed.length === 0) return ready;
     const firstDelayed = new Map(delayed.map((d) => [d.key, d.first]));
-    return ready.filter((row) => row.seq < (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY));
+    const batch = ready
+      .filter((row) => row.seq < (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY))
+      .slice(0, limit);
+    for (const row of batch) busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
+    return batch;
+  }
+
+  /** Keys with messages being handled by a loop of this queue: other loops leave them alone (order). */
+  private readonly inFlight = new Map<Topic, Map<string, number>>();
+
+  private inFlightKeys(topic: Topic): Map<string, number> {
+    let keys = this.inFlight.get(topic);
+    if (!keys) {
+      keys = new Map();
+      this.inFlight.set(topic, keys);
+    }
+    return keys;
+  }
+
+  private release(topic: Topic, rows: Row[]): void {
+    const keys = this.inFlightKeys(topic);
+    for (const row of rows) {
+      const n = (keys.get(row.key) ?? 1) - 1;
+      if (n <= 0) keys.delete(row.key);
+      else keys.set(row.key, n);
+    }
   }
 
   /** @internal settles one handled batch in one transaction */
-  settle(topic: Topic, rows: Row[], outcomes: Outcome[], maxAttempts: number): void {
+  settle(topic: Topic, rows: Row[], outcomes: Outcome[], options: ConsumeOptions): void {
     const now = Date.now();
     const forwarded = new Set<Topic>();
     this.db
@@ -186,9 +237,13 @@ export class EmbeddedQueue implements Queue {
             }
             return;
           }
-          if (outcome.kind === "defer") return; // stays; the key's failed message holds it back
+          if (outcome.kind === "defer") {
+            // Stays without an attempt counted: held back by its key's failed message, or for a while.
+            if (outcome.delayMs) this.statements.delay.run(now + outcome.delayMs, row.seq);
+            return;
+          }
           const attempts = row.attempts + 1;
-          if (outcome.kind === "dead-letter" || attempts >= maxAttempts) {
+          if (outcome.kind === "dead-letter" || attempts >= options.maxAttempts) {
             this.statements.deadLetter.run(
               row.seq,
               topic,
@@ -201,11 +256,13 @@ export class EmbeddedQueue implements Queue {
             this.statements.delete.run(row.seq);
             return;
           }
-          const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
+          const base = options.retryBaseMs ?? this.options.retryBaseMs;
+          const delay = Math.min(base * 2 ** (attempts - 1), options.retryMaxMs ?? 5 * 60_000);
           this.statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
         });
       })
       .immediate();
+    this.release(topic, rows);
     for (const target of forwarded) this.wake(target);
   }
 
@@ -265,7 +322,7 @@ class EmbeddedSubscription {
         const reason = errorMessage(error);
         outcomes = deliveries.map(() => ({ kind: "retry", reason }));
       }
-      this.queue.settle(this.topic, rows, outcomes, this.options.maxAttempts);
+      this.queue.settle(this.topic, rows, outcomes, this.options);
       // Let the HTTP side of the process breathe between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -299,6 +356,11 @@ function prepareStatements(db: Db) {
     retry: db.prepare(
       "UPDATE queue_messages SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?",
     ),
+    delay: db.prepare("UPDATE queue_messages SET available_at = ? WHERE seq = ?"),
+    deadLetter_get: db.prepare<[number], { topic: Topic; key: string; body: string }>(
+      "SELECT topic, key, body FROM queue_dead_letters WHERE seq = ?",
+    ),
+    deadLetter_delete: db.prepare("DELETE FROM queue_dead_letters WHERE seq = ?"),
     deadLetter: db.prepare(
       "INSERT OR REPLACE INTO queue_dead_letters (seq, topic, key, body, reason, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),

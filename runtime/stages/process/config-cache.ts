@@ -1,8 +1,19 @@
+import type { Destination, Resource } from "../../domain/destination.js";
 import type { ConfigStore, EventToProfileMapping, EventTypeSchema } from "../../ports/store.js";
 
 export interface ProcessingConfig {
   mappingsFor(eventType: string, sourceId: string): EventToProfileMapping[];
   schemasFor(eventType: string): EventTypeSchema[];
+  destinations: Destination[];
+  resource(id: string): Resource | null;
+  destination(id: string): Destination | null;
+}
+
+interface Snapshot {
+  mappings: EventToProfileMapping[];
+  schemas: EventTypeSchema[];
+  destinations: Destination[];
+  resources: Resource[];
 }
 
 /**
@@ -10,7 +21,7 @@ export interface ProcessingConfig {
  * copy (Tracardi #200: a config cache timeout must not fail ingestion).
  */
 export class ConfigCache {
-  private snapshot: { mappings: EventToProfileMapping[]; schemas: EventTypeSchema[] } | null = null;
+  private snapshot: Snapshot | null = null;
   private loadedAt = 0;
 
   constructor(
@@ -26,24 +37,36 @@ export class ConfigCache {
     const now = Date.now();
     if (this.snapshot === null || now - this.loadedAt >= this.ttlMs) {
       try {
-        const [mappings, schemas] = await Promise.all([
+        const [mappings, schemas, destinations, resources] = await Promise.all([
           this.config.mappings.list(),
           this.config.schemas.list(),
+          this.config.destinations.list(),
+          this.config.resources.list(),
         ]);
         this.snapshot = {
           mappings: mappings.filter((m) => m.enabled),
           schemas: schemas.filter((s) => s.enabled),
+          destinations,
+          resources,
         };
         this.loadedAt = now;
       } catch (error) {
         if (this.snapshot === null) throw error;
       }
     }
-    const { mappings, schemas } = this.snapshot ?? { mappings: [], schemas: [] };
+    const { mappings, schemas, destinations, resources } = this.snapshot ?? {
+      mappings: [],
+      schemas: [],
+      destinations: [],
+      resources: [],
+    };
     return {
       mappingsFor: (type, source) =>
         mappings.filter((m) => m.event_type === type && (m.source_id === null || m.source_id === source)),
       schemasFor: (type) => schemas.filter((s) => s.event_type === type),
+      destinations,
+      resource: (id) => resources.find((r) => r.id === id) ?? null,
+      destination: (id) => destinations.find((d) => d.id === id) ?? null,
     };
   }
 }

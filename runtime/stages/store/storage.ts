@@ -1,6 +1,7 @@
+import type { DispatchMessage } from "../../domain/destination.js";
 import type { StorageMessage } from "../../domain/messages.js";
 import type { Profile, Session, TrackedEvent } from "../../domain/types.js";
-import type { BatchHandler, Delivery, Outcome } from "../../ports/queue.js";
+import type { BatchHandler, Delivery, ForwardMessage, Outcome } from "../../ports/queue.js";
 import type { DataStore, WriteBatch } from "../../ports/store.js";
 
 /**
@@ -21,16 +22,28 @@ export function foldBatch(messages: StorageMessage[]): WriteBatch {
 
 export interface StorageStageDeps {
   store: DataStore;
+  /** Deliveries a stored payload causes (destinations); forwarded to topic "dispatch" with the ack. */
+  plan?: (message: StorageMessage) => Promise<DispatchMessage[]>;
   /** Called after a batch is stored (the collector's read-your-writes cache listens). */
   onStored?: (messages: StorageMessage[]) => void;
 }
 
-/** Queue handler of the storage stage: one bulk upsert per batch, then ack. */
+/** Queue handler of the storage stage: one bulk upsert per batch, then ack (and dispatch). */
 export function storageStage(deps: StorageStageDeps): BatchHandler<StorageMessage> {
   return async (batch: Delivery<StorageMessage>[]): Promise<Outcome[]> => {
     const messages = batch.map((d) => d.body);
     await deps.store.write(foldBatch(messages));
     deps.onStored?.(messages);
-    return batch.map(() => ({ kind: "ack" }));
+    const outcomes: Outcome[] = [];
+    for (const message of messages) {
+      const deliveries = deps.plan ? await deps.plan(message) : [];
+      const forward: ForwardMessage[] = deliveries.map((body) => ({
+        topic: "dispatch",
+        key: `${body.destinationId}:${body.profileId ?? body.eventId ?? ""}`,
+        body,
+      }));
+      outcomes.push({ kind: "ack", forward });
+    }
+    return outcomes;
   };
 }

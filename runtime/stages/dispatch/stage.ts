@@ -1,0 +1,67 @@
+import type { DispatchMessage } from "../../domain/destination.js";
+import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
+import type { ConfigCache } from "../process/config-cache.js";
+import { type DeliveryResult, deliverWebhook } from "./webhook.js";
+
+export interface DispatchStageDeps {
+  config: ConfigCache;
+  /** Deliveries in flight to one destination at most; more wait, so a hanging receiver is contained. */
+  perDestinationLimit: number;
+  /** Aborted when the process stops: deliveries in flight are put back, not counted as attempts. */
+  shutdown?: AbortSignal;
+  deliver?: typeof deliverWebhook;
+  onDelivered?: (message: DispatchMessage, result: DeliveryResult) => void;
+}
+
+/**
+ * Queue handler of the dispatch stage: one delivery per message. A transient failure is retried with
+ * exponential backoff by the queue; after the destination's `max_attempts`, or at once for a
+ * permanent failure, the message is parked in the dead-letter store with the reason. Deliveries of
+ * one profile to one destination keep their order; other keys go on meanwhile, and a destination
+ * never holds more than `perDestinationLimit` deliveries, so a hanging receiver cannot take all
+ * the dispatch loops.
+ */
+export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMessage> {
+  const deliver = deps.deliver ?? deliverWebhook;
+  const inFlight = new Map<string, number>();
+  return async (batch) => {
+    const config = await deps.config.current();
+    const handle = inKeyOrder<DispatchMessage>(
+      async (delivery): Promise<Outcome> => {
+        const message = delivery.body;
+        const destination = config.destination(message.destinationId);
+        if (!destination)
+          return { kind: "dead-letter", reason: `destination ${message.destinationId} no longer exists` };
+        const resource = config.resource(destination.resource.id);
+        if (!resource)
+          return {
+            kind: "dead-letter",
+            reason: `resource ${destination.resource.id} of destination ${destination.id} does not exist`,
+          };
+        if (!resource.enabled) return { kind: "dead-letter", reason: `resource ${resource.id} is disabled` };
+        const busy = inFlight.get(destination.id) ?? 0;
+        if (busy >= deps.perDestinationLimit) return { kind: "defer", delayMs: 250 };
+        inFlight.set(destination.id, busy + 1);
+        let result: DeliveryResult;
+        try {
+          result = await deliver(resource, destination.destination.init, message.body, deps.shutdown);
+        } finally {
+          inFlight.set(destination.id, (inFlight.get(destination.id) ?? 1) - 1);
+        }
+        deps.onDelivered?.(message, result);
+        if (result.ok) return { kind: "ack" };
+        if (deps.shutdown?.aborted) return { kind: "defer" };
+        if (result.permanent) return { kind: "dead-letter", reason: result.reason };
+        if (delivery.attempt >= destination.destination.init.max_attempts) {
+          return {
+            kind: "dead-letter",
+            reason: `${result.reason} (gave up after ${delivery.attempt} attempts)`,
+          };
+        }
+        return { kind: "retry", reason: result.reason };
+      },
+      { concurrentKeys: true },
+    );
+    return handle(batch);
+  };
+}

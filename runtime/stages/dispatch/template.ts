@@ -1,0 +1,33 @@
+import type { TemplateScope } from "../../domain/destination.js";
+import { getPath } from "../../domain/paths.js";
+import type { Json } from "../../domain/types.js";
+
+const REFERENCE = /^(profile|session|event)@([A-Za-z0-9_.-]+)$/;
+const PLACEHOLDER = /\{\{\s*(profile|session|event)@([A-Za-z0-9_.-]+)\s*\}\}/g;
+
+/**
+ * Renders a destination mapping: a string that is exactly a reference (`profile@traits.a`) becomes the
+ * referenced value (any JSON); `{{…}}` placeholders inside longer strings are interpolated as text;
+ * everything else is copied. Missing values render as null (or an empty string inside text).
+ */
+export function renderTemplate(template: Json, scope: TemplateScope): Json {
+  if (typeof template === "string") {
+    const whole = REFERENCE.exec(template);
+    if (whole) return lookup(scope, whole[1] as keyof TemplateScope, whole[2] as string) ?? null;
+    return template.replace(PLACEHOLDER, (_match, root: keyof TemplateScope, path: string) => {
+      const value = lookup(scope, root, path);
+      if (value === undefined || value === null) return "";
+      return typeof value === "object" ? JSON.stringify(value) : String(value);
+    });
+  }
+  if (Array.isArray(template)) return template.map((item) => renderTemplate(item, scope));
+  if (template !== null && typeof template === "object") {
+    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, renderTemplate(v, scope)]));
+  }
+  return template;
+}
+
+function lookup(scope: TemplateScope, root: keyof TemplateScope, path: string): Json | undefined {
+  const doc = scope[root];
+  return doc === null ? undefined : getPath(doc, path);
+}

@@ -1,0 +1,62 @@
+import type { Resource, WebhookSettings } from "../../domain/destination.js";
+import type { Json } from "../../domain/types.js";
+
+export type DeliveryResult = { ok: true; status: number } | { ok: false; permanent: boolean; reason: string };
+
+/**
+ * The HTTP webhook dispatcher (Tracardi's HTTP destination): JSON body for non-GET methods, the body
+ * flattened into the query string for GET, basic auth from the resource, a timeout. A 4xx other than
+ * 408/429 is permanent (retrying cannot help); network errors, timeouts and 5xx are worth a retry.
+ */
+export async function deliverWebhook(
+  resource: Resource,
+  settings: WebhookSettings,
+  body: Json,
+  shutdown?: AbortSignal,
+): Promise<DeliveryResult> {
+  const url = new URL(resource.credentials.url);
+  const headers: Record<string, string> = { ...settings.headers };
+  if (resource.credentials.username !== undefined) {
+    const basic = Buffer.from(
+      `${resource.credentials.username}:${resource.credentials.password ?? ""}`,
+    ).toString("base64");
+    headers.authorization = `Basic ${basic}`;
+  }
+  let payload: string | undefined;
+  if (settings.method === "GET") {
+    for (const [key, value] of flatten(body)) url.searchParams.append(key, value);
+  } else {
+    headers["content-type"] ??= "application/json";
+    payload = JSON.stringify(body);
+  }
+  try {
+    const response = await fetch(url, {
+      method: settings.method,
+      headers,
+      body: payload,
+      signal: shutdown
+        ? AbortSignal.any([AbortSignal.timeout(settings.timeout_ms), shutdown])
+        : AbortSignal.timeout(settings.timeout_ms),
+    });
+    await response.arrayBuffer();
+    if (response.ok) return { ok: true, status: response.status };
+    const permanent =
+      response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+    return { ok: false, permanent, reason: `${url.origin}${url.pathname} answered ${response.status}` };
+  } catch (error) {
+    const reason =
+      error instanceof Error && error.name === "TimeoutError"
+        ? `timed out after ${settings.timeout_ms} ms`
+        : String(error instanceof Error ? error.message : error);
+    return { ok: false, permanent: false, reason: `${url.origin}${url.pathname}: ${reason}` };
+  }
+}
+
+/** `{a: {b: 1}, c: true, d: null}` → `a.b=1`, `c=1` (Tracardi drops nulls and sends booleans as 1/0). */
+function flatten(value: Json, prefix = ""): [string, string][] {
+  if (value === null) return [];
+  if (typeof value === "boolean") return [[prefix, value ? "1" : "0"]];
+  if (typeof value !== "object") return [[prefix, String(value)]];
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  return entries.flatMap(([key, v]) => flatten(v, prefix === "" ? key : `${prefix}.${key}`));
+}
