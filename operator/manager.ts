@@ -76,7 +76,10 @@ export class Manager {
       http,
       tracardis: this.tracardis,
       deployments,
+      services,
+      configMaps,
       pods,
+      secrets,
       license: options.license,
       record: async (ref, event) => {
         metrics.eventsTotal.inc({ type: event.type, reason: event.reason });

@@ -10,13 +10,12 @@ export interface LicenseSettings {
   warningDays: number;
 }
 
-/** Reads the referenced licence Secret and verifies the key; the key itself never leaves this function. */
-export async function observeLicense(
-  http: KubeHttp,
-  owner: Tracardi,
-  settings: LicenseSettings,
-  now: Date,
-): Promise<LicenseObservation> {
+export type LicenseKeyRead =
+  | { found: false; message: string }
+  | { found: true; value: string; resourceVersion: string };
+
+/** Reads the key from the referenced Secret. The value stays in memory; it is never logged or written. */
+export async function readLicenseKey(http: KubeHttp, owner: Tracardi): Promise<LicenseKeyRead> {
   const { name, key } = owner.spec.license.secretRef;
   const ns = owner.metadata.namespace;
   let secret: V1Secret;
@@ -24,21 +23,26 @@ export async function observeLicense(
     secret = await http.request<V1Secret>({ method: "GET", path: resourcePath(RESOURCES.secret, ns, name) });
   } catch (err) {
     if (isStatus(err, 404)) {
-      return { state: "missing", message: `Secret ${ns}/${name} (spec.license.secretRef) does not exist` };
+      return { found: false, message: `Secret ${ns}/${name} (spec.license.secretRef) does not exist` };
     }
     throw err;
   }
   const encoded = secret.data?.[key];
   if (!encoded) {
-    return {
-      state: "missing",
-      message: `Secret ${ns}/${name} has no key ${key} (spec.license.secretRef.key)`,
-    };
+    return { found: false, message: `Secret ${ns}/${name} has no key ${key} (spec.license.secretRef.key)` };
   }
+  return {
+    found: true,
+    value: Buffer.from(encoded, "base64").toString("utf8").trim(),
+    resourceVersion: secret.metadata?.resourceVersion ?? "",
+  };
+}
+
+export function checkLicense(read: LicenseKeyRead, settings: LicenseSettings, now: Date): LicenseObservation {
+  if (!read.found) return { state: "missing", message: read.message };
   if (!settings.publicKey) return { state: "noPublicKey" };
-  const licenseKey = Buffer.from(encoded, "base64").toString("utf8").trim();
   return {
     state: "checked",
-    check: verifyLicense(licenseKey, settings.publicKey, now, { warningDays: settings.warningDays }),
+    check: verifyLicense(read.value, settings.publicKey, now, { warningDays: settings.warningDays }),
   };
 }

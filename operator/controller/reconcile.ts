@@ -1,4 +1,11 @@
-import type { KubernetesObject, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1Deployment,
+  V1Pod,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
 import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
@@ -7,6 +14,7 @@ import { isStatus, type KubeHttp, KubeHttpError } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES } from "../kube/resources.js";
+import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import { childName, desiredState, LABEL_INSTANCE, planComponents } from "./desired/index.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
@@ -14,7 +22,7 @@ import { type ComponentObservation, diagnosePods, podsOf } from "./diagnose/pods
 import { type ApplyOutcome, diagnoseReconciled } from "./diagnose/reconciled.js";
 import { diagnoseWorkflow } from "./diagnose/workflow.js";
 import { eventsFromTransitions } from "./events.js";
-import { type LicenseSettings, observeLicense } from "./observe.js";
+import { checkLicense, type LicenseKeyRead, type LicenseSettings, readLicenseKey } from "./observe.js";
 import { buildStatus, sameStatus } from "./status.js";
 
 export interface Cache<T> {
@@ -26,7 +34,11 @@ export interface ReconcilerDeps {
   http: KubeHttp;
   tracardis: Cache<Tracardi>;
   deployments: Cache<V1Deployment>;
+  services: Cache<V1Service>;
+  configMaps: Cache<V1ConfigMap>;
   pods: Cache<V1Pod>;
+  /** Metadata only: tells whether the licence Secret changed since it was last read. */
+  secrets: Cache<V1Secret>;
   license: LicenseSettings;
   record: (regarding: ObjectRef, event: RecordedEvent) => Promise<void>;
   onLicense: (namespace: string, name: string, expires: Date | undefined) => void;
@@ -49,12 +61,29 @@ function describeError(err: unknown): string {
 export class Reconciler {
   private readonly oomHistory = new Map<string, OOMKill[]>();
   private readonly lastStatus = new Map<string, TracardiStatus>();
+  private readonly applied = new Map<string, AppliedRecord>();
+  private readonly licenseKeys = new Map<string, LicenseKeyRead & { found: true }>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
   forget(key: string): void {
     this.oomHistory.delete(key);
     this.lastStatus.delete(key);
+    const [ns, name] = key.split("/");
+    for (const id of this.applied.keys()) if (id.includes(`/${ns}/${name}-`)) this.applied.delete(id);
+  }
+
+  /** Server-side apply, skipped when the live object is still what we last applied (no request at rest). */
+  private async ensure<T extends KubernetesObject>(desired: T, cache: Cache<T>): Promise<T> {
+    const ns = desired.metadata?.namespace ?? "";
+    const name = desired.metadata?.name ?? "";
+    const id = `${desired.kind}/${ns}/${name}`;
+    const hash = fingerprint(desired);
+    const live = cache.get(ns, name);
+    if (live && upToDate(this.applied.get(id), hash, live)) return live;
+    const result = await serverSideApply(this.deps.http, desired);
+    this.applied.set(id, recordApplied(hash, result));
+    return result;
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -94,14 +123,14 @@ export class Reconciler {
     const ns = owner.metadata.namespace;
     let applied = 0;
     try {
-      await serverSideApply(this.deps.http, desired.configMap);
+      await this.ensure(desired.configMap, this.deps.configMaps);
       applied++;
       for (const svc of desired.services) {
-        await serverSideApply(this.deps.http, svc);
+        await this.ensure(svc, this.deps.services);
         applied++;
       }
       for (const d of desired.deployments) {
-        const live = await serverSideApply(this.deps.http, d);
+        const live = await this.ensure(d, this.deps.deployments);
         deployments.set(live.metadata?.name ?? "", live);
         applied++;
       }
@@ -132,8 +161,21 @@ export class Reconciler {
   }
 
   private async observeLicenseSafely(owner: Tracardi, now: Date): Promise<LicenseObservation> {
+    const { name, key } = owner.spec.license.secretRef;
+    const ns = owner.metadata.namespace;
+    const id = `${ns}/${name}/${key}`;
     try {
-      return await observeLicense(this.deps.http, owner, this.deps.license, now);
+      const memo = this.licenseKeys.get(id);
+      const current = this.deps.secrets.get(ns, name)?.metadata?.resourceVersion;
+      let read: LicenseKeyRead;
+      if (memo && current === memo.resourceVersion) {
+        read = memo;
+      } else {
+        read = await readLicenseKey(this.deps.http, owner);
+        if (read.found) this.licenseKeys.set(id, read);
+        else this.licenseKeys.delete(id);
+      }
+      return checkLicense(read, this.deps.license, now);
     } catch (err) {
       return { state: "missing", message: `could not read the licence Secret: ${describeError(err)}` };
     }

@@ -111,7 +111,10 @@ export class Informer<T extends KubeObject> {
     }
   }
 
+  /** managedFields are the bulk of every server-side-applied object and nothing here reads them. */
   private store(obj: T): T {
+    const meta = obj.metadata as (KubeObject["metadata"] & { managedFields?: unknown }) | undefined;
+    if (meta?.managedFields !== undefined) meta.managedFields = undefined;
     return this.options.transform ? this.options.transform(obj) : obj;
   }
 
