@@ -1,0 +1,32 @@
+import type { Json } from "../../../domain/types.js";
+
+/** Documents a TQL path can address. */
+export const PATH_ROOTS = ["profile", "session", "event", "payload", "memory"] as const;
+export type PathRoot = (typeof PATH_ROOTS)[number];
+
+/** `event@properties.a` → `{root: "event", path: "properties.a"}`; an empty path is the whole document. */
+export interface PathRef {
+  root: PathRoot;
+  path: string;
+}
+
+export type Operand = { kind: "path"; ref: PathRef } | { kind: "literal"; value: Json };
+
+export type CompareOp = "==" | "!=" | ">" | ">=" | "<" | "<=";
+export type TextOp = "contains" | "starts-with" | "ends-with";
+
+export type Condition =
+  | { kind: "and"; left: Condition; right: Condition }
+  | { kind: "or"; left: Condition; right: Condition }
+  | { kind: "not"; operand: Condition }
+  | { kind: "compare"; op: CompareOp; left: Operand; right: Operand }
+  | { kind: "exists"; ref: PathRef }
+  | { kind: "is-null"; operand: Operand }
+  | { kind: "empty"; operand: Operand }
+  | { kind: "between"; operand: Operand; low: Operand; high: Operand }
+  | { kind: "in"; operand: Operand; list: Operand[] }
+  | { kind: "text"; op: TextOp; left: Operand; right: Operand };
+
+export function formatPath(ref: PathRef): string {
+  return `${ref.root}@${ref.path}`;
+}

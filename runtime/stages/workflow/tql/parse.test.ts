@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import { ConditionSyntaxError, parseCondition, parsePath, tryParsePath } from "./parse.js";
+
+const path = (root: string, p: string) => ({ kind: "path", ref: { root, path: p } });
+const lit = (value: unknown) => ({ kind: "literal", value });
+
+function syntaxError(text: string): ConditionSyntaxError {
+  try {
+    parseCondition(text);
+  } catch (error) {
+    if (error instanceof ConditionSyntaxError) return error;
+    throw error;
+  }
+  throw new Error(`expected a syntax error for ${text}`);
+}
+
+describe("parseCondition", () => {
+  it("parses the example of the contract", () => {
+    expect(parseCondition('profile@stats.views > 0 AND event@type == "purchase"')).toEqual({
+      kind: "and",
+      left: { kind: "compare", op: ">", left: path("profile", "stats.views"), right: lit(0) },
+      right: { kind: "compare", op: "==", left: path("event", "type"), right: lit("purchase") },
+    });
+  });
+
+  it("binds NOT tighter than AND, and AND tighter than OR", () => {
+    const c = parseCondition("NOT event@a == 1 OR event@b == 2 AND event@c == 3");
+    expect(c.kind).toBe("or");
+    if (c.kind !== "or") return;
+    expect(c.left.kind).toBe("not");
+    expect(c.right.kind).toBe("and");
+  });
+
+  it("lets parentheses override precedence", () => {
+    const c = parseCondition("(event@a == 1 OR event@b == 2) AND event@c == 3");
+    expect(c.kind).toBe("and");
+  });
+
+  it("accepts keywords in any case", () => {
+    expect(parseCondition("event@a == 1 and not event@b exists")).toEqual(
+      parseCondition("event@a == 1 AND NOT event@b EXISTS"),
+    );
+  });
+
+  it("parses every comparison operator, with Tracardi's => and =< aliases", () => {
+    const ops = ["==", "!=", ">", ">=", "<", "<="];
+    for (const op of ops) {
+      expect(parseCondition(`event@a ${op} 1`)).toMatchObject({ kind: "compare", op });
+    }
+    expect(parseCondition("event@a => 1")).toMatchObject({ op: ">=" });
+    expect(parseCondition("event@a =< 1")).toMatchObject({ op: "<=" });
+  });
+
+  it("parses literals: strings with escapes, numbers, booleans, null", () => {
+    expect(parseCondition(String.raw`event@a == "say \"hi\"\n"`)).toMatchObject({ right: lit('say "hi"\n') });
+    expect(parseCondition(String.raw`event@a == 'it\'s'`)).toMatchObject({ right: lit("it's") });
+    expect(parseCondition("event@a == -1.5e2")).toMatchObject({ right: lit(-150) });
+    expect(parseCondition("event@a == TRUE")).toMatchObject({ right: lit(true) });
+    expect(parseCondition("event@a == false")).toMatchObject({ right: lit(false) });
+    expect(parseCondition("event@a == null")).toMatchObject({ right: lit(null) });
+  });
+
+  it("compares two paths", () => {
+    expect(parseCondition("profile@traits.a == event@properties.b")).toMatchObject({
+      left: path("profile", "traits.a"),
+      right: path("event", "properties.b"),
+    });
+  });
+
+  it("parses exists in its three spellings and NOT EXISTS", () => {
+    const exists = { kind: "exists", ref: { root: "event", path: "properties.a" } };
+    expect(parseCondition("exists(event@properties.a)")).toEqual(exists);
+    expect(parseCondition("EXISTS event@properties.a")).toEqual(exists);
+    expect(parseCondition("event@properties.a EXISTS")).toEqual(exists);
+    expect(parseCondition("event@properties.a NOT EXISTS")).toEqual({ kind: "not", operand: exists });
+  });
+
+  it("parses BETWEEN, IN with both list brackets, NOT IN and CONTAINS", () => {
+    expect(parseCondition("event@a BETWEEN 1 AND 5")).toEqual({
+      kind: "between",
+      operand: path("event", "a"),
+      low: lit(1),
+      high: lit(5),
+    });
+    expect(parseCondition('event@a IN (1, "x", null)')).toEqual({
+      kind: "in",
+      operand: path("event", "a"),
+      list: [lit(1), lit("x"), lit(null)],
+    });
+    expect(parseCondition("event@a in [1]")).toMatchObject({ kind: "in", list: [lit(1)] });
+    expect(parseCondition("event@a NOT IN (1)")).toMatchObject({ kind: "not", operand: { kind: "in" } });
+    expect(parseCondition('profile@segments CONTAINS "vip"')).toMatchObject({ kind: "text", op: "contains" });
+  });
+
+  it("parses IS NULL, IS NOT NULL, EMPTY, NOT EMPTY, STARTS WITH, ENDS WITH", () => {
+    expect(parseCondition("event@a IS NULL")).toMatchObject({ kind: "is-null" });
+    expect(parseCondition("event@a is not null")).toMatchObject({
+      kind: "not",
+      operand: { kind: "is-null" },
+    });
+    expect(parseCondition("event@a EMPTY")).toMatchObject({ kind: "empty" });
+    expect(parseCondition("event@a NOT EMPTY")).toMatchObject({ kind: "not", operand: { kind: "empty" } });
+    expect(parseCondition('event@a STARTS WITH "x"')).toMatchObject({ op: "starts-with" });
+    expect(parseCondition('event@a ends with "x"')).toMatchObject({ op: "ends-with" });
+  });
+
+  it("does not take a keyword prefix of a longer word as the keyword", () => {
+    expect(() => parseCondition("event@a == 1 ANDROID event@b == 2")).toThrow(ConditionSyntaxError);
+  });
+
+  it("reports the offset, line and column of a syntax error with a readable message", () => {
+    const error = syntaxError("event@a == 1 AND\n  event@b >");
+    expect(error.position).toEqual({ offset: 28, line: 2, column: 12 });
+    expect(error.message).toBe("expected a value or a path, found end of input at line 2, column 12");
+  });
+
+  it("reports a wrong operator where it starts", () => {
+    const error = syntaxError("event@a === 1");
+    expect(error.position.offset).toBe(10);
+    expect(error.message).toContain('found "= 1"');
+  });
+
+  it("spells expected keywords in upper case", () => {
+    expect(syntaxError("event@a IS NUL").message).toContain("expected NULL");
+  });
+
+  it("names an unknown path root at its position", () => {
+    const error = syntaxError('event@a == 1 OR flow@x == "y"');
+    expect(error.position).toEqual({ offset: 16, line: 1, column: 17 });
+    expect(error.message).toContain('unknown path root "flow"');
+  });
+
+  it("rejects an empty condition and a bare path", () => {
+    expect(syntaxError("  ").position.offset).toBe(0);
+    expect(() => parseCondition("event@a")).toThrow(ConditionSyntaxError);
+  });
+});
+
+describe("parsePath", () => {
+  it("splits the root from the dotted path", () => {
+    expect(parsePath("event@properties.a")).toEqual({ root: "event", path: "properties.a" });
+    expect(parsePath(" memory@counter ")).toEqual({ root: "memory", path: "counter" });
+    expect(parsePath("payload@")).toEqual({ root: "payload", path: "" });
+    expect(parsePath("profile@data.contact.email.main")).toEqual({
+      root: "profile",
+      path: "data.contact.email.main",
+    });
+  });
+
+  it("rejects unknown roots, missing @, spaces and empty segments", () => {
+    for (const bad of ["traits.a", "user@a", "event@a b", "event@a..b", "event@.a", "event@a."]) {
+      expect(() => parsePath(bad), bad).toThrow(ConditionSyntaxError);
+    }
+  });
+
+  it("tryParsePath tells references from literal strings such as e-mail addresses", () => {
+    expect(tryParsePath("profile@traits.a")).toEqual({ root: "profile", path: "traits.a" });
+    expect(tryParsePath("john@example.com")).toBeUndefined();
+    expect(tryParsePath("plain")).toBeUndefined();
+  });
+});

@@ -1,0 +1,253 @@
+import * as ohm from "ohm-js";
+import type { Json } from "../../../domain/types.js";
+import {
+  type CompareOp,
+  type Condition,
+  type Operand,
+  PATH_ROOTS,
+  type PathRef,
+  type PathRoot,
+} from "./ast.js";
+import { TQL_GRAMMAR } from "./grammar.js";
+
+export interface SourcePosition {
+  /** 0-based character offset. */
+  offset: number;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+/** A condition or path that does not parse; `position` points at the first offending character. */
+export class TqlSyntaxError extends Error {
+  override readonly name = "TqlSyntaxError";
+  constructor(
+    message: string,
+    readonly position: SourcePosition,
+    readonly text: string,
+  ) {
+    super(message);
+  }
+}
+export { TqlSyntaxError as ConditionSyntaxError };
+
+const grammar = ohm.grammar(TQL_GRAMMAR);
+const ROOTS: ReadonlySet<string> = new Set(PATH_ROOTS);
+
+const COMPARE: Record<string, CompareOp> = {
+  "==": "==",
+  "!=": "!=",
+  ">": ">",
+  ">=": ">=",
+  "=>": ">=",
+  "<": "<",
+  "<=": "<=",
+  "=<": "<=",
+};
+
+export function positionAt(text: string, offset: number): SourcePosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === "\n") {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { offset, line, column: offset - lineStart + 1 };
+}
+
+function fail(text: string, offset: number, message: string): never {
+  const position = positionAt(text, offset);
+  throw new TqlSyntaxError(`${message} at line ${position.line}, column ${position.column}`, position, text);
+}
+
+function unescape(body: string): string {
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i] as string;
+    if (ch !== "\\") {
+      out += ch;
+      continue;
+    }
+    const next = body[++i] ?? "";
+    if (next === "n") out += "\n";
+    else if (next === "t") out += "\t";
+    else if (next === "r") out += "\r";
+    else if (next === "u" && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 1, i + 5))) {
+      out += String.fromCharCode(Number.parseInt(body.slice(i + 1, i + 5), 16));
+      i += 4;
+    } else out += next;
+  }
+  return out;
+}
+
+// Semantic actions turn the concrete syntax tree into the Condition AST. Wrapper nodes of one child
+// (OrExpr → AndExpr → ...) fall through Ohm's default `_nonterminal` action.
+const semantics = grammar
+  .createSemantics()
+  .addOperation<Condition | Operand | Operand[] | Json | string>("ast", {
+    OrExpr_or(left, _op, right) {
+      return { kind: "or", left: left.ast() as Condition, right: right.ast() as Condition };
+    },
+    AndExpr_and(left, _op, right) {
+      return { kind: "and", left: left.ast() as Condition, right: right.ast() as Condition };
+    },
+    NotExpr_not(_not, operand) {
+      return { kind: "not", operand: operand.ast() as Condition };
+    },
+    Primary_paren(_open, inner, _close) {
+      return inner.ast();
+    },
+    Predicate_existsCall(_exists, _open, path, _close) {
+      return { kind: "exists", ref: pathOf(path.ast()) };
+    },
+    Predicate_existsPrefix(_exists, path) {
+      return { kind: "exists", ref: pathOf(path.ast()) };
+    },
+    Predicate_notExists(path, _not, _exists) {
+      return { kind: "not", operand: { kind: "exists", ref: pathOf(path.ast()) } };
+    },
+    Predicate_exists(path, _exists) {
+      return { kind: "exists", ref: pathOf(path.ast()) };
+    },
+    Predicate_isNotNull(operand, _is, _not, _null) {
+      return { kind: "not", operand: { kind: "is-null", operand: operand.ast() as Operand } };
+    },
+    Predicate_isNull(operand, _is, _null) {
+      return { kind: "is-null", operand: operand.ast() as Operand };
+    },
+    Predicate_notEmpty(operand, _not, _empty) {
+      return { kind: "not", operand: { kind: "empty", operand: operand.ast() as Operand } };
+    },
+    Predicate_empty(operand, _empty) {
+      return { kind: "empty", operand: operand.ast() as Operand };
+    },
+    Predicate_between(operand, _between, low, _and, high) {
+      return {
+        kind: "between",
+        operand: operand.ast() as Operand,
+        low: low.ast() as Operand,
+        high: high.ast() as Operand,
+      };
+    },
+    Predicate_notIn(operand, _not, _in, list) {
+      return {
+        kind: "not",
+        operand: { kind: "in", operand: operand.ast() as Operand, list: list.ast() as Operand[] },
+      };
+    },
+    Predicate_in(operand, _in, list) {
+      return { kind: "in", operand: operand.ast() as Operand, list: list.ast() as Operand[] };
+    },
+    Predicate_contains(left, _op, right) {
+      return { kind: "text", op: "contains", left: left.ast() as Operand, right: right.ast() as Operand };
+    },
+    Predicate_startsWith(left, _starts, _with, right) {
+      return { kind: "text", op: "starts-with", left: left.ast() as Operand, right: right.ast() as Operand };
+    },
+    Predicate_endsWith(left, _ends, _with, right) {
+      return { kind: "text", op: "ends-with", left: left.ast() as Operand, right: right.ast() as Operand };
+    },
+    Predicate_compare(left, op, right) {
+      return {
+        kind: "compare",
+        op: COMPARE[op.sourceString] as CompareOp,
+        left: left.ast() as Operand,
+        right: right.ast() as Operand,
+      };
+    },
+    List_round(_open, items, _close) {
+      return items.asIteration().children.map((item) => item.ast() as Operand);
+    },
+    List_square(_open, items, _close) {
+      return items.asIteration().children.map((item) => item.ast() as Operand);
+    },
+    path(ident, _at, segments) {
+      // Roots were checked by checkRoots before this operation runs.
+      return { kind: "path", ref: { root: ident.sourceString as PathRoot, path: segments.sourceString } };
+    },
+    literal(value) {
+      return { kind: "literal", value: value.ast() as Json };
+    },
+    string_double(_open, chars, _close) {
+      return unescape(chars.sourceString);
+    },
+    string_single(_open, chars, _close) {
+      return unescape(chars.sourceString);
+    },
+    number(_sign, _int, _dot, _frac, _exp) {
+      return Number(this.sourceString);
+    },
+    boolean(_value) {
+      return this.sourceString.toLowerCase() === "true";
+    },
+    nullLit(_value) {
+      return null;
+    },
+  });
+
+function pathOf(operand: unknown): PathRef {
+  return (operand as { kind: "path"; ref: PathRef }).ref;
+}
+
+/** Unknown roots are reported before evaluation so the message can name them. */
+function checkRoots(text: string, match: ohm.MatchResult): void {
+  const roots = grammar.createSemantics().addOperation<void>("roots", {
+    path(ident, _at, _segments) {
+      if (!ROOTS.has(ident.sourceString)) {
+        fail(
+          text,
+          ident.source.startIdx,
+          `unknown path root "${ident.sourceString}" (expected one of ${PATH_ROOTS.join(", ")})`,
+        );
+      }
+    },
+    _nonterminal(...children) {
+      for (const child of children) child.roots();
+    },
+    _iter(...children) {
+      for (const child of children) child.roots();
+    },
+    _terminal() {},
+  });
+  roots(match).roots();
+}
+
+function matchOrThrow(text: string, rule: "Condition" | "PathOnly"): ohm.MatchResult {
+  const match = grammar.match(text, rule);
+  if (match.failed()) {
+    const offset = match.getRightmostFailurePosition();
+    // Ohm spells keywords as `"and" (case-insensitive)`; TQL users write them upper-case.
+    const expected = match
+      .getExpectedText()
+      .replace(/"(\w+)" \(case-insensitive\)/g, (_, word: string) => word.toUpperCase());
+    const found = offset >= text.length ? "end of input" : JSON.stringify(text.slice(offset, offset + 12));
+    fail(text, offset, `expected ${expected}, found ${found}`);
+  }
+  checkRoots(text, match);
+  return match;
+}
+
+/** Parses a TQL condition such as `profile@stats.views > 0 AND event@type == "purchase"`. */
+export function parseCondition(text: string): Condition {
+  if (text.trim() === "") fail(text, 0, "condition is empty");
+  return semantics(matchOrThrow(text, "Condition")).ast() as Condition;
+}
+
+/** Parses `root@dotted.path` (surrounding spaces allowed). */
+export function parsePath(text: string): PathRef {
+  const operand = semantics(matchOrThrow(text, "PathOnly")).ast() as Operand;
+  return pathOf(operand);
+}
+
+/** A string that reads as a path is a reference in configs; anything else is a literal. */
+export function tryParsePath(text: string): PathRef | undefined {
+  if (!text.includes("@")) return undefined;
+  try {
+    return parsePath(text);
+  } catch {
+    return undefined;
+  }
+}
