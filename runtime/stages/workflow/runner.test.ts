@@ -269,6 +269,22 @@ describe("remote-call", () => {
     expect(result.errors).toEqual([]);
   });
 
+  it("takes its url from a template and refuses a rendered url that is not http(s)", async () => {
+    const http = vi.fn<HttpClient>().mockResolvedValue({ status: 204, headers: {}, body: "" });
+    const compiled = call({ url: "{{event@properties.hook}}" });
+    await runFlow(compiled, context({ event: makeEvent("purchase", { hook: "https://h.test/x" }) }), {
+      http,
+    });
+    expect(http.mock.calls[0]?.[0].url).toBe("https://h.test/x");
+    const ctx = context({ event: makeEvent("purchase", { hook: "file:///etc/passwd" }) });
+    await runFlow(compiled, ctx, { http });
+    expect(http).toHaveBeenCalledTimes(1);
+    expect(ctx.profile?.traits.failure).toEqual({
+      status: null,
+      message: "not an http(s) url: file:///etc/passwd",
+    });
+  });
+
   it("fails onto the error port when no client is injected", async () => {
     const ctx = context();
     await runFlow(call({ url: "http://x.test/" }), ctx);

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../../domain/types.js";
 import { requireName } from "./names.js";
-import { defineNode, passThrough } from "./types.js";
+import { defineNode, NodeError, passThrough } from "./types.js";
 
 const interestSchema = (amount: "value" | "by"): JsonObject => {
   const properties: JsonObject = { interest: { type: "string", minLength: 1 } };
@@ -34,10 +34,9 @@ export const increaseInterest = defineNode<{ interest: string; by: number }>({
     return (context) => {
       const profile = context.requireProfile();
       const name = requireName(context.resolve(interest), "interest");
-      context.write(
-        { root: "profile", path: `interests.${name}` },
-        (profile.interests[name] ?? 0) + config.by,
-      );
+      const current: unknown = profile.interests[name] ?? 0;
+      if (typeof current !== "number") throw new NodeError(`interest "${name}" is not a number`);
+      context.write({ root: "profile", path: `interests.${name}` }, current + config.by);
       return passThrough(context);
     };
   },

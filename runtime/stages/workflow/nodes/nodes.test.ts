@@ -156,6 +156,16 @@ describe("segments, interests, tags", () => {
     expect(profile.interests).toEqual({ shoes: 2.5, hats: 1 });
   });
 
+  it("increase-interest refuses a stored interest that is not a number", async () => {
+    const profile = context().profile!;
+    (profile.interests as Record<string, unknown>).shoes = "many";
+    const { result } = await run([{ type: "increase-interest", config: { interest: "shoes" } }], { profile });
+    expect(result.errors).toEqual([
+      { node: "n1", type: "increase-interest", message: 'interest "shoes" is not a number' },
+    ]);
+    expect(profile.interests.shoes).toBe("many");
+  });
+
   it("add-tag adds unique event tags and keeps the count", async () => {
     const { event, result } = await run([
       { type: "add-tag", config: { tag: "promo" } },

@@ -34,7 +34,9 @@ export const remoteCall = defineNode<RemoteCallConfig>({
     const url = tools.template("url", config.url);
     const body: ValueExpr | undefined =
       config.body === undefined ? undefined : tools.value("body", config.body);
-    if (!/^https?:\/\//i.test(config.url)) tools.problem("url", "url must start with http:// or https://");
+    if (!isHttpUrl(config.url) && !config.url.startsWith("{{")) {
+      tools.problem("url", "url must start with http:// or https://");
+    }
     return (context) => call(context, config, context.render(url), body);
   },
 });
@@ -45,6 +47,8 @@ async function call(
   url: string,
   bodyExpr: ValueExpr | undefined,
 ): Promise<NodeOutput[]> {
+  if (!isHttpUrl(url))
+    return [{ port: "error", value: { status: null, message: `not an http(s) url: ${url}` } }];
   const headers = { ...config.headers };
   let body: string | undefined;
   if (bodyExpr !== undefined && config.method !== "GET") {
@@ -77,4 +81,8 @@ function parseBody(text: string): Json {
   } catch {
     return text;
   }
+}
+
+function isHttpUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
 }
