@@ -24,7 +24,14 @@ export interface RuntimeConfig {
   /** First retry delay of a failed destination delivery; doubles per attempt up to the max. */
   dispatchRetryBaseMs: number;
   dispatchRetryMaxMs: number;
+  /** Salt of hashed merge ids (Tracardi's AUTO_PROFILE_MERGING); empty switches merging off. */
+  mergeSalt: string | null;
+  /** How often the merge pass looks for profiles marked for merging; 0: only when asked. */
+  mergeIntervalMs: number;
 }
+
+/** Used when no salt is configured; changing the salt later invalidates every hashed id. */
+export const DEFAULT_MERGE_SALT = "tracardi-ts-default-merge-salt";
 
 export class ConfigError extends Error {}
 
@@ -50,7 +57,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     maxDeliveryAttempts: int(env, "TRACARDI_MAX_DELIVERY_ATTEMPTS", 10),
     dispatchRetryBaseMs: int(env, "TRACARDI_DISPATCH_RETRY_BASE_MS", 2000),
     dispatchRetryMaxMs: int(env, "TRACARDI_DISPATCH_RETRY_MAX_MS", 5 * 60_000),
+    mergeSalt: mergeSalt(env.TRACARDI_AUTO_PROFILE_MERGING),
+    mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
   };
+}
+
+function mergeSalt(raw: string | undefined): string | null {
+  if (raw === undefined) return DEFAULT_MERGE_SALT;
+  if (raw === "" || raw.toLowerCase() === "no" || raw.toLowerCase() === "false") return null;
+  if (raw.length < 20)
+    throw new ConfigError("TRACARDI_AUTO_PROFILE_MERGING (the merge salt) must be at least 20 characters");
+  return raw;
 }
 
 function int(env: Env, name: string, fallback: number): number {

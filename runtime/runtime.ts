@@ -10,6 +10,7 @@ import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
 import { SourceVerifier } from "./stages/collect/sources.js";
 import { planDispatch } from "./stages/dispatch/plan.js";
 import { dispatchStage } from "./stages/dispatch/stage.js";
+import { mergePass } from "./stages/merge/pass.js";
 import { collectorStage } from "./stages/process/collector.js";
 import { ConfigCache } from "./stages/process/config-cache.js";
 import { PendingState } from "./stages/process/state.js";
@@ -98,6 +99,7 @@ export class Runtime {
     while ((await this.queue.backlog()).storage > 0) await new Promise((r) => setTimeout(r, 20));
     this.startCollector();
     this.startDispatch();
+    this.startMerging();
   }
 
   startCollector(): void {
@@ -105,6 +107,9 @@ export class Runtime {
       state: this.state,
       config: this.configCache,
       validator: this.validator,
+      store: this.data,
+      identity: this.identity,
+      mergeSalt: this.settings.mergeSalt,
     });
     this.consume("collector", "collector", handler, this.settings.collectorBatchSize);
   }
@@ -138,6 +143,23 @@ export class Runtime {
       retryMaxMs: this.settings.dispatchRetryMaxMs,
       parallel: 16,
     });
+  }
+
+  /** The auto-profile-merging loop (`wk-apm`): a merge pass every `mergeIntervalMs`. */
+  startMerging(): void {
+    if (this.settings.mergeSalt === null || this.settings.mergeIntervalMs === 0) return;
+    const timer = setInterval(() => {
+      this.mergePass().catch((error: unknown) =>
+        process.stderr.write(`merge pass failed: ${String(error)}\n`),
+      );
+    }, this.settings.mergeIntervalMs);
+    this.shutdown.signal.addEventListener("abort", () => clearInterval(timer));
+    this.running.add("merge");
+  }
+
+  /** Queues a merge for every profile marked for merging; returns how many. */
+  mergePass(): Promise<number> {
+    return mergePass(this.data, this.queue);
   }
 
   async close(): Promise<void> {

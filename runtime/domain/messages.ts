@@ -10,4 +10,12 @@ export interface StorageMessage {
   changedFields: string[];
   /** Read-your-writes token of the collector that produced it (see PendingState). */
   stateSeq: number;
+  /** Profiles merged into `profile`: storage moves their events and sessions, then deletes them. */
+  mergedProfiles?: string[];
+}
+
+/** Asks the collector to merge a profile marked for merging with the profiles sharing its merge ids. */
+export interface MergeCommand {
+  kind: "merge";
+  profileId: string;
 }

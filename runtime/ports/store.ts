@@ -6,6 +6,8 @@ export interface WriteBatch {
   profiles: Profile[];
   sessions: Session[];
   events: TrackedEvent[];
+  /** Profiles merged into others: their events and sessions move to `to`, then they are deleted. */
+  merged?: { from: string; to: string }[];
 }
 
 export interface Page<T> {
@@ -44,6 +46,10 @@ export interface DataStore {
   events(query: EventQuery): Promise<Page<TrackedEvent>>;
   profiles(query: ProfileQuery): Promise<Page<Profile>>;
   sessions(query: SessionQuery): Promise<Page<Session>>;
+  /** Profiles whose `ids` hold any of the given ids (merge candidates). */
+  profilesWithIds(ids: string[]): Promise<Profile[]>;
+  /** Ids of profiles marked for merging (`metadata.system.aux.auto_merge` not empty). */
+  profilesMarkedForMerge(limit: number): Promise<string[]>;
 }
 
 export interface SessionBinding {

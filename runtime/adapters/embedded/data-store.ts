@@ -19,8 +19,18 @@ export class EmbeddedDataStore implements DataStore {
       session: db.prepare<[string], { doc: string }>("SELECT doc FROM sessions WHERE id = ?"),
       event: db.prepare<[string], { doc: string }>("SELECT doc FROM events WHERE id = ?"),
       putProfile: db.prepare(
-        "INSERT INTO profiles (id, inserted, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+        "INSERT INTO profiles (id, inserted, doc, merge_pending) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, merge_pending = excluded.merge_pending",
       ),
+      clearIds: db.prepare("DELETE FROM profile_ids WHERE profile_id = ?"),
+      putId: db.prepare("INSERT OR IGNORE INTO profile_ids (id, profile_id) VALUES (?, ?)"),
+      deleteProfile: db.prepare("DELETE FROM profiles WHERE id = ?"),
+      repointEvents: db.prepare(
+        "UPDATE events SET profile_id = @to, doc = json_set(doc, '$.profile.id', @to) WHERE profile_id = @from",
+      ),
+      repointSessions: db.prepare(
+        "UPDATE sessions SET profile_id = @to, doc = json_set(doc, '$.profile.id', @to) WHERE profile_id = @from",
+      ),
+      marked: db.prepare<[number], { id: string }>("SELECT id FROM profiles WHERE merge_pending = 1 LIMIT ?"),
       putSession: db.prepare(
         "INSERT INTO sessions (id, profile_id, inserted, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile_id = excluded.profile_id, doc = excluded.doc",
       ),
@@ -46,7 +56,12 @@ export class EmbeddedDataStore implements DataStore {
     const s = this.statements;
     this.db
       .transaction(() => {
-        for (const p of batch.profiles) s.putProfile.run(p.id, p.metadata.time.insert, JSON.stringify(p));
+        for (const p of batch.profiles) {
+          const pending = p.metadata.system.aux.auto_merge.length > 0 ? 1 : 0;
+          s.putProfile.run(p.id, p.metadata.time.insert, JSON.stringify(p), pending);
+          s.clearIds.run(p.id);
+          for (const id of p.ids) s.putId.run(id, p.id);
+        }
         for (const x of batch.sessions) {
           s.putSession.run(x.id, x.profile?.id ?? null, x.metadata.time.insert, JSON.stringify(x));
         }
@@ -60,8 +75,29 @@ export class EmbeddedDataStore implements DataStore {
             JSON.stringify(e),
           );
         }
+        // After the upserts: documents written in this batch for a merged profile move too.
+        for (const { from, to } of batch.merged ?? []) {
+          s.repointEvents.run({ to, from });
+          s.repointSessions.run({ to, from });
+          s.clearIds.run(from);
+          s.deleteProfile.run(from);
+        }
       })
       .immediate();
+  }
+
+  async profilesWithIds(ids: string[]): Promise<Profile[]> {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT doc FROM profiles WHERE id IN (SELECT profile_id FROM profile_ids WHERE id IN (${ids.map(() => "?").join(",")}))`,
+      )
+      .all(...ids) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as Profile);
+  }
+
+  async profilesMarkedForMerge(limit: number): Promise<string[]> {
+    return this.statements.marked.all(limit).map((r) => r.id);
   }
 
   async events(query: EventQuery): Promise<Page<TrackedEvent>> {

@@ -36,7 +36,10 @@ CREATE TABLE IF NOT EXISTS queue_dead_letters (
 CREATE TABLE IF NOT EXISTS identity_profiles (id TEXT PRIMARY KEY, canonical TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identity_profiles_canonical ON identity_profiles (canonical);
 CREATE TABLE IF NOT EXISTS identity_sessions (id TEXT PRIMARY KEY, profile_id TEXT) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS profiles (id TEXT PRIMARY KEY, inserted TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS profiles (id TEXT PRIMARY KEY, inserted TEXT NOT NULL, doc TEXT NOT NULL, merge_pending INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS profiles_merge_pending ON profiles (merge_pending) WHERE merge_pending = 1;
+CREATE TABLE IF NOT EXISTS profile_ids (id TEXT NOT NULL, profile_id TEXT NOT NULL, PRIMARY KEY (id, profile_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS profile_ids_profile ON profile_ids (profile_id);
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, profile_id TEXT, inserted TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_profile ON sessions (profile_id, inserted);
 CREATE TABLE IF NOT EXISTS events (

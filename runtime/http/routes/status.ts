@@ -24,6 +24,16 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
     };
   });
 
+  app.post("/api/v1/merge", async () => {
+    if (runtime.settings.mergeSalt === null) {
+      throw new HttpError(
+        409,
+        "Auto profile merging is switched off (TRACARDI_AUTO_PROFILE_MERGING is empty).",
+      );
+    }
+    return { queued: await runtime.mergePass() };
+  });
+
   app.get<{ Querystring: { topic?: string; limit?: string } }>("/api/v1/dead-letters", async (request) => {
     const topic = request.query.topic;
     if (topic !== undefined && !TOPICS.includes(topic as Topic)) {

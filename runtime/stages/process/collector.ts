@@ -1,8 +1,11 @@
-import type { StorageMessage } from "../../domain/messages.js";
+import { mergeProfiles } from "../../domain/merge.js";
+import { isMergeId, markMergeIds } from "../../domain/merge-keys.js";
+import type { MergeCommand, StorageMessage } from "../../domain/messages.js";
 import { getPath } from "../../domain/paths.js";
 import type { AcceptedPayload, EventPayload } from "../../domain/payload.js";
 import type { Json, Profile, Session, TrackedEvent } from "../../domain/types.js";
 import { type BatchHandler, inKeyOrder } from "../../ports/queue.js";
+import type { DataStore, IdentityIndex } from "../../ports/store.js";
 import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
 import { buildEvent } from "./event.js";
 import { applyProfileWrite, type ProfileWrite } from "./mappings/apply.js";
@@ -17,6 +20,10 @@ export interface ProcessDeps {
   state: StateView;
   config: ProcessingConfig;
   validator: EventValidator;
+  /** The surviving id of a profile id (payloads accepted before a merge name the old id). */
+  resolveProfile: (id: string) => Promise<string | null>;
+  /** Salt of hashed merge ids; null switches auto profile merging off. */
+  mergeSalt: string | null;
   now: () => Date;
 }
 
@@ -45,9 +52,13 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
     !(identity.artificialSession && !identity.profileCreated);
 
   const changed = new Set<string>();
+  const profileId =
+    identity.profileId === null
+      ? null
+      : ((await deps.resolveProfile(identity.profileId)) ?? identity.profileId);
   let profile: Profile | null = null;
-  if (identity.profileId !== null) {
-    profile = (await deps.state.profile(identity.profileId)) ?? newProfile(identity.profileId, now);
+  if (profileId !== null) {
+    profile = (await deps.state.profile(profileId)) ?? newProfile(profileId, now);
   }
 
   const stored = await deps.state.session(identity.sessionId);
@@ -55,13 +66,13 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
     stored ??
     newSession({
       id: identity.sessionId,
-      profileId: identity.profileId,
+      profileId,
       channel: source.channel,
       context,
       userAgent: message.request.headers["user-agent"] ?? null,
       now,
     });
-  if (identity.profileId !== null) session.profile = { id: identity.profileId };
+  if (profileId !== null) session.profile = { id: profileId };
   const visitStarted = identity.sessionCreated || stored?.metadata.status === "ended";
   updateSession(session, context, payload.properties ?? {}, now);
 
@@ -94,7 +105,7 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
       sourceId: isInternal ? INTERNAL_SOURCE_ID : source.id,
       channel: source.channel,
       session: saveSession ? session : null,
-      profileId: saveProfile ? identity.profileId : null,
+      profileId: saveProfile ? profileId : null,
       profileLess: profile === null,
       context,
       request: message.request,
@@ -108,6 +119,8 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
     events.push(event);
   }
 
+  if (profile && deps.mergeSalt !== null && markMergeIds(profile, deps.mergeSalt).length > 0)
+    changed.add("ids");
   if (profile && changed.size > 0) profile.metadata.time.update = now.toISOString();
   return {
     profile: saveProfile ? profile : null,
@@ -180,27 +193,81 @@ function setEventPath(event: TrackedEvent, target: string, value: Json): void {
   current[rest.length === 0 ? (root as string) : (rest.at(-1) as string)] = value;
 }
 
+export interface MergeDeps {
+  state: PendingState;
+  store: DataStore;
+  identity: IdentityIndex;
+  now: () => Date;
+}
+
+/**
+ * Merges a profile marked for merging with every profile sharing one of its merge ids (tracardi.md
+ * §8). Runs in the collector, in key order with the profile's payloads, so no update is lost; the
+ * merged-away ids become aliases of the survivor at once, and storage moves their events and
+ * sessions. Returns null when there is nothing to store.
+ */
+export async function processMerge(
+  command: MergeCommand,
+  deps: MergeDeps,
+): Promise<Omit<StorageMessage, "stateSeq"> | null> {
+  const id = (await deps.identity.resolveProfile(command.profileId)) ?? command.profileId;
+  const profile = await deps.state.profile(id);
+  if (!profile || profile.metadata.system.aux.auto_merge.length === 0) return null;
+  const candidates = await deps.store.profilesWithIds(profile.ids.filter(isMergeId));
+  const others: Profile[] = [];
+  for (const candidate of candidates) {
+    if (candidate.id === profile.id) continue;
+    const latest = await deps.state.profile(candidate.id);
+    if (latest) others.push(latest);
+  }
+  const base = { task: `merge:${profile.id}`, session: null, events: [] };
+  if (others.length === 0) {
+    profile.metadata.system.aux.auto_merge = [];
+    return { ...base, profile, changedFields: [] };
+  }
+  const { survivor, merged } = mergeProfiles([profile, ...others], deps.now());
+  for (const gone of merged) {
+    await deps.identity.alias(gone, survivor.id);
+    deps.state.forget(gone);
+  }
+  return { ...base, profile: survivor, changedFields: ["ids"], mergedProfiles: merged };
+}
+
 export interface CollectorStageDeps {
   state: PendingState;
   config: ConfigCache;
   validator: EventValidator;
+  store: DataStore;
+  identity: IdentityIndex;
+  mergeSalt: string | null;
   now?: () => Date;
 }
 
-/** Queue handler of the collector stage: processes each payload and forwards it to storage. */
-export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedPayload> {
+/** Queue handler of the collector stage: processes payloads and merge commands, forwards to storage. */
+export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedPayload | MergeCommand> {
   const now = deps.now ?? (() => new Date());
+  const resolveProfile = (id: string) => deps.identity.resolveProfile(id);
   return async (batch) => {
     const config = await deps.config.current();
-    const handle = inKeyOrder<AcceptedPayload>(async (delivery) => {
-      const result = await processPayload(delivery.body, {
-        state: deps.state,
-        config,
-        validator: deps.validator,
-        now,
-      });
+    const handle = inKeyOrder<AcceptedPayload | MergeCommand>(async (delivery) => {
+      const body = delivery.body;
+      const result =
+        "kind" in body
+          ? await processMerge(body, { state: deps.state, store: deps.store, identity: deps.identity, now })
+          : {
+              task: body.task,
+              ...(await processPayload(body, {
+                state: deps.state,
+                config,
+                validator: deps.validator,
+                resolveProfile,
+                mergeSalt: deps.mergeSalt,
+                now,
+              })),
+            };
+      if (result === null) return { kind: "ack" };
       const stateSeq = deps.state.remember(result.profile, result.session);
-      const message: StorageMessage = { task: delivery.body.task, stateSeq, ...result };
+      const message: StorageMessage = { ...result, stateSeq };
       return { kind: "ack", forward: [{ topic: "storage", key: delivery.key, body: message }] };
     });
     return handle(batch);

@@ -43,6 +43,11 @@ export class PendingState implements StateView {
     return seq;
   }
 
+  /** A profile merged into another: its pending copy must not be served again. */
+  forget(profileId: string): void {
+    this.profiles.delete(profileId);
+  }
+
   settle(profileId: string | null, sessionId: string | null, seq: number): void {
     if (profileId !== null && this.profiles.get(profileId)?.seq === seq) this.profiles.delete(profileId);
     if (sessionId !== null && this.sessions.get(sessionId)?.seq === seq) this.sessions.delete(sessionId);

@@ -12,12 +12,22 @@ export function foldBatch(messages: StorageMessage[]): WriteBatch {
   const profiles = new Map<string, Profile>();
   const sessions = new Map<string, Session>();
   const events = new Map<string, TrackedEvent>();
+  const merged: { from: string; to: string }[] = [];
   for (const message of messages) {
     if (message.profile) profiles.set(message.profile.id, message.profile);
     if (message.session) sessions.set(message.session.id, message.session);
     for (const event of message.events) events.set(event.id, event);
+    for (const from of message.mergedProfiles ?? []) {
+      profiles.delete(from);
+      if (message.profile) merged.push({ from, to: message.profile.id });
+    }
   }
-  return { profiles: [...profiles.values()], sessions: [...sessions.values()], events: [...events.values()] };
+  return {
+    profiles: [...profiles.values()],
+    sessions: [...sessions.values()],
+    events: [...events.values()],
+    merged,
+  };
 }
 
 export interface StorageStageDeps {

@@ -1,0 +1,19 @@
+import type { MergeCommand } from "../../domain/messages.js";
+import type { Queue } from "../../ports/queue.js";
+import type { DataStore } from "../../ports/store.js";
+
+/**
+ * One auto-profile-merging pass (the `wk-apm` worker's loop, tracardi.md §8.2): every profile marked
+ * for merging gets a merge command on the collector topic, keyed by its id, so the merge runs in
+ * order with that profile's payloads. Returns how many were queued.
+ */
+export async function mergePass(store: DataStore, queue: Queue, limit = 1000): Promise<number> {
+  const marked = await store.profilesMarkedForMerge(limit);
+  if (marked.length === 0) return 0;
+  const commands = marked.map((profileId) => ({
+    key: profileId,
+    body: { kind: "merge", profileId } satisfies MergeCommand,
+  }));
+  await queue.publish("collector", commands);
+  return marked.length;
+}
