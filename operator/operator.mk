@@ -18,9 +18,9 @@ operator-run: operator-build
 	kubectl apply --server-side -f crds/tracardi.io_tracardis.yaml
 	node dist/operator/main.js --leader-elect false --http-port $${HTTP_PORT:-8080}
 
-# The operator e2e suites against the local control plane (make cluster-up).
+# The operator e2e suites on the local control plane (the e2e global setup starts it when it is down).
 e2e-operator: operator-build
-	KUBECONFIG=$(CURDIR)/e2e/.cluster/kubeconfig npx vitest run --config e2e/vitest.config.ts e2e/operator
+	npx vitest run --config e2e/vitest.config.ts e2e/operator
 
 # The same suites on kind, with the operator deployed in-cluster from manifests/ (needs Docker and kind).
 e2e-kind: operator-build

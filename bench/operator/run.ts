@@ -226,6 +226,8 @@ async function main(): Promise<void> {
     results[`${COUNT} resources created (client side)`] = ms(created);
     results[`${COUNT} resources → all Ready=True`] = ms(performance.now() - start);
     results["operator RSS after scale-up"] = `${rssMiB(op.pid ?? 0)} MiB`;
+    results["operator JS heap used after scale-up"] =
+      `${Math.round((await metric(port, "tracardi_operator_nodejs_heap_size_used_bytes")) / 1048576)} MiB`;
 
     await sleep(5000);
     const before = await metric(port, "tracardi_operator_api_requests_total");
@@ -245,6 +247,8 @@ async function main(): Promise<void> {
       (RESYNC_SECONDS / 300)
     ).toFixed(2);
     results["operator RSS at rest"] = `${rssMiB(op.pid ?? 0)} MiB`;
+    results["operator JS heap used at rest"] =
+      `${Math.round((await metric(port, "tracardi_operator_nodejs_heap_size_used_bytes")) / 1048576)} MiB`;
   } finally {
     op.kill("SIGTERM");
     await http.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
