@@ -18,6 +18,7 @@ import { EventValidator } from "./stages/process/validation.js";
 import { ProcessingThread } from "./stages/processing-thread.js";
 import { storageStage } from "./stages/store/storage.js";
 import type { ProcessingStats } from "./stages/thread-protocol.js";
+import { fetchHttp } from "./stages/workflow/index.js";
 
 /** The wired runtime: adapters chosen here (the composition root), stages started on demand. */
 export class Runtime {
@@ -110,6 +111,7 @@ export class Runtime {
       store: this.data,
       identity: this.identity,
       mergeSalt: this.settings.mergeSalt,
+      workflows: this.settings.workflowEnabled ? { http: fetchHttp } : null,
     });
     this.consume("collector", "collector", handler, this.settings.collectorBatchSize);
   }

@@ -22,7 +22,7 @@ export function hashedId(prefix: string, value: string, salt: string): string {
 }
 
 export function isMergeId(id: string): boolean {
-  return /^(emm|emb|emp|phm|phb|pho|pwa|iid|ipk)-[0-9a-f]{8}-/.test(id);
+  return /^(emm|emb|emp|phm|phb|pho|pwa|iid|ipk|mrg)-[0-9a-f]{8}-/.test(id);
 }
 
 /**
@@ -30,11 +30,29 @@ export function isMergeId(id: string): boolean {
  * (`metadata.system.aux.auto_merge`). Returns the ids added.
  */
 export function markMergeIds(profile: Profile, salt: string): string[] {
+  return mark(profile, [...MERGE_KEYS], salt);
+}
+
+/**
+ * The same for fields named by a workflow's merge-profiles nodes: known merge keys keep their
+ * prefix, any other field gets `mrg-` over its name and value. Keys of several nodes accumulate.
+ */
+export function markMergeKeys(profile: Profile, fields: string[], salt: string): string[] {
+  return mark(
+    profile,
+    fields.map((field) => [field, MERGE_KEYS.get(field) ?? null]),
+    salt,
+  );
+}
+
+function mark(profile: Profile, keys: [string, string | null][], salt: string): string[] {
   const added: string[] = [];
-  for (const [field, prefix] of MERGE_KEYS) {
+  for (const [field, prefix] of keys) {
     const value = getPath(profile, field);
-    if (typeof value !== "string" || value.trim() === "") continue;
-    const id = hashedId(prefix, value, salt);
+    if (typeof value !== "string" && typeof value !== "number") continue;
+    const text = String(value).trim();
+    if (text === "") continue;
+    const id = prefix === null ? hashedId("mrg", `${field}:${text}`, salt) : hashedId(prefix, text, salt);
     if (profile.ids.includes(id)) continue;
     profile.ids.push(id);
     added.push(id);

@@ -75,6 +75,8 @@ export interface TrackedEvent {
     warning: boolean;
     /** Validation or mapping errors, so an invalid event tells why. */
     messages: string[];
+    /** Rules and flows the event triggered. */
+    processed_by: { rules: string[]; flows: string[] };
   };
   source: { id: string };
   session: { id: string; start: string | null; duration: number } | null;

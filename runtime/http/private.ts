@@ -8,6 +8,7 @@ import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
 import { destinationRoutes } from "./routes/destinations.js";
 import { statusRoutes } from "./routes/status.js";
+import { workflowRoutes } from "./routes/workflows.js";
 
 const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/metrics", "/docs"]);
 
@@ -34,5 +35,6 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   dataRoutes(app, runtime);
   destinationRoutes(app, runtime);
   statusRoutes(app, runtime);
+  workflowRoutes(app, runtime);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { Destination, Resource } from "../domain/destination.js";
 import type { EventSource, Json, Profile, Session, TrackedEvent } from "../domain/types.js";
+import type { Flow, Rule } from "../stages/workflow/index.js";
 
 /** Everything one storage step writes; every write is an upsert by id, so replaying it is harmless. */
 export interface WriteBatch {
@@ -108,4 +109,9 @@ export interface ConfigStore {
   schemas: ConfigCollection<EventTypeSchema>;
   resources: ConfigCollection<Resource>;
   destinations: ConfigCollection<Destination>;
+  flows: ConfigCollection<StoredFlow>;
+  rules: ConfigCollection<StoredRule>;
 }
+
+export type StoredFlow = Flow & { id: string };
+export type StoredRule = Rule & { id: string };

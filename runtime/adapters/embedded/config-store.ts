@@ -5,6 +5,8 @@ import type {
   ConfigStore,
   EventToProfileMapping,
   EventTypeSchema,
+  StoredFlow,
+  StoredRule,
 } from "../../ports/store.js";
 import type { Db } from "./database.js";
 
@@ -49,5 +51,7 @@ export function embeddedConfigStore(db: Db): ConfigStore {
     schemas: new EmbeddedCollection<EventTypeSchema>(db, "event-type-schema"),
     resources: new EmbeddedCollection<Resource>(db, "resource"),
     destinations: new EmbeddedCollection<Destination>(db, "destination"),
+    flows: new EmbeddedCollection<StoredFlow>(db, "flow"),
+    rules: new EmbeddedCollection<StoredRule>(db, "rule"),
   };
 }

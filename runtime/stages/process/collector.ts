@@ -1,11 +1,12 @@
 import { mergeProfiles } from "../../domain/merge.js";
-import { isMergeId, markMergeIds } from "../../domain/merge-keys.js";
+import { isMergeId, markMergeIds, markMergeKeys } from "../../domain/merge-keys.js";
 import type { MergeCommand, StorageMessage } from "../../domain/messages.js";
-import { getPath } from "../../domain/paths.js";
+import { getPath, isPlainObject } from "../../domain/paths.js";
 import type { AcceptedPayload, EventPayload } from "../../domain/payload.js";
-import type { Json, Profile, Session, TrackedEvent } from "../../domain/types.js";
+import type { Json, JsonObject, Profile, Session, TrackedEvent } from "../../domain/types.js";
 import { type BatchHandler, inKeyOrder } from "../../ports/queue.js";
 import type { DataStore, IdentityIndex } from "../../ports/store.js";
+import { type HttpClient, runWorkflows } from "../workflow/index.js";
 import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
 import { buildEvent } from "./event.js";
 import { applyProfileWrite, type ProfileWrite } from "./mappings/apply.js";
@@ -24,6 +25,8 @@ export interface ProcessDeps {
   resolveProfile: (id: string) => Promise<string | null>;
   /** Salt of hashed merge ids; null switches auto profile merging off. */
   mergeSalt: string | null;
+  /** The workflow stage (null: switched off, no workflow runs); `http` serves remote-call nodes. */
+  workflows: { http: HttpClient } | null;
   now: () => Date;
 }
 
@@ -32,6 +35,9 @@ export interface Processed {
   session: Session | null;
   events: TrackedEvent[];
   changedFields: string[];
+  /** What workflows added to the `/track` response. */
+  response: JsonObject;
+  ux: Json[];
 }
 
 /**
@@ -119,6 +125,16 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
     events.push(event);
   }
 
+  const inline = deps.workflows
+    ? await runTriggeredWorkflows(
+        events.slice(0, payload.events.length),
+        profile,
+        session,
+        deps,
+        now,
+        changed,
+      )
+    : { response: {}, ux: [] };
   if (profile && deps.mergeSalt !== null && markMergeIds(profile, deps.mergeSalt).length > 0)
     changed.add("ids");
   if (profile && changed.size > 0) profile.metadata.time.update = now.toISOString();
@@ -127,7 +143,55 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
     session: saveSession ? session : null,
     events: saveEvents ? events : [],
     changedFields: [...changed],
+    ...inline,
   };
+}
+
+/**
+ * The workflow stage for one payload (tracardi.md §7.2): each valid client event runs the flows of
+ * the rules matching its source and type, over the same profile and session, in this profile's key
+ * order, so a counter a flow increments is incremented exactly once per event.
+ */
+async function runTriggeredWorkflows(
+  events: TrackedEvent[],
+  profile: Profile | null,
+  session: Session,
+  deps: ProcessDeps,
+  now: Date,
+  changed: Set<string>,
+): Promise<{ response: JsonObject; ux: Json[] }> {
+  const out = { response: {} as JsonObject, ux: [] as Json[] };
+  for (const event of events) {
+    if (!event.metadata.valid) continue;
+    const jobs = deps.config.workflowsFor(event.source.id, event.type);
+    if (jobs.length === 0) continue;
+    const memory = profile ? workflowMemory(profile) : {};
+    const result = await runWorkflows(
+      jobs,
+      { event, profile, session, now: now.toISOString(), memory },
+      { http: deps.workflows?.http },
+    );
+    event.metadata.processed_by = result.processedBy;
+    for (const field of result.changes.profile) changed.add(field);
+    if (result.changes.memory.length > 0) changed.add("aux.workflow_memory");
+    for (const failure of result.errors) {
+      event.metadata.warning = true;
+      event.metadata.messages.push(`flow ${failure.flow ?? "?"}, node ${failure.node}: ${failure.message}`);
+    }
+    if (profile && deps.mergeSalt !== null && result.mergeKeys.length > 0) {
+      if (markMergeKeys(profile, result.mergeKeys, deps.mergeSalt).length > 0) changed.add("ids");
+    }
+    Object.assign(out.response, result.response);
+    out.ux.push(...result.ux);
+  }
+  return out;
+}
+
+/** Flow memory (write/read-memory nodes) lives with the profile, per flow. */
+function workflowMemory(profile: Profile): Record<string, JsonObject> {
+  const current = profile.aux.workflow_memory;
+  if (!isPlainObject(current)) profile.aux.workflow_memory = {};
+  return profile.aux.workflow_memory as Record<string, JsonObject>;
 }
 
 /** Validation, built-in copy/tags/state, and the profile mappings of one event. */
@@ -240,6 +304,7 @@ export interface CollectorStageDeps {
   store: DataStore;
   identity: IdentityIndex;
   mergeSalt: string | null;
+  workflows: { http: HttpClient } | null;
   now?: () => Date;
 }
 
@@ -262,12 +327,23 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
                 validator: deps.validator,
                 resolveProfile,
                 mergeSalt: deps.mergeSalt,
+                workflows: deps.workflows,
                 now,
               })),
             };
       if (result === null) return { kind: "ack" };
       const stateSeq = deps.state.remember(result.profile, result.session);
-      const message: StorageMessage = { ...result, stateSeq };
+      const { task, profile, session, events, changedFields } = result;
+      const mergedProfiles = "mergedProfiles" in result ? result.mergedProfiles : undefined;
+      const message: StorageMessage = {
+        task,
+        profile,
+        session,
+        events,
+        changedFields,
+        mergedProfiles,
+        stateSeq,
+      };
       return { kind: "ack", forward: [{ topic: "storage", key: delivery.key, body: message }] };
     });
     return handle(batch);

@@ -38,6 +38,7 @@ export function buildEvent(input: EventInput): TrackedEvent {
       error: false,
       warning: false,
       messages: [],
+      processed_by: { rules: [], flows: [] },
     },
     source: { id: input.sourceId },
     session: session
