@@ -1,7 +1,7 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import { verifyLicense } from "../../runtime/license/index.js";
 import type { Tracardi } from "../api/types.js";
-import { isStatus, type KubeHttp } from "../kube/http.js";
+import { isStatus, type KubeRequester } from "../kube/http.js";
 import { RESOURCES, resourcePath } from "../kube/resources.js";
 import type { LicenseObservation } from "./diagnose/license.js";
 
@@ -15,7 +15,7 @@ export type LicenseKeyRead =
   | { found: true; value: string; resourceVersion: string };
 
 /** Reads the key from the referenced Secret. The value stays in memory; it is never logged or written. */
-export async function readLicenseKey(http: KubeHttp, owner: Tracardi): Promise<LicenseKeyRead> {
+export async function readLicenseKey(http: KubeRequester, owner: Tracardi): Promise<LicenseKeyRead> {
   const { name, key } = owner.spec.license.secretRef;
   const ns = owner.metadata.namespace;
   let secret: V1Secret;

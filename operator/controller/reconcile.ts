@@ -10,7 +10,7 @@ import { nextLicenseTransition } from "../../runtime/license/index.js";
 import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
 import { applyStatus, deleteObject, serverSideApply } from "../kube/apply.js";
-import { isStatus, type KubeHttp, KubeHttpError } from "../kube/http.js";
+import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES } from "../kube/resources.js";
@@ -31,7 +31,7 @@ export interface Cache<T> {
 }
 
 export interface ReconcilerDeps {
-  http: KubeHttp;
+  http: KubeRequester;
   tracardis: Cache<Tracardi>;
   deployments: Cache<V1Deployment>;
   services: Cache<V1Service>;

@@ -1,10 +1,10 @@
 import { type KubernetesObject, PatchStrategy } from "@kubernetes/client-node";
 import { FIELD_MANAGER } from "../controller/desired/labels.js";
-import type { KubeHttp } from "./http.js";
+import type { KubeRequester } from "./http.js";
 import { type ResourceRef, refForApiVersion, resourcePath } from "./resources.js";
 
 /** Server-side apply under our field manager; force takes fields back from whoever edited them by hand. */
-export async function serverSideApply<T extends KubernetesObject>(http: KubeHttp, obj: T): Promise<T> {
+export async function serverSideApply<T extends KubernetesObject>(http: KubeRequester, obj: T): Promise<T> {
   const ref = refForApiVersion(obj.apiVersion ?? "", obj.kind ?? "");
   const name = obj.metadata?.name;
   if (!name) throw new Error(`cannot apply a ${obj.kind} without a name`);
@@ -19,7 +19,7 @@ export async function serverSideApply<T extends KubernetesObject>(http: KubeHttp
 
 /** Applies only the status through the status subresource (the spec is the user's). */
 export async function applyStatus(
-  http: KubeHttp,
+  http: KubeRequester,
   ref: ResourceRef,
   namespace: string,
   name: string,
@@ -40,7 +40,7 @@ export async function applyStatus(
 }
 
 export async function deleteObject(
-  http: KubeHttp,
+  http: KubeRequester,
   ref: ResourceRef,
   namespace: string,
   name: string,

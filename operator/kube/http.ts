@@ -32,11 +32,16 @@ export interface RequestSpec {
   contentType?: string;
 }
 
+/** What the controller needs from an API client: one JSON request (lets tests pass a fake). */
+export interface KubeRequester {
+  request<T>(spec: RequestSpec): Promise<T>;
+}
+
 /**
  * A minimal JSON request against the API server, authenticated from the KubeConfig. Used where list and
  * watch must see the same raw JSON (the generated clients turn timestamps into Dates, the watch does not).
  */
-export class KubeHttp {
+export class KubeHttp implements KubeRequester {
   private readonly agents = {
     https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
     http: new http.Agent({ keepAlive: true, maxSockets: 16 }),

@@ -1,6 +1,6 @@
 import { type KubeConfig, type V1OwnerReference, Watch } from "@kubernetes/client-node";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
-import { isStatus, type KubeHttp } from "./http.js";
+import { isStatus, type KubeRequester } from "./http.js";
 import { type ResourceRef, resourcePath } from "./resources.js";
 
 /** The fields the informer needs; client-node's typed objects and our own Tracardi both fit. */
@@ -65,7 +65,7 @@ export class Informer<T extends KubeObject> {
 
   constructor(
     private readonly kc: KubeConfig,
-    private readonly http: KubeHttp,
+    private readonly http: KubeRequester,
     private readonly options: InformerOptions<T>,
   ) {
     this.firstSync = new Promise((resolve) => {

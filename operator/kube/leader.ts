@@ -1,5 +1,5 @@
 import { sleep } from "./backoff.js";
-import { isStatus, type KubeHttp } from "./http.js";
+import { isStatus, type KubeRequester } from "./http.js";
 import { RESOURCES, resourcePath } from "./resources.js";
 
 interface LeaseSpec {
@@ -43,7 +43,7 @@ export class LeaderElector {
   private readonly abort = new AbortController();
 
   constructor(
-    private readonly http: KubeHttp,
+    private readonly http: KubeRequester,
     private readonly options: LeaderOptions,
   ) {}
 

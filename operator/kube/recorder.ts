@@ -1,4 +1,4 @@
-import type { KubeHttp } from "./http.js";
+import type { KubeRequester } from "./http.js";
 import { RESOURCES, resourcePath } from "./resources.js";
 
 export interface ObjectRef {
@@ -25,7 +25,7 @@ export class EventRecorder {
   private seq = 0;
 
   constructor(
-    private readonly http: KubeHttp,
+    private readonly http: KubeRequester,
     private readonly instance: string,
     private readonly log: (msg: string, err?: unknown) => void,
     private readonly now: () => Date = () => new Date(),

@@ -1,0 +1,224 @@
+import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
+import type { Tracardi, TracardiStatus } from "../api/types.js";
+import { KubeHttpError, type KubeRequester, type RequestSpec } from "../kube/http.js";
+import type { RecordedEvent } from "../kube/recorder.js";
+import { sampleTracardi } from "../testing/fixtures.js";
+import { type Cache, Reconciler } from "./reconcile.js";
+
+const now = new Date("2026-06-01T00:00:00Z");
+const pair = generateLicenseKeyPair();
+const licence = (days: number) =>
+  issueLicense(
+    { owner: "Acme", expires: new Date(now.getTime() + days * 86_400_000), issued: now },
+    pair.privateKey,
+  );
+
+class MapCache<T extends KubernetesObject> implements Cache<T> {
+  readonly items = new Map<string, T>();
+  get(ns: string, name: string) {
+    return this.items.get(`${ns}/${name}`);
+  }
+  list(ns?: string) {
+    return [...this.items.values()].filter((o) => ns === undefined || o.metadata?.namespace === ns);
+  }
+  put(obj: T) {
+    this.items.set(`${obj.metadata?.namespace}/${obj.metadata?.name}`, obj);
+  }
+}
+
+/** Answers like the API server would, and remembers every request. */
+class FakeApi implements KubeRequester {
+  calls: RequestSpec[] = [];
+  secret: V1Secret | undefined;
+  failApplyWith: KubeHttpError | undefined;
+  private rv = 100;
+
+  async request<T>(spec: RequestSpec): Promise<T> {
+    this.calls.push(spec);
+    if (spec.method === "GET" && spec.path.includes("/secrets/")) {
+      if (!this.secret) throw new KubeHttpError(404, '{"message":"not found"}', "GET", spec.path);
+      return this.secret as T;
+    }
+    if (spec.method === "PATCH" && !spec.path.endsWith("/status")) {
+      if (this.failApplyWith) throw this.failApplyWith;
+      const body = structuredClone(spec.body) as KubernetesObject & { metadata: { generation?: number } };
+      body.metadata.resourceVersion = String(this.rv++);
+      if (body.kind === "Deployment") body.metadata.generation = 1;
+      return body as T;
+    }
+    return {} as T;
+  }
+
+  count(method: string, pathPart = "") {
+    return this.calls.filter((c) => c.method === method && c.path.includes(pathPart)).length;
+  }
+  applies() {
+    return this.calls.filter((c) => c.method === "PATCH" && !c.path.endsWith("/status"));
+  }
+  statusWrites() {
+    return this.calls
+      .filter((c) => c.path.endsWith("/status"))
+      .map((c) => (c.body as { status: TracardiStatus }).status);
+  }
+}
+
+function setup(owner: Tracardi, licenceKey: string | null = licence(100)) {
+  const api = new FakeApi();
+  if (licenceKey) {
+    api.secret = {
+      metadata: { name: "tracardi-license", namespace: "shop", resourceVersion: "7" },
+      data: { "license-key": Buffer.from(licenceKey).toString("base64") },
+    };
+  }
+  const tracardis = new MapCache<Tracardi>();
+  tracardis.put(owner);
+  const caches = {
+    deployments: new MapCache<V1Deployment>(),
+    services: new MapCache<KubernetesObject>(),
+    configMaps: new MapCache<KubernetesObject>(),
+    secrets: new MapCache<V1Secret>(),
+  };
+  if (api.secret) caches.secrets.put({ metadata: api.secret.metadata } as V1Secret);
+  const events: RecordedEvent[] = [];
+  const reconciler = new Reconciler({
+    http: api,
+    tracardis,
+    ...caches,
+    pods: new MapCache(),
+    license: { publicKey: pair.publicKey, warningDays: 14 },
+    record: async (_, e) => {
+      events.push(e);
+    },
+    onLicense: () => {},
+    now: () => now,
+    log: () => {},
+  });
+  return { api, reconciler, caches, events, tracardis };
+}
+
+const owner = () => {
+  const t = sampleTracardi();
+  t.metadata.namespace = "shop";
+  return t;
+};
+
+describe("Reconciler", () => {
+  it("applies ConfigMap, Services and one Deployment per enabled component, then writes status once", async () => {
+    const { api, reconciler } = setup(owner());
+    const result = await reconciler.reconcile("shop/demo");
+    expect(api.applies().map((c) => c.path)).toEqual([
+      "/api/v1/namespaces/shop/configmaps/demo-config",
+      "/api/v1/namespaces/shop/services/demo-public-api",
+      "/api/v1/namespaces/shop/services/demo-private-api",
+      "/apis/apps/v1/namespaces/shop/deployments/demo-public-api",
+      "/apis/apps/v1/namespaces/shop/deployments/demo-private-api",
+      "/apis/apps/v1/namespaces/shop/deployments/demo-wk-pl-background",
+      "/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm",
+    ]);
+    expect(
+      api.applies().every((c) => c.query?.fieldManager === "tracardi-operator" && c.query?.force === "true"),
+    ).toBe(true);
+    const [status] = api.statusWrites();
+    expect(status?.conditions?.find((c) => c.type === "Reconciled")?.status).toBe("True");
+    expect(status?.conditions?.find((c) => c.type === "LicenseValid")?.reason).toBe("Valid");
+    expect(status?.observedGeneration).toBe(3);
+    // Re-check at the start of the 14-day warning window: 100 - 14 = 86 days (+1 s).
+    expect(result.requeueAfterMs).toBe(86 * 86_400_000 + 1000);
+  });
+
+  it("a resync with nothing changed makes no request at all", async () => {
+    const { api, reconciler, caches } = setup(owner());
+    await reconciler.reconcile("shop/demo");
+    // What the informers see after the applies: the fake's resourceVersions, generation 1 for Deployments.
+    for (const [i, c] of api.applies().entries()) {
+      const obj = c.body as KubernetesObject;
+      if (obj.kind !== "Deployment") {
+        const cache = obj.kind === "Service" ? caches.services : caches.configMaps;
+        cache.put({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(100 + i) } });
+      } else {
+        caches.deployments.put({ ...(obj as V1Deployment), metadata: { ...obj.metadata, generation: 1 } });
+      }
+    }
+    api.calls = [];
+    await reconciler.reconcile("shop/demo");
+    expect(api.calls).toEqual([]);
+
+    // A hand edit (kubectl scale bumps the generation) is re-applied, and only that object.
+    const edited = caches.deployments.get("shop", "demo-wk-apm") as V1Deployment;
+    caches.deployments.put({ ...edited, metadata: { ...edited.metadata, generation: 2 } });
+    await reconciler.reconcile("shop/demo");
+    expect(api.applies().map((c) => c.path)).toEqual([
+      "/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm",
+    ]);
+  });
+
+  it("deletes the Deployment of a disabled component it owns, and nothing it does not own", async () => {
+    const t = owner();
+    t.spec.workers.apm.enabled = false;
+    t.spec.workers.background.enabled = false;
+    const { api, reconciler, caches } = setup(t);
+    const ours = { apiVersion: "v1", kind: "Tracardi", name: "demo", uid: "uid-1", controller: true };
+    caches.deployments.put({
+      metadata: { name: "demo-wk-apm", namespace: "shop", uid: "d1", ownerReferences: [ours] },
+    });
+    caches.deployments.put({
+      metadata: {
+        name: "demo-wk-pl-background",
+        namespace: "shop",
+        uid: "d2",
+        ownerReferences: [{ ...ours, uid: "someone-else" }],
+      },
+    });
+    await reconciler.reconcile("shop/demo");
+    const deletes = api.calls.filter((c) => c.method === "DELETE");
+    expect(deletes.map((c) => c.path)).toEqual(["/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm"]);
+    expect(deletes[0]?.body).toMatchObject({ preconditions: { uid: "d1" } });
+  });
+
+  it("reports a rejected apply as Reconciled=False/InvalidSpec and fails the reconcile for a retry", async () => {
+    const { api, reconciler, events } = setup(owner());
+    api.failApplyWith = new KubeHttpError(
+      422,
+      '{"message":"Deployment.apps is invalid: bad label"}',
+      "PATCH",
+      "/x",
+    );
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(reconciled?.message).toContain("bad label");
+    expect(events).toContainEqual(expect.objectContaining({ type: "Warning", reason: "InvalidSpec" }));
+  });
+
+  it("an expired licence: LicenseValid=False/Expired, Ready's reason, one Warning Event, no timer", async () => {
+    const { api, reconciler, events } = setup(owner(), licence(-1));
+    const result = await reconciler.reconcile("shop/demo");
+    const status = api.statusWrites()[0];
+    expect(status?.conditions?.find((c) => c.type === "LicenseValid")).toMatchObject({
+      status: "False",
+      reason: "Expired",
+    });
+    expect(status?.license).toMatchObject({ status: "Expired", daysRemaining: -1 });
+    expect(events.filter((e) => e.reason === "Expired")).toHaveLength(1);
+    expect(result.requeueAfterMs).toBeUndefined();
+    await reconciler.reconcile("shop/demo");
+    expect(events.filter((e) => e.reason === "Expired")).toHaveLength(1);
+  });
+
+  it("a missing licence Secret → Missing, naming the Secret", async () => {
+    const { api, reconciler } = setup(owner(), null);
+    await reconciler.reconcile("shop/demo");
+    const c = api.statusWrites()[0]?.conditions?.find((x) => x.type === "LicenseValid");
+    expect(c).toMatchObject({ status: "False", reason: "Missing" });
+    expect(c?.message).toContain("shop/tracardi-license");
+  });
+
+  it("does nothing for a deleted resource", async () => {
+    const { api, reconciler, tracardis } = setup(owner());
+    tracardis.items.clear();
+    expect(await reconciler.reconcile("shop/demo")).toEqual({});
+    expect(api.calls).toEqual([]);
+  });
+});
