@@ -28,6 +28,8 @@ export interface RuntimeConfig {
   mergeSalt: string | null;
   /** How often the merge pass looks for profiles marked for merging; 0: only when asked. */
   mergeIntervalMs: number;
+  /** How long `/track` waits for the `response`/`ux` of workflows it triggered (inline processing only). */
+  inlineWorkflowTimeoutMs: number;
 }
 
 /** Used when no salt is configured; changing the salt later invalidates every hashed id. */
@@ -59,6 +61,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     dispatchRetryMaxMs: int(env, "TRACARDI_DISPATCH_RETRY_MAX_MS", 5 * 60_000),
     mergeSalt: mergeSalt(env.TRACARDI_AUTO_PROFILE_MERGING),
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
+    inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
   };
 }
 

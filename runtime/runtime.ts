@@ -15,6 +15,7 @@ import { collectorStage } from "./stages/process/collector.js";
 import { ConfigCache } from "./stages/process/config-cache.js";
 import { PendingState } from "./stages/process/state.js";
 import { EventValidator } from "./stages/process/validation.js";
+import { type WorkflowOutput, WorkflowResults } from "./stages/process/workflow-results.js";
 import { ProcessingThread } from "./stages/processing-thread.js";
 import { storageStage } from "./stages/store/storage.js";
 import type { ProcessingStats } from "./stages/thread-protocol.js";
@@ -35,6 +36,11 @@ export class Runtime {
   private readonly running = new Set<string>();
   private thread: ProcessingThread | null = null;
   private readonly shutdown = new AbortController();
+  /** `/track` requests waiting for what workflows produce for their payload. */
+  readonly workflowResults = new WorkflowResults();
+  /** Where the collector reports workflow output: here, or the main thread when this is the processing thread. */
+  onWorkflowOutput: (task: string, output: WorkflowOutput) => void = (task, output) =>
+    this.workflowResults.deliver(task, output);
 
   private constructor(
     readonly settings: RuntimeConfig,
@@ -72,6 +78,11 @@ export class Runtime {
     return { stages: [...this.running], pendingDocuments: this.state.size };
   }
 
+  /** Whether this process runs the collector (so `/track` can wait for workflow output). */
+  get processesInline(): boolean {
+    return this.thread !== null || this.running.has("collector");
+  }
+
   /** Prometheus text for this process, the processing thread's counters included. */
   async metricsText(): Promise<string> {
     const others = this.thread ? [(await this.thread.stats()).metrics] : [];
@@ -91,7 +102,7 @@ export class Runtime {
    */
   async startProcessing(options = { thread: true }): Promise<void> {
     if (options.thread) {
-      this.thread = await ProcessingThread.start(this.settings);
+      this.thread = await ProcessingThread.start(this.settings, this.workflowResults);
       // The processing thread checkpoints the WAL; intake commits stay short.
       this.db.pragma("wal_autocheckpoint = 0");
       return;
@@ -112,6 +123,7 @@ export class Runtime {
       identity: this.identity,
       mergeSalt: this.settings.mergeSalt,
       workflows: this.settings.workflowEnabled ? { http: fetchHttp } : null,
+      onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
     });
     this.consume("collector", "collector", handler, this.settings.collectorBatchSize);
   }

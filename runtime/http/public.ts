@@ -28,6 +28,12 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   installBodyParsers(app);
   installHealthRoutes(app, runtime);
 
+  const triggersWorkflows = async (payload: TrackerPayload): Promise<boolean> => {
+    if (!settings.workflowEnabled || !runtime.processesInline) return false;
+    const config = await runtime.configCache.current();
+    return payload.events.some((e) => config.workflowsFor(payload.source.id, e.type).length > 0);
+  };
+
   const accept = async (
     request: { ip: string; headers: Record<string, string | string[] | undefined> },
     payload: TrackerPayload,
@@ -52,6 +58,14 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
     }
     runtime.metrics.payloadsAccepted.inc();
     runtime.metrics.eventsAccepted.inc(payload.events.length);
+    if (result.response !== null && (await triggersWorkflows(payload))) {
+      // Inline processing: the payload is already durable; wait a little for what its workflows say.
+      const output = await runtime.workflowResults.wait(
+        result.response.task,
+        settings.inlineWorkflowTimeoutMs,
+      );
+      if (output) Object.assign(result.response, { response: output.response, ux: output.ux });
+    }
     return result.response;
   };
 

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { RuntimeConfig } from "../config.js";
+import type { WorkflowResults } from "./process/workflow-results.js";
 import type { ProcessingStats, ThreadReply, ThreadRequest } from "./thread-protocol.js";
 
 type Metrics = MetricObjectWithValues<MetricValue<string>>[];
@@ -12,10 +13,16 @@ export class ProcessingThread {
   private readonly waiting = new Map<number, (reply: ThreadReply) => void>();
   private stopping = false;
 
-  private constructor(settings: RuntimeConfig, started: () => void, failed: (error: Error) => void) {
+  private constructor(
+    settings: RuntimeConfig,
+    private readonly results: WorkflowResults,
+    started: () => void,
+    failed: (error: Error) => void,
+  ) {
     this.worker = new Worker(new URL("./thread.js", import.meta.url), { workerData: settings });
     this.worker.on("message", (reply: ThreadReply) => {
       if (reply.type === "started") return started();
+      if (reply.type === "workflow-output") return this.results.deliver(reply.task, reply.output);
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
     });
@@ -26,9 +33,9 @@ export class ProcessingThread {
     });
   }
 
-  static start(settings: RuntimeConfig): Promise<ProcessingThread> {
+  static start(settings: RuntimeConfig, results: WorkflowResults): Promise<ProcessingThread> {
     return new Promise((resolve, reject) => {
-      const thread: ProcessingThread = new ProcessingThread(settings, () => resolve(thread), reject);
+      const thread: ProcessingThread = new ProcessingThread(settings, results, () => resolve(thread), reject);
     });
   }
 

@@ -1,4 +1,5 @@
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
+import type { WorkflowOutput } from "./process/workflow-results.js";
 
 export interface ProcessingStats {
   stages: string[];
@@ -19,4 +20,5 @@ export type ThreadReply =
       stats: ProcessingStats;
       metrics: MetricObjectWithValues<MetricValue<string>>[];
     }
-  | { type: "stopped"; id: number };
+  | { type: "stopped"; id: number }
+  | { type: "workflow-output"; id: 0; task: string; output: WorkflowOutput };

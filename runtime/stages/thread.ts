@@ -9,6 +9,8 @@ const port = parentPort;
 if (port === null) throw new Error("runtime/stages/thread.js must run as a worker thread");
 
 const runtime = Runtime.openEmbedded(workerData as RuntimeConfig, "processing");
+runtime.onWorkflowOutput = (task, output) =>
+  port.postMessage({ type: "workflow-output", id: 0, task, output } satisfies ThreadReply);
 await runtime.startProcessing({ thread: false });
 
 port.on("message", async (request: ThreadRequest) => {

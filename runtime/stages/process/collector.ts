@@ -4,7 +4,7 @@ import type { MergeCommand, StorageMessage } from "../../domain/messages.js";
 import { getPath, isPlainObject } from "../../domain/paths.js";
 import type { AcceptedPayload, EventPayload } from "../../domain/payload.js";
 import type { Json, JsonObject, Profile, Session, TrackedEvent } from "../../domain/types.js";
-import { type BatchHandler, inKeyOrder } from "../../ports/queue.js";
+import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { DataStore, IdentityIndex } from "../../ports/store.js";
 import { type HttpClient, runWorkflows } from "../workflow/index.js";
 import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
@@ -16,6 +16,7 @@ import { newSession, updateSession } from "./session.js";
 import type { PendingState, StateView } from "./state.js";
 import { INTERNAL_SOURCE_ID, systemEvents } from "./system-events.js";
 import type { EventValidator } from "./validation.js";
+import type { WorkflowOutput } from "./workflow-results.js";
 
 export interface ProcessDeps {
   state: StateView;
@@ -305,6 +306,8 @@ export interface CollectorStageDeps {
   identity: IdentityIndex;
   mergeSalt: string | null;
   workflows: { http: HttpClient } | null;
+  /** Receives what workflows produced for a payload, for a `/track` request waiting for it. */
+  onWorkflowOutput?: (task: string, output: WorkflowOutput) => void;
   now?: () => Date;
 }
 
@@ -314,27 +317,9 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const resolveProfile = (id: string) => deps.identity.resolveProfile(id);
   return async (batch) => {
     const config = await deps.config.current();
-    const handle = inKeyOrder<AcceptedPayload | MergeCommand>(async (delivery) => {
-      const body = delivery.body;
-      const result =
-        "kind" in body
-          ? await processMerge(body, { state: deps.state, store: deps.store, identity: deps.identity, now })
-          : {
-              task: body.task,
-              ...(await processPayload(body, {
-                state: deps.state,
-                config,
-                validator: deps.validator,
-                resolveProfile,
-                mergeSalt: deps.mergeSalt,
-                workflows: deps.workflows,
-                now,
-              })),
-            };
-      if (result === null) return { kind: "ack" };
+    const toStorage = (result: Omit<StorageMessage, "stateSeq">, key: string): Outcome => {
       const stateSeq = deps.state.remember(result.profile, result.session);
-      const { task, profile, session, events, changedFields } = result;
-      const mergedProfiles = "mergedProfiles" in result ? result.mergedProfiles : undefined;
+      const { task, profile, session, events, changedFields, mergedProfiles } = result;
       const message: StorageMessage = {
         task,
         profile,
@@ -344,7 +329,32 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
         mergedProfiles,
         stateSeq,
       };
-      return { kind: "ack", forward: [{ topic: "storage", key: delivery.key, body: message }] };
+      return { kind: "ack", forward: [{ topic: "storage", key, body: message }] };
+    };
+    const handle = inKeyOrder<AcceptedPayload | MergeCommand>(async (delivery) => {
+      const body = delivery.body;
+      if ("kind" in body) {
+        const merged = await processMerge(body, {
+          state: deps.state,
+          store: deps.store,
+          identity: deps.identity,
+          now,
+        });
+        return merged === null ? { kind: "ack" } : toStorage(merged, delivery.key);
+      }
+      const result = await processPayload(body, {
+        state: deps.state,
+        config,
+        validator: deps.validator,
+        resolveProfile,
+        mergeSalt: deps.mergeSalt,
+        workflows: deps.workflows,
+        now,
+      });
+      if (result.ux.length > 0 || Object.keys(result.response).length > 0) {
+        deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
+      }
+      return toStorage({ task: body.task, ...result }, delivery.key);
     });
     return handle(batch);
   };

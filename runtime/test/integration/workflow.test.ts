@@ -129,6 +129,22 @@ describe("workflows", () => {
     expect((await profileOf(res.body.profile?.id as string)).traits.counter).toBeUndefined();
   });
 
+  it("returns what create-response nodes add in the /track response when processing inline", async () => {
+    const flow = await rt.admin<{ id: string }>("POST", "/api/v1/flows", {
+      name: "greet",
+      nodes: [
+        { id: "start", type: "start" },
+        { id: "greet", type: "create-response", config: { key: "greeting", value: "hello" } },
+        { id: "sku", type: "create-response", config: { key: "sku", from: "event@properties.sku" } },
+      ],
+      edges: [edge("start", "greet"), edge("greet", "sku")],
+    });
+    await rt.admin("POST", "/api/v1/rules", { name: "greet", source: { id: "shop" }, event_type: { id: "hello" }, flow: { id: flow.body.id }, enabled: true });
+    const res = await rt.track({ source: { id: "shop" }, session: { id: randomUUID() }, events: [{ type: "hello", properties: { sku: "Z-1" } }] });
+    expect(res.status).toBe(200);
+    expect(res.body.response).toEqual({ greeting: "hello", sku: "Z-1" });
+  });
+
   it("accumulates the keys of several merge-profiles nodes", async () => {
     const flow = await rt.admin<{ id: string }>("POST", "/api/v1/flows", {
       name: "two merge nodes",
