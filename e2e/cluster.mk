@@ -20,5 +20,6 @@ cluster-down:
 cluster-status:
 	@e2e/scripts/cluster-status.sh || true
 
-test-e2e: deps
+# build: the operator suites (e2e/operator) start the compiled operator from dist/.
+test-e2e: build
 	npx vitest run --config e2e/vitest.config.ts
