@@ -72,7 +72,12 @@ export class KubeHttp implements KubeRequester {
       },
       timeout: 30_000,
     };
-    await this.kc.applyToHTTPSOptions(options);
+    // applyToHTTPSOptions builds a fresh Agent per call (no connection reuse); take the credentials and TLS
+    // settings it computes, keep our keep-alive agent.
+    const auth: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(auth);
+    const { agent: _perCallAgent, headers: authHeaders, ...tls } = auth;
+    Object.assign(options, tls, { headers: { ...options.headers, ...(authHeaders ?? {}) } });
     const transport = secure ? https : http;
     return await new Promise<T>((resolve, reject) => {
       const req = transport.request(options, (res) => {

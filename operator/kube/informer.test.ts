@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterEach, describe, expect, it } from "vitest";
+import { KubeHttp } from "./http.js";
+import { Informer, type KubeObject } from "./informer.js";
+import { RESOURCES } from "./resources.js";
+
+const cm = (name: string, rv: string): KubeObject => ({
+  metadata: { name, namespace: "ns", resourceVersion: rv },
+});
+const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
+
+type WatchScript = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => void;
+
+/** A fake API server: scripted list answers and watch streams, recording every request. */
+function fakeApi(lists: KubeObject[][], watches: WatchScript[]) {
+  const requests: string[] = [];
+  let listCalls = 0;
+  let watchCalls = 0;
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    requests.push(
+      `${url.searchParams.get("watch") ? "WATCH" : "LIST"} rv=${url.searchParams.get("resourceVersion") ?? ""}`,
+    );
+    if (url.searchParams.get("watch")) {
+      const script = watches[watchCalls++];
+      if (!script) return; // hang: the test stops the informer
+      res.writeHead(200, { "content-type": "application/json" });
+      script(req, res, url.searchParams);
+      return;
+    }
+    const items = lists[Math.min(listCalls++, lists.length - 1)] ?? [];
+    const rv = String(10 * listCalls);
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ items, metadata: { resourceVersion: rv } }));
+  });
+  return { server, requests, listCount: () => listCalls };
+}
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanup) c();
+  cleanup = [];
+});
+
+async function start(api: ReturnType<typeof fakeApi>) {
+  await new Promise<void>((r) => api.server.listen(0, "127.0.0.1", r));
+  const port = (api.server.address() as AddressInfo).port;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "x", cluster: "c", user: "u" }],
+    currentContext: "x",
+  });
+  const http = new KubeHttp(kc);
+  const restarts: string[] = [];
+  const informer = new Informer<KubeObject>(kc, http, {
+    resource: RESOURCES.configMap,
+    namespace: "ns",
+    backoff: { baseMs: 10, maxMs: 20 },
+    onRestart: (reason) => restarts.push(reason),
+  });
+  const events: string[] = [];
+  informer.on((e, o) => events.push(`${e} ${o.metadata?.name}`));
+  cleanup.push(() => {
+    informer.stop();
+    http.close();
+    api.server.closeAllConnections();
+    api.server.close();
+  });
+  return { informer, events, restarts };
+}
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe("Informer", () => {
+  it("lists, watches, resumes after a normal close without relisting, relists after errors and 410", async () => {
+    const api = fakeApi(
+      [[cm("a", "1")], [cm("a", "1"), cm("b", "11"), cm("c", "15")], [cm("c", "15")]],
+      [
+        // 1: one event, then the server ends the watch (its timeout): resume from rv 11
+        (_, res) => {
+          res.write(line("ADDED", cm("b", "11")));
+          res.end();
+        },
+        // 2: server error: back off, relist
+        (_, res) => {
+          res.destroy();
+        },
+        // 3: 410 Gone inside the stream: relist at once
+        (_, res) => {
+          res.write(line("ERROR", { kind: "Status", code: 410, message: "too old" }));
+        },
+        // 4: bookmark only, stays open
+        (_, res) => {
+          res.write(line("BOOKMARK", { metadata: { resourceVersion: "31" } }));
+        },
+      ],
+    );
+    const { informer, events, restarts } = await start(api);
+    await informer.start();
+    expect(informer.hasSynced()).toBe(true);
+    await until(() => api.requests.length >= 7);
+    expect(api.requests.slice(0, 7)).toEqual([
+      "LIST rv=",
+      "WATCH rv=10",
+      "WATCH rv=11",
+      "LIST rv=",
+      "WATCH rv=20",
+      "LIST rv=",
+      "WATCH rv=30",
+    ]);
+    await until(() => events.includes("delete b"));
+    expect(events).toEqual(["add a", "add b", "add c", "delete a", "delete b"]);
+    expect(informer.list().map((o) => o.metadata?.name)).toEqual(["c"]);
+    expect(informer.get("ns", "c")?.metadata?.resourceVersion).toBe("15");
+    expect(restarts).toHaveLength(2);
+    expect(restarts[1]).toContain("410");
+  });
+
+  it("keeps retrying a failing list with backoff and syncs once it answers", async () => {
+    let failures = 3;
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? "");
+      if (!(req.url ?? "").includes("watch") && failures-- > 0) {
+        res.writeHead(503).end('{"message":"unavailable"}');
+        return;
+      }
+      if ((req.url ?? "").includes("watch")) return;
+      res.writeHead(200).end(JSON.stringify({ items: [cm("x", "5")], metadata: { resourceVersion: "5" } }));
+    });
+    const api = { server, requests, listCount: () => 0 };
+    const { informer, restarts } = await start(api);
+    await informer.start();
+    expect(informer.list()).toHaveLength(1);
+    expect(restarts).toHaveLength(3);
+    expect(restarts[0]).toContain("503");
+  });
+});
