@@ -68,7 +68,17 @@ export class Manager {
     // Secrets are watched only to notice licence changes; the cache keeps metadata, never data.
     const secrets = make<V1Secret>({
       resource: RESOURCES.secret,
-      transform: (s) => ({ apiVersion: "v1", kind: "Secret", metadata: s.metadata }),
+      // Annotations are dropped too: kubectl's last-applied-configuration holds the data in clear text.
+      transform: (s) => ({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+          name: s.metadata?.name,
+          namespace: s.metadata?.namespace,
+          uid: s.metadata?.uid,
+          resourceVersion: s.metadata?.resourceVersion,
+        },
+      }),
     });
 
     const recorder = new EventRecorder(http, options.identity, options.log);

@@ -150,4 +150,27 @@ describe("WorkQueue", () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(runs).toBe(0);
   });
+
+  it("stop drops queued keys and lets the running reconcile finish", async () => {
+    let release: () => void = () => {};
+    const seen: string[] = [];
+    const q = new WorkQueue({
+      concurrency: 1,
+      backoff: { baseMs: 10, maxMs: 100 },
+      handler: async (k) => {
+        seen.push(k);
+        await new Promise<void>((r) => (release = r));
+        return {};
+      },
+    });
+    q.add("a");
+    q.add("b");
+    q.stop();
+    const idle = q.idle();
+    release();
+    await idle;
+    expect(seen).toEqual(["a"]);
+    q.add("c");
+    expect(q.depth).toBe(0);
+  });
 });

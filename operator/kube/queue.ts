@@ -87,10 +87,22 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
+  /** Drops what is queued; reconciles already running finish (await idle()). */
   stop(): void {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
+    this.queue.length = 0;
+    this.queued.clear();
+    this.dirty.clear();
+    this.options.onDepth?.(0);
+    if (this.running === 0) this.resolveIdle();
+  }
+
+  private resolveIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Resolves when nothing is queued or running (for tests and graceful shutdown). */
@@ -127,11 +139,7 @@ export class WorkQueue {
       this.running -= 1;
       if (this.dirty.delete(key)) this.add(key);
       this.pump();
-      if (this.queue.length === 0 && this.running === 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const w of waiters) w();
-      }
+      if (this.queue.length === 0 && this.running === 0) this.resolveIdle();
     }
   }
 }
