@@ -83,3 +83,25 @@ describe.skipIf(IN_CLUSTER)("leader election", () => {
     console.log(`[measure] leader hand-over after SIGTERM: ${Date.now() - started} ms`);
   });
 });
+
+describe.runIf(IN_CLUSTER)("leader election in the cluster (manifests/: 2 replicas)", () => {
+  it("one of the two operator pods holds the Lease", async () => {
+    const pods = await getJson<{ items: { metadata: { name: string } }[] }>([
+      "-n",
+      "tracardi-system",
+      "get",
+      "pods",
+      "-l",
+      "app.kubernetes.io/name=tracardi-operator",
+    ]);
+    expect(pods.items).toHaveLength(2);
+    const holder = await waitFor(
+      "lease holder",
+      async () =>
+        (await getJson<LeaseJson>(["-n", "tracardi-system", "get", "lease", "tracardi-operator"])).spec
+          .holderIdentity,
+      60_000,
+    );
+    expect(pods.items.map((p) => p.metadata.name)).toContain(holder);
+  });
+});
