@@ -139,14 +139,15 @@ export interface KubectlResult {
 }
 
 export class KubectlError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly result: KubectlResult,
-  ) {
+  readonly args: readonly string[];
+  readonly result: KubectlResult;
+  constructor(args: readonly string[], result: KubectlResult) {
     super(
       `kubectl ${args.join(" ")} exited with ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`,
     );
     this.name = "KubectlError";
+    this.args = args;
+    this.result = result;
   }
 }
 

@@ -28,7 +28,13 @@ function script(name: string, quiet = false): number {
 }
 
 export default function setup(project: TestProject): (() => void) | undefined {
-  const external = process.env.KUBECONFIG;
+  const kubeconfig = join(CLUSTER_DIR, "kubeconfig");
+  // KUBECONFIG pointing at our own local cluster (after `export KUBECONFIG=e2e/.cluster/kubeconfig`)
+  // is not an external cluster: the local-only suites (faults, pod logs) must still run.
+  const external =
+    process.env.KUBECONFIG && resolve(process.env.KUBECONFIG) !== resolve(kubeconfig)
+      ? process.env.KUBECONFIG
+      : undefined;
   if (external) {
     process.env.E2E_CLUSTER = "external";
     project.provide("kubeconfig", external);
@@ -42,7 +48,6 @@ export default function setup(project: TestProject): (() => void) | undefined {
   if (!alreadyUp && script("cluster-up.sh") !== 0) {
     throw new Error("e2e: the local control plane did not start (see the log tail above)");
   }
-  const kubeconfig = join(CLUSTER_DIR, "kubeconfig");
   if (!existsSync(kubeconfig)) throw new Error(`e2e: ${kubeconfig} is missing after cluster-up`);
   process.env.KUBECONFIG = kubeconfig;
   process.env.E2E_CLUSTER = "local";
