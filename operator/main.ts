@@ -63,10 +63,10 @@ async function main(): Promise<void> {
     healthy: () => elector?.healthy() ?? true,
     // A standby is ready (it can take over); the leader is ready once its caches have synced.
     ready: () => (elector && !elector.isLeader ? true : manager.hasSynced()),
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: async () => {
+      manager.updateGauges();
+      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    },
   });
   logger.info(
     { port: config.httpPort, namespace: config.namespace ?? "(all)", leaderElect: config.leaderElect },

@@ -148,6 +148,15 @@ export class Manager {
     });
   }
 
+  /** Refreshes gauges that are read rather than counted (called before each /metrics scrape). */
+  updateGauges(): void {
+    const now = Date.now();
+    for (const i of this.informers) {
+      if (i.hasSynced())
+        this.metrics.informerLastEventAge.set({ resource: i.resource }, (now - i.lastEventAt) / 1000);
+    }
+  }
+
   hasSynced(): boolean {
     return this.started && this.informers.every((i) => i.hasSynced());
   }

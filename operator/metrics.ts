@@ -34,6 +34,12 @@ export function createMetrics() {
       labelNames: ["namespace", "name"] as const,
       registers: [registry],
     }),
+    informerLastEventAge: new Gauge({
+      name: "tracardi_operator_informer_last_event_age_seconds",
+      help: "Seconds since an informer last heard from the API server (list, event or bookmark)",
+      labelNames: ["resource"] as const,
+      registers: [registry],
+    }),
     apiRequests: new Counter({
       name: "tracardi_operator_api_requests_total",
       help: "Requests to the API server (watches excluded) by method and status code",

@@ -73,6 +73,10 @@ export class Informer<T extends KubeObject> {
     });
   }
 
+  get resource(): string {
+    return this.options.resource.plural;
+  }
+
   on(handler: Handler<T>): void {
     this.handlers.push(handler);
   }
