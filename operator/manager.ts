@@ -33,9 +33,18 @@ function ownerKey(obj: KubeObject): string | undefined {
   return ref ? keyOf(obj.metadata?.namespace, ref.name) : undefined;
 }
 
+/** What the manager needs of an informer, whatever it caches. */
+interface RunningInformer {
+  readonly resource: string;
+  readonly lastEventAt: number;
+  start(): Promise<void>;
+  stop(): void;
+  hasSynced(): boolean;
+}
+
 /** Wires informers → work queue → reconciler. Started only by the leader. */
 export class Manager {
-  private readonly informers: Informer<KubeObject>[] = [];
+  private readonly informers: RunningInformer[] = [];
   readonly queue: WorkQueue;
   private readonly tracardis: Informer<Tracardi>;
   private readonly reconciler: Reconciler;
@@ -56,7 +65,7 @@ export class Manager {
         onRestart: () => metrics.informerRestarts.inc({ resource: o.resource.plural }),
         log: options.log,
       });
-      this.informers.push(informer as unknown as Informer<KubeObject>);
+      this.informers.push(informer);
       return informer;
     };
     const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;

@@ -9,6 +9,10 @@ export const COMPONENT_NAMES = [
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
+export function isComponentName(value: string | undefined): value is ComponentName {
+  return (COMPONENT_NAMES as readonly string[]).includes(value ?? "");
+}
+
 export const API_ROLES = ["public", "private"] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 

@@ -7,7 +7,6 @@ import type {
   V1Service,
 } from "@kubernetes/client-node";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
-import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
 import { applyStatus, deleteObject, serverSideApply } from "../kube/apply.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
@@ -199,7 +198,7 @@ export class Reconciler {
         const depName = childName(owner.metadata.name, p.info.name);
         const deployment = applied.get(depName) ?? this.deps.deployments.get(ns, depName);
         const obs: ComponentObservation = {
-          name: p.info.name as ComponentName,
+          name: p.info.name,
           desired: p.replicas,
           pods: podsOf(pods, p.info.name),
         };

@@ -1,5 +1,5 @@
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
-import type { ComponentName } from "../../api/components.js";
+import { type ComponentName, isComponentName } from "../../api/components.js";
 import { LABEL_COMPONENT } from "../desired/labels.js";
 
 export const OOM_WINDOW_MS = 3_600_000;
@@ -47,8 +47,8 @@ function toTimestamp(value: Date | string | undefined): string {
 export function observeOOMKills(pods: readonly V1Pod[]): OOMKill[] {
   const out: OOMKill[] = [];
   for (const pod of pods) {
-    const component = pod.metadata?.labels?.[LABEL_COMPONENT] as ComponentName | undefined;
-    if (!component) continue;
+    const component = pod.metadata?.labels?.[LABEL_COMPONENT];
+    if (!isComponentName(component)) continue;
     for (const cs of pod.status?.containerStatuses ?? []) out.push(...killsOf(pod, cs, component));
   }
   return out;
