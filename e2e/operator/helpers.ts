@@ -2,10 +2,8 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
 
-const run = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const KUBECONFIG = process.env.KUBECONFIG ?? join(ROOT, "e2e/.cluster/kubeconfig");
 /** Set by `make e2e-kind`: the operator runs in the cluster (from manifests/), pods are real, no kwok faults. */
