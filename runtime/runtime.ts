@@ -152,10 +152,10 @@ export class Runtime {
       perDestinationLimit: 4,
       shutdown: this.shutdown.signal,
     });
-    this.consume("dispatch", "dispatch", handler, 10, {
+    this.consume("dispatch", "dispatch", handler, 50, {
       retryBaseMs: this.settings.dispatchRetryBaseMs,
       retryMaxMs: this.settings.dispatchRetryMaxMs,
-      parallel: 16,
+      parallel: 8,
     });
   }
 

@@ -187,17 +187,18 @@ export class EmbeddedQueue implements Queue {
   fetch(topic: Topic, limit: number): Row[] {
     const now = Date.now();
     const busy = this.inFlightKeys(topic);
-    const ready = (this.statements.ready.all(topic, now, limit + busy.size * 4) as Row[]).filter(
-      (row) => !busy.has(row.key),
-    );
-    if (ready.length === 0) return ready;
+    // Scan keys only; bodies are read for the rows actually taken.
+    const ready = (
+      this.statements.ready.all(topic, now, limit + busy.size * 4) as Omit<Row, "body">[]
+    ).filter((row) => !busy.has(row.key));
+    if (ready.length === 0) return [];
     const delayed = this.statements.delayedKeys.all(topic, now) as { key: string; first: number }[];
     const firstDelayed = new Map(delayed.map((d) => [d.key, d.first]));
     const batch = ready
       .filter((row) => row.seq < (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY))
       .slice(0, limit);
     for (const row of batch) busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
-    return batch;
+    return batch.map((row) => ({ ...row, body: this.statements.body.get(row.seq)?.body ?? "null" }));
   }
 
   /** Keys with messages being handled by a loop of this queue: other loops leave them alone (order). */
@@ -347,7 +348,7 @@ function prepareStatements(db: Db) {
     insert: db.prepare("INSERT INTO queue_messages (topic, key, body) VALUES (?, ?, ?)"),
     count: db.prepare<[string], { n: number }>("SELECT n FROM queue_counts WHERE topic = ?"),
     ready: db.prepare(
-      "SELECT seq, key, body, attempts FROM queue_messages WHERE topic = ? AND available_at <= ? ORDER BY seq LIMIT ?",
+      "SELECT seq, key, attempts FROM queue_messages WHERE topic = ? AND available_at <= ? ORDER BY seq LIMIT ?",
     ),
     delayedKeys: db.prepare(
       "SELECT key, MIN(seq) AS first FROM queue_messages WHERE topic = ? AND available_at > ? GROUP BY key",
@@ -357,6 +358,7 @@ function prepareStatements(db: Db) {
       "UPDATE queue_messages SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?",
     ),
     delay: db.prepare("UPDATE queue_messages SET available_at = ? WHERE seq = ?"),
+    body: db.prepare<[number], { body: string }>("SELECT body FROM queue_messages WHERE seq = ?"),
     deadLetter_get: db.prepare<[number], { topic: Topic; key: string; body: string }>(
       "SELECT topic, key, body FROM queue_dead_letters WHERE seq = ?",
     ),

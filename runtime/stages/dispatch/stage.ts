@@ -1,6 +1,7 @@
 import type { DispatchMessage } from "../../domain/destination.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { ConfigCache } from "../process/config-cache.js";
+import { DestinationSlots } from "./slots.js";
 import { type DeliveryResult, deliverWebhook } from "./webhook.js";
 
 export interface DispatchStageDeps {
@@ -23,7 +24,7 @@ export interface DispatchStageDeps {
  */
 export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMessage> {
   const deliver = deps.deliver ?? deliverWebhook;
-  const inFlight = new Map<string, number>();
+  const slots = new DestinationSlots(deps.perDestinationLimit, 50);
   return async (batch) => {
     const config = await deps.config.current();
     const handle = inKeyOrder<DispatchMessage>(
@@ -39,14 +40,12 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
             reason: `resource ${destination.resource.id} of destination ${destination.id} does not exist`,
           };
         if (!resource.enabled) return { kind: "dead-letter", reason: `resource ${resource.id} is disabled` };
-        const busy = inFlight.get(destination.id) ?? 0;
-        if (busy >= deps.perDestinationLimit) return { kind: "defer", delayMs: 250 };
-        inFlight.set(destination.id, busy + 1);
+        if (!(await slots.acquire(destination.id))) return { kind: "defer", delayMs: 250 };
         let result: DeliveryResult;
         try {
           result = await deliver(resource, destination.destination.init, message.body, deps.shutdown);
         } finally {
-          inFlight.set(destination.id, (inFlight.get(destination.id) ?? 1) - 1);
+          slots.release(destination.id);
         }
         deps.onDelivered?.(message, result);
         if (result.ok) return { kind: "ack" };
