@@ -31,7 +31,12 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   const triggersWorkflows = async (payload: TrackerPayload): Promise<boolean> => {
     if (!settings.workflowEnabled || !runtime.processesInline) return false;
     const config = await runtime.configCache.current();
-    return payload.events.some((e) => config.workflowsFor(payload.source.id, e.type).length > 0);
+    // Only flows that can add to the response are worth waiting for.
+    return payload.events.some((e) =>
+      config
+        .workflowsFor(payload.source.id, e.type)
+        .some((job) => job.flow.nodes.some((n) => n.type === "create-response")),
+    );
   };
 
   const accept = async (

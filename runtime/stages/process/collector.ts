@@ -39,6 +39,8 @@ export interface Processed {
   /** What workflows added to the `/track` response. */
   response: JsonObject;
   ux: Json[];
+  /** Some event of the payload triggered a workflow (a waiting `/track` request can stop waiting). */
+  workflowsRan: boolean;
 }
 
 /**
@@ -135,7 +137,7 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
         now,
         changed,
       )
-    : { response: {}, ux: [] };
+    : { response: {}, ux: [], workflowsRan: false };
   if (profile && deps.mergeSalt !== null && markMergeIds(profile, deps.mergeSalt).length > 0)
     changed.add("ids");
   if (profile && changed.size > 0) profile.metadata.time.update = now.toISOString();
@@ -160,12 +162,13 @@ async function runTriggeredWorkflows(
   deps: ProcessDeps,
   now: Date,
   changed: Set<string>,
-): Promise<{ response: JsonObject; ux: Json[] }> {
-  const out = { response: {} as JsonObject, ux: [] as Json[] };
+): Promise<{ response: JsonObject; ux: Json[]; workflowsRan: boolean }> {
+  const out = { response: {} as JsonObject, ux: [] as Json[], workflowsRan: false };
   for (const event of events) {
     if (!event.metadata.valid) continue;
     const jobs = deps.config.workflowsFor(event.source.id, event.type);
     if (jobs.length === 0) continue;
+    out.workflowsRan = true;
     const memory = profile ? workflowMemory(profile) : {};
     const result = await runWorkflows(
       jobs,
@@ -351,7 +354,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
         workflows: deps.workflows,
         now,
       });
-      if (result.ux.length > 0 || Object.keys(result.response).length > 0) {
+      if (result.workflowsRan) {
         deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
       }
       return toStorage({ task: body.task, ...result }, delivery.key);

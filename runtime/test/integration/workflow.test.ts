@@ -139,8 +139,18 @@ describe("workflows", () => {
       ],
       edges: [edge("start", "greet"), edge("greet", "sku")],
     });
-    await rt.admin("POST", "/api/v1/rules", { name: "greet", source: { id: "shop" }, event_type: { id: "hello" }, flow: { id: flow.body.id }, enabled: true });
-    const res = await rt.track({ source: { id: "shop" }, session: { id: randomUUID() }, events: [{ type: "hello", properties: { sku: "Z-1" } }] });
+    await rt.admin("POST", "/api/v1/rules", {
+      name: "greet",
+      source: { id: "shop" },
+      event_type: { id: "hello" },
+      flow: { id: flow.body.id },
+      enabled: true,
+    });
+    const res = await rt.track({
+      source: { id: "shop" },
+      session: { id: randomUUID() },
+      events: [{ type: "hello", properties: { sku: "Z-1" } }],
+    });
     expect(res.status).toBe(200);
     expect(res.body.response).toEqual({ greeting: "hello", sku: "Z-1" });
   });
