@@ -35,19 +35,24 @@ export class Runtime {
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Set<string>();
   private thread: ProcessingThread | null = null;
+  private readonly commits: GroupCommit;
   private readonly shutdown = new AbortController();
   /** `/track` requests waiting for what workflows produce for their payload. */
   readonly workflowResults = new WorkflowResults();
   /** Where the collector reports workflow output: here, or the main thread when this is the processing thread. */
   onWorkflowOutput: (task: string, output: WorkflowOutput) => void = (task, output) =>
     this.workflowResults.deliver(task, output);
+  /** Called after this process merged profiles (the processing thread tells the main thread). */
+  onProfilesMerged: () => void = () => {};
 
   private constructor(
     readonly settings: RuntimeConfig,
     private readonly db: Db,
-    options: { metricsOwner: boolean },
+    role: "intake" | "processing",
   ) {
-    const commits = new GroupCommit(db);
+    // Intake (FULL durability) syncs the WAL itself, off the event loop; see GroupCommit.
+    const commits = new GroupCommit(db, { syncWal: role === "intake" });
+    this.commits = commits;
     this.queue = new EmbeddedQueue(db, commits, {
       maxBacklog: settings.maxBacklog,
       pollIntervalMs: 25,
@@ -59,7 +64,7 @@ export class Runtime {
     this.sources = new SourceVerifier(this.config.sources, settings.sourceCacheTtlMs);
     this.state = new PendingState(this.data);
     this.configCache = new ConfigCache(this.config, 1000);
-    this.metrics = new RuntimeMetrics(options.metricsOwner ? this.queue : null);
+    this.metrics = new RuntimeMetrics(role === "intake" ? this.queue : null);
   }
 
   /**
@@ -67,9 +72,7 @@ export class Runtime {
    * second connection of a standalone process (its own thread), which also takes the WAL checkpoints.
    */
   static openEmbedded(settings: RuntimeConfig, role: "intake" | "processing" = "intake"): Runtime {
-    const processing = role === "processing";
-    const db = openDatabase(settings.dataDir, { synchronous: processing ? "NORMAL" : "FULL" });
-    return new Runtime(settings, db, { metricsOwner: !processing });
+    return new Runtime(settings, openDatabase(settings.dataDir), role);
   }
 
   /** What processes in this process, for the status endpoint. */
@@ -102,7 +105,9 @@ export class Runtime {
    */
   async startProcessing(options = { thread: true }): Promise<void> {
     if (options.thread) {
-      this.thread = await ProcessingThread.start(this.settings, this.workflowResults);
+      this.thread = await ProcessingThread.start(this.settings, this.workflowResults, () =>
+        this.identity.refresh(),
+      );
       // The processing thread checkpoints the WAL; intake commits stay short.
       this.db.pragma("wal_autocheckpoint = 0");
       return;
@@ -124,6 +129,7 @@ export class Runtime {
       mergeSalt: this.settings.mergeSalt,
       workflows: this.settings.workflowEnabled ? { http: fetchHttp } : null,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
+      onProfilesMerged: () => this.onProfilesMerged(),
     });
     this.consume("collector", "collector", handler, this.settings.collectorBatchSize);
   }
@@ -181,6 +187,7 @@ export class Runtime {
     await this.thread?.stop();
     await Promise.all(this.subscriptions.map((s) => s.close()));
     await this.queue.close();
+    this.commits.close();
     this.db.close();
   }
 

@@ -27,4 +27,16 @@ const crawlerPatterns = list.filter((pattern) => {
   return !HTTP_CLIENTS.some((client) => regex.test(client));
 });
 
-export const isCrawler: (userAgent: string) => boolean = createIsbotFromList(crawlerPatterns);
+const matches = createIsbotFromList(crawlerPatterns);
+const seen = new Map<string, boolean>();
+
+/** Memoised: a site's traffic has few distinct user agents, and the pattern is long. */
+export function isCrawler(userAgent: string): boolean {
+  let verdict = seen.get(userAgent);
+  if (verdict === undefined) {
+    verdict = matches(userAgent);
+    if (seen.size >= 10_000) seen.clear();
+    seen.set(userAgent, verdict);
+  }
+  return verdict;
+}

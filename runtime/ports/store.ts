@@ -69,6 +69,8 @@ export interface IdentityIndex {
   bindSession(sessionId: string, profileId: string | null): void;
   /** Points `aliasId` (and everything already pointing at it) to `survivorId`. */
   alias(aliasId: string, survivorId: string): Promise<void>;
+  /** Drops cached lookups (another connection merged profiles). */
+  refresh(): void;
 }
 
 export interface ConfigCollection<T extends { id: string }> {

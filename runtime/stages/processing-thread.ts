@@ -16,6 +16,7 @@ export class ProcessingThread {
   private constructor(
     settings: RuntimeConfig,
     private readonly results: WorkflowResults,
+    private readonly onMerged: () => void,
     started: () => void,
     failed: (error: Error) => void,
   ) {
@@ -23,6 +24,7 @@ export class ProcessingThread {
     this.worker.on("message", (reply: ThreadReply) => {
       if (reply.type === "started") return started();
       if (reply.type === "workflow-output") return this.results.deliver(reply.task, reply.output);
+      if (reply.type === "profiles-merged") return this.onMerged();
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
     });
@@ -33,9 +35,19 @@ export class ProcessingThread {
     });
   }
 
-  static start(settings: RuntimeConfig, results: WorkflowResults): Promise<ProcessingThread> {
+  static start(
+    settings: RuntimeConfig,
+    results: WorkflowResults,
+    onMerged: () => void,
+  ): Promise<ProcessingThread> {
     return new Promise((resolve, reject) => {
-      const thread: ProcessingThread = new ProcessingThread(settings, results, () => resolve(thread), reject);
+      const thread: ProcessingThread = new ProcessingThread(
+        settings,
+        results,
+        onMerged,
+        () => resolve(thread),
+        reject,
+      );
     });
   }
 

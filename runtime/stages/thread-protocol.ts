@@ -21,4 +21,5 @@ export type ThreadReply =
       metrics: MetricObjectWithValues<MetricValue<string>>[];
     }
   | { type: "stopped"; id: number }
-  | { type: "workflow-output"; id: 0; task: string; output: WorkflowOutput };
+  | { type: "workflow-output"; id: 0; task: string; output: WorkflowOutput }
+  | { type: "profiles-merged"; id: 0 };

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 
@@ -51,23 +51,15 @@ CREATE TABLE IF NOT EXISTS config (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEX
 `;
 
 /**
- * Opens the one SQLite file of the embedded mode. WAL with synchronous=FULL: a committed transaction
- * survives SIGKILL and power loss; commits are grouped (see GroupCommit) so the fsync is shared.
+ * Opens the one SQLite file of the embedded mode, in WAL mode with synchronous=NORMAL: a commit
+ * survives a process crash (SIGKILL) at once. Where a commit backs a 2xx, GroupCommit also syncs the
+ * WAL to disk before answering, so it survives power loss too.
  */
-export interface OpenOptions {
-  /**
-   * FULL fsyncs every commit: required where a commit backs a 2xx. NORMAL suits connections that
-   * only move already-accepted data along (the processing thread): their commits survive a process
-   * crash, and any later FULL commit fsyncs the whole WAL, theirs included.
-   */
-  synchronous: "FULL" | "NORMAL";
-}
-
-export function openDatabase(dataDir: string, options: OpenOptions = { synchronous: "FULL" }): Db {
+export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, "tracardi.sqlite"));
   db.pragma("journal_mode = WAL");
-  db.pragma(`synchronous = ${options.synchronous}`);
+  db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   db.pragma("cache_size = -65536");
   db.exec(SCHEMA);
@@ -92,11 +84,23 @@ export class GroupCommit {
   private readonly afterCommit: (() => void)[] = [];
   private readonly commitAll: (batch: PendingWrite[]) => void;
 
-  constructor(db: Db) {
+  private readonly walFd: number | null;
+  private unsynced: PendingWrite[] = [];
+  private syncing = false;
+
+  /**
+   * With `syncWal`, the connection runs with synchronous=NORMAL and this class makes each batch
+   * durable itself: after the commit it fdatasyncs the WAL on libuv's thread pool, then answers.
+   * That is what synchronous=FULL does, minus blocking the event loop during the flush, so the
+   * next batch is parsed and committed while this one reaches the disk.
+   */
+  constructor(db: Db, options: { syncWal: boolean } = { syncWal: false }) {
     const run = db.transaction((batch: PendingWrite[]) => {
       for (const item of batch) item.write();
     });
     this.commitAll = (batch) => run.immediate(batch);
+    // "a": the WAL exists once the connection has written; create it (empty) if it has not yet.
+    this.walFd = options.syncWal ? openSync(`${db.name}-wal`, "a") : null;
   }
 
   submit(write: () => void): Promise<void> {
@@ -128,8 +132,33 @@ export class GroupCommit {
       for (const item of batch) item.reject(error);
       return;
     }
-    for (const item of batch) item.resolve();
-    for (const listener of this.afterCommit) listener();
+    if (this.walFd === null) return this.settle(batch, null);
+    this.unsynced.push(...batch);
+    if (!this.syncing) this.sync(this.walFd);
+  }
+
+  /** One fdatasync at a time; batches committed meanwhile share the next one. */
+  private sync(fd: number): void {
+    const batch = this.unsynced;
+    this.unsynced = [];
+    this.syncing = true;
+    fdatasync(fd, (error) => {
+      this.syncing = false;
+      this.settle(batch, error);
+      if (this.unsynced.length > 0) this.sync(fd);
+    });
+  }
+
+  private settle(batch: PendingWrite[], error: Error | null): void {
+    for (const item of batch) {
+      if (error) item.reject(error);
+      else item.resolve();
+    }
+    if (!error) for (const listener of this.afterCommit) listener();
+  }
+
+  close(): void {
+    if (this.walFd !== null) closeSync(this.walFd);
   }
 
   private schedule(): void {

@@ -1,5 +1,6 @@
 import type { IdentityIndex, SessionBinding } from "../../ports/store.js";
 import type { Db, GroupCommit } from "./database.js";
+import { RecentMap } from "./recent.js";
 
 /**
  * Identity index in the embedded file. New ids are visible to this process at once (pending maps)
@@ -8,6 +9,8 @@ import type { Db, GroupCommit } from "./database.js";
 export class EmbeddedIdentityIndex implements IdentityIndex {
   private readonly pendingProfiles = new Set<string>();
   private readonly pendingSessions = new Map<string, string | null>();
+  private readonly canonical = new RecentMap<string>(100_000, 2000);
+  private readonly bindings = new RecentMap<string | null>(100_000, 2000);
   private readonly statements;
 
   constructor(
@@ -30,14 +33,22 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
 
   async resolveProfile(id: string): Promise<string | null> {
     if (this.pendingProfiles.has(id)) return id;
-    return this.statements.profile.get(id)?.canonical ?? null;
+    const cached = this.canonical.get(id);
+    if (cached !== undefined) return cached;
+    const found = this.statements.profile.get(id)?.canonical ?? null;
+    if (found !== null) this.canonical.set(id, found);
+    return found;
   }
 
   async session(sessionId: string): Promise<SessionBinding | null> {
     if (this.pendingSessions.has(sessionId))
       return { profileId: this.pendingSessions.get(sessionId) ?? null };
+    const cached = this.bindings.get(sessionId);
+    if (cached !== undefined) return { profileId: cached };
     const row = this.statements.session.get(sessionId);
-    return row ? { profileId: row.profile_id } : null;
+    if (!row) return null;
+    this.bindings.set(sessionId, row.profile_id);
+    return { profileId: row.profile_id };
   }
 
   registerProfile(id: string): void {
@@ -50,13 +61,19 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
 
   bindSession(sessionId: string, profileId: string | null): void {
     this.pendingSessions.set(sessionId, profileId);
+    this.bindings.set(sessionId, profileId);
     this.commits.submitDetached(() => {
       this.statements.insertSession.run(sessionId, profileId);
       if (this.pendingSessions.get(sessionId) === profileId) this.pendingSessions.delete(sessionId);
     });
   }
 
+  refresh(): void {
+    this.canonical.clear();
+  }
+
   async alias(aliasId: string, survivorId: string): Promise<void> {
+    this.canonical.clear();
     this.db
       .transaction(() => {
         this.statements.repoint.run(survivorId, aliasId);

@@ -12,7 +12,14 @@ export function dataRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get<{ Params: { id: string } }>("/api/v1/profiles/:id", async (request) => {
     // An id merged into another profile resolves to the survivor.
     const id = (await identity.resolveProfile(request.params.id)) ?? request.params.id;
-    const profile = await data.getProfile(id);
+    let profile = await data.getProfile(id);
+    if (!profile) {
+      // Perhaps merged a moment ago through another connection: look again without the cache.
+      identity.refresh();
+      profile = await data.getProfile(
+        (await identity.resolveProfile(request.params.id)) ?? request.params.id,
+      );
+    }
     if (!profile) throw new HttpError(404, `No profile with id \`${request.params.id}\`.`);
     return profile;
   });

@@ -18,6 +18,7 @@ class MemoryIndex implements IdentityIndex {
   bindSession(sessionId: string, profileId: string | null) {
     this.sessions.set(sessionId, profileId);
   }
+  refresh() {}
   async alias(aliasId: string, survivorId: string) {
     for (const [id, canonical] of this.profiles) if (canonical === aliasId) this.profiles.set(id, survivorId);
     this.profiles.set(aliasId, survivorId);

@@ -311,6 +311,8 @@ export interface CollectorStageDeps {
   workflows: { http: HttpClient } | null;
   /** Receives what workflows produced for a payload, for a `/track` request waiting for it. */
   onWorkflowOutput?: (task: string, output: WorkflowOutput) => void;
+  /** Called after a merge, so other connections drop cached identities. */
+  onProfilesMerged?: () => void;
   now?: () => Date;
 }
 
@@ -343,7 +345,9 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           identity: deps.identity,
           now,
         });
-        return merged === null ? { kind: "ack" } : toStorage(merged, delivery.key);
+        if (merged === null) return { kind: "ack" };
+        if (merged.mergedProfiles?.length) deps.onProfilesMerged?.();
+        return toStorage(merged, delivery.key);
       }
       const result = await processPayload(body, {
         state: deps.state,
