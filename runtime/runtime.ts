@@ -8,6 +8,7 @@ import { RuntimeMetrics } from "./http/metrics.js";
 import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
 import { SourceVerifier } from "./stages/collect/sources.js";
+import { tqlConditionCheck } from "./stages/dispatch/conditions.js";
 import { planDispatch } from "./stages/dispatch/plan.js";
 import { dispatchStage } from "./stages/dispatch/stage.js";
 import { mergePass } from "./stages/merge/pass.js";
@@ -135,12 +136,12 @@ export class Runtime {
   }
 
   startStorage(): void {
+    const conditions = tqlConditionCheck();
     const handler = storageStage({
       store: this.data,
       plan: async (message) => {
         const config = await this.configCache.current();
-        // The private API refuses destination conditions until the TQL evaluator is wired in.
-        return planDispatch(message, config.destinations, () => false);
+        return planDispatch(message, config.destinations, conditions);
       },
       onStored: (messages) => {
         for (const m of messages) {

@@ -3,6 +3,7 @@ import { type Destination, type Resource, redactResource } from "../../domain/de
 import { newId } from "../../domain/ids.js";
 import type { Json } from "../../domain/types.js";
 import type { Runtime } from "../../runtime.js";
+import { parseCondition, TqlSyntaxError } from "../../stages/workflow/index.js";
 import { HttpError } from "../errors.js";
 
 const resourceBody = {
@@ -136,13 +137,19 @@ export function destinationRoutes(app: FastifyInstance, runtime: Runtime): void 
       ]);
     }
     if (input.condition) {
-      throw new HttpError(422, [
-        {
-          loc: ["body", "condition"],
-          msg: "destination conditions are not supported yet",
-          type: "value_error.unsupported",
-        },
-      ]);
+      try {
+        parseCondition(input.condition);
+      } catch (error) {
+        const position = error instanceof TqlSyntaxError ? error.position : undefined;
+        throw new HttpError(422, [
+          {
+            loc: ["body", "condition"],
+            msg: (error as Error).message,
+            type: "value_error.condition",
+            ...(position ? { position } : {}),
+          },
+        ]);
+      }
     }
     const init = input.destination?.init ?? {};
     const destination: Destination = {
@@ -153,7 +160,7 @@ export function destinationRoutes(app: FastifyInstance, runtime: Runtime): void 
       on_profile_change_only: input.on_profile_change_only ?? false,
       source: input.source ?? null,
       event_type: input.event_type ?? null,
-      condition: null,
+      condition: input.condition ?? null,
       mapping: (input.mapping ?? { profile: "profile@id", event: "event@type" }) as Json,
       destination: {
         type: "webhook",

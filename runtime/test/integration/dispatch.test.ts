@@ -184,6 +184,48 @@ describe("event destinations", () => {
   });
 });
 
+describe("destination conditions", () => {
+  it("sends only what the TQL condition accepts", async () => {
+    await destination("/big", {
+      event_type: { id: "order-cond" },
+      condition: 'event@properties.order == "F-2" AND profile@data.contact.email.main EXISTS',
+    });
+    // One payload, so both deliveries share a key: had F-1 been sent, it would arrive before F-2.
+    await rt.track({
+      source: { id: "shop" },
+      session: { id: randomUUID() },
+      events: [
+        { type: "sign-in", properties: { email: { main: "ann@example.com" } } },
+        { type: "order-cond", properties: { order: "F-1" } },
+        { type: "order-cond", properties: { order: "F-2" } },
+      ],
+    });
+    await eventually(async () => {
+      if (!received.some((r) => r.path === "/big")) throw new Error("not delivered yet");
+    });
+    expect(received.filter((r) => r.path === "/big").map((r) => r.body.data.note)).toEqual(["order F-2"]);
+  });
+
+  it("refuses a condition with a syntax error, with its position", async () => {
+    const resource = await rt.admin<{ id: string }>("POST", "/api/v1/resources", {
+      name: "r",
+      credentials: { url: `${receiverUrl}/x` },
+    });
+    const res = await rt.admin<{ detail: { loc: unknown[]; position?: { offset: number } }[] }>(
+      "POST",
+      "/api/v1/destinations",
+      {
+        name: "bad",
+        resource: { id: resource.body.id },
+        condition: "event@type ==",
+      },
+    );
+    expect(res.status).toBe(422);
+    expect(res.body.detail[0]?.loc).toEqual(["body", "condition"]);
+    expect(res.body.detail[0]?.position?.offset).toBe(13);
+  });
+});
+
 describe("profile destinations", () => {
   it("sends the profile with the list of changed fields when it changes", async () => {
     await destination("/profiles", {
