@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type RuntimeConfig } from "./config.js";
 import { buildPrivateApp } from "./http/private.js";
 import { buildPublicApp } from "./http/public.js";
 import { licenseCommand } from "./license/cli.js";
+import type { LicenseState } from "./license-gate.js";
 import { Runtime } from "./runtime.js";
 
 const USAGE = `usage: tracardi <command>
@@ -78,7 +79,7 @@ async function serve(options: ServeOptions): Promise<number> {
     else runtime.startStorage();
   }
   if (servers.length === 0) servers.push(await healthServer(runtime, settings));
-  banner(settings, options, token);
+  banner(settings, options, token, runtime.license.state);
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -104,9 +105,11 @@ function banner(
   settings: RuntimeConfig,
   options: ServeOptions,
   token: { token: string; generated: boolean } | null,
+  license: LicenseState,
 ) {
   const lines = [
-    `Tracardi runtime (data in ${settings.dataDir}); stages: ${options.processing ? "collector, storage" : (options.stages ?? []).join(", ") || "none"}`,
+    `Tracardi runtime (data in ${settings.dataDir}); stages: ${options.processing ? "collector, storage, dispatch, merge" : (options.stages ?? []).join(", ") || "none"}`,
+    `  licence      ${license.status}: ${license.message}`,
   ];
   if (options.publicApi)
     lines.push(`  public API   http://localhost:${settings.publicPort}  (POST /track, /collect/…)`);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 /** Runtime settings, from environment variables (names shared with the operator's ConfigMap). */
@@ -30,6 +31,10 @@ export interface RuntimeConfig {
   mergeIntervalMs: number;
   /** How long `/track` waits for the `response`/`ux` of workflows it triggered (inline processing only). */
   inlineWorkflowTimeoutMs: number;
+  /** Licence key (from a Secret in Kubernetes); null: open-source mode. */
+  licenseKey: string | null;
+  /** PEM of the Ed25519 key licences are checked against. */
+  licensePublicKey: string | null;
 }
 
 /** Used when no salt is configured; changing the salt later invalidates every hashed id. */
@@ -62,7 +67,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     mergeSalt: mergeSalt(env.TRACARDI_AUTO_PROFILE_MERGING),
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
+    licenseKey: env.TRACARDI_LICENSE?.trim() ? env.TRACARDI_LICENSE.trim() : null,
+    licensePublicKey: publicKey(env),
   };
+}
+
+function publicKey(env: Env): string | null {
+  const file = env.TRACARDI_LICENSE_PUBLIC_KEY_FILE;
+  if (file) {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (error) {
+      throw new ConfigError(`TRACARDI_LICENSE_PUBLIC_KEY_FILE: ${(error as Error).message}`);
+    }
+  }
+  return env.TRACARDI_LICENSE_PUBLIC_KEY?.trim() ? env.TRACARDI_LICENSE_PUBLIC_KEY : null;
 }
 
 function mergeSalt(raw: string | undefined): string | null {

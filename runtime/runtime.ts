@@ -5,6 +5,7 @@ import { EmbeddedIdentityIndex } from "./adapters/embedded/identity.js";
 import { EmbeddedQueue } from "./adapters/embedded/queue.js";
 import type { RuntimeConfig } from "./config.js";
 import { RuntimeMetrics } from "./http/metrics.js";
+import { LicenseGate } from "./license-gate.js";
 import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
 import { SourceVerifier } from "./stages/collect/sources.js";
@@ -33,6 +34,7 @@ export class Runtime {
   readonly configCache: ConfigCache;
   readonly validator = new EventValidator();
   readonly metrics: RuntimeMetrics;
+  readonly license: LicenseGate;
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Set<string>();
   private thread: ProcessingThread | null = null;
@@ -66,6 +68,10 @@ export class Runtime {
     this.state = new PendingState(this.data);
     this.configCache = new ConfigCache(this.config, 1000);
     this.metrics = new RuntimeMetrics(role === "intake" ? this.queue : null);
+    this.license = new LicenseGate(settings.licenseKey, settings.licensePublicKey, (state) =>
+      process.stderr.write(`licence: ${state.status}: ${state.message}\n`),
+    );
+    this.license.watch();
   }
 
   /**
@@ -185,6 +191,7 @@ export class Runtime {
 
   async close(): Promise<void> {
     this.shutdown.abort();
+    this.license.stop();
     await this.thread?.stop();
     await Promise.all(this.subscriptions.map((s) => s.close()));
     await this.queue.close();
@@ -208,6 +215,7 @@ export class Runtime {
       this.queue.consume(topic, counted, {
         maxBatch,
         maxAttempts: this.settings.maxDeliveryAttempts,
+        paused: () => !this.license.processingAllowed,
         ...extra,
       }),
     );

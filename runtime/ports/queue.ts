@@ -93,6 +93,8 @@ export interface ConsumeOptions {
   retryMaxMs?: number;
   /** Batches handled at the same time (never two of one key); 1 by default. */
   parallel?: number;
+  /** While this says true, nothing is fetched (messages wait in the queue). */
+  paused?: () => boolean;
 }
 
 export interface Subscription {

@@ -304,6 +304,10 @@ class EmbeddedSubscription {
 
   private async run(): Promise<void> {
     while (this.running) {
+      if (this.options.paused?.()) {
+        await this.idle();
+        continue;
+      }
       const rows = this.queue.fetch(this.topic, this.options.maxBatch);
       if (rows.length === 0) {
         await this.idle();

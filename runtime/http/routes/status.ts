@@ -21,6 +21,7 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
         deadLetters: (await runtime.queue.deadLetters(undefined, 1000)).length,
       },
       pendingStateDocuments: processing.pendingDocuments,
+      license: runtime.license.state,
     };
   });
 
