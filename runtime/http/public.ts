@@ -5,7 +5,7 @@ import type { TrackerPayload } from "../domain/payload.js";
 import type { BridgeType, JsonObject } from "../domain/types.js";
 import type { Runtime } from "../runtime.js";
 import { collect, storableHeaders } from "../stages/collect/accept.js";
-import { trackerPayloadSchema } from "../stages/collect/schema.js";
+import { trackerPayloadSchema, trackResponseSchema } from "../stages/collect/schema.js";
 import { HttpError, installErrorHandler } from "./errors.js";
 import { installHealthRoutes } from "./health.js";
 
@@ -76,7 +76,12 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
 
   app.post<{ Body: TrackerPayload; Querystring: { profile_less?: string } }>(
     "/track",
-    { schema: { body: trackerPayloadSchema(settings.maxEventsPerPayload) } },
+    {
+      schema: {
+        body: trackerPayloadSchema(settings.maxEventsPerPayload),
+        response: { 200: trackResponseSchema },
+      },
+    },
     async (request) => {
       const profileLess = request.body.profile_less === true || request.query.profile_less === "true";
       return accept(request, request.body, "rest", profileLess);

@@ -15,12 +15,13 @@ CREATE TABLE IF NOT EXISTS queue_messages (
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS queue_messages_topic ON queue_messages (topic, seq);
-CREATE INDEX IF NOT EXISTS queue_messages_delayed ON queue_messages (topic, available_at);
+-- Only messages waiting for a retry (available_at > 0) are indexed: new ones cost no second index.
+DROP INDEX IF EXISTS queue_messages_delayed;
+CREATE INDEX IF NOT EXISTS queue_messages_retrying ON queue_messages (topic, available_at) WHERE available_at > 0;
+-- Backlog per topic: inserts are counted by the queue per publish, deletes by this trigger.
 CREATE TABLE IF NOT EXISTS queue_counts (topic TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO queue_counts (topic, n) SELECT topic, COUNT(*) FROM queue_messages GROUP BY topic;
-CREATE TRIGGER IF NOT EXISTS queue_counts_insert AFTER INSERT ON queue_messages BEGIN
-  INSERT INTO queue_counts (topic, n) VALUES (NEW.topic, 1) ON CONFLICT (topic) DO UPDATE SET n = n + 1;
-END;
+DROP TRIGGER IF EXISTS queue_counts_insert;
 CREATE TRIGGER IF NOT EXISTS queue_counts_delete AFTER DELETE ON queue_messages BEGIN
   UPDATE queue_counts SET n = n - 1 WHERE topic = OLD.topic;
 END;

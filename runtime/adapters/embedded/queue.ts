@@ -68,6 +68,7 @@ export class EmbeddedQueue implements Queue {
     return this.commits
       .submit(() => {
         for (const message of messages) this.insert(topic, message);
+        this.statements.count_add.run(topic, messages.length);
       })
       .then(
         () => {
@@ -141,6 +142,7 @@ export class EmbeddedQueue implements Queue {
         const letter = this.statements.deadLetter_get.get(seq);
         if (!letter) return;
         this.statements.insert.run(letter.topic, letter.key, letter.body);
+        this.statements.count_add.run(letter.topic, 1);
         this.statements.deadLetter_delete.run(seq);
         topic = letter.topic;
         replayed = true;
@@ -234,6 +236,7 @@ export class EmbeddedQueue implements Queue {
             this.statements.delete.run(row.seq);
             for (const message of outcome.forward ?? []) {
               this.insert(message.topic, message);
+              this.statements.count_add.run(message.topic, 1);
               forwarded.add(message.topic);
             }
             return;
@@ -351,11 +354,14 @@ function prepareStatements(db: Db) {
   return {
     insert: db.prepare("INSERT INTO queue_messages (topic, key, body) VALUES (?, ?, ?)"),
     count: db.prepare<[string], { n: number }>("SELECT n FROM queue_counts WHERE topic = ?"),
+    count_add: db.prepare(
+      "INSERT INTO queue_counts (topic, n) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET n = n + excluded.n",
+    ),
     ready: db.prepare(
       "SELECT seq, key, attempts FROM queue_messages WHERE topic = ? AND available_at <= ? ORDER BY seq LIMIT ?",
     ),
     delayedKeys: db.prepare(
-      "SELECT key, MIN(seq) AS first FROM queue_messages WHERE topic = ? AND available_at > ? GROUP BY key",
+      "SELECT key, MIN(seq) AS first FROM queue_messages WHERE topic = ? AND available_at > 0 AND available_at > ? GROUP BY key",
     ),
     delete: db.prepare("DELETE FROM queue_messages WHERE seq = ?"),
     retry: db.prepare(

@@ -59,3 +59,17 @@ export function trackerPayloadSchema(maxEvents: number) {
     },
   } as const;
 }
+
+/** The `/track` answer (tracardi.md §1.4); also lets fastify serialise it with a compiled stringifier. */
+export const trackResponseSchema = {
+  type: ["object", "null"],
+  properties: {
+    task: { type: "string" },
+    ux: { type: "array", items: {} },
+    response: { type: "object", additionalProperties: true },
+    profile: { type: ["object", "null"], properties: { id: { type: "string" } } },
+    session: { type: "object", properties: { id: { type: "string" } } },
+    errors: { type: "array", items: {} },
+    warnings: { type: "array", items: {} },
+  },
+} as const;
