@@ -138,7 +138,9 @@ export class Runtime {
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
       onProfilesMerged: () => this.onProfilesMerged(),
     });
-    this.consume("collector", "collector", handler, this.settings.collectorBatchSize);
+    this.consume("collector", "collector", handler, this.settings.collectorBatchSize, {
+      maxBatchBytes: 256 * 1024,
+    });
   }
 
   startStorage(): void {
@@ -156,7 +158,9 @@ export class Runtime {
         }
       },
     });
-    this.consume("storage", "storage", handler, this.settings.storageBatchSize);
+    this.consume("storage", "storage", handler, this.settings.storageBatchSize, {
+      maxBatchBytes: 1024 * 1024,
+    });
   }
 
   startDispatch(): void {
@@ -204,7 +208,7 @@ export class Runtime {
     topic: Topic,
     handler: BatchHandler<T>,
     maxBatch: number,
-    extra: Pick<ConsumeOptions, "retryBaseMs" | "retryMaxMs" | "parallel"> = {},
+    extra: Pick<ConsumeOptions, "retryBaseMs" | "retryMaxMs" | "parallel" | "maxBatchBytes"> = {},
   ): void {
     const counted: BatchHandler<T> = async (batch) => {
       const outcomes: Outcome[] = await handler(batch);

@@ -86,6 +86,8 @@ export function inKeyOrder<T>(
 export interface ConsumeOptions {
   /** Largest batch handed to the handler. */
   maxBatch: number;
+  /** Stop adding messages to a batch past this many bytes of bodies (at least one message). */
+  maxBatchBytes?: number;
   /** After this many failed attempts a message goes to the dead-letter store. */
   maxAttempts: number;
   /** First retry delay, doubling per attempt up to `retryMaxMs` (queue defaults when absent). */

@@ -186,7 +186,7 @@ export class EmbeddedQueue implements Queue {
   }
 
   /** @internal */
-  fetch(topic: Topic, limit: number): Row[] {
+  fetch(topic: Topic, limit: number, maxBytes = Number.POSITIVE_INFINITY): Row[] {
     const now = Date.now();
     const busy = this.inFlightKeys(topic);
     // Scan keys only; bodies are read for the rows actually taken.
@@ -196,11 +196,20 @@ export class EmbeddedQueue implements Queue {
     if (ready.length === 0) return [];
     const delayed = this.statements.delayedKeys.all(topic, now) as { key: string; first: number }[];
     const firstDelayed = new Map(delayed.map((d) => [d.key, d.first]));
-    const batch = ready
+    const candidates = ready
       .filter((row) => row.seq < (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY))
       .slice(0, limit);
-    for (const row of batch) busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
-    return batch.map((row) => ({ ...row, body: this.statements.body.get(row.seq)?.body ?? "null" }));
+    // Big batches make long transactions, and other connections (intake) wait for the write lock.
+    const batch: Row[] = [];
+    let bytes = 0;
+    for (const row of candidates) {
+      const body = this.statements.body.get(row.seq)?.body ?? "null";
+      if (batch.length > 0 && bytes + body.length > maxBytes) break;
+      bytes += body.length;
+      batch.push({ ...row, body });
+      busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
+    }
+    return batch;
   }
 
   /** Keys with messages being handled by a loop of this queue: other loops leave them alone (order). */
@@ -311,7 +320,7 @@ class EmbeddedSubscription {
         await this.idle();
         continue;
       }
-      const rows = this.queue.fetch(this.topic, this.options.maxBatch);
+      const rows = this.queue.fetch(this.topic, this.options.maxBatch, this.options.maxBatchBytes);
       if (rows.length === 0) {
         await this.idle();
         continue;
