@@ -1,22 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { newId } from "../../domain/ids.js";
+import { WRITABLE_PROFILE_ROOTS } from "../../domain/profile-fields.js";
 import type { BridgeType, EventSource, JsonObject } from "../../domain/types.js";
 import type { EventToProfileMapping, EventTypeSchema, MappingOperation } from "../../ports/store.js";
 import type { Runtime } from "../../runtime.js";
 import { HttpError } from "../errors.js";
+import { crudRoutes } from "./crud.js";
 
-const WRITABLE_ROOTS = [
-  "data",
-  "traits",
-  "ids",
-  "stats",
-  "segments",
-  "interests",
-  "consents",
-  "aux",
-  "misc",
-  "trash",
-];
+const WRITABLE_ROOTS = WRITABLE_PROFILE_ROOTS;
 
 const sourceBody = {
   type: "object",
@@ -124,13 +115,12 @@ interface SchemaInput {
 export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { config, sources, validator } = runtime;
 
-  crud<EventSource, SourceInput>(
-    app,
-    "/api/v1/event-sources",
-    "event source",
-    config.sources,
-    sourceBody,
-    (input, id) => ({
+  crudRoutes<EventSource, SourceInput>(app, {
+    base: "/api/v1/event-sources",
+    noun: "event source",
+    collection: config.sources,
+    body: sourceBody,
+    build: (input, id) => ({
       id: (id ?? input.id ?? newId()).trim().toLowerCase(),
       name: input.name,
       description: input.description ?? "",
@@ -142,16 +132,18 @@ export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
       config: input.config ?? {},
       timestamp: new Date().toISOString(),
     }),
-    (doc) => sources.forget(doc.id),
-  );
+    changed: (doc) => {
+      sources.forget(doc.id);
+      runtime.configChanged();
+    },
+  });
 
-  crud<EventToProfileMapping, MappingInput>(
-    app,
-    "/api/v1/event-to-profile-mappings",
-    "mapping",
-    config.mappings,
-    mappingBody,
-    (input, id) => ({
+  crudRoutes<EventToProfileMapping, MappingInput>(app, {
+    base: "/api/v1/event-to-profile-mappings",
+    noun: "mapping",
+    collection: config.mappings,
+    body: mappingBody,
+    build: (input, id) => ({
       id: id ?? input.id ?? newId(),
       name: input.name ?? input.event_type,
       description: input.description ?? "",
@@ -161,16 +153,15 @@ export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
       config: input.config ?? {},
       event_to_profile: input.event_to_profile,
     }),
-    () => runtime.configChanged(),
-  );
+    changed: () => runtime.configChanged(),
+  });
 
-  crud<EventTypeSchema, SchemaInput>(
-    app,
-    "/api/v1/event-type-schemas",
-    "event type schema",
-    config.schemas,
-    schemaBody,
-    (input, id) => {
+  crudRoutes<EventTypeSchema, SchemaInput>(app, {
+    base: "/api/v1/event-type-schemas",
+    noun: "event type schema",
+    collection: config.schemas,
+    body: schemaBody,
+    build: (input, id) => {
       try {
         validator.compile(input.schema);
       } catch (error) {
@@ -190,46 +181,6 @@ export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
         schema: input.schema,
       };
     },
-    () => runtime.configChanged(),
-  );
-}
-
-function crud<T extends { id: string }, Input>(
-  app: FastifyInstance,
-  base: string,
-  noun: string,
-  collection: {
-    get(id: string): Promise<T | null>;
-    list(): Promise<T[]>;
-    put(doc: T): Promise<T>;
-    delete(id: string): Promise<boolean>;
-  },
-  body: object,
-  build: (input: Input, id: string | null) => T,
-  changed: (doc: T) => void,
-): void {
-  const notFound = (id: string) => new HttpError(404, `No ${noun} with id \`${id}\`.`);
-  app.get(base, async () => {
-    const items = await collection.list();
-    return { total: items.length, items };
-  });
-  app.get<{ Params: { id: string } }>(`${base}/:id`, async (request) => {
-    return (await collection.get(request.params.id)) ?? Promise.reject(notFound(request.params.id));
-  });
-  app.post<{ Body: Input }>(base, { schema: { body } }, async (request, reply) => {
-    const doc = await collection.put(build(request.body as Input, null));
-    changed(doc);
-    return reply.code(201).send(doc);
-  });
-  app.put<{ Params: { id: string }; Body: Input }>(`${base}/:id`, { schema: { body } }, async (request) => {
-    const doc = await collection.put(build(request.body as Input, request.params.id));
-    changed(doc);
-    return doc;
-  });
-  app.delete<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
-    const existing = await collection.get(request.params.id);
-    if (!existing || !(await collection.delete(request.params.id))) throw notFound(request.params.id);
-    changed(existing);
-    return reply.code(204).send();
+    changed: () => runtime.configChanged(),
   });
 }

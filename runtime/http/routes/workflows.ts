@@ -4,6 +4,7 @@ import type { StoredFlow, StoredRule } from "../../ports/store.js";
 import type { Runtime } from "../../runtime.js";
 import { importTracardiFlow, type Problem, validateFlow, validateRule } from "../../stages/workflow/index.js";
 import { HttpError, type ValidationDetail } from "../errors.js";
+import { crudRoutes } from "./crud.js";
 
 /** Problems of a flow or rule as a 422 body: where (`loc`), which node, what, and where in a condition. */
 function unprocessable(problems: Problem[]): HttpError {
@@ -28,32 +29,28 @@ function unprocessable(problems: Problem[]): HttpError {
 /** Flows (`/api/v1/flows`, Tracardi import) and trigger rules (`/api/v1/rules`). */
 export function workflowRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { flows, rules, sources } = runtime.config;
+  const changed = () => runtime.configChanged();
 
-  const saveFlow = async (input: unknown, id: string | null): Promise<StoredFlow> => {
+  const buildFlow = (input: unknown, id: string | null): StoredFlow => {
     const result = validateFlow(input);
     if (!result.ok) throw unprocessable(result.problems);
-    const flow: StoredFlow = { ...result.flow, id: id ?? result.flow.id ?? newId() };
-    await flows.put(flow);
-    runtime.configChanged();
-    return flow;
+    return { ...result.flow, id: id ?? result.flow.id ?? newId() };
   };
 
-  app.get("/api/v1/flows", async () => {
-    const items = await flows.list();
-    return { total: items.length, items };
+  crudRoutes<StoredFlow, unknown>(app, {
+    base: "/api/v1/flows",
+    noun: "flow",
+    collection: flows,
+    build: buildFlow,
+    blocksDelete: async (id) => {
+      const users = (await rules.list()).filter((r) => r.flow.id === id);
+      return users.length === 0
+        ? null
+        : `Flow \`${id}\` is used by rule(s) ${users.map((r) => r.id).join(", ")}.`;
+    },
+    changed,
   });
-  app.get<{ Params: { id: string } }>("/api/v1/flows/:id", async (request) => {
-    return (
-      (await flows.get(request.params.id)) ??
-      Promise.reject(new HttpError(404, `No flow with id \`${request.params.id}\`.`))
-    );
-  });
-  app.post("/api/v1/flows", async (request, reply) =>
-    reply.code(201).send(await saveFlow(request.body, null)),
-  );
-  app.put<{ Params: { id: string } }>("/api/v1/flows/:id", async (request) =>
-    saveFlow(request.body, request.params.id),
-  );
+
   app.post("/api/v1/flows/import", async (request, reply) => {
     const result = importTracardiFlow(request.body);
     if (!result.ok) {
@@ -66,53 +63,23 @@ export function workflowRoutes(app: FastifyInstance, runtime: Runtime): void {
       if (unsupported.length > 0) throw new HttpError(422, unsupported);
       throw unprocessable(result.problems);
     }
-    return reply.code(201).send(await saveFlow(result.flow, null));
-  });
-  app.delete<{ Params: { id: string } }>("/api/v1/flows/:id", async (request, reply) => {
-    const users = (await rules.list()).filter((r) => r.flow.id === request.params.id);
-    if (users.length > 0) {
-      throw new HttpError(
-        409,
-        `Flow \`${request.params.id}\` is used by rule(s) ${users.map((r) => r.id).join(", ")}.`,
-      );
-    }
-    if (!(await flows.delete(request.params.id)))
-      throw new HttpError(404, `No flow with id \`${request.params.id}\`.`);
-    runtime.configChanged();
-    return reply.code(204).send();
+    const flow = await flows.put(buildFlow(result.flow, null));
+    changed();
+    return reply.code(201).send(flow);
   });
 
-  const saveRule = async (input: unknown, id: string | null): Promise<StoredRule> => {
-    const result = await validateRule(input, {
-      sourceExists: async (sourceId) => (await sources.get(sourceId)) !== null,
-      flowExists: async (flowId) => (await flows.get(flowId)) !== null,
-    });
-    if (!result.ok) throw unprocessable(result.problems);
-    const rule: StoredRule = { ...result.rule, id: id ?? result.rule.id ?? newId() };
-    await rules.put(rule);
-    runtime.configChanged();
-    return rule;
-  };
-  app.get("/api/v1/rules", async () => {
-    const items = await rules.list();
-    return { total: items.length, items };
-  });
-  app.get<{ Params: { id: string } }>("/api/v1/rules/:id", async (request) => {
-    return (
-      (await rules.get(request.params.id)) ??
-      Promise.reject(new HttpError(404, `No rule with id \`${request.params.id}\`.`))
-    );
-  });
-  app.post("/api/v1/rules", async (request, reply) =>
-    reply.code(201).send(await saveRule(request.body, null)),
-  );
-  app.put<{ Params: { id: string } }>("/api/v1/rules/:id", async (request) =>
-    saveRule(request.body, request.params.id),
-  );
-  app.delete<{ Params: { id: string } }>("/api/v1/rules/:id", async (request, reply) => {
-    if (!(await rules.delete(request.params.id)))
-      throw new HttpError(404, `No rule with id \`${request.params.id}\`.`);
-    runtime.configChanged();
-    return reply.code(204).send();
+  crudRoutes<StoredRule, unknown>(app, {
+    base: "/api/v1/rules",
+    noun: "rule",
+    collection: rules,
+    build: async (input, id) => {
+      const result = await validateRule(input, {
+        sourceExists: async (sourceId) => (await sources.get(sourceId)) !== null,
+        flowExists: async (flowId) => (await flows.get(flowId)) !== null,
+      });
+      if (!result.ok) throw unprocessable(result.problems);
+      return { ...result.rule, id: id ?? result.rule.id ?? newId() };
+    },
+    changed,
   });
 }

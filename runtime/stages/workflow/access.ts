@@ -1,19 +1,9 @@
+import { WRITABLE_PROFILE_ROOTS } from "../../domain/profile-fields.js";
 import type { PathRef } from "./tql/ast.js";
 import { formatPath } from "./tql/ast.js";
 
 /** Profile fields a workflow may write, as for event-to-profile mappings (tracardi.md §4 step 13). */
-export const PROFILE_WRITABLE_ROOTS: ReadonlySet<string> = new Set([
-  "data",
-  "traits",
-  "ids",
-  "stats",
-  "segments",
-  "interests",
-  "consents",
-  "aux",
-  "misc",
-  "trash",
-]);
+export const PROFILE_WRITABLE_ROOTS: ReadonlySet<string> = new Set(WRITABLE_PROFILE_ROOTS);
 
 const READ_ONLY: Record<"session" | "event", ReadonlySet<string>> = {
   session: new Set(["id", "profile", "metadata"]),

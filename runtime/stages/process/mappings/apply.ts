@@ -1,19 +1,9 @@
 import { getPath, isEmpty, isPlainObject, setPath } from "../../../domain/paths.js";
+import { WRITABLE_PROFILE_ROOTS } from "../../../domain/profile-fields.js";
 import type { Json, JsonObject, Profile } from "../../../domain/types.js";
 
 /** Profile fields a mapping may write (tracardi.md §4 step 13). */
-const WRITABLE_ROOTS = new Set([
-  "data",
-  "traits",
-  "ids",
-  "stats",
-  "segments",
-  "interests",
-  "consents",
-  "aux",
-  "misc",
-  "trash",
-]);
+const WRITABLE_ROOTS: ReadonlySet<string> = new Set(WRITABLE_PROFILE_ROOTS);
 
 export type ProfileOp = "equals" | "equals-if-not-exists" | "append" | "add" | "increment";
 
