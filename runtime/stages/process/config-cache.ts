@@ -26,7 +26,8 @@ interface Snapshot {
  * copy (Tracardi #200: a config cache timeout must not fail ingestion).
  */
 export class ConfigCache {
-  private snapshot: Snapshot | null = null;
+  private view: ProcessingConfig | null = null;
+  private compiled = new Map<string, { json: string; flow: CompiledFlow }>();
   private loadedAt = 0;
 
   constructor(
@@ -40,61 +41,70 @@ export class ConfigCache {
 
   async current(): Promise<ProcessingConfig> {
     const now = Date.now();
-    if (this.snapshot === null || now - this.loadedAt >= this.ttlMs) {
+    if (this.view === null || now - this.loadedAt >= this.ttlMs) {
       try {
-        const [mappings, schemas, destinations, resources] = await Promise.all([
+        const [mappings, schemas, destinations, resources, rules, flows] = await Promise.all([
           this.config.mappings.list(),
           this.config.schemas.list(),
           this.config.destinations.list(),
           this.config.resources.list(),
+          this.config.rules.list(),
+          this.config.flows.list(),
         ]);
-        const [rules, flows] = await Promise.all([this.config.rules.list(), this.config.flows.list()]);
-        this.snapshot = {
+        this.view = view({
           mappings: mappings.filter((m) => m.enabled),
           schemas: schemas.filter((s) => s.enabled),
           destinations,
           resources,
           rules: rules.filter((r) => r.enabled),
-          flows: compileAll(flows),
-        };
+          flows: this.compile(flows),
+        });
         this.loadedAt = now;
       } catch (error) {
-        if (this.snapshot === null) throw error;
+        if (this.view === null) throw error;
       }
     }
-    const { mappings, schemas, destinations, resources, rules, flows } = this.snapshot ?? {
-      mappings: [],
-      schemas: [],
-      destinations: [],
-      resources: [],
-      rules: [],
-      flows: new Map<string, CompiledFlow>(),
-    };
-    return {
-      mappingsFor: (type, source) =>
-        mappings.filter((m) => m.event_type === type && (m.source_id === null || m.source_id === source)),
-      schemasFor: (type) => schemas.filter((s) => s.event_type === type),
-      destinations,
-      resource: (id) => resources.find((r) => r.id === id) ?? null,
-      destination: (id) => destinations.find((d) => d.id === id) ?? null,
-      workflowsFor: (sourceId, eventType) =>
-        matchRules(rules, sourceId, eventType).flatMap((rule) => {
-          const flow = flows.get(rule.flow.id);
-          return flow ? [{ ruleId: rule.id, flow }] : [];
-        }),
-    };
+    return this.view;
+  }
+
+  /** Compiles flows, reusing the compiled form of every flow that did not change. */
+  private compile(flows: { id: string }[]): Map<string, CompiledFlow> {
+    const out = new Map<string, CompiledFlow>();
+    const seen = new Map<string, { json: string; flow: CompiledFlow }>();
+    for (const flow of flows) {
+      const json = JSON.stringify(flow);
+      const known = this.compiled.get(flow.id);
+      if (known?.json === json) {
+        out.set(flow.id, known.flow);
+        seen.set(flow.id, known);
+        continue;
+      }
+      try {
+        const compiled = compileFlow(flow);
+        out.set(flow.id, compiled);
+        seen.set(flow.id, { json, flow: compiled });
+      } catch {
+        // Validated when saved; one that no longer compiles (an older format) cannot run until saved again.
+      }
+    }
+    this.compiled = seen;
+    return out;
   }
 }
 
-/** Flows were validated when saved; one that no longer compiles (an older format) is left out. */
-function compileAll(flows: { id: string }[]): Map<string, CompiledFlow> {
-  const out = new Map<string, CompiledFlow>();
-  for (const flow of flows) {
-    try {
-      out.set(flow.id, compileFlow(flow));
-    } catch {
-      // skipped: it cannot run until it is saved again
-    }
-  }
-  return out;
+function view(snapshot: Snapshot): ProcessingConfig {
+  const { mappings, schemas, destinations, resources, rules, flows } = snapshot;
+  return {
+    mappingsFor: (type, source) =>
+      mappings.filter((m) => m.event_type === type && (m.source_id === null || m.source_id === source)),
+    schemasFor: (type) => schemas.filter((s) => s.event_type === type),
+    destinations,
+    resource: (id) => resources.find((r) => r.id === id) ?? null,
+    destination: (id) => destinations.find((d) => d.id === id) ?? null,
+    workflowsFor: (sourceId, eventType) =>
+      matchRules(rules, sourceId, eventType).flatMap((rule) => {
+        const flow = flows.get(rule.flow.id);
+        return flow ? [{ ruleId: rule.id, flow }] : [];
+      }),
+  };
 }
