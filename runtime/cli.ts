@@ -11,7 +11,9 @@ import { Runtime } from "./runtime.js";
 const USAGE = `usage: tracardi <command>
   standalone                          public API, private API and every stage in one process
   api --role public|private           one API (the public one also processes when TRACARDI_PROCESS_INLINE=true)
-  worker collector|background         one pipeline stage
+  worker collector|background|apm|workflow
+                                      one pipeline stage (background: storage and dispatch; apm: merging;
+                                      workflow: flows run in the collector, this only reports health)
   license keygen|issue|inspect …      licence keys (tracardi license --help)
 `;
 
@@ -32,7 +34,12 @@ async function main(argv: string[]): Promise<number> {
     case "worker": {
       const stage = rest[0];
       if (stage === "collector") return serve({ stages: ["collector"] });
-      if (stage === "background") return serve({ stages: ["storage"] });
+      // Tracardi's background worker stores and then dispatches.
+      if (stage === "background") return serve({ stages: ["storage", "dispatch"] });
+      if (stage === "apm") return serve({ stages: ["merge"] });
+      // Flows run inside the collector stage, in each profile's key order (so no update is lost);
+      // the workflow worker has no queue of its own here and only reports its health.
+      if (stage === "workflow") return serve({ stages: [] });
       return usage(`unknown worker "${stage ?? ""}"`);
     }
     case "license":
@@ -52,7 +59,7 @@ interface ServeOptions {
   privateApi?: boolean;
   /** true: always; "inline": when the configuration says so (no collector worker). */
   processing?: boolean | "inline";
-  stages?: ("collector" | "storage")[];
+  stages?: ("collector" | "storage" | "dispatch" | "merge")[];
 }
 
 async function serve(options: ServeOptions): Promise<number> {
@@ -74,10 +81,13 @@ async function serve(options: ServeOptions): Promise<number> {
   if (options.processing === true || (options.processing === "inline" && settings.processInline)) {
     await runtime.startProcessing();
   }
-  for (const stage of options.stages ?? []) {
-    if (stage === "collector") runtime.startCollector();
-    else runtime.startStorage();
-  }
+  const start = {
+    collector: () => runtime.startCollector(),
+    storage: () => runtime.startStorage(),
+    dispatch: () => runtime.startDispatch(),
+    merge: () => runtime.startMerging(),
+  };
+  for (const stage of options.stages ?? []) start[stage]();
   if (servers.length === 0) servers.push(await healthServer(runtime, settings));
   banner(settings, options, token, runtime.license.state);
 
