@@ -199,7 +199,7 @@ export class Runtime {
     await this.thread?.stop();
     await Promise.all(this.subscriptions.map((s) => s.close()));
     await this.queue.close();
-    this.commits.close();
+    await this.commits.close();
     this.db.close();
   }
 

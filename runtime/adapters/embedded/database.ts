@@ -82,7 +82,6 @@ interface PendingWrite {
 export class GroupCommit {
   private pending: PendingWrite[] = [];
   private scheduled = false;
-  private readonly afterCommit: (() => void)[] = [];
   private readonly commitAll: (batch: PendingWrite[]) => void;
 
   private readonly walFd: number | null;
@@ -117,10 +116,6 @@ export class GroupCommit {
     this.schedule();
   }
 
-  onCommit(listener: () => void): void {
-    this.afterCommit.push(listener);
-  }
-
   /** Commits what is pending now, synchronously. */
   flush(): void {
     this.scheduled = false;
@@ -144,9 +139,9 @@ export class GroupCommit {
     this.unsynced = [];
     this.syncing = true;
     fdatasync(fd, (error) => {
-      this.syncing = false;
       this.settle(batch, error);
       if (this.unsynced.length > 0) this.sync(fd);
+      else this.syncing = false;
     });
   }
 
@@ -155,10 +150,12 @@ export class GroupCommit {
       if (error) item.reject(error);
       else item.resolve();
     }
-    if (!error) for (const listener of this.afterCommit) listener();
   }
 
-  close(): void {
+  /** Commits what is pending, waits for the syncs in flight, then lets go of the WAL. */
+  async close(): Promise<void> {
+    this.flush();
+    while (this.syncing) await new Promise((resolve) => setTimeout(resolve, 1));
     if (this.walFd !== null) closeSync(this.walFd);
   }
 
