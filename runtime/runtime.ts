@@ -53,7 +53,7 @@ export class Runtime {
     private readonly db: Db,
     role: "intake" | "processing",
   ) {
-    // Intake (FULL durability) syncs the WAL itself, off the event loop; see GroupCommit.
+    // Intake answers 2xx only once the WAL is on disk (synced off the event loop; see GroupCommit).
     const commits = new GroupCommit(db, { syncWal: role === "intake" });
     this.commits = commits;
     this.queue = new EmbeddedQueue(db, commits, {
@@ -106,9 +106,9 @@ export class Runtime {
   }
 
   /**
-   * Starts the collector and storage stages, by default on their own thread (own SQLite connection)
-   * so intake keeps its core. Storage drains first: documents queued for storage before a restart
-   * are stored before the collector reads profiles again.
+   * Starts the processing stages (storage, collector, dispatch, merge), by default on their own
+   * thread (own SQLite connection) so intake keeps its core. Storage drains first: documents queued
+   * for storage before a restart are stored before the collector reads profiles again.
    */
   async startProcessing(options = { thread: true }): Promise<void> {
     if (options.thread) {
