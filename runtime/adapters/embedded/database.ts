@@ -85,7 +85,6 @@ export class GroupCommit {
   private readonly commitAll: (batch: PendingWrite[]) => void;
 
   private readonly walFd: number | null;
-  private unsynced: PendingWrite[] = [];
   private syncing = false;
 
   /**
@@ -116,9 +115,10 @@ export class GroupCommit {
     this.schedule();
   }
 
-  /** Commits what is pending now, synchronously. */
+  /** Commits what is pending now, synchronously (unless a WAL sync runs: it flushes when it ends). */
   flush(): void {
     this.scheduled = false;
+    if (this.syncing) return; // the running sync flushes when it ends
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
@@ -129,19 +129,20 @@ export class GroupCommit {
       return;
     }
     if (this.walFd === null) return this.settle(batch, null);
-    this.unsynced.push(...batch);
-    if (!this.syncing) this.sync(this.walFd);
+    this.sync(this.walFd, batch);
   }
 
-  /** One fdatasync at a time; batches committed meanwhile share the next one. */
-  private sync(fd: number): void {
-    const batch = this.unsynced;
-    this.unsynced = [];
+  /**
+   * One fdatasync at a time. Writes submitted meanwhile are not committed yet: they would wait for
+   * the next sync anyway, so they are committed together when this one ends (fewer, larger
+   * transactions at the same latency).
+   */
+  private sync(fd: number, batch: PendingWrite[]): void {
     this.syncing = true;
     fdatasync(fd, (error) => {
+      this.syncing = false;
       this.settle(batch, error);
-      if (this.unsynced.length > 0) this.sync(fd);
-      else this.syncing = false;
+      if (this.pending.length > 0) this.flush();
     });
   }
 
@@ -155,12 +156,15 @@ export class GroupCommit {
   /** Commits what is pending, waits for the syncs in flight, then lets go of the WAL. */
   async close(): Promise<void> {
     this.flush();
-    while (this.syncing) await new Promise((resolve) => setTimeout(resolve, 1));
+    while (this.syncing || this.pending.length > 0) {
+      if (!this.syncing) this.flush();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
     if (this.walFd !== null) closeSync(this.walFd);
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.syncing) return; // a running sync flushes when it ends
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
