@@ -27,6 +27,8 @@ export async function ingestBenchmark(seconds: number, rounds: number): Promise<
   const intake = await startRuntime(["api", "--role", "public"], 8700, {
     TRACARDI_PROCESS_INLINE: "false",
     TRACARDI_DATA_DIR: setup.dataDir,
+    // Nothing consumes here: without a higher bound, back-pressure (503) starts at a million payloads.
+    TRACARDI_MAX_BACKLOG: "1000000000",
   });
 
   const rows: Measurement[] = [];
