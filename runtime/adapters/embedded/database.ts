@@ -85,7 +85,8 @@ export class GroupCommit {
   private readonly commitAll: (batch: PendingWrite[]) => void;
 
   private readonly walFd: number | null;
-  private syncing = false;
+  /** fdatasyncs in flight (0–2). */
+  private syncing = 0;
 
   /**
    * With `syncWal`, the connection runs with synchronous=NORMAL and this class makes each batch
@@ -118,7 +119,7 @@ export class GroupCommit {
   /** Commits what is pending now, synchronously (unless a WAL sync runs: it flushes when it ends). */
   flush(): void {
     this.scheduled = false;
-    if (this.syncing) return; // the running sync flushes when it ends
+    if (this.syncing >= 2) return; // a running sync flushes when it ends
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
@@ -133,14 +134,14 @@ export class GroupCommit {
   }
 
   /**
-   * One fdatasync at a time. Writes submitted meanwhile are not committed yet: they would wait for
-   * the next sync anyway, so they are committed together when this one ends (fewer, larger
-   * transactions at the same latency).
+   * At most two fdatasyncs in flight: each covers every batch committed before it started, and a
+   * batch is answered only by a sync that started after its commit. Writes submitted while both are
+   * running wait and are committed together when one ends (fewer, larger transactions).
    */
   private sync(fd: number, batch: PendingWrite[]): void {
-    this.syncing = true;
+    this.syncing++;
     fdatasync(fd, (error) => {
-      this.syncing = false;
+      this.syncing--;
       this.settle(batch, error);
       if (this.pending.length > 0) this.flush();
     });
@@ -156,15 +157,15 @@ export class GroupCommit {
   /** Commits what is pending, waits for the syncs in flight, then lets go of the WAL. */
   async close(): Promise<void> {
     this.flush();
-    while (this.syncing || this.pending.length > 0) {
-      if (!this.syncing) this.flush();
+    while (this.syncing > 0 || this.pending.length > 0) {
+      if (this.syncing === 0) this.flush();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     if (this.walFd !== null) closeSync(this.walFd);
   }
 
   private schedule(): void {
-    if (this.scheduled || this.syncing) return; // a running sync flushes when it ends
+    if (this.scheduled || this.syncing >= 2) return; // a running sync flushes when it ends
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
