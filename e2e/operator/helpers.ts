@@ -1,48 +1,29 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
+import type { KubectlResult } from "../lib/kubectl.js";
+import * as lib from "../lib/kubectl.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const KUBECONFIG = process.env.KUBECONFIG ?? join(ROOT, "e2e/.cluster/kubeconfig");
 /** Set by `make e2e-kind`: the operator runs in the cluster (from manifests/), pods are real, no kwok faults. */
 export const IN_CLUSTER = process.env.E2E_OPERATOR_IN_CLUSTER === "1";
-const KUBECTL = process.env.E2E_KUBECTL ?? "kubectl";
+export type { KubectlResult } from "../lib/kubectl.js";
 
-export interface KubectlResult {
-  stdout: string;
-  stderr: string;
-  code: number;
+/** kubectl that resolves with its exit code and output (the shared e2e helper). */
+export function kubectlRaw(args: string[], input?: string): Promise<KubectlResult> {
+  return lib.kubectl(args, { input });
 }
 
-export async function kubectlRaw(args: string[], input?: string): Promise<KubectlResult> {
-  return await new Promise((resolvePromise) => {
-    const child = execFile(
-      KUBECTL,
-      args,
-      { env: { ...process.env, KUBECONFIG }, maxBuffer: 32 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolvePromise({
-          stdout: String(stdout),
-          stderr: String(stderr),
-          code: typeof code === "number" ? code : 1,
-        });
-      },
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
+/** kubectl that rejects on a non-zero exit and resolves with stdout. */
+export function kubectl(args: string[], input?: string): Promise<string> {
+  return lib.kubectlOk(args, { input });
 }
 
-export async function kubectl(args: string[], input?: string): Promise<string> {
-  const r = await kubectlRaw(args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-
-export async function getJson<T = Record<string, unknown>>(args: string[]): Promise<T> {
-  return JSON.parse(await kubectl([...args, "-o", "json"])) as T;
+export function getJson<T = Record<string, unknown>>(args: string[]): Promise<T> {
+  return lib.kubectlJson<T>(args);
 }
 
 export async function applyJson(obj: unknown, namespace?: string): Promise<string> {
@@ -52,24 +33,14 @@ export async function applyJson(obj: unknown, namespace?: string): Promise<strin
   );
 }
 
-export async function waitFor<T>(
+/** The shared polling helper, with this suite's default of 60 s. */
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 60_000,
   intervalMs = 250,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+  return lib.waitFor(what, probe, { timeoutMs, intervalMs });
 }
 
 export async function ensureCrd(): Promise<void> {
@@ -89,14 +60,11 @@ export async function ensureCrd(): Promise<void> {
   );
 }
 
-export async function createNamespace(prefix: string): Promise<string> {
-  const name = `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
-  await kubectl(["create", "namespace", name]);
-  return name;
-}
+export const createNamespace = lib.createNamespace;
 
+/** Teardown: a namespace that cannot be deleted must not fail the suite. */
 export async function deleteNamespace(name: string): Promise<void> {
-  await kubectlRaw(["delete", "namespace", name, "--wait=false"]);
+  await lib.deleteNamespace(name).catch(() => undefined);
 }
 
 export interface LicenseKit {
