@@ -120,6 +120,7 @@ export interface Queue {
   /** Messages published and not yet acked, per topic. */
   backlog(): Promise<Record<Topic, number>>;
   deadLetters(topic?: Topic, limit?: number): Promise<DeadLetter[]>;
+  deadLetterCount(): Promise<number>;
   /** Puts a dead letter back on its topic with a fresh attempt count; false if there is no such letter. */
   replayDeadLetter(id: string): Promise<boolean>;
   close(): Promise<void>;

@@ -80,6 +80,7 @@ describe("EmbeddedQueue", () => {
     await collect(queue, () => ({ kind: "retry", reason: "broken" }), 3);
     const dead = await queue.deadLetters("collector");
     expect(dead).toHaveLength(1);
+    expect(await queue.deadLetterCount()).toBe(1);
     expect(dead[0]).toMatchObject({ topic: "collector", reason: "broken", attempts: 3, body: { n: 1 } });
     expect(await queue.backlog()).toMatchObject({ collector: 0 });
   });

@@ -105,6 +105,10 @@ export class EmbeddedQueue implements Queue {
     return Object.fromEntries(TOPICS.map((t) => [t, this.count(t)])) as Record<Topic, number>;
   }
 
+  async deadLetterCount(): Promise<number> {
+    return this.statements.deadLetterCount.get()?.n ?? 0;
+  }
+
   async deadLetters(topic?: Topic, limit = 100): Promise<DeadLetter[]> {
     const rows = (
       topic
@@ -378,6 +382,7 @@ function prepareStatements(db: Db) {
     ),
     delay: db.prepare("UPDATE queue_messages SET available_at = ? WHERE seq = ?"),
     body: db.prepare<[number], { body: string }>("SELECT body FROM queue_messages WHERE seq = ?"),
+    deadLetterCount: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM queue_dead_letters"),
     deadLetter_get: db.prepare<[number], { topic: Topic; key: string; body: string }>(
       "SELECT topic, key, body FROM queue_dead_letters WHERE seq = ?",
     ),

@@ -18,7 +18,7 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
           },
       queue: {
         backlog: await runtime.queue.backlog(),
-        deadLetters: (await runtime.queue.deadLetters(undefined, 1000)).length,
+        deadLetters: await runtime.queue.deadLetterCount(),
       },
       pendingStateDocuments: processing.pendingDocuments,
       license: runtime.license.state,
