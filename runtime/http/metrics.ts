@@ -16,7 +16,7 @@ export class RuntimeMetrics {
   });
   readonly payloadsRejected = new client.Counter({
     name: "tracardi_payloads_rejected_total",
-    help: "Payloads refused, by reason (source, validation, too_large, unavailable)",
+    help: "Payloads refused after parsing, by reason (source, bot, unavailable)",
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
