@@ -1,3 +1,4 @@
+import { cleanId, derivedId, normaliseEventType } from "./ids.js";
 import type { JsonObject } from "./types.js";
 
 /** `POST /track` body (tracardi.md §1.2). Validated by the JSON schema in stages/collect/schema.ts. */
@@ -43,7 +44,10 @@ export interface ResolvedIdentity {
   artificialSession: boolean;
 }
 
-/** The message the collection stage queues on topic "collector". */
+/**
+ * The message the collection stage queues on topic "collector". `payload` is the body as the client
+ * sent it (intake queues the request's own JSON text); `normalisedPayload` gives what is processed.
+ */
 export interface AcceptedPayload {
   task: string;
   receivedAt: string;
@@ -51,4 +55,21 @@ export interface AcceptedPayload {
   identity: ResolvedIdentity;
   payload: TrackerPayload;
   request: { ip: string | null; headers: Record<string, string> };
+}
+
+/**
+ * The payload as processed: the verified source's id, normalised event types and an id on every
+ * event. An event sent without an id gets one derived from the task, so a redelivered message
+ * gives its events the same ids again and storage stays idempotent.
+ */
+export function normalisedPayload(message: AcceptedPayload): TrackerPayload {
+  return {
+    ...message.payload,
+    source: { id: message.source.id },
+    events: message.payload.events.map((event, index) => ({
+      ...event,
+      id: cleanId(event.id) ?? derivedId(message.task, `event-${index}`),
+      type: normaliseEventType(event.type),
+    })),
+  };
 }

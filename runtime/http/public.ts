@@ -1,6 +1,7 @@
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance } from "fastify";
 import { isCrawler } from "../domain/bot.js";
+import { normaliseEventType } from "../domain/ids.js";
 import type { TrackerPayload } from "../domain/payload.js";
 import type { BridgeType, JsonObject } from "../domain/types.js";
 import type { Runtime } from "../runtime.js";
@@ -34,13 +35,13 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
     // Only flows that can add to the response are worth waiting for.
     return payload.events.some((e) =>
       config
-        .workflowsFor(payload.source.id, e.type)
+        .workflowsFor(payload.source.id.trim(), normaliseEventType(e.type))
         .some((job) => job.flow.nodes.some((n) => n.type === "create-response")),
     );
   };
 
   const accept = async (
-    request: { ip: string; headers: Record<string, string | string[] | undefined> },
+    request: { ip: string; headers: Record<string, string | string[] | undefined>; bodyJson: string | null },
     payload: TrackerPayload,
     bridge: BridgeType,
     profileLess: boolean,
@@ -51,7 +52,14 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
       throw new HttpError(401, "Traffic from bot is not allowed.");
     }
     const result = await collect(
-      { payload, bridge, profileLess, ip: request.ip, headers: storableHeaders(request.headers) },
+      {
+        payload,
+        payloadJson: bridge === "rest" ? request.bodyJson : null,
+        bridge,
+        profileLess,
+        ip: request.ip,
+        headers: storableHeaders(request.headers),
+      },
       { sources: runtime.sources, identity: runtime.identity, queue: runtime.queue },
     ).catch((error: unknown) => {
       runtime.metrics.payloadsRejected.inc({ reason: "unavailable" });
@@ -92,6 +100,7 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   const webhook = async (request: {
     ip: string;
     headers: Record<string, string | string[] | undefined>;
+    bodyJson: string | null;
     method: string;
     body: unknown;
     query: unknown;
@@ -122,17 +131,36 @@ function toProperties(value: unknown): JsonObject {
   return { body: value as JsonObject[keyof JsonObject] };
 }
 
-/** Forms become objects; text that holds JSON (sendBeacon) is parsed; anything else stays text. */
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The body's JSON text, when the body was parsed from JSON. */
+    bodyJson: string | null;
+  }
+}
+
+/**
+ * JSON is parsed as fastify does (prototype poisoning refused) and its text kept on the request;
+ * forms become objects; text that holds JSON (sendBeacon) is parsed; anything else stays text.
+ */
 function installBodyParsers(app: FastifyInstance): void {
+  app.decorateRequest("bodyJson", null);
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    request.bodyJson = body as string;
+    parseJson(request, body as string, done);
+  });
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+  // sendBeacon posts JSON as text/plain.
+  app.removeContentTypeParser("text/plain");
+  app.addContentTypeParser(["text/plain", "*"], { parseAs: "string" }, (request, body, done) => {
     const text = body as string;
-    try {
-      done(null, text.trimStart().startsWith("{") ? (JSON.parse(text) as unknown) : text);
-    } catch {
-      done(null, text);
-    }
+    if (!text.trimStart().startsWith("{")) return done(null, text);
+    parseJson(request, text, (error, parsed) => {
+      if (!error) request.bodyJson = text;
+      done(null, error ? text : parsed);
+    });
   });
 }

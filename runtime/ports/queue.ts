@@ -9,6 +9,8 @@ export interface OutgoingMessage {
   /** Messages with the same key are delivered in publish order to one consumer at a time. */
   key: string;
   body: unknown;
+  /** `body` already serialised, when the publisher has its JSON text at hand (saves serialising it again). */
+  json?: string;
 }
 
 export interface Delivery<T = unknown> {

@@ -51,7 +51,7 @@ export class EmbeddedQueue implements Queue {
   }
 
   private insert(topic: Topic, message: OutgoingMessage): void {
-    this.statements.insert.run(topic, message.key, JSON.stringify(message.body));
+    this.statements.insert.run(topic, message.key, message.json ?? JSON.stringify(message.body));
   }
 
   publish(topic: Topic, messages: OutgoingMessage[]): Promise<void> {

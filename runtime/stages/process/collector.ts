@@ -2,7 +2,7 @@ import { mergeProfiles } from "../../domain/merge.js";
 import { isMergeId, markMergeIds, markMergeKeys } from "../../domain/merge-keys.js";
 import type { MergeCommand, StorageMessage } from "../../domain/messages.js";
 import { getPath, isPlainObject } from "../../domain/paths.js";
-import type { AcceptedPayload, EventPayload } from "../../domain/payload.js";
+import { type AcceptedPayload, type EventPayload, normalisedPayload } from "../../domain/payload.js";
 import type { Json, JsonObject, Profile, Session, TrackedEvent } from "../../domain/types.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { DataStore, IdentityIndex } from "../../ports/store.js";
@@ -49,7 +49,8 @@ export interface Processed {
  */
 export async function processPayload(message: AcceptedPayload, deps: ProcessDeps): Promise<Processed> {
   const now = deps.now();
-  const { identity, payload, source } = message;
+  const { identity, source } = message;
+  const payload = normalisedPayload(message);
   const options = payload.options ?? {};
   const context = payload.context ?? {};
   const saveEvents = options.saveEvents !== false && !source.transitional;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { derivedId, systemEvents } from "./system-events.js";
+import { derivedId } from "../../domain/ids.js";
+import { systemEvents } from "./system-events.js";
 
 const base = {
   task: "t",

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { derivedId } from "../../domain/ids.js";
 import type { EventPayload } from "../../domain/payload.js";
 
 /** Id of the internal event source that system events carry (tracardi.md §1.1). */
@@ -46,9 +47,4 @@ export function systemEvents(input: SystemEventInput): EventPayload[] {
     });
   }
   return events;
-}
-
-export function derivedId(task: string, name: string): string {
-  const hex = createHash("sha1").update(`${task}:${name}`).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }

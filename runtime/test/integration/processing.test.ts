@@ -247,3 +247,31 @@ describe("webhook bridge", () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe("payloads as sent", () => {
+  it("stores events sent as text/plain JSON (sendBeacon) with normalised types, given ids kept and new ids for the rest", async () => {
+    const sessionId = randomUUID();
+    const res = await rt.track(
+      JSON.stringify({
+        source: { id: ` ${SOURCE} ` },
+        session: { id: sessionId },
+        events: [{ type: "Product  Viewed", id: "client-event-1" }, { type: "page-view" }],
+      }),
+      { headers: { "content-type": "text/plain;charset=UTF-8" } },
+    );
+    expect(res.status).toBe(200);
+    await rt.drained();
+    const stored = await rt.events(`profile=${res.body.profile?.id}`);
+    const clientEvents = stored.body.items.filter((e) => e.source.id === SOURCE);
+    expect(clientEvents.map((e) => e.type).sort()).toEqual(["page-view", "product-viewed"]);
+    expect(clientEvents.find((e) => e.type === "product-viewed")?.id).toBe("client-event-1");
+    expect(clientEvents.find((e) => e.type === "page-view")?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5/);
+  });
+
+  it("refuses JSON that carries __proto__ keys", async () => {
+    const res = await rt.track(
+      `{"source":{"id":"${SOURCE}"},"events":[{"type":"x"}],"__proto__":{"polluted":1}}`,
+    );
+    expect(res.status).toBe(422);
+  });
+});
