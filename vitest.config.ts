@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["runtime/test/**/*.test.ts"],
+          // Real servers (infra/*.sh) that integration tests start are stopped after the run.
+          globalSetup: ["runtime/test/infra/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -1,0 +1,36 @@
+import { execFile } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { inject } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../../..");
+
+export type ServerName = "mariadb" | "pulsar" | "opensearch";
+
+/** What an `infra/<name>.sh start` prints as its last line: connection details, as JSON. */
+export interface ServerInfo {
+  /** The script started the server now (rather than finding it running). */
+  startedNow: boolean;
+  [key: string]: unknown;
+}
+
+/**
+ * Starts one of the real servers of `infra/` unless it runs already, and returns its connection
+ * details. Servers this test run started are stopped by the global teardown (global-setup.ts).
+ * The first start on a machine downloads and installs; later ones take seconds.
+ */
+export async function ensureServer<T extends ServerInfo = ServerInfo>(name: ServerName): Promise<T> {
+  const stdout = await new Promise<string>((done, fail) => {
+    execFile(
+      "bash",
+      [join(ROOT, "infra", `${name}.sh`), "start"],
+      { cwd: ROOT, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, out, err) =>
+        error ? fail(new Error(`infra/${name}.sh start failed: ${err || error.message}`)) : done(out),
+    );
+  });
+  const last = stdout.trim().split("\n").at(-1) ?? "";
+  const info = JSON.parse(last) as T;
+  if (info.startedNow) appendFileSync(inject("infraStartedFile"), `${name}\n`);
+  return info;
+}
