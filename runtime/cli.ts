@@ -64,7 +64,7 @@ interface ServeOptions {
 
 async function serve(options: ServeOptions): Promise<number> {
   const settings = loadConfig();
-  const runtime = Runtime.openEmbedded(settings);
+  const runtime = await Runtime.open(settings);
   const servers: FastifyInstance[] = [];
   if (options.publicApi) {
     const app = await buildPublicApp(runtime);

@@ -35,6 +35,39 @@ export interface RuntimeConfig {
   licenseKey: string | null;
   /** PEM of the Ed25519 key licences are checked against. */
   licensePublicKey: string | null;
+  /** Where each port is served; everything embedded (one SQLite file in dataDir) by default. */
+  backends: BackendSettings;
+}
+
+export interface BackendSettings {
+  queue: { kind: "embedded" } | PulsarSettings;
+  store: { kind: "embedded" } | SearchSettings;
+  config: { kind: "embedded" } | MysqlSettings;
+}
+
+export interface PulsarSettings {
+  kind: "pulsar";
+  /** Broker service URL, `pulsar://host:6650` (what the operator passes). */
+  serviceUrl: string;
+  /** Web service URL (WebSocket and admin REST); derived from the service URL when not given. */
+  webUrl: string;
+  token: string | null;
+}
+
+export interface SearchSettings {
+  kind: "opensearch" | "elasticsearch";
+  url: string;
+  user: string | null;
+  password: string | null;
+  indexPrefix: string;
+}
+
+export interface MysqlSettings {
+  kind: "mysql";
+  /** `mysql://host:port/database`. */
+  url: string;
+  user: string | null;
+  password: string | null;
 }
 
 /** Used when no salt is configured; changing the salt later invalidates every hashed id. */
@@ -69,7 +102,89 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
     licenseKey: env.TRACARDI_LICENSE?.trim() ? env.TRACARDI_LICENSE.trim() : null,
     licensePublicKey: publicKey(env),
+    backends: backendSettings(env),
   };
+}
+
+/** TRACARDI_QUEUE, TRACARDI_STORE and TRACARDI_MYSQL_URL pick the adapters (names as the operator sets them). */
+export function backendSettings(env: Env): BackendSettings {
+  return { queue: queueSettings(env), store: storeSettings(env), config: configStoreSettings(env) };
+}
+
+function queueSettings(env: Env): BackendSettings["queue"] {
+  const kind = choice(env, "TRACARDI_QUEUE", ["embedded", "pulsar"]);
+  if (kind === "embedded") return { kind };
+  const serviceUrl = url(env, "TRACARDI_PULSAR_URL", ["pulsar:", "pulsar+ssl:"]);
+  const webUrl = env.TRACARDI_PULSAR_WEB_URL
+    ? url(env, "TRACARDI_PULSAR_WEB_URL", ["http:", "https:"])
+    : pulsarWebUrl(serviceUrl);
+  return { kind, serviceUrl, webUrl, token: secret(env, "TRACARDI_PULSAR_TOKEN") };
+}
+
+/** `pulsar://host:6650` → `http://host:8080` (`pulsar+ssl://host:6651` → `https://host:8443`): Pulsar's default ports. */
+export function pulsarWebUrl(serviceUrl: string): string {
+  const parsed = new URL(serviceUrl);
+  const tls = parsed.protocol === "pulsar+ssl:";
+  return `${tls ? "https" : "http"}://${parsed.hostname}:${tls ? 8443 : 8080}`;
+}
+
+function storeSettings(env: Env): BackendSettings["store"] {
+  const kind = choice(env, "TRACARDI_STORE", ["embedded", "opensearch", "elasticsearch"]);
+  if (kind === "embedded") return { kind };
+  return {
+    kind,
+    url: url(env, "TRACARDI_SEARCH_URL", ["http:", "https:"]),
+    user: secret(env, "TRACARDI_SEARCH_USER"),
+    password: secret(env, "TRACARDI_SEARCH_PASSWORD"),
+    indexPrefix: env.TRACARDI_SEARCH_INDEX_PREFIX ?? "",
+  };
+}
+
+function configStoreSettings(env: Env): BackendSettings["config"] {
+  if (!env.TRACARDI_MYSQL_URL) return { kind: "embedded" };
+  const parsed = new URL(url(env, "TRACARDI_MYSQL_URL", ["mysql:"]));
+  if (parsed.pathname.length <= 1)
+    throw new ConfigError(
+      `TRACARDI_MYSQL_URL must name a database (mysql://host:port/database), got "${env.TRACARDI_MYSQL_URL}"`,
+    );
+  if (parsed.password !== "")
+    throw new ConfigError(
+      "TRACARDI_MYSQL_URL must not carry a password: set TRACARDI_MYSQL_PASSWORD (from a Secret)",
+    );
+  return {
+    kind: "mysql",
+    url: env.TRACARDI_MYSQL_URL,
+    user: secret(env, "TRACARDI_MYSQL_USER"),
+    password: secret(env, "TRACARDI_MYSQL_PASSWORD"),
+  };
+}
+
+function choice<T extends string>(env: Env, name: string, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return allowed[0] as T;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string {
+  const raw = env[name];
+  if (!raw) throw new ConfigError(`${name} is required by this configuration`);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol))
+    throw new ConfigError(
+      `${name} must start with ${protocols.map((p) => `${p}//`).join(" or ")}, got "${raw}"`,
+    );
+  return raw;
+}
+
+function secret(env: Env, name: string): string | null {
+  const value = env[name];
+  return value === undefined || value === "" ? null : value;
 }
 
 function publicKey(env: Env): string | null {

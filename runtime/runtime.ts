@@ -1,8 +1,4 @@
-import { embeddedConfigStore } from "./adapters/embedded/config-store.js";
-import { EmbeddedDataStore } from "./adapters/embedded/data-store.js";
-import { type Db, GroupCommit, openDatabase } from "./adapters/embedded/database.js";
-import { EmbeddedIdentityIndex } from "./adapters/embedded/identity.js";
-import { EmbeddedQueue } from "./adapters/embedded/queue.js";
+import { type Backends, openBackends } from "./adapters/backends.js";
 import type { RuntimeConfig } from "./config.js";
 import { RuntimeMetrics } from "./http/metrics.js";
 import { LicenseGate } from "./license-gate.js";
@@ -38,7 +34,6 @@ export class Runtime {
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Set<string>();
   private thread: ProcessingThread | null = null;
-  private readonly commits: GroupCommit;
   private readonly shutdown = new AbortController();
   /** `/track` requests waiting for what workflows produce for their payload. */
   readonly workflowResults = new WorkflowResults();
@@ -50,20 +45,13 @@ export class Runtime {
 
   private constructor(
     readonly settings: RuntimeConfig,
-    private readonly db: Db,
+    private readonly backends: Backends,
     role: "intake" | "processing",
   ) {
-    // Intake answers 2xx only once the WAL is on disk (synced off the event loop; see GroupCommit).
-    const commits = new GroupCommit(db, { syncWal: role === "intake" });
-    this.commits = commits;
-    this.queue = new EmbeddedQueue(db, commits, {
-      maxBacklog: settings.maxBacklog,
-      pollIntervalMs: 25,
-      retryBaseMs: 500,
-    });
-    this.identity = new EmbeddedIdentityIndex(db, commits);
-    this.data = new EmbeddedDataStore(db);
-    this.config = embeddedConfigStore(db);
+    this.queue = backends.queue;
+    this.identity = backends.identity;
+    this.data = backends.data;
+    this.config = backends.config;
     this.sources = new SourceVerifier(this.config.sources, settings.sourceCacheTtlMs);
     this.state = new PendingState(this.data);
     this.configCache = new ConfigCache(this.config, 1000);
@@ -75,11 +63,12 @@ export class Runtime {
   }
 
   /**
-   * `role: "intake"` (default) backs 2xx answers, so every commit is fsynced; `"processing"` is the
-   * second connection of a standalone process (its own thread), which also takes the WAL checkpoints.
+   * `role: "intake"` (default) backs 2xx answers, so every embedded commit is fsynced; `"processing"`
+   * is the second connection of a standalone process (its own thread), which also takes the WAL
+   * checkpoints. The adapters are the ones `settings.backends` names.
    */
-  static openEmbedded(settings: RuntimeConfig, role: "intake" | "processing" = "intake"): Runtime {
-    return new Runtime(settings, openDatabase(settings.dataDir), role);
+  static async open(settings: RuntimeConfig, role: "intake" | "processing" = "intake"): Promise<Runtime> {
+    return new Runtime(settings, await openBackends(settings, role), role);
   }
 
   /** What processes in this process, for the status endpoint. */
@@ -116,7 +105,7 @@ export class Runtime {
         this.identity.refresh(),
       );
       // The processing thread checkpoints the WAL; intake commits stay short.
-      this.db.pragma("wal_autocheckpoint = 0");
+      this.backends.db.pragma("wal_autocheckpoint = 0");
       return;
     }
     this.startStorage();
@@ -198,9 +187,7 @@ export class Runtime {
     this.license.stop();
     await this.thread?.stop();
     await Promise.all(this.subscriptions.map((s) => s.close()));
-    await this.queue.close();
-    await this.commits.close();
-    this.db.close();
+    await this.backends.close();
   }
 
   private consume<T>(

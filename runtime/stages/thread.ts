@@ -8,7 +8,7 @@ import type { ThreadReply, ThreadRequest } from "./thread-protocol.js";
 const port = parentPort;
 if (port === null) throw new Error("runtime/stages/thread.js must run as a worker thread");
 
-const runtime = Runtime.openEmbedded(workerData as RuntimeConfig, "processing");
+const runtime = await Runtime.open(workerData as RuntimeConfig, "processing");
 runtime.onProfilesMerged = () => port.postMessage({ type: "profiles-merged", id: 0 } satisfies ThreadReply);
 runtime.onWorkflowOutput = (task, output) =>
   port.postMessage({ type: "workflow-output", id: 0, task, output } satisfies ThreadReply);

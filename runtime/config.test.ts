@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { backendSettings, ConfigError, loadConfig, pulsarWebUrl } from "./config.js";
+
+describe("backend settings", () => {
+  it("serves everything from the embedded file by default", () => {
+    expect(backendSettings({})).toEqual({
+      queue: { kind: "embedded" },
+      store: { kind: "embedded" },
+      config: { kind: "embedded" },
+    });
+  });
+
+  it("reads what the operator's ConfigMap and Secret references set", () => {
+    const settings = backendSettings({
+      TRACARDI_QUEUE: "pulsar",
+      TRACARDI_PULSAR_URL: "pulsar://pulsar-broker.data:6650",
+      TRACARDI_PULSAR_TOKEN: "jwt",
+      TRACARDI_STORE: "opensearch",
+      TRACARDI_SEARCH_URL: "https://search.data:9200",
+      TRACARDI_SEARCH_USER: "elastic",
+      TRACARDI_SEARCH_PASSWORD: "pw",
+      TRACARDI_MYSQL_URL: "mysql://mysql.data:3306/tracardi",
+      TRACARDI_MYSQL_USER: "tracardi",
+      TRACARDI_MYSQL_PASSWORD: "pw2",
+    });
+    expect(settings.queue).toEqual({
+      kind: "pulsar",
+      serviceUrl: "pulsar://pulsar-broker.data:6650",
+      webUrl: "http://pulsar-broker.data:8080",
+      token: "jwt",
+    });
+    expect(settings.store).toMatchObject({
+      kind: "opensearch",
+      url: "https://search.data:9200",
+      user: "elastic",
+    });
+    expect(settings.config).toMatchObject({
+      kind: "mysql",
+      url: "mysql://mysql.data:3306/tracardi",
+      password: "pw2",
+    });
+  });
+
+  it("derives Pulsar's web URL from the service URL, TLS included, unless one is given", () => {
+    expect(pulsarWebUrl("pulsar+ssl://broker:6651")).toBe("https://broker:8443");
+    const given = backendSettings({
+      TRACARDI_QUEUE: "pulsar",
+      TRACARDI_PULSAR_URL: "pulsar://127.0.0.1:16650",
+      TRACARDI_PULSAR_WEB_URL: "http://127.0.0.1:18080",
+    });
+    expect(given.queue).toMatchObject({ webUrl: "http://127.0.0.1:18080" });
+  });
+
+  it("names the variable and the allowed values when a setting is wrong", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ TRACARDI_QUEUE: "kafka" }, /TRACARDI_QUEUE must be one of embedded, pulsar, got "kafka"/],
+      [{ TRACARDI_QUEUE: "pulsar" }, /TRACARDI_PULSAR_URL is required/],
+      [
+        { TRACARDI_QUEUE: "pulsar", TRACARDI_PULSAR_URL: "http://x:8080" },
+        /TRACARDI_PULSAR_URL must start with pulsar:\/\//,
+      ],
+      [{ TRACARDI_STORE: "opensearch" }, /TRACARDI_SEARCH_URL is required/],
+      [{ TRACARDI_MYSQL_URL: "mysql://db:3306" }, /must name a database/],
+      [{ TRACARDI_MYSQL_URL: "not a url" }, /TRACARDI_MYSQL_URL is not a URL/],
+    ];
+    for (const [env, message] of cases) expect(() => backendSettings(env)).toThrow(message);
+  });
+
+  it("refuses a password inside TRACARDI_MYSQL_URL without repeating it", () => {
+    const attempt = () => backendSettings({ TRACARDI_MYSQL_URL: "mysql://u:s3cret@db:3306/tracardi" });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/TRACARDI_MYSQL_PASSWORD/);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as Error).message).not.toContain("s3cret");
+    }
+  });
+
+  it("is part of the loaded configuration", () => {
+    expect(
+      loadConfig({ TRACARDI_STORE: "elasticsearch", TRACARDI_SEARCH_URL: "http://es:9200" }).backends.store,
+    ).toEqual({
+      kind: "elasticsearch",
+      url: "http://es:9200",
+      user: null,
+      password: null,
+      indexPrefix: "",
+    });
+  });
+});
