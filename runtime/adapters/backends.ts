@@ -1,4 +1,4 @@
-import type { RuntimeConfig } from "../config.js";
+import { ConfigError, type RuntimeConfig } from "../config.js";
 import type { Queue } from "../ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "../ports/store.js";
 import { embeddedConfigStore } from "./embedded/config-store.js";
@@ -26,6 +26,10 @@ export async function openBackends(
   settings: RuntimeConfig,
   role: "intake" | "processing",
 ): Promise<Backends> {
+  for (const [port, backend] of Object.entries(settings.backends)) {
+    if (backend.kind !== "embedded")
+      throw new ConfigError(`the ${backend.kind} adapter for the ${port} is not built into this runtime yet`);
+  }
   const db = openDatabase(settings.dataDir);
   // Intake answers 2xx only once the WAL is on disk (synced off the event loop; see GroupCommit).
   const commits = new GroupCommit(db, { syncWal: role === "intake" });
