@@ -23,8 +23,9 @@ deps: $(NPM_STAMP)
 build: deps
 	npx tsc -p tsconfig.json
 
+# The build leaves tests out; this checks the types of everything, tests and e2e included.
 typecheck: deps
-	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p tsconfig.check.json
 
 lint: deps
 	npx biome check .
@@ -38,7 +39,7 @@ test-unit: deps
 test-integration: build
 	npx vitest run --project integration
 
-test: lint build
+test: lint typecheck build
 	npx vitest run --project unit --project integration
 	$(MAKE) test-e2e
 

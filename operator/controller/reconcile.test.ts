@@ -15,7 +15,7 @@ const licence = (days: number) =>
     pair.privateKey,
   );
 
-class MapCache<T extends KubernetesObject> implements Cache<T> {
+class MapCache<T extends { metadata?: { name?: string; namespace?: string } }> implements Cache<T> {
   readonly items = new Map<string, T>();
   get(ns: string, name: string) {
     return this.items.get(`${ns}/${name}`);

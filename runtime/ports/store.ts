@@ -67,6 +67,11 @@ export interface IdentityIndex {
   session(sessionId: string): Promise<SessionBinding | null>;
   registerProfile(id: string): void;
   bindSession(sessionId: string, profileId: string | null): void;
+  /**
+   * Resolves once every registration and binding made so far is durable. Intake waits for it next
+   * to the queue publish, so a 2xx never outlives the identities it announced.
+   */
+  persisted(): Promise<void>;
   /** Points `aliasId` (and everything already pointing at it) to `survivorId`. */
   alias(aliasId: string, survivorId: string): Promise<void>;
   /** Drops cached lookups (another connection merged profiles). */

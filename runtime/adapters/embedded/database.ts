@@ -110,12 +110,6 @@ export class GroupCommit {
     });
   }
 
-  /** A write with no caller waiting; it still commits no later than writes submitted after it. */
-  submitDetached(write: () => void): void {
-    this.pending.push({ write, resolve: noop, reject: noop });
-    this.schedule();
-  }
-
   /** Commits what is pending now, synchronously (unless a WAL sync runs: it flushes when it ends). */
   flush(): void {
     this.scheduled = false;
@@ -170,5 +164,3 @@ export class GroupCommit {
     setImmediate(() => this.flush());
   }
 }
-
-function noop(): void {}

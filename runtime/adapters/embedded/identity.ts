@@ -12,6 +12,7 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
   private readonly canonical = new RecentMap<string>(100_000, 2000);
   private readonly bindings = new RecentMap<string | null>(100_000, 2000);
   private readonly statements;
+  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -53,7 +54,7 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
 
   registerProfile(id: string): void {
     this.pendingProfiles.add(id);
-    this.commits.submitDetached(() => {
+    this.write(() => {
       this.statements.insertProfile.run(id, id);
       this.pendingProfiles.delete(id);
     });
@@ -62,10 +63,22 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
   bindSession(sessionId: string, profileId: string | null): void {
     this.pendingSessions.set(sessionId, profileId);
     this.bindings.set(sessionId, profileId);
-    this.commits.submitDetached(() => {
+    this.write(() => {
       this.statements.insertSession.run(sessionId, profileId);
       if (this.pendingSessions.get(sessionId) === profileId) this.pendingSessions.delete(sessionId);
     });
+  }
+
+  persisted(): Promise<void> {
+    return this.lastWrite;
+  }
+
+  /** Writes commit in submission order, so the newest write's commit covers every earlier one. */
+  private write(statement: () => void): void {
+    const committed = this.commits.submit(statement);
+    this.lastWrite = committed;
+    // Nobody may be waiting: keep a failed write from becoming an unhandled rejection.
+    committed.catch(() => {});
   }
 
   refresh(): void {

@@ -61,12 +61,15 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
     request: { ip: request.ip, headers: request.headers },
   };
   const message: AcceptedPayload = { ...envelope, payload: request.payload };
-  await deps.queue.publish("collector", [
-    {
-      key: identity.profileId ?? identity.sessionId,
-      body: message,
-      json: request.payloadJson === null ? undefined : withPayloadJson(envelope, request.payloadJson),
-    },
+  await Promise.all([
+    deps.queue.publish("collector", [
+      {
+        key: identity.profileId ?? identity.sessionId,
+        body: message,
+        json: request.payloadJson === null ? undefined : withPayloadJson(envelope, request.payloadJson),
+      },
+    ]),
+    deps.identity.persisted(),
   ]);
   return {
     kind: "accepted",

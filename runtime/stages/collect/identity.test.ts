@@ -19,6 +19,7 @@ class MemoryIndex implements IdentityIndex {
     this.sessions.set(sessionId, profileId);
   }
   refresh() {}
+  async persisted() {}
   async alias(aliasId: string, survivorId: string) {
     for (const [id, canonical] of this.profiles) if (canonical === aliasId) this.profiles.set(id, survivorId);
     this.profiles.set(aliasId, survivorId);

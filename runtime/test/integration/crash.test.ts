@@ -95,7 +95,8 @@ describe("crash safety", () => {
       expect(stored.body.total).toBeLessThanOrEqual(possible);
       // Each checkout was counted exactly once, even for payloads processed twice after a crash.
       const profile = await rt.profile(loop.profileId);
-      const counted = (profile.body as { data: { metrics: { ltcocc: number } } }).data.metrics.ltcocc;
+      const counted = (profile.body as unknown as { data: { metrics: { ltcocc: number } } }).data.metrics
+        .ltcocc;
       const storedCheckouts = stored.body.items.filter((e) => e.type === "checkout-completed").length;
       expect(counted).toBe(storedCheckouts);
       expect(counted).toBeGreaterThanOrEqual(loop.ackedCheckouts);

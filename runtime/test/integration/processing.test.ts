@@ -100,9 +100,9 @@ describe("custom event-to-profile mappings", () => {
     await rt.drained();
     const profile = await rt.profile(ids.profileId);
     expect(profile.body).toMatchObject({ traits: { color: "blue", first: "a", tags: ["x", "y"] } });
-    expect(Object.keys((profile.body as { metadata: { fields: object } }).metadata.fields)).toEqual(
-      expect.arrayContaining(["traits.color", "traits.first", "traits.tags"]),
-    );
+    expect(
+      Object.keys((profile.body as unknown as { metadata: { fields: object } }).metadata.fields),
+    ).toEqual(expect.arrayContaining(["traits.color", "traits.first", "traits.tags"]));
   });
 
   it("refuses a mapping that writes outside the profile's writable fields", async () => {
