@@ -87,6 +87,8 @@ start_server() {
   rm -f "$PID_FILE" "$SOCKET"
   install -d -o mysql -g mysql "$RUN"
   touch "$LOG" && chown mysql:mysql "$LOG"
+  local log_from
+  log_from=$(($(stat -c %s "$LOG") + 1))
   log "starting mariadbd on $HOST:$PORT (log: $LOG)"
   # setsid and redirected stdio: the server outlives this script and holds none of its pipes open
   # (a caller waiting for this script's stdout to close would otherwise wait forever); fd 9, the
@@ -101,12 +103,12 @@ start_server() {
   until admin ping >/dev/null 2>&1; do
     if ! kill -0 "$pid" 2>/dev/null; then
       log "mariadbd exited during startup; last lines of $LOG:"
-      tail -n 30 "$LOG" >&2
+      tail -c "+$log_from" "$LOG" | tail -n 30 >&2
       exit 1
     fi
     if ((SECONDS > deadline)); then
       log "mariadbd did not answer a ping within 120 s; last lines of $LOG:"
-      tail -n 30 "$LOG" >&2
+      tail -c "+$log_from" "$LOG" | tail -n 30 >&2
       exit 1
     fi
     sleep 0.2
