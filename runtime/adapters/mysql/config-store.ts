@@ -81,7 +81,7 @@ export function mysqlConfigStore(db: MysqlPool): ConfigStore {
   };
 }
 
-export interface OpenMysqlConfigStore {
+export interface OpenedMysqlConfigStore {
   store: ConfigStore;
   /** Ends the pool; later calls do nothing. */
   close(): Promise<void>;
@@ -91,7 +91,7 @@ export interface OpenMysqlConfigStore {
  * Connects (failing with an error naming host:port when the server is unreachable or refuses the
  * credentials) and creates the table if it does not exist.
  */
-export async function openMysqlConfigStore(options: MysqlConnectionOptions): Promise<OpenMysqlConfigStore> {
+export async function openMysqlConfigStore(options: MysqlConnectionOptions): Promise<OpenedMysqlConfigStore> {
   const db = await openMysqlPool(options);
   try {
     await db.pool.query(SCHEMA);
