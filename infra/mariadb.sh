@@ -7,8 +7,9 @@
 #                            {"startedNow":true,"url":"mysql://127.0.0.1:33306/tracardi","user":"tracardi","password":"tracardi"}
 #   infra/mariadb.sh stop    stops the server started by `start` (no-op if it does not run)
 #
-# Everything lives in $HOME/.cache/tracardi-infra/mariadb/. Both commands hold a lock on that dir,
-# so concurrent calls (parallel test runs) serialise instead of racing.
+# Everything lives in /var/tmp/tracardi-infra/mariadb/ (TRACARDI_INFRA_DIR moves it): mariadbd runs
+# as the mysql user, which cannot enter a 0700 $HOME. Both commands hold a lock on that dir, so
+# concurrent calls (parallel test runs) serialise instead of racing.
 set -euo pipefail
 
 PORT=33306
@@ -17,7 +18,7 @@ DATABASE=tracardi
 USER_NAME=tracardi
 USER_PASSWORD=tracardi
 
-DIR="$HOME/.cache/tracardi-infra/mariadb"
+DIR="${TRACARDI_INFRA_DIR:-/var/tmp/tracardi-infra}/mariadb"
 DATA="$DIR/data"
 RUN="$DIR/run"
 SOCKET="$RUN/mariadbd.sock"
@@ -47,21 +48,6 @@ install_server() {
     log "mariadb-server installed, but mariadbd is not on PATH"
     exit 1
   }
-}
-
-# mariadbd drops to the mysql user before it opens its files, so that user must be able to walk
-# down to $DIR. $HOME is often mode 0700; give "others" search (x) permission, not read, where needed.
-allow_mysql_to_reach_dir() {
-  local path="" part
-  local -a parts
-  IFS=/ read -ra parts <<<"${DIR#/}"
-  for part in "${parts[@]}"; do
-    path="$path/$part"
-    if ! runuser -u mysql -- test -x "$path"; then
-      log "granting search permission (o+x) on $path so that the mysql user can reach $DIR"
-      chmod o+x "$path"
-    fi
-  done
 }
 
 initialise_data_dir() {
@@ -139,7 +125,6 @@ SQL
 
 start() {
   install_server
-  allow_mysql_to_reach_dir
   initialise_data_dir
   local started_now=false pid
   if pid="$(running_pid)"; then
