@@ -6,6 +6,7 @@ import { EmbeddedDataStore } from "./embedded/data-store.js";
 import { type Db, GroupCommit, openDatabase } from "./embedded/database.js";
 import { EmbeddedIdentityIndex } from "./embedded/identity.js";
 import { EmbeddedQueue } from "./embedded/queue.js";
+import { openMysqlConfigStore } from "./mysql/config-store.js";
 
 /** The adapters serving each port in this process, chosen by `settings.backends`. */
 export interface Backends {
@@ -18,36 +19,65 @@ export interface Backends {
   close(): Promise<void>;
 }
 
+interface Opened<T> {
+  port: T;
+  close(): Promise<void>;
+}
+
 /**
  * Opens the adapters. `role: "intake"` backs 2xx answers, so embedded commits are fsynced before
  * they resolve; `"processing"` is the second connection of a standalone process (its own thread).
+ * A backend that cannot be reached fails the start with an error naming it.
  */
 export async function openBackends(
   settings: RuntimeConfig,
   role: "intake" | "processing",
 ): Promise<Backends> {
-  for (const [port, backend] of Object.entries(settings.backends)) {
+  const { backends } = settings;
+  for (const [port, backend] of Object.entries({ queue: backends.queue, store: backends.store })) {
     if (backend.kind !== "embedded")
       throw new ConfigError(`the ${backend.kind} adapter for the ${port} is not built into this runtime yet`);
   }
   const db = openDatabase(settings.dataDir);
   // Intake answers 2xx only once the WAL is on disk (synced off the event loop; see GroupCommit).
   const commits = new GroupCommit(db, { syncWal: role === "intake" });
+  const opened: Opened<unknown>[] = [];
+  const closeAll = async () => {
+    await Promise.all(opened.reverse().map((o) => o.close()));
+    await commits.close();
+    db.close();
+  };
+  try {
+    const queue = embeddedQueue(settings, db, commits);
+    opened.push(queue);
+    const config = await configStore(settings, db);
+    opened.push(config);
+    return {
+      queue: queue.port,
+      identity: new EmbeddedIdentityIndex(db, commits),
+      data: new EmbeddedDataStore(db),
+      config: config.port,
+      db,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function embeddedQueue(settings: RuntimeConfig, db: Db, commits: GroupCommit): Opened<Queue> {
   const queue = new EmbeddedQueue(db, commits, {
     maxBacklog: settings.maxBacklog,
     pollIntervalMs: 25,
     retryBaseMs: 500,
   });
-  return {
-    queue,
-    identity: new EmbeddedIdentityIndex(db, commits),
-    data: new EmbeddedDataStore(db),
-    config: embeddedConfigStore(db),
-    db,
-    close: async () => {
-      await queue.close();
-      await commits.close();
-      db.close();
-    },
-  };
+  return { port: queue, close: () => queue.close() };
+}
+
+async function configStore(settings: RuntimeConfig, db: Db): Promise<Opened<ConfigStore>> {
+  const backend = settings.backends.config;
+  if (backend.kind === "embedded") return { port: embeddedConfigStore(db), close: async () => {} };
+  const { store, close } = await openMysqlConfigStore(backend);
+  return { port: store, close };
 }

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { createConnection } from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RuntimeProcess } from "../harness.js";
+import { ensureServer, type ServerInfo } from "./servers.js";
+
+// The runtime process with its configuration in MariaDB (TRACARDI_MYSQL_URL), as the operator runs it.
+interface MariaDbInfo extends ServerInfo {
+  url: string;
+  user: string;
+  password: string;
+}
+
+let server: MariaDbInfo;
+const DATABASE = `tracardi_rt_${randomBytes(6).toString("hex")}`;
+const running: RuntimeProcess[] = [];
+
+async function sql(statement: string): Promise<void> {
+  const url = new URL(server.url);
+  const connection = await createConnection({
+    host: url.hostname,
+    port: Number(url.port),
+    user: server.user,
+    password: server.password,
+  });
+  try {
+    await connection.query(statement);
+  } finally {
+    await connection.end();
+  }
+}
+
+function mysqlEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const url = new URL(server.url);
+  return {
+    TRACARDI_MYSQL_URL: `mysql://${url.host}/${DATABASE}`,
+    TRACARDI_MYSQL_USER: server.user,
+    TRACARDI_MYSQL_PASSWORD: server.password,
+    ...overrides,
+  };
+}
+
+async function start(env: Record<string, string>): Promise<RuntimeProcess> {
+  const runtime = await RuntimeProcess.start(env);
+  running.push(runtime);
+  return runtime;
+}
+
+beforeAll(async () => {
+  server = await ensureServer<MariaDbInfo>("mariadb");
+  await sql(`CREATE DATABASE \`${DATABASE}\``);
+}, 10 * 60_000);
+
+afterAll(async () => {
+  await Promise.all(running.map((r) => r.stop()));
+  if (server) await sql(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
+});
+
+describe("runtime with its configuration in MySQL", () => {
+  it("keeps event sources in MySQL: a second runtime with an empty data dir accepts their traffic", async () => {
+    const first = await start(mysqlEnv());
+    await first.createSource("mysql-site");
+    const tracked = await first.track({
+      source: { id: "mysql-site" },
+      session: { id: randomBytes(8).toString("hex") },
+      events: [{ type: "page-view" }],
+    });
+    expect(tracked.status).toBe(200);
+    await first.stop();
+
+    const second = await start(mysqlEnv());
+    const source = await second.admin<{ id: string; enabled: boolean }>(
+      "GET",
+      "/api/v1/event-sources/mysql-site",
+    );
+    expect(source.status).toBe(200);
+    expect(source.body).toMatchObject({ id: "mysql-site", enabled: true });
+    const again = await second.track({
+      source: { id: "mysql-site" },
+      session: { id: randomBytes(8).toString("hex") },
+      events: [{ type: "page-view" }],
+    });
+    expect(again.status).toBe(200);
+    // Unknown to MySQL: still refused.
+    expect((await second.track({ source: { id: "nowhere" }, events: [{ type: "x" }] })).status).toBe(401);
+  });
+
+  it("does not start when MySQL refuses it, and says where without showing the password", async () => {
+    const password = `wrong-${randomBytes(6).toString("hex")}`;
+    const failure = await start(mysqlEnv({ TRACARDI_MYSQL_PASSWORD: password })).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(failure).toMatch(/runtime exited with 1/);
+    expect(failure).toContain(new URL(server.url).host);
+    expect(failure).toMatch(/Access denied/);
+    expect(failure).not.toContain(password);
+  });
+});
