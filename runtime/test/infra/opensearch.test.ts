@@ -1,0 +1,82 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deleteIndices, type OpenedSearchStore, openSearchDataStore } from "../../adapters/search/index.js";
+import { describeDataStoreContract, event } from "../contract/data-store.js";
+import { ensureServer, type ServerInfo } from "./servers.js";
+
+interface OpenSearchInfo extends ServerInfo {
+  url: string;
+}
+
+/** A prefix of this run's own, so runs (and the two move strategies) never see each other's documents. */
+const RUN = `t${randomBytes(4).toString("hex")}-`;
+const opened: OpenedSearchStore[] = [];
+let server: OpenSearchInfo;
+
+beforeAll(async () => {
+  server = await ensureServer<OpenSearchInfo>("opensearch");
+}, 15 * 60_000);
+
+afterAll(async () => {
+  for (const { client, indices } of opened) await deleteIndices(client, indices);
+  await Promise.all(opened.map((o) => o.close()));
+});
+
+async function open(suffix: string, moves: "auto" | "search_and_bulk") {
+  const store = await openSearchDataStore({ url: server.url, indexPrefix: `${RUN}${suffix}`, moves });
+  opened.push(store);
+  return store;
+}
+
+describeDataStoreContract("OpenSearch", async () => {
+  const store = await open("a-", "auto");
+  // The embedded node has painless and reindex: merges run as one _update_by_query.
+  expect(store.moves).toBe("update_by_query");
+  return { store: store.store, close: async () => {} };
+});
+
+describeDataStoreContract("OpenSearch, merges by search and bulk", async () => {
+  const store = await open("b-", "search_and_bulk");
+  return { store: store.store, close: async () => {} };
+});
+
+describe("OpenSearch store", () => {
+  it("creates Tracardi-named indices under the prefix, idempotently", async () => {
+    const first = await open("c-", "auto");
+    const again = await open("c-", "auto");
+    expect(again.indices).toEqual({
+      profile: `${RUN}c-tracardi-profile`,
+      session: `${RUN}c-tracardi-session`,
+      event: `${RUN}c-tracardi-event`,
+    });
+    const mapping = await first.client.request({ method: "GET", path: `/${first.indices.profile}/_mapping` });
+    expect(mapping.status).toBe(200);
+    expect(JSON.stringify(mapping.body)).toContain('"ids":{"type":"keyword"}');
+  });
+
+  it("names the server, never the password, when it cannot be reached", async () => {
+    const failure = openSearchDataStore({
+      url: "http://127.0.0.1:1",
+      user: "admin",
+      password: "s3cret-Passw0rd",
+      indexPrefix: RUN,
+    });
+    await expect(failure).rejects.toThrow(/http:\/\/127\.0\.0\.1:1/);
+    await expect(failure).rejects.not.toThrow(/s3cret/);
+  });
+
+  it("pages past OpenSearch's 10,000-hit window like the embedded store", async () => {
+    const { store } = await open("d-", "auto");
+    const profileId = "deep";
+    const events = Array.from({ length: 10_050 }, (_, n) => ({
+      ...event(null, profileId, "page-view", new Date(Date.UTC(2026, 0, 1, 0, 0, 0, n)).toISOString()),
+      id: `e${String(n).padStart(5, "0")}`,
+    }));
+    await store.write({ profiles: [], sessions: [], events });
+    const page = await store.events({ profileId, limit: 3, offset: 10_010 });
+    expect(page.total).toBe(10_050);
+    // Newest first: offset 10,010 is the 40th-oldest event.
+    expect(page.items.map((e) => e.id)).toEqual(["e00039", "e00038", "e00037"]);
+    expect(await store.events({ profileId, limit: 5, offset: 20_000 })).toEqual({ total: 10_050, items: [] });
+  });
+});
