@@ -33,6 +33,8 @@ interface SearchAnswer<T> {
 /** The embedded store's order (`ORDER BY inserted DESC, id`): newest insert time as written, then id. */
 const NEWEST_FIRST = [{ "metadata.time.insert.raw": { order: "desc" } }, { id: { order: "asc" } }];
 
+const MAX_ID_BYTES = 512;
+
 /** At most this many hits per search (`index.max_result_window`): the most merge candidates returned. */
 const MAX_WINDOW = 10_000;
 
@@ -124,6 +126,8 @@ export class SearchDataStore implements DataStore {
   }
 
   private async get<T>(kind: Kind, id: string): Promise<T | null> {
+    // Not a valid `_id` (empty or over 512 bytes), so no such document: the server would answer 400.
+    if (id === "" || Buffer.byteLength(id) > MAX_ID_BYTES) return null;
     const index = this.options.names[kind];
     const response = await this.client.request({
       method: "GET",
@@ -208,11 +212,12 @@ function sources<T>(hits: Hit<T>[]): T[] {
 }
 
 /**
- * A term query with the embedded store's comparison: whole, case-sensitive values. JSON null matches
- * the string "null" there (its value is compared as text); objects and arrays match nothing.
+ * The embedded store's comparison: whole, case-sensitive values (strings are keywords, so `match`
+ * compares them whole). `lenient`: a value that does not parse as the field's type (`"abc"` for a
+ * number) matches nothing instead of failing the search. JSON null matches the string "null" there (it
+ * compares the value as text); objects and arrays match nothing.
  */
 function fieldEquals(field: string, value: Json): Filter {
-  if (value === null) return { term: { [field]: "null" } };
-  if (typeof value === "object") return { match_none: {} };
-  return { term: { [field]: value } };
+  if (typeof value === "object" && value !== null) return { match_none: {} };
+  return { match: { [field]: { query: value === null ? "null" : value, lenient: true } } };
 }

@@ -111,6 +111,9 @@ export function describeDataStoreContract(name: string, open: () => Promise<Open
       expect(await store.getProfile(randomUUID())).toBeNull();
       expect(await store.getSession(randomUUID())).toBeNull();
       expect(await store.getEvent(randomUUID())).toBeNull();
+      expect(await store.getProfile("")).toBeNull();
+      expect(await store.getSession("x".repeat(600))).toBeNull();
+      expect(await store.getEvent("a/b?c#d é")).toBeNull();
     });
 
     it("returns written profiles, sessions and events as they were written", async () => {
@@ -124,6 +127,14 @@ export function describeDataStoreContract(name: string, open: () => Promise<Open
       expect(await store.getSession(s.id)).toEqual(s);
       expect(await store.getEvent(e.id)).toEqual(e);
       expect(await store.getEvent(loose.id)).toEqual(loose);
+    });
+
+    it("keeps ids with URL and non-ASCII characters apart", async () => {
+      const odd = { ...event(null, null, "page-view", second(1)), id: `a/b?c#d é ${randomUUID()}` };
+      const plain = { ...odd, id: odd.id.replaceAll("/", "_") };
+      await store.write(batch({ events: [odd, plain] }));
+      expect(await store.getEvent(odd.id)).toEqual(odd);
+      expect(await store.getEvent(plain.id)).toEqual(plain);
     });
 
     it("rewrites documents by id: a replayed or updated batch leaves one copy, the newest", async () => {
@@ -223,6 +234,14 @@ export function describeDataStoreContract(name: string, open: () => Promise<Open
       const byNumber = await store.profiles({ field: "stats.views", value: 3, limit: 100, offset: 0 });
       expect(ids(byNumber.items)).toContain(older.id);
       expect(ids(byNumber.items)).not.toContain(newer.id);
+      // A value that cannot be of the field's type finds nothing; it is not an error.
+      expect(await store.profiles({ field: "stats.views", value: "many", limit: 10, offset: 0 })).toEqual({
+        total: 0,
+        items: [],
+      });
+      expect(
+        (await store.profiles({ field: "no.such.field", value: email, limit: 10, offset: 0 })).total,
+      ).toBe(0);
 
       const all = await store.profiles({ limit: 1, offset: 0 });
       expect(all.total).toBeGreaterThanOrEqual(3);
