@@ -31,10 +31,12 @@ lock() {
 # The pid of our node, if it is alive (the pid file may name a recycled pid).
 running_pid() {
   [[ -f "$PID_FILE" ]] || return 1
-  local pid
+  local pid cmdline
   pid=$(<"$PID_FILE")
   [[ "$pid" =~ ^[0-9]+$ ]] && [[ -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$MAIN_CLASS" || return 1
+  # Read whole, not piped into grep -q: with pipefail, grep quitting early can fail the pipeline.
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ "$cmdline" == *"$MAIN_CLASS"* ]] || return 1
   echo "$pid"
 }
 
@@ -42,11 +44,19 @@ healthy() {
   curl -fsS -m 5 "${URL}/_cluster/health?wait_for_status=yellow&timeout=2s" >/dev/null 2>&1
 }
 
+# True if the recorded classpath's jars are all still there (the Maven repository may have been wiped).
+classpath_present() {
+  [[ -f "$CACHE/classpath.txt" && -d "$CACHE/build/classes" ]] || return 1
+  local jar jars
+  IFS=: read -r -a jars <"$CACHE/classpath.txt"
+  for jar in "${jars[@]}"; do [[ -f "$jar" ]] || return 1; done
+}
+
 # Compiles the main class and records the classpath; redone only when pom.xml or the source changes.
 build() {
   local stamp
   stamp=$(cat "$SRC_DIR/pom.xml" "$SRC_DIR"/src/main/java/tracardi/infra/*.java | sha256sum | cut -d' ' -f1)
-  if [[ -f "$CACHE/build.stamp" && "$(<"$CACHE/build.stamp")" == "$stamp" && -f "$CACHE/classpath.txt" ]]; then
+  if [[ -f "$CACHE/build.stamp" && "$(<"$CACHE/build.stamp")" == "$stamp" ]] && classpath_present; then
     return 0
   fi
   log "building the embedded node into $CACHE/build (Maven downloads on the first run)"
