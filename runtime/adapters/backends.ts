@@ -7,6 +7,7 @@ import { type Db, GroupCommit, openDatabase } from "./embedded/database.js";
 import { EmbeddedIdentityIndex } from "./embedded/identity.js";
 import { EmbeddedQueue } from "./embedded/queue.js";
 import { openMysqlConfigStore } from "./mysql/config-store.js";
+import { openSearchDataStore } from "./search/index.js";
 
 /** The adapters serving each port in this process, chosen by `settings.backends`. */
 export interface Backends {
@@ -34,10 +35,14 @@ export async function openBackends(
   role: "intake" | "processing",
 ): Promise<Backends> {
   const { backends } = settings;
-  for (const [port, backend] of Object.entries({ queue: backends.queue, store: backends.store })) {
-    if (backend.kind !== "embedded")
-      throw new ConfigError(`the ${backend.kind} adapter for the ${port} is not built into this runtime yet`);
-  }
+  if (backends.queue.kind !== "embedded")
+    throw new ConfigError(
+      `the ${backends.queue.kind} adapter for the queue is not built into this runtime yet`,
+    );
+  if (backends.store.kind === "elasticsearch")
+    throw new ConfigError(
+      "TRACARDI_STORE=elasticsearch: the Elasticsearch client is not built into this runtime yet (TRACARDI_STORE=opensearch is)",
+    );
   const db = openDatabase(settings.dataDir);
   // Intake answers 2xx only once the WAL is on disk (synced off the event loop; see GroupCommit).
   const commits = new GroupCommit(db, { syncWal: role === "intake" });
@@ -52,10 +57,12 @@ export async function openBackends(
     opened.push(queue);
     const config = await configStore(settings, db);
     opened.push(config);
+    const data = await dataStore(settings, db);
+    opened.push(data);
     return {
       queue: queue.port,
       identity: new EmbeddedIdentityIndex(db, commits),
-      data: new EmbeddedDataStore(db),
+      data: data.port,
       config: config.port,
       db,
       close: closeAll,
@@ -79,5 +86,12 @@ async function configStore(settings: RuntimeConfig, db: Db): Promise<Opened<Conf
   const backend = settings.backends.config;
   if (backend.kind === "embedded") return { port: embeddedConfigStore(db), close: async () => {} };
   const { store, close } = await openMysqlConfigStore(backend);
+  return { port: store, close };
+}
+
+async function dataStore(settings: RuntimeConfig, db: Db): Promise<Opened<DataStore>> {
+  const backend = settings.backends.store;
+  if (backend.kind === "embedded") return { port: new EmbeddedDataStore(db), close: async () => {} };
+  const { store, close } = await openSearchDataStore(backend);
   return { port: store, close };
 }
