@@ -27,6 +27,10 @@ export interface EventQuery {
 export interface ProfileQuery {
   /** Dotted path into the profile document, e.g. `data.contact.email.main`. */
   field?: string;
+  /**
+   * Matches a field equal to it or a list holding it. Values are compared as written: `"3"` finds
+   * the number 3 and `"true"` the boolean (a query string has only text).
+   */
   value?: Json;
   limit: number;
   offset: number;

@@ -120,10 +120,17 @@ export class EmbeddedDataStore implements DataStore {
 
   async profiles(query: ProfileQuery): Promise<Page<Profile>> {
     const where: string[] = [];
-    const args: (string | number)[] = [];
+    const args: (string | number | null)[] = [];
     if (query.field !== undefined && query.value !== undefined) {
-      where.push(`json_extract(doc, ?) = ?`);
-      args.push(jsonPath(query.field), sqlValue(query.value));
+      const path = jsonPath(query.field);
+      const text = String(query.value);
+      const number = text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : null;
+      // A list matches when one of its items does; items and scalars compare as written.
+      where.push(`(CASE json_type(doc, ?)
+        WHEN 'array' THEN EXISTS (SELECT 1 FROM json_each(doc, ?) item WHERE ${atomMatches("item")})
+        ELSE EXISTS (SELECT 1 FROM (SELECT json_type(doc, ?) AS type, json_extract(doc, ?) AS atom) field
+                     WHERE ${atomMatches("field")}) END)`);
+      args.push(path, path, text, number, text, path, path, text, number, text);
     }
     return this.page<Profile>("profiles", where, args, query);
   }
@@ -141,7 +148,7 @@ export class EmbeddedDataStore implements DataStore {
   private page<T>(
     table: "events" | "profiles" | "sessions",
     where: string[],
-    args: (string | number)[],
+    args: (string | number | null)[],
     window: { limit: number; offset: number },
   ): Page<T> {
     const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
@@ -167,8 +174,7 @@ function jsonPath(field: string): string {
     .join("")}`;
 }
 
-function sqlValue(value: unknown): string | number {
-  if (typeof value === "number") return value;
-  if (typeof value === "boolean") return value ? 1 : 0;
-  return String(value);
+/** SQL: `row`'s JSON atom (columns `type`, `atom`) equals the value as written (args: text, number, text). */
+function atomMatches(row: string): string {
+  return `((${row}.type = 'text' AND ${row}.atom = ?) OR (${row}.type IN ('integer', 'real') AND ${row}.atom = ?) OR (${row}.type IN ('true', 'false') AND ${row}.type = ?))`;
 }

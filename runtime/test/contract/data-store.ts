@@ -234,6 +234,20 @@ export function describeDataStoreContract(name: string, open: () => Promise<Open
       const byNumber = await store.profiles({ field: "stats.views", value: 3, limit: 100, offset: 0 });
       expect(ids(byNumber.items)).toContain(older.id);
       expect(ids(byNumber.items)).not.toContain(newer.id);
+      // A query string has only text: "3" finds the number, "true" the boolean, an item a list.
+      const segment = `seg-${randomUUID()}`;
+      unrelated.traits.active = true;
+      unrelated.segments = ["other", segment];
+      await store.write(batch({ profiles: [unrelated] }));
+      expect(
+        ids((await store.profiles({ field: "stats.views", value: "3", limit: 100, offset: 0 })).items),
+      ).toContain(older.id);
+      expect(
+        ids((await store.profiles({ field: "traits.active", value: "true", limit: 100, offset: 0 })).items),
+      ).toContain(unrelated.id);
+      expect(
+        ids((await store.profiles({ field: "segments", value: segment, limit: 10, offset: 0 })).items),
+      ).toEqual([unrelated.id]);
       // A value that cannot be of the field's type finds nothing; it is not an error.
       expect(await store.profiles({ field: "stats.views", value: "many", limit: 10, offset: 0 })).toEqual({
         total: 0,
