@@ -7,6 +7,7 @@ import { type Db, GroupCommit, openDatabase } from "./embedded/database.js";
 import { EmbeddedIdentityIndex } from "./embedded/identity.js";
 import { EmbeddedQueue } from "./embedded/queue.js";
 import { openMysqlConfigStore } from "./mysql/config-store.js";
+import { openMysqlIdentityIndex } from "./mysql/identity.js";
 import { openSearchDataStore } from "./search/index.js";
 
 /** The adapters serving each port in this process, chosen by `settings.backends`. */
@@ -15,7 +16,7 @@ export interface Backends {
   identity: IdentityIndex;
   data: DataStore;
   config: ConfigStore;
-  /** The embedded SQLite file; it always holds the identity index, and any port served embedded. */
+  /** The embedded SQLite file: it holds every port served embedded. */
   db: Db;
   close(): Promise<void>;
 }
@@ -59,9 +60,11 @@ export async function openBackends(
     opened.push(config);
     const data = await dataStore(settings, db);
     opened.push(data);
+    const identity = await identityIndex(settings, db, commits);
+    opened.push(identity);
     return {
       queue: queue.port,
-      identity: new EmbeddedIdentityIndex(db, commits),
+      identity: identity.port,
       data: data.port,
       config: config.port,
       db,
@@ -94,4 +97,17 @@ async function dataStore(settings: RuntimeConfig, db: Db): Promise<Opened<DataSt
   if (backend.kind === "embedded") return { port: new EmbeddedDataStore(db), close: async () => {} };
   const { store, close } = await openSearchDataStore(backend);
   return { port: store, close };
+}
+
+/** Identities live where the configuration does: MySQL is shared by every API replica, the file is not. */
+async function identityIndex(
+  settings: RuntimeConfig,
+  db: Db,
+  commits: GroupCommit,
+): Promise<Opened<IdentityIndex>> {
+  const backend = settings.backends.config;
+  if (backend.kind === "embedded")
+    return { port: new EmbeddedIdentityIndex(db, commits), close: async () => {} };
+  const { index, close } = await openMysqlIdentityIndex(backend);
+  return { port: index, close };
 }

@@ -70,6 +70,12 @@ export interface IdentityIndex {
   resolveProfile(id: string): Promise<string | null>;
   session(sessionId: string): Promise<SessionBinding | null>;
   registerProfile(id: string): void;
+  /**
+   * Binds a session that has no binding yet and resolves to the profile it is bound to afterwards:
+   * `profileId`, or the one a concurrent request (maybe in another process) bound it to first.
+   */
+  claimSession(sessionId: string, profileId: string | null): Promise<string | null>;
+  /** Binds (or re-binds) a session whose binding this process decides alone. */
   bindSession(sessionId: string, profileId: string | null): void;
   /**
    * Resolves once every registration and binding made so far is durable. Intake waits for it next

@@ -60,6 +60,14 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
     });
   }
 
+  async claimSession(sessionId: string, profileId: string | null): Promise<string | null> {
+    // One process decides for this file, and nothing between the lookup and the binding awaits.
+    const existing = await this.session(sessionId);
+    if (existing !== null) return existing.profileId;
+    this.bindSession(sessionId, profileId);
+    return profileId;
+  }
+
   bindSession(sessionId: string, profileId: string | null): void {
     this.pendingSessions.set(sessionId, profileId);
     this.bindings.set(sessionId, profileId);

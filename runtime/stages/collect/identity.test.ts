@@ -15,6 +15,11 @@ class MemoryIndex implements IdentityIndex {
   registerProfile(id: string) {
     this.profiles.set(id, id);
   }
+  async claimSession(sessionId: string, profileId: string | null) {
+    if (this.sessions.has(sessionId)) return this.sessions.get(sessionId) ?? null;
+    this.sessions.set(sessionId, profileId);
+    return profileId;
+  }
   bindSession(sessionId: string, profileId: string | null) {
     this.sessions.set(sessionId, profileId);
   }
@@ -117,5 +122,26 @@ describe("resolveIdentity (tracardi.md §1.7)", () => {
       request({ session: { id: "s" }, profile: { id: " crm-7 " } }, { staticProfileId: true }),
     );
     expect(result).toMatchObject({ profileId: "crm-7", profileCreated: true });
+  });
+
+  it("gives a session claimed first by a concurrent request that request's profile", async () => {
+    const index = new MemoryIndex();
+    index.registerProfile("theirs");
+    // The other request binds the session while this one is deciding.
+    const racing = Object.assign(Object.create(index) as MemoryIndex, {
+      session: async () => {
+        index.sessions.set("s", "theirs");
+        return null;
+      },
+    });
+    const result = await resolveIdentity(racing, request({ session: { id: "s" } }));
+    expect(result).toEqual({
+      profileId: "theirs",
+      sessionId: "s",
+      profileCreated: false,
+      sessionCreated: false,
+      artificialSession: false,
+    });
+    expect(index.sessions.get("s")).toBe("theirs");
   });
 });

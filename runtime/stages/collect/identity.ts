@@ -46,8 +46,15 @@ export async function resolveIdentity(
   const binding = await index.session(givenSession);
   if (binding === null) {
     const profile = profileLess ? null : await findOrCreateProfile();
-    index.bindSession(givenSession, profile?.id ?? null);
-    return identity(profile?.id ?? null, givenSession, profile?.created ?? false, true, false);
+    const bound = await index.claimSession(givenSession, profile?.id ?? null);
+    if (bound === (profile?.id ?? null))
+      return identity(bound, givenSession, profile?.created ?? false, true, false);
+    // Another request opened this session first: its profile wins (a profile made here stays unused).
+    if (bound !== null || profile === null)
+      return identity(profileLess ? null : bound, givenSession, false, false, false);
+    // ...without a profile (a profile-less hit): attach this one.
+    index.bindSession(givenSession, profile.id);
+    return identity(profile.id, givenSession, profile.created, false, false);
   }
 
   if (profileLess) return identity(null, givenSession, false, false, false);

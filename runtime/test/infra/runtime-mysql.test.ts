@@ -85,6 +85,36 @@ describe("runtime with its configuration in MySQL", () => {
     expect((await second.track({ source: { id: "nowhere" }, events: [{ type: "x" }] })).status).toBe(401);
   });
 
+  it("gives a new session one profile even when its first requests reach two runtimes at once", async () => {
+    const [a, b] = await Promise.all([start(mysqlEnv()), start(mysqlEnv())]);
+    await a.createSource("race-site");
+    const sessions = Array.from({ length: 25 }, () => randomBytes(8).toString("hex"));
+    const answers = await Promise.all(
+      sessions.flatMap((session) =>
+        [a, b, a, b].map(async (runtime) => {
+          const res = await runtime.track({
+            source: { id: "race-site" },
+            session: { id: session },
+            events: [{ type: "page-view" }],
+          });
+          expect(res.status).toBe(200);
+          return { session, profile: res.body.profile?.id };
+        }),
+      ),
+    );
+    for (const session of sessions) {
+      const profiles = new Set(answers.filter((x) => x.session === session).map((x) => x.profile));
+      expect(profiles.size, `session ${session}`).toBe(1);
+    }
+    // A known session keeps its profile on either runtime later, too.
+    const later = await b.track({
+      source: { id: "race-site" },
+      session: { id: sessions[0] as string },
+      events: [{ type: "x" }],
+    });
+    expect(later.body.profile?.id).toBe(answers.find((x) => x.session === sessions[0])?.profile);
+  });
+
   it("does not start when MySQL refuses it, and says where without showing the password", async () => {
     const password = `wrong-${randomBytes(6).toString("hex")}`;
     const failure = await start(mysqlEnv({ TRACARDI_MYSQL_PASSWORD: password })).then(

@@ -1,0 +1,183 @@
+import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import type { IdentityIndex, SessionBinding } from "../../ports/store.js";
+import { RecentMap } from "../embedded/recent.js";
+import { type MysqlConnectionOptions, type MysqlPool, mysqlError, openMysqlPool } from "./pool.js";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS tracardi_identity_profiles (
+     id VARBINARY(1024) NOT NULL PRIMARY KEY,
+     canonical VARBINARY(1024) NOT NULL,
+     KEY tracardi_identity_canonical (canonical)
+   )`,
+  `CREATE TABLE IF NOT EXISTS tracardi_identity_sessions (
+     id VARBINARY(1024) NOT NULL PRIMARY KEY,
+     profile_id VARBINARY(1024) NULL
+   )`,
+];
+
+/** Cached lookups expire quickly: merges made by other processes must show up. */
+const CACHE_TTL_MS = 2000;
+
+/**
+ * The identity index in MySQL, shared by every API replica: a new session is claimed with one
+ * INSERT IGNORE, so concurrent first requests in different processes agree on its profile.
+ * Registrations and re-bindings are written in the background; `persisted()` waits for them.
+ */
+export class MysqlIdentityIndex implements IdentityIndex {
+  private readonly pendingProfiles = new Set<string>();
+  private readonly pendingSessions = new Map<string, string | null>();
+  private readonly canonical = new RecentMap<string>(100_000, CACHE_TTL_MS);
+  private readonly bindings = new RecentMap<string | null>(100_000, CACHE_TTL_MS);
+  private readonly writes = new Set<Promise<void>>();
+
+  constructor(private readonly db: MysqlPool) {}
+
+  async resolveProfile(id: string): Promise<string | null> {
+    if (this.pendingProfiles.has(id)) return id;
+    const cached = this.canonical.get(id);
+    if (cached !== undefined) return cached;
+    const rows = await this.query<RowDataPacket[]>(
+      "SELECT canonical FROM tracardi_identity_profiles WHERE id = ?",
+      [id],
+    );
+    const found = rows[0] ? text(rows[0].canonical) : null;
+    if (found !== null) this.canonical.set(id, found);
+    return found;
+  }
+
+  async session(sessionId: string): Promise<SessionBinding | null> {
+    if (this.pendingSessions.has(sessionId))
+      return { profileId: this.pendingSessions.get(sessionId) ?? null };
+    const cached = this.bindings.get(sessionId);
+    if (cached !== undefined) return { profileId: cached };
+    const profileId = await this.storedBinding(sessionId);
+    if (profileId === undefined) return null;
+    this.bindings.set(sessionId, profileId);
+    return { profileId };
+  }
+
+  registerProfile(id: string): void {
+    this.pendingProfiles.add(id);
+    this.write("INSERT IGNORE INTO tracardi_identity_profiles (id, canonical) VALUES (?, ?)", [id, id], () =>
+      this.pendingProfiles.delete(id),
+    );
+  }
+
+  async claimSession(sessionId: string, profileId: string | null): Promise<string | null> {
+    const inserted = await this.query<ResultSetHeader>(
+      "INSERT IGNORE INTO tracardi_identity_sessions (id, profile_id) VALUES (?, ?)",
+      [sessionId, profileId],
+    );
+    const bound = inserted.affectedRows === 1 ? profileId : ((await this.storedBinding(sessionId)) ?? null);
+    this.bindings.set(sessionId, bound);
+    return bound;
+  }
+
+  bindSession(sessionId: string, profileId: string | null): void {
+    this.pendingSessions.set(sessionId, profileId);
+    this.bindings.set(sessionId, profileId);
+    this.write(
+      "INSERT INTO tracardi_identity_sessions (id, profile_id) VALUES (?, ?) ON DUPLICATE KEY UPDATE profile_id = VALUES(profile_id)",
+      [sessionId, profileId],
+      () => {
+        if (this.pendingSessions.get(sessionId) === profileId) this.pendingSessions.delete(sessionId);
+      },
+    );
+  }
+
+  async persisted(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+
+  refresh(): void {
+    this.canonical.clear();
+    this.bindings.clear();
+  }
+
+  async alias(aliasId: string, survivorId: string): Promise<void> {
+    this.canonical.clear();
+    const connection = await this.db.pool.getConnection();
+    try {
+      await connection.beginTransaction();
+      await connection.execute("UPDATE tracardi_identity_profiles SET canonical = ? WHERE canonical = ?", [
+        survivorId,
+        aliasId,
+      ]);
+      const upsert =
+        "INSERT INTO tracardi_identity_profiles (id, canonical) VALUES (?, ?) ON DUPLICATE KEY UPDATE canonical = VALUES(canonical)";
+      await connection.execute(upsert, [aliasId, survivorId]);
+      await connection.execute(upsert, [survivorId, survivorId]);
+      await connection.commit();
+    } catch (error) {
+      await connection.rollback().catch(() => {});
+      throw mysqlError(`MySQL at ${this.db.where} (identity)`, error);
+    } finally {
+      connection.release();
+    }
+  }
+
+  /** The stored binding: a profile id, null (a profile-less session), or undefined (no such session). */
+  private async storedBinding(sessionId: string): Promise<string | null | undefined> {
+    const rows = await this.query<RowDataPacket[]>(
+      "SELECT profile_id FROM tracardi_identity_sessions WHERE id = ?",
+      [sessionId],
+    );
+    return rows[0] ? text(rows[0].profile_id) : undefined;
+  }
+
+  private write(sql: string, params: (string | null)[], done: () => void): void {
+    const write = this.query<ResultSetHeader>(sql, params).then(done, (error: unknown) => {
+      done();
+      throw error;
+    });
+    this.writes.add(write);
+    // Nobody may be waiting: keep a failed write from becoming an unhandled rejection.
+    write.then(
+      () => this.writes.delete(write),
+      () => this.writes.delete(write),
+    );
+  }
+
+  private async query<R extends RowDataPacket[] | ResultSetHeader>(
+    sql: string,
+    params: (string | null)[],
+  ): Promise<R> {
+    try {
+      const [result] = await this.db.pool.execute<R>(sql, params);
+      return result;
+    } catch (error) {
+      throw mysqlError(`MySQL at ${this.db.where} (identity)`, error);
+    }
+  }
+}
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
+}
+
+export interface OpenedMysqlIdentityIndex {
+  index: MysqlIdentityIndex;
+  close(): Promise<void>;
+}
+
+/** Connects (errors name host:port) and creates the identity tables if they do not exist. */
+export async function openMysqlIdentityIndex(
+  options: MysqlConnectionOptions,
+): Promise<OpenedMysqlIdentityIndex> {
+  const db = await openMysqlPool(options);
+  try {
+    for (const statement of SCHEMA) await db.pool.query(statement);
+  } catch (error) {
+    await db.pool.end().catch(() => {});
+    throw mysqlError(`MySQL at ${db.where}: cannot create the identity tables`, error);
+  }
+  const index = new MysqlIdentityIndex(db);
+  return {
+    index,
+    close: async () => {
+      await index.persisted().catch(() => {});
+      await db.pool.end();
+    },
+  };
+}
