@@ -22,6 +22,9 @@ START_TIMEOUT=${OPENSEARCH_START_TIMEOUT:-300}
 
 log() { echo "opensearch: $*" >&2; }
 
+# shellcheck source=infra/java.sh
+source "$(dirname "${BASH_SOURCE[0]}")/java.sh"
+
 lock() {
   mkdir -p "$CACHE"
   exec 9>"$CACHE/lock"
@@ -71,6 +74,7 @@ build() {
 
 start() {
   lock
+  ensure_java_and_maven
   build
   local started=false pid
   if pid=$(running_pid); then
