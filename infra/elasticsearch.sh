@@ -8,7 +8,8 @@
 #
 # Everything (build output, classpath, data, logs, pid) lives in $TRACARDI_INFRA_CACHE (default
 # ~/.cache/tracardi-infra)/elasticsearch-9.5.4. Concurrent calls are serialised with flock.
-# Elasticsearch 9 needs Java 21+: Maven and the node run on $ELASTICSEARCH_JAVA_HOME (default Temurin 25).
+# Elasticsearch 9 needs Java 21+, which Debian 12 does not package: Maven and the node run on
+# $ELASTICSEARCH_JAVA_HOME, else on the newest JDK 21+ under /usr/lib/jvm (Temurin 25 on our machines).
 set -euo pipefail
 
 VERSION=9.5.4
@@ -18,19 +19,41 @@ URL="http://127.0.0.1:${HTTP_PORT}"
 MAIN_CLASS=tracardi.infra.EmbeddedElasticsearch
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/elasticsearch"
 CACHE="${TRACARDI_INFRA_CACHE:-$HOME/.cache/tracardi-infra}/elasticsearch-${VERSION}"
-JAVA_HOME="${ELASTICSEARCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-export JAVA_HOME
 PID_FILE="$CACHE/node.pid"
 LOG_FILE="$CACHE/logs/node.out"
 START_TIMEOUT=${ELASTICSEARCH_START_TIMEOUT:-300}
 
 log() { echo "elasticsearch: $*" >&2; }
 
-check_java() {
-  if [[ ! -x "$JAVA_HOME/bin/java" ]]; then
-    log "no Java at $JAVA_HOME (Elasticsearch 9 needs Java 21+; set ELASTICSEARCH_JAVA_HOME)"
+# shellcheck source=infra/java.sh
+source "$(dirname "${BASH_SOURCE[0]}")/java.sh"
+
+# The major version of the JDK at $1 (from its `release` file), or nothing.
+jdk_major() {
+  [[ -x "$1/bin/javac" && -f "$1/release" ]] || return 0
+  sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release"
+}
+
+# Sets JAVA_HOME to a JDK 21+ for Maven and the node.
+use_jdk21() {
+  local home major best="" best_major=0
+  if [[ -n "${ELASTICSEARCH_JAVA_HOME:-}" ]]; then
+    best=$ELASTICSEARCH_JAVA_HOME
+    best_major=$(jdk_major "$best")
+  else
+    for home in /usr/lib/jvm/*; do
+      major=$(jdk_major "$home")
+      if [[ -n "$major" ]] && ((major > best_major)); then
+        best=$home
+        best_major=$major
+      fi
+    done
+  fi
+  if [[ -z "$best_major" ]] || ((best_major < 21)); then
+    log "Elasticsearch 9 needs a JDK 21+; found ${best:-none} (set ELASTICSEARCH_JAVA_HOME)"
     exit 1
   fi
+  export JAVA_HOME=$best
 }
 
 lock() {
@@ -65,7 +88,6 @@ classpath_present() {
 
 # Compiles the main class and records the classpath; redone only when pom.xml or the source changes.
 build() {
-  check_java
   local stamp
   stamp=$( (
     echo "$JAVA_HOME"
@@ -86,6 +108,8 @@ build() {
 
 start() {
   lock
+  ensure_java_and_maven
+  use_jdk21
   build
   local started=false pid
   if pid=$(running_pid); then
@@ -94,6 +118,7 @@ start() {
     log "something already serves $URL; using it"
   else
     mkdir -p "$CACHE/logs" "$CACHE/data"
+    # shellcheck disable=SC2054 # SPI,CLDR is one value
     local java_opts=(
       -Xms256m -Xmx768m
       -XX:+UseSerialGC

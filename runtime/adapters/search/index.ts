@@ -1,6 +1,7 @@
 import type { Refresh } from "./bulk.js";
 import type { SearchClient } from "./client.js";
 import { SearchDataStore } from "./data-store.js";
+import { elasticsearchClient } from "./elasticsearch-client.js";
 import { ensureIndices, type IndexNames, indexNames } from "./indices.js";
 import type { MoveStrategy } from "./moves.js";
 import { openSearchClient, type SearchConnectionOptions } from "./opensearch-client.js";
@@ -8,8 +9,10 @@ import { openSearchClient, type SearchConnectionOptions } from "./opensearch-cli
 export type { Refresh } from "./bulk.js";
 export type { SearchClient } from "./client.js";
 export { SearchDataStore } from "./data-store.js";
+export { elasticsearchClient } from "./elasticsearch-client.js";
 export { deleteIndices, type IndexNames, indexNames } from "./indices.js";
 export type { MoveStrategy } from "./moves.js";
+export type { SearchConnectionOptions } from "./opensearch-client.js";
 
 export interface SearchStoreOptions {
   /** Prepended to `tracardi-profile`, `tracardi-session`, `tracardi-event` (default none). */
@@ -38,7 +41,24 @@ export interface OpenedSearchStore {
 export async function openSearchDataStore(
   options: SearchConnectionOptions & SearchStoreOptions,
 ): Promise<OpenedSearchStore> {
-  const client = openSearchClient(options);
+  return openWith(openSearchClient(options), options);
+}
+
+/**
+ * The same on Elasticsearch 8/9, over `@elastic/elasticsearch`, with the same options. Merges move
+ * documents by `_update_by_query` only where the nodes list the painless and reindex modules.
+ */
+export async function openElasticsearchDataStore(
+  options: SearchConnectionOptions & SearchStoreOptions,
+): Promise<OpenedSearchStore> {
+  return openWith(elasticsearchClient(options), options);
+}
+
+/**
+ * Opens the store over `client`, and closes the client if that fails. Its callers are `async` so that a
+ * malformed URL rejects rather than throws.
+ */
+async function openWith(client: SearchClient, options: SearchStoreOptions): Promise<OpenedSearchStore> {
   try {
     return { ...(await searchDataStore(client, options)), client, close: () => client.close() };
   } catch (error) {
@@ -47,7 +67,7 @@ export async function openSearchDataStore(
   }
 }
 
-/** The same over any SearchClient (an Elasticsearch one, later). */
+/** The same over any SearchClient. */
 export async function searchDataStore(
   client: SearchClient,
   options: SearchStoreOptions,
