@@ -1,0 +1,35 @@
+import WebSocket from "ws";
+
+/** Opens a WebSocket to a Pulsar endpoint; rejects (without logging the URL, which may hold a token). */
+export function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+    const fail = (reason: string) => {
+      socket.removeAllListeners();
+      socket.on("error", () => {});
+      socket.terminate();
+      reject(new Error(reason));
+    };
+    socket.once("open", () => {
+      socket.removeAllListeners();
+      resolve(socket);
+    });
+    socket.once("unexpected-response", (_request, response) =>
+      fail(`pulsar websocket refused: HTTP ${response.statusCode ?? "?"}`),
+    );
+    socket.once("error", (error) => fail(`pulsar websocket: ${error.message}`));
+  });
+}
+
+/** The endpoint URL with query parameters (the token among them, as Pulsar's WebSocket API wants it). */
+export function endpoint(
+  base: string,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+) {
+  const url = new URL(`${base}/ws/v2/${path}`);
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) url.searchParams.set(name, String(value));
+  }
+  return url.toString();
+}

@@ -1,0 +1,214 @@
+import { describe, expect, it } from "vitest";
+import {
+  type ConsumeOptions,
+  type Delivery,
+  inKeyOrder,
+  type Outcome,
+  type Queue,
+  type Topic,
+} from "../../ports/queue.js";
+
+/** A queue on a fresh store (fresh topics), which can be closed and opened again on the same store. */
+export interface QueueFixture {
+  queue: Queue;
+  /** Closes the current queue and opens a new one on the same store. */
+  reopen(): Promise<Queue>;
+  close(): Promise<void>;
+}
+
+type Body = { n: number };
+type Decide = (delivery: Delivery<Body>) => Outcome | Promise<Outcome>;
+
+const WAIT_MS = 30_000;
+
+/**
+ * Consumes `topic` until `count` deliveries were seen (then closes the subscription), with the
+ * one-message handler `decide` in key order. Fails, listing what it saw, if they do not come.
+ */
+export async function consumeUntil(
+  queue: Queue,
+  topic: Topic,
+  count: number,
+  decide: Decide,
+  options: Partial<ConsumeOptions> = {},
+): Promise<Delivery<Body>[]> {
+  const seen: Delivery<Body>[] = [];
+  let finish: () => void = () => {};
+  const enough = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const subscription = queue.consume<Body>(
+    topic,
+    inKeyOrder(async (delivery) => {
+      seen.push(delivery);
+      if (seen.length === count) finish();
+      return decide(delivery);
+    }),
+    { maxBatch: 10, maxAttempts: 3, retryBaseMs: 50, retryMaxMs: 400, ...options },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), WAIT_MS);
+  });
+  const result = await Promise.race([enough, timeout]);
+  clearTimeout(timer);
+  await subscription.close();
+  if (result === "timeout") {
+    throw new Error(`saw ${seen.length} of ${count} deliveries: ${seen.map(describeDelivery).join(" ")}`);
+  }
+  return seen;
+}
+
+const describeDelivery = (d: Delivery<Body>) => `${d.key}:${d.body.n}@${d.attempt}`;
+const ack = (): Outcome => ({ kind: "ack" });
+const messages = (key: string, ...ns: number[]) => ns.map((n) => ({ key, body: { n } }));
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 100 });
+
+/** The behaviour every Queue implementation must have; `open` gives a queue on fresh topics. */
+export function describeQueueContract(name: string, open: () => Promise<QueueFixture>): void {
+  const withQueue = (test: (fixture: QueueFixture) => Promise<void>) => async () => {
+    const fixture = await open();
+    try {
+      await test(fixture);
+    } finally {
+      await fixture.close();
+    }
+  };
+
+  describe(`Queue contract: ${name}`, () => {
+    it(
+      "delivers published messages, counts them in the backlog until acked",
+      withQueue(async ({ queue }) => {
+        await queue.publish("collector", messages("a", 1, 2, 3));
+        await poll(async () => (await queue.backlog()).collector).toBe(3);
+        const got = await consumeUntil(queue, "collector", 3, ack);
+        expect(got.map((d) => d.body.n)).toEqual([1, 2, 3]);
+        expect(got.every((d) => d.topic === "collector" && d.key === "a" && d.attempt === 1)).toBe(true);
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
+        expect(await queue.deadLetterCount()).toBe(0);
+      }),
+    );
+
+    it(
+      "keeps per-key order across several keys and parallel consumers",
+      withQueue(async ({ queue }) => {
+        const keys = ["k1", "k2", "k3", "k4", "k5"];
+        const published: { key: string; body: Body }[] = [];
+        for (let i = 0; i < 20; i++) for (const key of keys) published.push({ key, body: { n: i } });
+        await queue.publish("workflow", published);
+        const got = await consumeUntil(queue, "workflow", published.length, ack, {
+          maxBatch: 7,
+          parallel: 2,
+        });
+        for (const key of keys) {
+          const ns = got.filter((d) => d.key === key).map((d) => d.body.n);
+          expect(ns, key).toEqual(Array.from({ length: 20 }, (_, i) => i));
+        }
+        await poll(async () => (await queue.backlog()).workflow).toBe(0);
+      }),
+    );
+
+    it(
+      "retries with growing attempt numbers, holding back only the failing key",
+      withQueue(async ({ queue }) => {
+        await queue.publish("collector", [...messages("a", 1, 2), ...messages("b", 3)]);
+        const got = await consumeUntil(queue, "collector", 5, (d) =>
+          d.body.n === 1 && d.attempt < 3 ? { kind: "retry", reason: "not yet" } : ack(),
+        );
+        const a = got.filter((d) => d.key === "a").map(describeDelivery);
+        expect(a).toEqual(["a:1@1", "a:1@2", "a:1@3", "a:2@1"]);
+        expect(got.filter((d) => d.key === "b").map(describeDelivery)).toEqual(["b:3@1"]);
+        // b was not held up by a's retries.
+        expect(got.findIndex((d) => d.key === "b")).toBeLessThan(got.findIndex((d) => d.attempt === 3));
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
+        expect(await queue.deadLetterCount()).toBe(0);
+      }),
+    );
+
+    it(
+      "defers without counting an attempt",
+      withQueue(async ({ queue }) => {
+        await queue.publish("dispatch", messages("a", 1));
+        const started = Date.now();
+        const got = await consumeUntil(queue, "dispatch", 2, (d) =>
+          d.attempt === 1 && Date.now() - started < 150 ? { kind: "defer", delayMs: 300 } : ack(),
+        );
+        expect(got.map(describeDelivery)).toEqual(["a:1@1", "a:1@1"]);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+        await poll(async () => (await queue.backlog()).dispatch).toBe(0);
+      }),
+    );
+
+    it(
+      "dead-letters after maxAttempts, or at once when asked, keeping reason and attempts",
+      withQueue(async ({ queue }) => {
+        await queue.publish("collector", [...messages("a", 1), ...messages("b", 2)]);
+        await consumeUntil(queue, "collector", 4, (d) =>
+          d.key === "a" ? { kind: "retry", reason: "broken" } : { kind: "dead-letter", reason: "invalid" },
+        );
+        await poll(() => queue.deadLetterCount()).toBe(2);
+        const dead = await queue.deadLetters("collector");
+        expect(dead).toHaveLength(2);
+        const byKey = Object.fromEntries(dead.map((letter) => [letter.key, letter]));
+        expect(byKey.a).toMatchObject({ topic: "collector", reason: "broken", attempts: 3, body: { n: 1 } });
+        expect(byKey.b).toMatchObject({ topic: "collector", reason: "invalid", attempts: 1, body: { n: 2 } });
+        expect(Number.isNaN(Date.parse(byKey.a?.failedAt ?? ""))).toBe(false);
+        expect(await queue.deadLetters("storage")).toEqual([]);
+        expect((await queue.deadLetters(undefined, 1)).length).toBe(1);
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
+      }),
+    );
+
+    it(
+      "replays a dead letter onto its topic with a fresh attempt count",
+      withQueue(async ({ queue }) => {
+        await queue.publish("storage", messages("a", 7));
+        await consumeUntil(queue, "storage", 1, () => ({ kind: "dead-letter", reason: "down" }));
+        await poll(() => queue.deadLetterCount()).toBe(1);
+        const [letter] = await queue.deadLetters("storage");
+        expect(letter).toBeDefined();
+        expect(await queue.replayDeadLetter(letter?.id ?? "")).toBe(true);
+        await poll(() => queue.deadLetterCount()).toBe(0);
+        expect(await queue.replayDeadLetter(letter?.id ?? "")).toBe(false);
+        expect(await queue.replayDeadLetter("no-such-letter")).toBe(false);
+        const got = await consumeUntil(queue, "storage", 1, ack);
+        expect(got.map(describeDelivery)).toEqual(["a:7@1"]);
+        await poll(async () => (await queue.backlog()).storage).toBe(0);
+      }),
+    );
+
+    it(
+      "publishes the forwarded messages of an ack",
+      withQueue(async ({ queue }) => {
+        await queue.publish("collector", messages("a", 1, 2));
+        await consumeUntil(queue, "collector", 2, (d) => ({
+          kind: "ack",
+          forward: [{ topic: "storage", key: `${d.key}-fwd`, body: { n: d.body.n * 10 } }],
+        }));
+        await poll(async () => (await queue.backlog()).storage).toBe(2);
+        const got = await consumeUntil(queue, "storage", 2, ack);
+        expect(got.map(describeDelivery)).toEqual(["a-fwd:10@1", "a-fwd:20@1"]);
+        await poll(async () => {
+          const backlog = await queue.backlog();
+          return [backlog.collector, backlog.storage];
+        }).toEqual([0, 0]);
+      }),
+    );
+
+    it(
+      "loses nothing across closing and reopening the queue",
+      withQueue(async (fixture) => {
+        await fixture.queue.publish("collector", messages("a", ...Array.from({ length: 10 }, (_, i) => i)));
+        const first = await consumeUntil(fixture.queue, "collector", 4, ack, { maxBatch: 1 });
+        const queue = await fixture.reopen();
+        await queue.publish("collector", messages("b", 100));
+        const acked = new Set(first.map((d) => `${d.key}:${d.body.n}`));
+        const expected = [...Array.from({ length: 10 }, (_, i) => `a:${i}`), "b:100"];
+        const rest = await consumeUntil(queue, "collector", expected.length - acked.size, ack);
+        for (const d of rest) acked.add(`${d.key}:${d.body.n}`);
+        expect([...acked].sort()).toEqual([...expected].sort());
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
+      }),
+    );
+  });
+}
