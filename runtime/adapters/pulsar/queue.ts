@@ -35,6 +35,11 @@ export interface PulsarQueueOptions {
   connectTimeoutMs?: number;
   /** How long an idle consumer waits for a message before re-checking `paused` (500). */
   idleWaitMs?: number;
+  /**
+   * `publish` fails with QueueUnavailableError (503) once this many messages wait on the topic; the
+   * count comes from the admin API at most once a second, so the bound is soft. Unbounded if absent.
+   */
+  maxBacklog?: number;
 }
 
 /**
@@ -62,6 +67,7 @@ export class PulsarQueue implements Queue {
 
   async publish(topic: Topic, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
+    await this.checkBacklog(topic, messages.length);
     await this.publishRecords(
       topic,
       messages.map((message) => ({ key: message.key, text: message.json ?? JSON.stringify(message.body) })),
@@ -177,6 +183,30 @@ export class PulsarQueue implements Queue {
       this.producers.set(path, producer);
     }
     await producer.send(records);
+  }
+
+  private readonly recentBacklog = new Map<Topic, { n: Promise<number>; at: number }>();
+
+  private async checkBacklog(topic: Topic, adding: number): Promise<void> {
+    const max = this.options.maxBacklog;
+    if (max === undefined) return;
+    let recent = this.recentBacklog.get(topic);
+    if (!recent || Date.now() - recent.at > 1000) {
+      const n = this.admin.backlog(topicPath(this.naming, topic), subscriptionName(this.naming, topic));
+      recent = { n, at: Date.now() };
+      this.recentBacklog.set(topic, recent);
+      n.catch(() => this.recentBacklog.delete(topic));
+    }
+    let waiting: number;
+    try {
+      waiting = await recent.n;
+    } catch (error) {
+      throw new QueueUnavailableError(`pulsar: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (waiting + adding > max) {
+      throw new QueueUnavailableError(`queue topic "${topic}" is full (${waiting} messages waiting)`, 5);
+    }
+    recent.n = Promise.resolve(waiting + adding);
   }
 
   /** A topic's messages are kept only for existing subscriptions: create it before the first publish. */

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { beforeAll } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PulsarQueue } from "../../adapters/pulsar/queue.js";
-import { describeQueueContract, type QueueFixture } from "../contract/queue.js";
+import { QueueUnavailableError } from "../../ports/queue.js";
+import { consumeUntil, describeQueueContract, type QueueFixture } from "../contract/queue.js";
 import { ensureServer, type ServerInfo } from "./servers.js";
 
 // The Pulsar queue against a real Pulsar standalone (infra/pulsar.sh); every queue gets fresh topics.
@@ -30,4 +31,49 @@ describeQueueContract("Pulsar", async () => {
     close: () => fixture.queue.close(),
   };
   return fixture;
+});
+
+describe("PulsarQueue, beyond the contract", () => {
+  it("answers QueueUnavailableError when the broker cannot be reached", async () => {
+    const queue = new PulsarQueue({ webUrl: "http://127.0.0.1:9", connectTimeoutMs: 2000 });
+    await expect(queue.publish("collector", [{ key: "k", body: {} }])).rejects.toBeInstanceOf(
+      QueueUnavailableError,
+    );
+    await queue.close();
+  });
+
+  it("refuses to publish past maxBacklog, and takes messages again once the backlog is consumed", async () => {
+    const prefix = `test-${randomBytes(4).toString("hex")}-`;
+    const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix }, maxBacklog: 2 });
+    try {
+      await queue.publish("collector", [
+        { key: "a", body: {} },
+        { key: "b", body: {} },
+      ]);
+      const full = queue.publish("collector", [{ key: "c", body: {} }]);
+      await expect(full).rejects.toBeInstanceOf(QueueUnavailableError);
+      await expect(full).rejects.toMatchObject({ retryAfterSeconds: 5 });
+      await consumeUntil(queue, "collector", 2, () => ({ kind: "ack" }));
+      await expect
+        .poll(async () => (await queue.backlog()).collector, { timeout: 15_000, interval: 100 })
+        .toBe(0);
+      // The cached count expires within a second.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await queue.publish("collector", [{ key: "c", body: {} }]);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("carries a publish's JSON text as given", async () => {
+    const prefix = `test-${randomBytes(4).toString("hex")}-`;
+    const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix } });
+    try {
+      await queue.publish("collector", [{ key: "a", body: { ignored: true }, json: '{"n":42}' }]);
+      const [got] = await consumeUntil(queue, "collector", 1, () => ({ kind: "ack" }));
+      expect(got?.body).toEqual({ n: 42 });
+    } finally {
+      await queue.close();
+    }
+  });
 });
