@@ -71,6 +71,16 @@ export class Runtime {
     return new Runtime(settings, await openBackends(settings, role), role);
   }
 
+  private lastCheck: { at: number; problems: Promise<string[]> } | null = null;
+
+  /** What keeps a backend from serving right now; checked at most every 2 s (probes come often). */
+  backendProblems(): Promise<string[]> {
+    const now = Date.now();
+    if (this.lastCheck === null || now - this.lastCheck.at > 2000)
+      this.lastCheck = { at: now, problems: this.backends.problems() };
+    return this.lastCheck.problems;
+  }
+
   /** What processes in this process, for the status endpoint. */
   async processingStats(): Promise<ProcessingStats> {
     if (this.thread) return (await this.thread.stats()).stats;

@@ -1,4 +1,4 @@
-import { ConfigError, type RuntimeConfig } from "../config.js";
+import { ConfigError, type MysqlSettings, type RuntimeConfig } from "../config.js";
 import type { Queue } from "../ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "../ports/store.js";
 import { embeddedConfigStore } from "./embedded/config-store.js";
@@ -6,9 +6,9 @@ import { EmbeddedDataStore } from "./embedded/data-store.js";
 import { type Db, GroupCommit, openDatabase } from "./embedded/database.js";
 import { EmbeddedIdentityIndex } from "./embedded/identity.js";
 import { EmbeddedQueue } from "./embedded/queue.js";
-import { openMysqlConfigStore } from "./mysql/config-store.js";
-import { openMysqlIdentityIndex } from "./mysql/identity.js";
-import { openSearchDataStore } from "./search/index.js";
+import { openMysqlBackend } from "./mysql/index.js";
+import { searchProblem } from "./search/health.js";
+import { openElasticsearchDataStore, openSearchDataStore } from "./search/index.js";
 
 /** The adapters serving each port in this process, chosen by `settings.backends`. */
 export interface Backends {
@@ -18,12 +18,14 @@ export interface Backends {
   config: ConfigStore;
   /** The embedded SQLite file: it holds every port served embedded. */
   db: Db;
+  /** What keeps a backend from serving right now (one line each); empty when all is well. */
+  problems(): Promise<string[]>;
   close(): Promise<void>;
 }
 
-interface Opened<T> {
-  port: T;
+interface Opened {
   close(): Promise<void>;
+  problem?(): Promise<string | null>;
 }
 
 /**
@@ -40,34 +42,35 @@ export async function openBackends(
     throw new ConfigError(
       `the ${backends.queue.kind} adapter for the queue is not built into this runtime yet`,
     );
-  if (backends.store.kind === "elasticsearch")
-    throw new ConfigError(
-      "TRACARDI_STORE=elasticsearch: the Elasticsearch client is not built into this runtime yet (TRACARDI_STORE=opensearch is)",
-    );
   const db = openDatabase(settings.dataDir);
   // Intake answers 2xx only once the WAL is on disk (synced off the event loop; see GroupCommit).
   const commits = new GroupCommit(db, { syncWal: role === "intake" });
-  const opened: Opened<unknown>[] = [];
+  const opened: Opened[] = [];
   const closeAll = async () => {
     await Promise.all(opened.reverse().map((o) => o.close()));
     await commits.close();
     db.close();
   };
   try {
-    const queue = embeddedQueue(settings, db, commits);
+    const queue = new EmbeddedQueue(db, commits, {
+      maxBacklog: settings.maxBacklog,
+      pollIntervalMs: 25,
+      retryBaseMs: 500,
+    });
     opened.push(queue);
-    const config = await configStore(settings, db);
-    opened.push(config);
-    const data = await dataStore(settings, db);
-    opened.push(data);
-    const identity = await identityIndex(settings, db, commits);
-    opened.push(identity);
+    // Identities live with the configuration: MySQL is shared by every API replica, the file is not.
+    const mysql = backends.config.kind === "mysql" ? await openMysql(backends.config, opened) : null;
+    const data = await dataStore(settings, db, opened);
     return {
-      queue: queue.port,
-      identity: identity.port,
-      data: data.port,
-      config: config.port,
+      queue,
+      identity: mysql?.identity ?? new EmbeddedIdentityIndex(db, commits),
+      config: mysql?.config ?? embeddedConfigStore(db),
+      data,
       db,
+      problems: async () => {
+        const found = await Promise.all(opened.map((o) => o.problem?.() ?? null));
+        return found.filter((p): p is string => p !== null);
+      },
       close: closeAll,
     };
   } catch (error) {
@@ -76,38 +79,17 @@ export async function openBackends(
   }
 }
 
-function embeddedQueue(settings: RuntimeConfig, db: Db, commits: GroupCommit): Opened<Queue> {
-  const queue = new EmbeddedQueue(db, commits, {
-    maxBacklog: settings.maxBacklog,
-    pollIntervalMs: 25,
-    retryBaseMs: 500,
-  });
-  return { port: queue, close: () => queue.close() };
+async function openMysql(settings: MysqlSettings, opened: Opened[]) {
+  const mysql = await openMysqlBackend(settings);
+  opened.push(mysql);
+  return mysql;
 }
 
-async function configStore(settings: RuntimeConfig, db: Db): Promise<Opened<ConfigStore>> {
-  const backend = settings.backends.config;
-  if (backend.kind === "embedded") return { port: embeddedConfigStore(db), close: async () => {} };
-  const { store, close } = await openMysqlConfigStore(backend);
-  return { port: store, close };
-}
-
-async function dataStore(settings: RuntimeConfig, db: Db): Promise<Opened<DataStore>> {
+async function dataStore(settings: RuntimeConfig, db: Db, opened: Opened[]): Promise<DataStore> {
   const backend = settings.backends.store;
-  if (backend.kind === "embedded") return { port: new EmbeddedDataStore(db), close: async () => {} };
-  const { store, close } = await openSearchDataStore(backend);
-  return { port: store, close };
-}
-
-/** Identities live where the configuration does: MySQL is shared by every API replica, the file is not. */
-async function identityIndex(
-  settings: RuntimeConfig,
-  db: Db,
-  commits: GroupCommit,
-): Promise<Opened<IdentityIndex>> {
-  const backend = settings.backends.config;
-  if (backend.kind === "embedded")
-    return { port: new EmbeddedIdentityIndex(db, commits), close: async () => {} };
-  const { index, close } = await openMysqlIdentityIndex(backend);
-  return { port: index, close };
+  if (backend.kind === "embedded") return new EmbeddedDataStore(db);
+  const open = backend.kind === "elasticsearch" ? openElasticsearchDataStore : openSearchDataStore;
+  const search = await open(backend);
+  opened.push({ close: search.close, problem: () => searchProblem(search.client, search.indices) });
+  return search.store;
 }

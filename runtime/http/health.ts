@@ -7,6 +7,10 @@ export function installHealthRoutes(app: FastifyInstance, runtime: Runtime): voi
   app.get("/healthz", alive);
   app.get("/healthcheck", alive);
   app.get("/readyz", async (_request, reply) => {
+    const problems = await runtime.backendProblems();
+    if (problems.length > 0) {
+      return reply.code(503).send({ status: "not-ready", reason: problems.join("; "), problems });
+    }
     const backlog = await runtime.queue.backlog();
     const full = Object.entries(backlog).filter(([, n]) => n >= runtime.settings.maxBacklog);
     if (full.length > 0) {

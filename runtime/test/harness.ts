@@ -80,7 +80,8 @@ export class RuntimeProcess {
       try {
         const urls = args[0] === "api" ? [this.publicUrl] : [this.publicUrl, this.privateUrl];
         const answers = await Promise.all(urls.map((url) => fetch(`${url}/healthz`)));
-        if (answers.every((a) => a.ok)) return;
+        // The banner comes once every stage runs (the processing thread opens its backends later).
+        if (answers.every((a) => a.ok) && this.output.includes("Tracardi runtime (")) return;
       } catch {
         // not listening yet
       }

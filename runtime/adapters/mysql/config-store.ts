@@ -94,10 +94,10 @@ export interface OpenedMysqlConfigStore {
 export async function openMysqlConfigStore(options: MysqlConnectionOptions): Promise<OpenedMysqlConfigStore> {
   const db = await openMysqlPool(options);
   try {
-    await db.pool.query(SCHEMA);
+    await createConfigTable(db);
   } catch (error) {
     await db.pool.end().catch(() => {});
-    throw mysqlError(`MySQL at ${db.where}: cannot create table tracardi_config`, error);
+    throw error;
   }
   let closed: Promise<void> | null = null;
   return {
@@ -107,4 +107,13 @@ export async function openMysqlConfigStore(options: MysqlConnectionOptions): Pro
       return closed;
     },
   };
+}
+
+/** Creates the configuration table if it does not exist. */
+export async function createConfigTable(db: MysqlPool): Promise<void> {
+  try {
+    await db.pool.query(SCHEMA);
+  } catch (error) {
+    throw mysqlError(`MySQL at ${db.where}: cannot create table tracardi_config`, error);
+  }
 }

@@ -1,7 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { IdentityIndex, SessionBinding } from "../../ports/store.js";
 import { RecentMap } from "../embedded/recent.js";
-import { type MysqlConnectionOptions, type MysqlPool, mysqlError, openMysqlPool } from "./pool.js";
+import { type MysqlPool, mysqlError } from "./pool.js";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS tracardi_identity_profiles (
@@ -29,6 +29,8 @@ export class MysqlIdentityIndex implements IdentityIndex {
   private readonly canonical = new RecentMap<string>(100_000, CACHE_TTL_MS);
   private readonly bindings = new RecentMap<string | null>(100_000, CACHE_TTL_MS);
   private readonly writes = new Set<Promise<void>>();
+  /** Profile registrations still being written, by profile id. */
+  private readonly registrations = new Map<string, Promise<void>>();
 
   constructor(private readonly db: MysqlPool) {}
 
@@ -58,12 +60,21 @@ export class MysqlIdentityIndex implements IdentityIndex {
 
   registerProfile(id: string): void {
     this.pendingProfiles.add(id);
-    this.write("INSERT IGNORE INTO tracardi_identity_profiles (id, canonical) VALUES (?, ?)", [id, id], () =>
-      this.pendingProfiles.delete(id),
+    const written = this.write(
+      "INSERT IGNORE INTO tracardi_identity_profiles (id, canonical) VALUES (?, ?)",
+      [id, id],
+      () => this.pendingProfiles.delete(id),
+    );
+    this.registrations.set(id, written);
+    written.then(
+      () => this.registrations.delete(id),
+      () => this.registrations.delete(id),
     );
   }
 
   async claimSession(sessionId: string, profileId: string | null): Promise<string | null> {
+    // Other processes that find this binding must also find its profile: register it first.
+    if (profileId !== null) await this.registrations.get(profileId);
     const inserted = await this.query<ResultSetHeader>(
       "INSERT IGNORE INTO tracardi_identity_sessions (id, profile_id) VALUES (?, ?)",
       [sessionId, profileId],
@@ -125,7 +136,7 @@ export class MysqlIdentityIndex implements IdentityIndex {
     return rows[0] ? text(rows[0].profile_id) : undefined;
   }
 
-  private write(sql: string, params: (string | null)[], done: () => void): void {
+  private write(sql: string, params: (string | null)[], done: () => void): Promise<void> {
     const write = this.query<ResultSetHeader>(sql, params).then(done, (error: unknown) => {
       done();
       throw error;
@@ -136,6 +147,7 @@ export class MysqlIdentityIndex implements IdentityIndex {
       () => this.writes.delete(write),
       () => this.writes.delete(write),
     );
+    return write;
   }
 
   private async query<R extends RowDataPacket[] | ResultSetHeader>(
@@ -156,28 +168,11 @@ function text(value: unknown): string | null {
   return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
 }
 
-export interface OpenedMysqlIdentityIndex {
-  index: MysqlIdentityIndex;
-  close(): Promise<void>;
-}
-
-/** Connects (errors name host:port) and creates the identity tables if they do not exist. */
-export async function openMysqlIdentityIndex(
-  options: MysqlConnectionOptions,
-): Promise<OpenedMysqlIdentityIndex> {
-  const db = await openMysqlPool(options);
+/** Creates the identity tables if they do not exist. */
+export async function createIdentityTables(db: MysqlPool): Promise<void> {
   try {
     for (const statement of SCHEMA) await db.pool.query(statement);
   } catch (error) {
-    await db.pool.end().catch(() => {});
     throw mysqlError(`MySQL at ${db.where}: cannot create the identity tables`, error);
   }
-  const index = new MysqlIdentityIndex(db);
-  return {
-    index,
-    close: async () => {
-      await index.persisted().catch(() => {});
-      await db.pool.end();
-    },
-  };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RuntimeProcess } from "../harness.js";
-import { ensureServer, type ServerInfo } from "./servers.js";
+import { ensureServer, infra, type ServerInfo } from "./servers.js";
 
 // The runtime process with its configuration in MariaDB (TRACARDI_MYSQL_URL), as the operator runs it.
 interface MariaDbInfo extends ServerInfo {
@@ -113,6 +113,24 @@ describe("runtime with its configuration in MySQL", () => {
       events: [{ type: "x" }],
     });
     expect(later.body.profile?.id).toBe(answers.find((x) => x.session === sessions[0])?.profile);
+  });
+
+  it("is not ready while MySQL is down, says which server, and recovers when it is back", async () => {
+    const runtime = await start(mysqlEnv());
+    expect((await fetch(`${runtime.publicUrl}/readyz`)).status).toBe(200);
+    await infra("mariadb", "stop");
+    try {
+      await new Promise((r) => setTimeout(r, 2100)); // readiness checks are cached for 2 s
+      const down = await fetch(`${runtime.publicUrl}/readyz`);
+      expect(down.status).toBe(503);
+      expect(((await down.json()) as { reason: string }).reason).toContain(
+        `MySQL at ${new URL(server.url).host}/${DATABASE}`,
+      );
+    } finally {
+      await infra("mariadb", "start");
+    }
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await fetch(`${runtime.publicUrl}/readyz`)).status).toBe(200);
   });
 
   it("does not start when MySQL refuses it, and says where without showing the password", async () => {

@@ -20,17 +20,22 @@ export interface ServerInfo {
  * The first start on a machine downloads and installs; later ones take seconds.
  */
 export async function ensureServer<T extends ServerInfo = ServerInfo>(name: ServerName): Promise<T> {
-  const stdout = await new Promise<string>((done, fail) => {
-    execFile(
-      "bash",
-      [join(ROOT, "infra", `${name}.sh`), "start"],
-      { cwd: ROOT, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, out, err) =>
-        error ? fail(new Error(`infra/${name}.sh start failed: ${err || error.message}`)) : done(out),
-    );
-  });
+  const stdout = await infra(name, "start");
   const last = stdout.trim().split("\n").at(-1) ?? "";
   const info = JSON.parse(last) as T;
   if (info.startedNow) appendFileSync(inject("infraStartedFile"), `${name}\n`);
   return info;
+}
+
+/** Runs `infra/<name>.sh <command>` and returns its standard output. */
+export function infra(name: ServerName, command: "start" | "stop"): Promise<string> {
+  return new Promise<string>((done, fail) => {
+    execFile(
+      "bash",
+      [join(ROOT, "infra", `${name}.sh`), command],
+      { cwd: ROOT, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, out, err) =>
+        error ? fail(new Error(`infra/${name}.sh ${command} failed: ${err || error.message}`)) : done(out),
+    );
+  });
 }
