@@ -196,6 +196,62 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
     );
 
     it(
+      "keeps batches within maxBatch and maxBatchBytes",
+      withQueue(async ({ queue }) => {
+        const pad = "x".repeat(100);
+        await queue.publish(
+          "collector",
+          Array.from({ length: 30 }, (_, n) => ({ key: `k${n % 3}`, body: { n, pad } })),
+        );
+        const batches: number[][] = [];
+        const all = new Promise<void>((resolve) => {
+          const subscription = queue.consume<Body & { pad: string }>(
+            "collector",
+            (batch) => {
+              batches.push(batch.map((d) => JSON.stringify(d.body).length));
+              if (batches.flat().length === 30) setImmediate(() => subscription.close().then(resolve));
+              return batch.map(ack);
+            },
+            { maxBatch: 4, maxBatchBytes: 300, maxAttempts: 3 },
+          );
+        });
+        await all;
+        for (const sizes of batches) {
+          expect(sizes.length).toBeLessThanOrEqual(4);
+          if (sizes.length > 1) expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(300);
+        }
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
+      }),
+    );
+
+    it(
+      "takes nothing while paused, and continues when no longer paused",
+      withQueue(async ({ queue }) => {
+        let paused = true;
+        let handled = 0;
+        await queue.publish("collector", messages("a", 1, 2));
+        const subscription = queue.consume<Body>(
+          "collector",
+          (batch) => {
+            handled += batch.length;
+            return batch.map(ack);
+          },
+          { maxBatch: 10, maxAttempts: 3, paused: () => paused },
+        );
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 700));
+          expect(handled).toBe(0);
+          expect((await queue.backlog()).collector).toBe(2);
+          paused = false;
+          await poll(async () => handled).toBe(2);
+        } finally {
+          await subscription.close();
+        }
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
+      }),
+    );
+
+    it(
       "loses nothing across closing and reopening the queue",
       withQueue(async (fixture) => {
         await fixture.queue.publish("collector", messages("a", ...Array.from({ length: 10 }, (_, i) => i)));
