@@ -42,12 +42,17 @@ export class RuntimeProcess {
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<RuntimeProcess> {
-    const runtime = new RuntimeProcess(mkdtempSync(join(tmpdir(), "tracardi-it-")), env);
+    const runtime = RuntimeProcess.create(env);
     await runtime.launch();
     return runtime;
   }
 
-  /** Starts the CLI with `args`; `api --role public` serves only the public API. */
+  /** A process not started yet: `launch` it with the command of a component (`api`, `worker`…). */
+  static create(env: Record<string, string> = {}): RuntimeProcess {
+    return new RuntimeProcess(mkdtempSync(join(tmpdir(), "tracardi-it-")), env);
+  }
+
+  /** Starts the CLI with `args`; `api --role public` serves only the public API, a worker only its health port. */
   async launch(args: string[] = ["standalone"], extraEnv: Record<string, string> = {}): Promise<void> {
     const [publicPort, privatePort, healthPort] = [await freePort(), await freePort(), await freePort()];
     this.publicUrl = `http://127.0.0.1:${publicPort}`;
@@ -78,7 +83,12 @@ export class RuntimeProcess {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`runtime exited with ${child.exitCode}:\n${this.output}`);
       try {
-        const urls = args[0] === "api" ? [this.publicUrl] : [this.publicUrl, this.privateUrl];
+        const urls =
+          args[0] === "worker"
+            ? [`http://127.0.0.1:${healthPort}`]
+            : args[0] === "api"
+              ? [args.includes("private") ? this.privateUrl : this.publicUrl]
+              : [this.publicUrl, this.privateUrl];
         const answers = await Promise.all(urls.map((url) => fetch(`${url}/healthz`)));
         // The banner comes once every stage runs (the processing thread opens its backends later).
         if (answers.every((a) => a.ok) && this.output.includes("Tracardi runtime (")) return;
