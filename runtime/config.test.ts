@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendSettings, ConfigError, loadConfig, pulsarWebUrl } from "./config.js";
+import { backendSettings, ConfigError, loadConfig } from "./config.js";
 
 describe("backend settings", () => {
   it("serves everything from the embedded file by default", () => {
@@ -26,8 +26,11 @@ describe("backend settings", () => {
     expect(settings.queue).toEqual({
       kind: "pulsar",
       serviceUrl: "pulsar://pulsar-broker.data:6650",
-      webUrl: "http://pulsar-broker.data:8080",
+      webUrl: null,
       token: "jwt",
+      tenant: "public",
+      namespace: "default",
+      topicPrefix: "tracardi-",
     });
     expect(settings.store).toMatchObject({
       kind: "opensearch",
@@ -41,14 +44,27 @@ describe("backend settings", () => {
     });
   });
 
-  it("derives Pulsar's web URL from the service URL, TLS included, unless one is given", () => {
-    expect(pulsarWebUrl("pulsar+ssl://broker:6651")).toBe("https://broker:8443");
+  it("takes Pulsar's web URL, namespace and topic prefix when given", () => {
     const given = backendSettings({
       TRACARDI_QUEUE: "pulsar",
       TRACARDI_PULSAR_URL: "pulsar://127.0.0.1:16650",
       TRACARDI_PULSAR_WEB_URL: "http://127.0.0.1:18080",
+      TRACARDI_PULSAR_NAMESPACE: "shop/events",
+      TRACARDI_PULSAR_TOPIC_PREFIX: "t1-",
     });
-    expect(given.queue).toMatchObject({ webUrl: "http://127.0.0.1:18080" });
+    expect(given.queue).toMatchObject({
+      webUrl: "http://127.0.0.1:18080",
+      tenant: "shop",
+      namespace: "events",
+      topicPrefix: "t1-",
+    });
+    expect(() =>
+      backendSettings({
+        TRACARDI_QUEUE: "pulsar",
+        TRACARDI_PULSAR_URL: "pulsar://p:6650",
+        TRACARDI_PULSAR_NAMESPACE: "x",
+      }),
+    ).toThrow(/TRACARDI_PULSAR_NAMESPACE must be tenant\/namespace/);
   });
 
   it("names the variable and the allowed values when a setting is wrong", () => {

@@ -49,9 +49,13 @@ export interface PulsarSettings {
   kind: "pulsar";
   /** Broker service URL, `pulsar://host:6650` (what the operator passes). */
   serviceUrl: string;
-  /** Web service URL (WebSocket and admin REST); derived from the service URL when not given. */
-  webUrl: string;
+  /** Web service URL (WebSocket and admin REST); null: derived from the service URL (default ports). */
+  webUrl: string | null;
   token: string | null;
+  tenant: string;
+  namespace: string;
+  /** Prepended to every topic name (`tracardi-collector`, …). */
+  topicPrefix: string;
 }
 
 export interface SearchSettings {
@@ -117,15 +121,21 @@ function queueSettings(env: Env): BackendSettings["queue"] {
   const serviceUrl = url(env, "TRACARDI_PULSAR_URL", ["pulsar:", "pulsar+ssl:"]);
   const webUrl = env.TRACARDI_PULSAR_WEB_URL
     ? url(env, "TRACARDI_PULSAR_WEB_URL", ["http:", "https:"])
-    : pulsarWebUrl(serviceUrl);
-  return { kind, serviceUrl, webUrl, token: secret(env, "TRACARDI_PULSAR_TOKEN") };
-}
-
-/** `pulsar://host:6650` → `http://host:8080` (`pulsar+ssl://host:6651` → `https://host:8443`): Pulsar's default ports. */
-export function pulsarWebUrl(serviceUrl: string): string {
-  const parsed = new URL(serviceUrl);
-  const tls = parsed.protocol === "pulsar+ssl:";
-  return `${tls ? "https" : "http"}://${parsed.hostname}:${tls ? 8443 : 8080}`;
+    : null;
+  const [tenant, namespace, ...rest] = (env.TRACARDI_PULSAR_NAMESPACE || "public/default").split("/");
+  if (!tenant || !namespace || rest.length > 0)
+    throw new ConfigError(
+      `TRACARDI_PULSAR_NAMESPACE must be tenant/namespace, got "${env.TRACARDI_PULSAR_NAMESPACE}"`,
+    );
+  return {
+    kind,
+    serviceUrl,
+    webUrl,
+    token: secret(env, "TRACARDI_PULSAR_TOKEN"),
+    tenant,
+    namespace,
+    topicPrefix: env.TRACARDI_PULSAR_TOPIC_PREFIX ?? "tracardi-",
+  };
 }
 
 function storeSettings(env: Env): BackendSettings["store"] {

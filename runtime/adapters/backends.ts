@@ -1,4 +1,4 @@
-import { ConfigError, type MysqlSettings, type RuntimeConfig } from "../config.js";
+import type { MysqlSettings, PulsarSettings, RuntimeConfig } from "../config.js";
 import type { Queue } from "../ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "../ports/store.js";
 import { embeddedConfigStore } from "./embedded/config-store.js";
@@ -7,6 +7,7 @@ import { type Db, GroupCommit, openDatabase } from "./embedded/database.js";
 import { EmbeddedIdentityIndex } from "./embedded/identity.js";
 import { EmbeddedQueue } from "./embedded/queue.js";
 import { openMysqlBackend } from "./mysql/index.js";
+import { openPulsarQueue } from "./pulsar/open.js";
 import { searchProblem } from "./search/health.js";
 import { openElasticsearchDataStore, openSearchDataStore } from "./search/index.js";
 
@@ -38,10 +39,6 @@ export async function openBackends(
   role: "intake" | "processing",
 ): Promise<Backends> {
   const { backends } = settings;
-  if (backends.queue.kind !== "embedded")
-    throw new ConfigError(
-      `the ${backends.queue.kind} adapter for the queue is not built into this runtime yet`,
-    );
   const db = openDatabase(settings.dataDir);
   // Intake answers 2xx only once the WAL is on disk (synced off the event loop; see GroupCommit).
   const commits = new GroupCommit(db, { syncWal: role === "intake" });
@@ -52,12 +49,10 @@ export async function openBackends(
     db.close();
   };
   try {
-    const queue = new EmbeddedQueue(db, commits, {
-      maxBacklog: settings.maxBacklog,
-      pollIntervalMs: 25,
-      retryBaseMs: 500,
-    });
-    opened.push(queue);
+    const queue =
+      backends.queue.kind === "pulsar"
+        ? await openPulsar(backends.queue, settings.maxBacklog, opened)
+        : embeddedQueue(db, commits, settings.maxBacklog, opened);
     // Identities live with the configuration: MySQL is shared by every API replica, the file is not.
     const mysql = backends.config.kind === "mysql" ? await openMysql(backends.config, opened) : null;
     const data = await dataStore(settings, db, opened);
@@ -77,6 +72,39 @@ export async function openBackends(
     await closeAll();
     throw error;
   }
+}
+
+function embeddedQueue(db: Db, commits: GroupCommit, maxBacklog: number, opened: Opened[]): Queue {
+  const queue = new EmbeddedQueue(db, commits, { maxBacklog, pollIntervalMs: 25, retryBaseMs: 500 });
+  opened.push(queue);
+  return queue;
+}
+
+/** Pulsar over its WebSocket and admin APIs; one admin call proves at start that the broker answers. */
+async function openPulsar(settings: PulsarSettings, maxBacklog: number, opened: Opened[]): Promise<Queue> {
+  const queue = openPulsarQueue(
+    { url: settings.serviceUrl, webUrl: settings.webUrl ?? undefined, token: settings.token ?? undefined },
+    {
+      maxBacklog,
+      naming: { tenant: settings.tenant, namespace: settings.namespace, prefix: settings.topicPrefix },
+    },
+  );
+  const where = settings.webUrl ?? settings.serviceUrl;
+  const problem = async () => {
+    try {
+      await queue.backlog();
+      return null;
+    } catch (error) {
+      return `Pulsar at ${where} does not answer: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  };
+  const atStart = await problem();
+  if (atStart !== null) {
+    await queue.close();
+    throw new Error(`cannot start: ${atStart}`);
+  }
+  opened.push({ close: () => queue.close(), problem });
+  return queue;
 }
 
 async function openMysql(settings: MysqlSettings, opened: Opened[]) {

@@ -1,0 +1,139 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { createConnection } from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, RuntimeProcess } from "../harness.js";
+import { ensureServer, type ServerInfo } from "./servers.js";
+
+// The production topology on real servers, as the operator deploys it: two public APIs, the
+// private API, a collector worker and a background worker as separate processes, talking through
+// Pulsar, with configuration and identities in MariaDB and the data in OpenSearch.
+interface PulsarInfo extends ServerInfo {
+  serviceUrl: string;
+  webUrl: string;
+}
+interface MariaDbInfo extends ServerInfo {
+  url: string;
+  user: string;
+  password: string;
+}
+interface SearchInfo extends ServerInfo {
+  url: string;
+}
+
+const RUN = randomBytes(5).toString("hex");
+const DATABASE = `tracardi_dist_${RUN}`;
+const processes: RuntimeProcess[] = [];
+let env: Record<string, string>;
+let mysql: MariaDbInfo;
+let search: SearchInfo;
+
+async function sql(statement: string): Promise<void> {
+  const url = new URL(mysql.url);
+  const connection = await createConnection({
+    host: url.hostname,
+    port: Number(url.port),
+    user: mysql.user,
+    password: mysql.password,
+  });
+  try {
+    await connection.query(statement);
+  } finally {
+    await connection.end();
+  }
+}
+
+async function launch(args: string[]): Promise<RuntimeProcess> {
+  const runtime = RuntimeProcess.create(env);
+  processes.push(runtime);
+  await runtime.launch(args);
+  return runtime;
+}
+
+beforeAll(async () => {
+  const [pulsar, mariadb, opensearch] = await Promise.all([
+    ensureServer<PulsarInfo>("pulsar"),
+    ensureServer<MariaDbInfo>("mariadb"),
+    ensureServer<SearchInfo>("opensearch"),
+  ]);
+  mysql = mariadb;
+  search = opensearch;
+  await sql(`CREATE DATABASE \`${DATABASE}\``);
+  env = {
+    TRACARDI_QUEUE: "pulsar",
+    TRACARDI_PULSAR_URL: pulsar.serviceUrl,
+    TRACARDI_PULSAR_WEB_URL: pulsar.webUrl,
+    TRACARDI_PULSAR_TOPIC_PREFIX: `dist-${RUN}-`,
+    TRACARDI_MYSQL_URL: `mysql://${new URL(mysql.url).host}/${DATABASE}`,
+    TRACARDI_MYSQL_USER: mysql.user,
+    TRACARDI_MYSQL_PASSWORD: mysql.password,
+    TRACARDI_STORE: "opensearch",
+    TRACARDI_SEARCH_URL: search.url,
+    TRACARDI_SEARCH_INDEX_PREFIX: `dist-${RUN}-`,
+    TRACARDI_PROCESS_INLINE: "false",
+    TRACARDI_MERGE_INTERVAL_MS: "0",
+  };
+}, 20 * 60_000);
+
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop()));
+  if (mysql) await sql(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
+  if (search) {
+    for (const kind of ["profile", "session", "event"]) {
+      await fetch(`${search.url}/dist-${RUN}-tracardi-${kind}`, { method: "DELETE" });
+    }
+  }
+});
+
+describe("the runtime as separate processes over Pulsar, MariaDB and OpenSearch", () => {
+  it("stores every accepted event once, with one profile per visitor, whichever API took the request", async () => {
+    const privateApi = await launch(["api", "--role", "private"]);
+    const publicApis = [await launch(["api", "--role", "public"]), await launch(["api", "--role", "public"])];
+    await launch(["worker", "collector"]);
+    await launch(["worker", "background"]);
+    await privateApi.createSource("dist-site");
+
+    const visitors = Array.from({ length: 12 }, () => randomUUID());
+    const answers = await Promise.all(
+      visitors.flatMap((session) =>
+        [0, 1, 0].map(async (which, n) => {
+          const api = publicApis[which] as RuntimeProcess;
+          const res = await api.track({
+            source: { id: "dist-site" },
+            session: { id: session },
+            events: [{ type: "page-view", properties: { n } }],
+          });
+          expect(res.status).toBe(200);
+          return { session, profile: res.body.profile?.id as string };
+        }),
+      ),
+    );
+    const profileOf = new Map<string, string>();
+    for (const { session, profile } of answers) {
+      expect(profileOf.get(session) ?? profile).toBe(profile);
+      profileOf.set(session, profile);
+    }
+
+    await eventually(async () => {
+      for (const profile of profileOf.values()) {
+        const views = await privateApi.events(`profile=${profile}&type=page-view`);
+        expect(views.body.total).toBe(3);
+      }
+    }, 60_000);
+    await privateApi.drained(60_000);
+    for (const profile of profileOf.values()) {
+      const stored = await privateApi.profile(profile);
+      expect(stored.status).toBe(200);
+      expect(stored.body).toMatchObject({ id: profile, metadata: { time: { visit: { count: 1 } } } });
+      const all = await privateApi.events(`profile=${profile}`);
+      const types = all.body.items.map((e) => e.type).sort();
+      expect(types).toEqual([
+        "page-view",
+        "page-view",
+        "page-view",
+        "profile-created",
+        "session-opened",
+        "visit-started",
+      ]);
+    }
+  });
+});
