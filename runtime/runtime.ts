@@ -19,6 +19,9 @@ import { storageStage } from "./stages/store/storage.js";
 import type { ProcessingStats } from "./stages/thread-protocol.js";
 import { fetchHttp } from "./stages/workflow/index.js";
 
+/** How often (and after how long) a collector without a local storage stage sweeps its pending state. */
+const PENDING_SWEEP_MS = 5000;
+
 /** The wired runtime: adapters chosen here (the composition root), stages started on demand. */
 export class Runtime {
   readonly queue: Queue;
@@ -140,6 +143,16 @@ export class Runtime {
     this.consume("collector", "collector", handler, this.settings.collectorBatchSize, {
       maxBatchBytes: 256 * 1024,
     });
+    this.metrics.reportPendingState(() => this.state.size);
+    // With no storage stage in this process nothing reports stored documents: drop those the store holds.
+    if (!this.running.has("storage")) {
+      const timer = setInterval(() => {
+        this.state
+          .sweep(Date.now() - PENDING_SWEEP_MS)
+          .catch((error: unknown) => process.stderr.write(`pending-state sweep failed: ${String(error)}\n`));
+      }, PENDING_SWEEP_MS);
+      this.shutdown.signal.addEventListener("abort", () => clearInterval(timer));
+    }
   }
 
   startStorage(): void {

@@ -95,7 +95,7 @@ async function openPulsar(settings: PulsarSettings, maxBacklog: number, opened: 
       await queue.backlog();
       return null;
     } catch (error) {
-      return `Pulsar at ${where} does not answer: ${error instanceof Error ? error.message : String(error)}`;
+      return `Pulsar at ${where} does not answer: ${describe(error)}`;
     }
   };
   const atStart = await problem();
@@ -120,4 +120,11 @@ async function dataStore(settings: RuntimeConfig, db: Db, opened: Opened[]): Pro
   const search = await open(backend);
   opened.push({ close: search.close, problem: () => searchProblem(search.client, search.indices) });
   return search.store;
+}
+
+/** An error's message, with the code of its cause when it has one (fetch says only "fetch failed"). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? `${error.message} (${code})` : error.message;
 }

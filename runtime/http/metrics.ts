@@ -47,6 +47,18 @@ export class RuntimeMetrics {
     });
   }
 
+  /** Reports how many documents the collector serves from memory until they are stored. */
+  reportPendingState(size: () => number): void {
+    new client.Gauge({
+      name: "tracardi_pending_state_documents",
+      help: "Profiles and sessions the collector serves from memory until the store holds them",
+      registers: [this.registry],
+      collect() {
+        this.set(size());
+      },
+    });
+  }
+
   /** Prometheus text of this registry merged with registries of other threads (as JSON). */
   async text(others: client.MetricObjectWithValues<client.MetricValue<string>>[][]): Promise<string> {
     if (others.length === 0) return this.registry.metrics();

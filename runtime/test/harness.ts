@@ -35,6 +35,8 @@ export class RuntimeProcess {
   private output = "";
   publicUrl = "";
   privateUrl = "";
+  /** Health and metrics of a process that serves no API (a worker). */
+  healthUrl = "";
 
   private constructor(
     readonly dataDir: string,
@@ -57,6 +59,7 @@ export class RuntimeProcess {
     const [publicPort, privatePort, healthPort] = [await freePort(), await freePort(), await freePort()];
     this.publicUrl = `http://127.0.0.1:${publicPort}`;
     this.privateUrl = `http://127.0.0.1:${privatePort}`;
+    this.healthUrl = `http://127.0.0.1:${healthPort}`;
     this.output = "";
     const child = spawn(process.execPath, [CLI, ...args], {
       env: {
@@ -85,7 +88,7 @@ export class RuntimeProcess {
       try {
         const urls =
           args[0] === "worker"
-            ? [`http://127.0.0.1:${healthPort}`]
+            ? [this.healthUrl]
             : args[0] === "api"
               ? [args.includes("private") ? this.privateUrl : this.publicUrl]
               : [this.publicUrl, this.privateUrl];

@@ -11,12 +11,15 @@ export interface StateView {
 interface Entry<T> {
   doc: T;
   seq: number;
+  /** When it was remembered (ms). */
+  at: number;
 }
 
 /**
  * Read-your-writes for the collector: documents it has handed to the storage stage are served from
- * here until the storage stage reports them stored, so the next payload of the same profile never
- * starts from an older copy.
+ * here until they are stored, so the next payload of the same profile never starts from an older
+ * copy. A storage stage in this process reports stored documents (`settle`); when storage runs in
+ * another process, `sweep` drops the documents the store already holds exactly as remembered.
  */
 export class PendingState implements StateView {
   private readonly profiles = new Map<string, Entry<Profile>>();
@@ -36,11 +39,37 @@ export class PendingState implements StateView {
   }
 
   /** Returns the sequence number to hand back to `settle` once stored. */
-  remember(profile: Profile | null, session: Session | null): number {
+  remember(profile: Profile | null, session: Session | null, now = Date.now()): number {
     const seq = ++this.seq;
-    if (profile) this.profiles.set(profile.id, { doc: profile, seq });
-    if (session) this.sessions.set(session.id, { doc: session, seq });
+    if (profile) this.profiles.set(profile.id, { doc: profile, seq, at: now });
+    if (session) this.sessions.set(session.id, { doc: session, seq, at: now });
     return seq;
+  }
+
+  /**
+   * Drops documents remembered before `olderThan` (ms) that the store holds unchanged; returns how
+   * many. A document the store does not hold yet, or holds in another version, stays.
+   */
+  async sweep(olderThan: number): Promise<number> {
+    const stale = <T>(entries: Map<string, Entry<T>>) => [...entries].filter(([, e]) => e.at < olderThan);
+    let dropped = 0;
+    const check = async <T>(entries: Map<string, Entry<T>>, read: (id: string) => Promise<T | null>) => {
+      for (const [id, entry] of stale(entries)) {
+        const stored = await read(id);
+        // Compared as JSON: the store hands back what the storage stage wrote.
+        if (
+          stored !== null &&
+          entries.get(id) === entry &&
+          JSON.stringify(stored) === JSON.stringify(entry.doc)
+        ) {
+          entries.delete(id);
+          dropped++;
+        }
+      }
+    };
+    await check(this.profiles, (id) => this.store.getProfile(id));
+    await check(this.sessions, (id) => this.store.getSession(id));
+    return dropped;
   }
 
   /** A profile merged into another: its pending copy must not be served again. */
