@@ -4,7 +4,8 @@
 #
 #   infra/pulsar.sh start   assemble once, start unless running, wait until usable; last stdout line:
 #                           {"startedNow":…,"serviceUrl":"pulsar://…","webUrl":"http://…","wsUrl":"ws://…"}
-#   infra/pulsar.sh stop    stop the server started from this cache dir (no-op if not running)
+#   infra/pulsar.sh stop    stop the server started from this cache dir (no-op if not running, and
+#                           left running while other processes are connected to it)
 #
 # Environment: PULSAR_VERSION (4.0.7), PULSAR_JAVA (java; 4.3+ needs Java 21+),
 # TRACARDI_INFRA_CACHE ($HOME/.cache/tracardi-infra).
@@ -95,10 +96,20 @@ start() {
     "$started_now" "$BROKER_PORT" "$WEB_URL" "$WEB_PORT"
 }
 
+# Client connections to the broker from other processes (another test run still using it).
+other_clients() {
+  ss -Htnp state established "( dport = :$WEB_PORT or dport = :$BROKER_PORT )" 2>/dev/null |
+    grep -v "pid=$1," || true
+}
+
 stop() {
   local pid
   if ! pid="$(running_pid)"; then
     rm -f "$PID_FILE"
+    return 0
+  fi
+  if [[ "${PULSAR_STOP_FORCE:-}" != 1 ]] && [[ -n "$(other_clients "$pid")" ]]; then
+    log "not stopping Pulsar (pid $pid): other processes are connected (PULSAR_STOP_FORCE=1 stops anyway)"
     return 0
   fi
   log "stopping Pulsar (pid $pid)"

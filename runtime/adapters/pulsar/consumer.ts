@@ -10,6 +10,8 @@ export interface ConsumerSocketOptions {
   nackDelayMs: number;
 }
 
+const ACK_FLUSH_MS = 300;
+
 /**
  * A consumer socket in pull mode: messages come only as far as permits were given, so a consumer
  * that does not ask (paused, busy) leaves them on the broker. Reconnects after the socket closes;
@@ -23,6 +25,7 @@ export class PulsarConsumerSocket {
   private credit = 0;
   private wake: (() => void) | null = null;
   private closed = false;
+  private lastAckAt = 0;
 
   constructor(
     private readonly wsUrl: string,
@@ -66,6 +69,7 @@ export class PulsarConsumerSocket {
 
   ack(messageId: string): void {
     this.socket?.send(ackFrame(messageId));
+    this.lastAckAt = Date.now();
   }
 
   /** Gives a message back for redelivery after the consumer's negative-acknowledgement delay. */
@@ -78,8 +82,12 @@ export class PulsarConsumerSocket {
     this.wake?.();
     await this.connecting?.catch(() => {});
     const socket = this.socket;
-    this.socket = null;
     if (!socket) return;
+    // The WebSocket service acknowledges through a client that groups acks for up to 100 ms and was
+    // seen to drop a group when the consumer closed right after: wait for the group to go out.
+    const ackGroupWait = this.lastAckAt + ACK_FLUSH_MS - Date.now();
+    if (ackGroupWait > 0) await new Promise((resolve) => setTimeout(resolve, ackGroupWait));
+    this.socket = null;
     await new Promise<void>((resolve) => {
       socket.once("close", () => resolve());
       socket.close();
