@@ -28,10 +28,26 @@ describeQueueContract("Pulsar", async () => {
       fixture.queue = openQueue();
       return fixture.queue;
     },
-    close: () => fixture.queue.close(),
+    close: async () => {
+      await fixture.queue.close();
+      await deleteTopics(prefix);
+    },
   };
   return fixture;
 });
+
+/** Test topics would pile up in the broker's data directory across runs: delete this queue's. */
+async function deleteTopics(prefix: string): Promise<void> {
+  const base = `${server.webUrl}/admin/v2/persistent/public/default`;
+  const topics = (await (await fetch(base)).json()) as string[];
+  const names = topics.map((t) => t.split("/").at(-1) ?? "").filter((name) => name.startsWith(prefix));
+  await Promise.all(
+    names.map(async (name) => {
+      const response = await fetch(`${base}/${name}?force=true`, { method: "DELETE" });
+      expect(response.status, `delete ${name}`).toBe(204);
+    }),
+  );
+}
 
 describe("PulsarQueue, beyond the contract", () => {
   it("answers QueueUnavailableError when the broker cannot be reached", async () => {
@@ -62,6 +78,7 @@ describe("PulsarQueue, beyond the contract", () => {
       await queue.publish("collector", [{ key: "c", body: {} }]);
     } finally {
       await queue.close();
+      await deleteTopics(prefix);
     }
   });
 
@@ -74,6 +91,7 @@ describe("PulsarQueue, beyond the contract", () => {
       expect(got?.body).toEqual({ n: 42 });
     } finally {
       await queue.close();
+      await deleteTopics(prefix);
     }
   });
 });
