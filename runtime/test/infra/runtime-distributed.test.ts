@@ -88,7 +88,7 @@ describe("the runtime as separate processes over Pulsar, MariaDB and OpenSearch"
   it("stores every accepted event once, with one profile per visitor, whichever API took the request", async () => {
     const privateApi = await launch(["api", "--role", "private"]);
     const publicApis = [await launch(["api", "--role", "public"]), await launch(["api", "--role", "public"])];
-    await launch(["worker", "collector"]);
+    const collector = await launch(["worker", "collector"]);
     await launch(["worker", "background"]);
     await privateApi.createSource("dist-site");
 
@@ -135,5 +135,10 @@ describe("the runtime as separate processes over Pulsar, MariaDB and OpenSearch"
         "visit-started",
       ]);
     }
+    // Storage runs in another process: the collector lets go of what the store now holds.
+    await eventually(async () => {
+      const metrics = await (await fetch(`${collector.healthUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^tracardi_pending_state_documents 0$/m);
+    }, 30_000);
   });
 });
