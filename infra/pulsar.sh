@@ -25,6 +25,9 @@ WEB_URL="http://127.0.0.1:$WEB_PORT"
 
 log() { echo "pulsar.sh: $*" >&2; }
 
+# shellcheck source=infra/java.sh
+source "$(dirname "${BASH_SOURCE[0]}")/java.sh"
+
 running_pid() {
   [[ -f "$PID_FILE" ]] || return 1
   local pid
@@ -55,6 +58,7 @@ assemble() {
 }
 
 start() {
+  ensure_java_and_maven
   mkdir -p "$DIR/data" "$DIR/logs"
   local pid started_now=false
   if pid="$(running_pid)"; then
