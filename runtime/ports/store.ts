@@ -132,3 +132,29 @@ export interface ConfigStore {
 
 export type StoredFlow = Flow & { id: string };
 export type StoredRule = Rule & { id: string };
+
+/** The stored kind of each configuration collection: one name in every store. */
+export const CONFIG_KINDS = {
+  sources: "event-source",
+  mappings: "event-to-profile",
+  schemas: "event-type-schema",
+  resources: "resource",
+  destinations: "destination",
+  flows: "flow",
+  rules: "rule",
+} as const satisfies Record<keyof ConfigStore, string>;
+
+/** A ConfigStore whose collections one factory makes, by stored kind. */
+export function configStoreOf(
+  collection: <T extends { id: string }>(kind: string) => ConfigCollection<T>,
+): ConfigStore {
+  return {
+    sources: collection<EventSource>(CONFIG_KINDS.sources),
+    mappings: collection<EventToProfileMapping>(CONFIG_KINDS.mappings),
+    schemas: collection<EventTypeSchema>(CONFIG_KINDS.schemas),
+    resources: collection<Resource>(CONFIG_KINDS.resources),
+    destinations: collection<Destination>(CONFIG_KINDS.destinations),
+    flows: collection<StoredFlow>(CONFIG_KINDS.flows),
+    rules: collection<StoredRule>(CONFIG_KINDS.rules),
+  };
+}

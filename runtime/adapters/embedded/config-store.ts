@@ -1,13 +1,4 @@
-import type { Destination, Resource } from "../../domain/destination.js";
-import type { EventSource } from "../../domain/types.js";
-import type {
-  ConfigCollection,
-  ConfigStore,
-  EventToProfileMapping,
-  EventTypeSchema,
-  StoredFlow,
-  StoredRule,
-} from "../../ports/store.js";
+import { type ConfigCollection, type ConfigStore, configStoreOf } from "../../ports/store.js";
 import type { Db } from "./database.js";
 
 class EmbeddedCollection<T extends { id: string }> implements ConfigCollection<T> {
@@ -45,13 +36,5 @@ class EmbeddedCollection<T extends { id: string }> implements ConfigCollection<T
 }
 
 export function embeddedConfigStore(db: Db): ConfigStore {
-  return {
-    sources: new EmbeddedCollection<EventSource>(db, "event-source"),
-    mappings: new EmbeddedCollection<EventToProfileMapping>(db, "event-to-profile"),
-    schemas: new EmbeddedCollection<EventTypeSchema>(db, "event-type-schema"),
-    resources: new EmbeddedCollection<Resource>(db, "resource"),
-    destinations: new EmbeddedCollection<Destination>(db, "destination"),
-    flows: new EmbeddedCollection<StoredFlow>(db, "flow"),
-    rules: new EmbeddedCollection<StoredRule>(db, "rule"),
-  };
+  return configStoreOf((kind) => new EmbeddedCollection(db, kind));
 }

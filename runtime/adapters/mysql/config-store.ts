@@ -1,14 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import type { Destination, Resource } from "../../domain/destination.js";
-import type { EventSource } from "../../domain/types.js";
-import type {
-  ConfigCollection,
-  ConfigStore,
-  EventToProfileMapping,
-  EventTypeSchema,
-  StoredFlow,
-  StoredRule,
-} from "../../ports/store.js";
+import { type ConfigCollection, type ConfigStore, configStoreOf } from "../../ports/store.js";
 import { decodeDocument } from "./document.js";
 import { type MysqlConnectionOptions, type MysqlPool, mysqlError, openMysqlPool } from "./pool.js";
 
@@ -68,17 +59,9 @@ class MysqlCollection<T extends { id: string }> implements ConfigCollection<T> {
   }
 }
 
-/** The configuration collections over one pool; kinds as in the embedded store. */
+/** The configuration collections over one pool. */
 export function mysqlConfigStore(db: MysqlPool): ConfigStore {
-  return {
-    sources: new MysqlCollection<EventSource>(db, "event-source"),
-    mappings: new MysqlCollection<EventToProfileMapping>(db, "event-to-profile"),
-    schemas: new MysqlCollection<EventTypeSchema>(db, "event-type-schema"),
-    resources: new MysqlCollection<Resource>(db, "resource"),
-    destinations: new MysqlCollection<Destination>(db, "destination"),
-    flows: new MysqlCollection<StoredFlow>(db, "flow"),
-    rules: new MysqlCollection<StoredRule>(db, "rule"),
-  };
+  return configStoreOf((kind) => new MysqlCollection(db, kind));
 }
 
 export interface OpenedMysqlConfigStore {

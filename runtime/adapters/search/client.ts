@@ -11,6 +11,33 @@ export interface SearchClient {
   close(): Promise<void>;
 }
 
+export interface SearchConnectionOptions {
+  /** `http(s)://host:port`; credentials in the URL are used but never shown. */
+  url: string;
+  user?: string | null;
+  password?: string | null;
+  /** Per request, in milliseconds (default 30 s). */
+  requestTimeout?: number;
+}
+
+/** The node URL without credentials, the same for messages, and the credentials (options first, then URL). */
+export function connectionParts(options: SearchConnectionOptions): {
+  node: string;
+  where: string;
+  auth?: { username: string; password: string };
+} {
+  const url = new URL(options.url);
+  const user = options.user ?? (url.username ? decodeURIComponent(url.username) : null);
+  const password = options.password ?? (url.password ? decodeURIComponent(url.password) : null);
+  url.username = "";
+  url.password = "";
+  return {
+    node: url.toString(),
+    where: url.origin,
+    ...(user !== null ? { auth: { username: user, password: password ?? "" } } : {}),
+  };
+}
+
 export interface SearchRequest {
   method: "GET" | "PUT" | "POST" | "DELETE" | "HEAD";
   path: string;

@@ -1,21 +1,21 @@
 import { Client, errors } from "@elastic/elasticsearch";
-import type { SearchClient, SearchRequest, SearchResponse } from "./client.js";
-import type { SearchConnectionOptions } from "./opensearch-client.js";
+import {
+  connectionParts,
+  type SearchClient,
+  type SearchConnectionOptions,
+  type SearchRequest,
+  type SearchResponse,
+} from "./client.js";
 
 /**
  * A SearchClient over `@elastic/elasticsearch`. That client talks to Elasticsearch only: it refuses a
  * 2xx answer without `x-elastic-product: Elasticsearch` (OpenSearch, a proxy that strips the header).
  */
 export function elasticsearchClient(options: SearchConnectionOptions): SearchClient {
-  const url = new URL(options.url);
-  const user = options.user ?? (url.username ? decodeURIComponent(url.username) : null);
-  const password = options.password ?? (url.password ? decodeURIComponent(url.password) : null);
-  url.username = "";
-  url.password = "";
-  const where = url.origin;
+  const { node, where, auth } = connectionParts(options);
   const client = new Client({
-    node: url.toString(),
-    ...(user !== null ? { auth: { username: user, password: password ?? "" } } : {}),
+    node,
+    ...(auth ? { auth } : {}),
     requestTimeout: options.requestTimeout ?? 30_000,
     maxRetries: 2,
   });

@@ -1,18 +1,17 @@
 import type { Refresh } from "./bulk.js";
-import type { SearchClient } from "./client.js";
+import type { SearchClient, SearchConnectionOptions } from "./client.js";
 import { SearchDataStore } from "./data-store.js";
 import { elasticsearchClient } from "./elasticsearch-client.js";
 import { ensureIndices, type IndexNames, indexNames } from "./indices.js";
 import type { MoveStrategy } from "./moves.js";
-import { openSearchClient, type SearchConnectionOptions } from "./opensearch-client.js";
+import { openSearchClient } from "./opensearch-client.js";
 
 export type { Refresh } from "./bulk.js";
-export type { SearchClient } from "./client.js";
+export type { SearchClient, SearchConnectionOptions } from "./client.js";
 export { SearchDataStore } from "./data-store.js";
 export { elasticsearchClient } from "./elasticsearch-client.js";
 export { deleteIndices, type IndexNames, indexNames } from "./indices.js";
 export type { MoveStrategy } from "./moves.js";
-export type { SearchConnectionOptions } from "./opensearch-client.js";
 
 export interface SearchStoreOptions {
   /** Prepended to `tracardi-profile`, `tracardi-session`, `tracardi-event` (default none). */

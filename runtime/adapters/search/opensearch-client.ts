@@ -1,26 +1,18 @@
 import { Client, errors } from "@opensearch-project/opensearch";
-import type { SearchClient, SearchRequest, SearchResponse } from "./client.js";
-
-export interface SearchConnectionOptions {
-  /** `http(s)://host:port`; credentials in the URL are used but never shown. */
-  url: string;
-  user?: string | null;
-  password?: string | null;
-  /** Per request, in milliseconds (default 30 s). */
-  requestTimeout?: number;
-}
+import {
+  connectionParts,
+  type SearchClient,
+  type SearchConnectionOptions,
+  type SearchRequest,
+  type SearchResponse,
+} from "./client.js";
 
 /** A SearchClient over `@opensearch-project/opensearch`. */
 export function openSearchClient(options: SearchConnectionOptions): SearchClient {
-  const url = new URL(options.url);
-  const user = options.user ?? (url.username ? decodeURIComponent(url.username) : null);
-  const password = options.password ?? (url.password ? decodeURIComponent(url.password) : null);
-  url.username = "";
-  url.password = "";
-  const where = url.origin;
+  const { node, where, auth } = connectionParts(options);
   const client = new Client({
-    node: url.toString(),
-    ...(user !== null ? { auth: { username: user, password: password ?? "" } } : {}),
+    node,
+    ...(auth ? { auth } : {}),
     requestTimeout: options.requestTimeout ?? 30_000,
     maxRetries: 2,
   });
