@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: help deps build lint typecheck start test test-unit test-integration bench
+.PHONY: help deps build lint typecheck start test test-unit test-integration bench bench-distributed
 
 help:
 	@echo "make start          build and start the standalone runtime (public :8686, private :8687)"
@@ -13,6 +13,7 @@ help:
 	@echo "make cluster-up     start the local Kubernetes control plane (e2e/.cluster/kubeconfig)"
 	@echo "make cluster-down   stop it; make cluster-status says what runs"
 	@echo "make bench          run the benchmarks in bench/"
+	@echo "make bench-distributed  processing over Pulsar, MariaDB and OpenSearch (real servers)"
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -45,6 +46,10 @@ test: lint typecheck build
 
 bench: build
 	node dist/bench/run.js
+
+# Starts Pulsar, MariaDB and OpenSearch (infra/*.sh) and runs the production topology on them.
+bench-distributed: build
+	node dist/bench/distributed.js
 
 include e2e/cluster.mk
 -include operator/operator.mk
