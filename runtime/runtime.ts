@@ -140,19 +140,24 @@ export class Runtime {
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
       onProfilesMerged: () => this.onProfilesMerged(),
     });
-    this.consume("collector", "collector", handler, this.settings.collectorBatchSize, {
-      maxBatchBytes: 256 * 1024,
-    });
+    const consume = () =>
+      this.consume("collector", "collector", handler, this.settings.collectorBatchSize, {
+        maxBatchBytes: 256 * 1024,
+      });
     this.metrics.reportPendingState(() => this.state.size);
-    // With no storage stage in this process nothing reports stored documents: drop those the store holds.
-    if (!this.running.has("storage")) {
-      const timer = setInterval(() => {
-        this.state
-          .sweep(Date.now() - PENDING_SWEEP_MS)
-          .catch((error: unknown) => process.stderr.write(`pending-state sweep failed: ${String(error)}\n`));
-      }, PENDING_SWEEP_MS);
-      this.shutdown.signal.addEventListener("abort", () => clearInterval(timer));
-    }
+    if (this.running.has("storage")) return consume();
+    // Storage runs in another process. What was queued for it before this process started must be
+    // stored before the collector reads profiles, or it would build on older copies.
+    void this.storageDrained().then(() => {
+      if (!this.shutdown.signal.aborted) consume();
+    });
+    // Nothing here reports stored documents either: drop those the store holds.
+    const timer = setInterval(() => {
+      this.state
+        .sweep(Date.now() - PENDING_SWEEP_MS)
+        .catch((error: unknown) => process.stderr.write(`pending-state sweep failed: ${String(error)}\n`));
+    }, PENDING_SWEEP_MS);
+    this.shutdown.signal.addEventListener("abort", () => clearInterval(timer));
   }
 
   startStorage(): void {
@@ -186,6 +191,26 @@ export class Runtime {
       retryMaxMs: this.settings.dispatchRetryMaxMs,
       parallel: 8,
     });
+  }
+
+  /** Resolves once the storage topic is empty (or this runtime shuts down); keeps asking while the queue fails. */
+  private async storageDrained(): Promise<void> {
+    let said = false;
+    for (;;) {
+      if (this.shutdown.signal.aborted) return;
+      const waiting = await this.queue.backlog().then(
+        (backlog) => backlog.storage,
+        (error: unknown) => error,
+      );
+      if (waiting === 0) return;
+      const why =
+        typeof waiting === "number"
+          ? `collector waits until ${waiting} queued documents are stored`
+          : `collector waits for the queue: ${String(waiting)}`;
+      if (!said) process.stderr.write(`${why}\n`);
+      said = true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   /** The auto-profile-merging loop (`wk-apm`): a merge pass every `mergeIntervalMs`. */

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createConnection } from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eventually, RuntimeProcess } from "../harness.js";
 import { ensureServer, type ServerInfo } from "./servers.js";
 
@@ -74,8 +74,12 @@ beforeAll(async () => {
   };
 }, 20 * 60_000);
 
+// Every test runs its own processes: none may consume another test's messages.
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.stop()));
+});
+
 afterAll(async () => {
-  await Promise.all(processes.map((p) => p.stop()));
   if (mysql) await sql(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
   if (search) {
     for (const kind of ["profile", "session", "event"]) {
@@ -140,5 +144,43 @@ describe("the runtime as separate processes over Pulsar, MariaDB and OpenSearch"
       const metrics = await (await fetch(`${collector.healthUrl}/metrics`)).text();
       expect(metrics).toMatch(/^tracardi_pending_state_documents 0$/m);
     }, 30_000);
+  });
+
+  it("loses no update when a collector restarts while storage is behind", async () => {
+    const privateApi = await launch(["api", "--role", "private"]);
+    const publicApi = await launch(["api", "--role", "public"]);
+    const firstCollector = await launch(["worker", "collector"]);
+    await privateApi.createSource("restart-site");
+    const session = randomUUID();
+    const checkout = () =>
+      publicApi.track({
+        source: { id: "restart-site" },
+        session: { id: session },
+        events: [{ type: "checkout-completed", properties: { value: 1 } }],
+      });
+    const first = await checkout();
+    const profileId = first.body.profile?.id as string;
+    // No storage worker yet: the collector's output waits on the storage topic.
+    await eventually(async () => {
+      const status = await privateApi.admin<{ queue: { backlog: Record<string, number> } }>(
+        "GET",
+        "/api/v1/status",
+      );
+      expect(status.body.queue.backlog.storage).toBeGreaterThan(0);
+      expect(status.body.queue.backlog.collector).toBe(0);
+    }, 30_000);
+    await firstCollector.kill(); // its in-memory copy of the profile is gone
+    expect((await checkout()).body.profile?.id).toBe(profileId);
+    const secondCollector = await launch(["worker", "collector"]);
+    // It must not build on the store's copy (none yet) while storage is behind.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(secondCollector.logs).toMatch(/collector waits until \d+ queued documents are stored/);
+    await launch(["worker", "background"]);
+    await eventually(async () => {
+      const profile = await privateApi.profile(profileId);
+      expect((profile.body as unknown as { data: { metrics: { ltcocc: number } } }).data.metrics.ltcocc).toBe(
+        2,
+      );
+    }, 60_000);
   });
 });
