@@ -21,6 +21,12 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
         deadLetters: await runtime.queue.deadLetterCount(),
       },
       pendingStateDocuments: processing.pendingDocuments,
+      backends: {
+        queue: runtime.settings.backends.queue.kind,
+        store: runtime.settings.backends.store.kind,
+        config: runtime.settings.backends.config.kind,
+        problems: await runtime.backendProblems(),
+      },
       license: runtime.license.state,
     };
   });

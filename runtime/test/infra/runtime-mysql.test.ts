@@ -126,6 +126,12 @@ describe("runtime with its configuration in MySQL", () => {
       expect(((await down.json()) as { reason: string }).reason).toContain(
         `MySQL at ${new URL(server.url).host}/${DATABASE}`,
       );
+      const status = await runtime.admin<{ backends: { config: string; problems: string[] } }>(
+        "GET",
+        "/api/v1/status",
+      );
+      expect(status.body.backends.config).toBe("mysql");
+      expect(status.body.backends.problems.join()).toContain("does not answer");
     } finally {
       await infra("mariadb", "start");
     }
