@@ -2,7 +2,8 @@
 # node built from Maven Central artifacts (the Maven project in $SRC_DIR, one Java main class).
 #
 # The caller sets NAME, HTTP_PORT, TRANSPORT_PORT, MAIN_CLASS, SRC_DIR, CACHE, START_TIMEOUT and
-# NODE_JAVA_OPTS (an array), and may define before_build (e.g. to set JAVA_HOME to a newer JDK).
+# NODE_JAVA_OPTS (an array), and may define before_build (e.g. to set NODE_JAVA, the java that runs
+# the node; default the one on PATH) or its own build.
 # Everything (build output, classpath, data, logs, pid) lives in $CACHE; calls are serialised with flock.
 # shellcheck disable=SC2154 # the variables above come from the caller
 
@@ -78,7 +79,7 @@ start() {
   else
     mkdir -p "$CACHE/logs" "$CACHE/data"
     # setsid: the node outlives the shell (and the test runner) that started it.
-    setsid "${JAVA_HOME:+$JAVA_HOME/bin/}java" "${NODE_JAVA_OPTS[@]}" -cp "$CACHE/build/classes:$(<"$CACHE/classpath.txt")" \
+    setsid "${NODE_JAVA:-java}" "${NODE_JAVA_OPTS[@]}" -cp "$CACHE/build/classes:$(<"$CACHE/classpath.txt")" \
       "$MAIN_CLASS" "$CACHE" "$HTTP_PORT" "$TRANSPORT_PORT" >"$LOG_FILE" 2>&1 </dev/null 9>&- &
     pid=$!
     echo "$pid" >"$PID_FILE"
