@@ -3,7 +3,9 @@ import { createServer } from "node:net";
 import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMysqlConfigStore } from "../../adapters/mysql/config-store.js";
+import { openMysqlBackend } from "../../adapters/mysql/index.js";
 import { describeConfigStoreContract } from "../contract/config-store.js";
+import { describeIdentityIndexContract } from "../contract/identity-index.js";
 import { ensureServer, type ServerInfo } from "./servers.js";
 
 interface MariaDbInfo extends ServerInfo {
@@ -56,6 +58,18 @@ afterAll(async () => {
 describeConfigStoreContract("MySQL adapter on MariaDB", () =>
   openMysqlConfigStore({ url: urlOf(DATABASE), user: server.user, password: server.password }),
 );
+
+describeIdentityIndexContract("MySQL identity index on MariaDB", async () => {
+  const options = { url: urlOf(DATABASE), user: server.user, password: server.password };
+  const [one, two] = [await openMysqlBackend(options), await openMysqlBackend(options)];
+  return {
+    index: one.identity,
+    other: two.identity,
+    close: async () => {
+      await Promise.all([one.close(), two.close()]);
+    },
+  };
+});
 
 describe("MySQL config store", () => {
   it("names host:port, and not the password, when nothing listens there", async () => {
