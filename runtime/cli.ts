@@ -90,6 +90,7 @@ async function serve(options: ServeOptions): Promise<number> {
   for (const stage of options.stages ?? []) start[stage]();
   if (servers.length === 0) servers.push(await healthServer(runtime, settings));
   banner(settings, options, token, runtime.license.state);
+  runtime.watchBackends();
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

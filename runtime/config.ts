@@ -31,6 +31,8 @@ export interface RuntimeConfig {
   mergeIntervalMs: number;
   /** How long `/track` waits for the `response`/`ux` of workflows it triggered (inline processing only). */
   inlineWorkflowTimeoutMs: number;
+  /** How often each process checks its backends and logs what changed (`backend problem: …`). */
+  backendCheckMs: number;
   /** Licence key (from a Secret in Kubernetes); null: open-source mode. */
   licenseKey: string | null;
   /** PEM of the Ed25519 key licences are checked against. */
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     mergeSalt: mergeSalt(env.TRACARDI_AUTO_PROFILE_MERGING),
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
+    backendCheckMs: int(env, "TRACARDI_BACKEND_CHECK_MS", 10_000),
     licenseKey: env.TRACARDI_LICENSE?.trim() ? env.TRACARDI_LICENSE.trim() : null,
     licensePublicKey: publicKey(env),
     backends: backendSettings(env),

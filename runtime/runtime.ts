@@ -84,6 +84,24 @@ export class Runtime {
     return this.lastCheck.problems;
   }
 
+  /**
+   * Checks the backends every `backendCheckMs` and logs each problem when it appears
+   * (`backend problem: …`) and when it clears (`backend recovered: …`), so `kubectl logs` says why
+   * a pod is not ready.
+   */
+  watchBackends(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): void {
+    if (this.settings.backendCheckMs === 0) return;
+    let known = new Set<string>();
+    const timer = setInterval(async () => {
+      const now = new Set(await this.backends.problems());
+      for (const problem of now) if (!known.has(problem)) log(`backend problem: ${problem}`);
+      for (const problem of known) if (!now.has(problem)) log(`backend recovered: ${problem}`);
+      known = now;
+    }, this.settings.backendCheckMs);
+    timer.unref();
+    this.shutdown.signal.addEventListener("abort", () => clearInterval(timer));
+  }
+
   /** What processes in this process, for the status endpoint. */
   async processingStats(): Promise<ProcessingStats> {
     if (this.thread) return (await this.thread.stats()).stats;

@@ -116,7 +116,7 @@ describe("runtime with its configuration in MySQL", () => {
   });
 
   it("is not ready while MySQL is down, says which server, and recovers when it is back", async () => {
-    const runtime = await start(mysqlEnv());
+    const runtime = await start(mysqlEnv({ TRACARDI_BACKEND_CHECK_MS: "300" }));
     expect((await fetch(`${runtime.publicUrl}/readyz`)).status).toBe(200);
     await infra("mariadb", "stop");
     try {
@@ -137,6 +137,10 @@ describe("runtime with its configuration in MySQL", () => {
     }
     await new Promise((r) => setTimeout(r, 2100));
     expect((await fetch(`${runtime.publicUrl}/readyz`)).status).toBe(200);
+    // The log says it too, once when the problem appears and once when it clears.
+    const where = `MySQL at ${new URL(server.url).host}/${DATABASE}`;
+    expect(runtime.logs.match(new RegExp(`backend problem: ${where}`, "g"))?.length).toBe(1);
+    expect(runtime.logs).toContain(`backend recovered: ${where}`);
   });
 
   it("does not start when MySQL refuses it, and says where without showing the password", async () => {
