@@ -63,7 +63,13 @@ export async function openBackends(
       data,
       db,
       problems: async () => {
-        const found = await Promise.all(opened.map((o) => o.problem?.() ?? null));
+        // A check that fails outright is a problem too, never an exception for the caller.
+        const found = await Promise.all(
+          opened.map(
+            (o) =>
+              o.problem?.().catch((error: unknown) => `backend check failed: ${describe(error)}`) ?? null,
+          ),
+        );
         return found.filter((p): p is string => p !== null);
       },
       close: closeAll,
