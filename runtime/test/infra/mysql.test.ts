@@ -1,18 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMysqlConfigStore } from "../../adapters/mysql/config-store.js";
 import { openMysqlBackend } from "../../adapters/mysql/index.js";
 import { describeConfigStoreContract } from "../contract/config-store.js";
 import { describeIdentityIndexContract } from "../contract/identity-index.js";
-import { ensureServer, type ServerInfo } from "./servers.js";
-
-interface MariaDbInfo extends ServerInfo {
-  url: string;
-  user: string;
-  password: string;
-}
+import { ensureServer, type MariaDbInfo, onMariaDb } from "./servers.js";
 
 let server: MariaDbInfo;
 let host: string;
@@ -26,14 +19,8 @@ function urlOf(database: string, atPort = port): string {
   return `mysql://${host}:${atPort}/${database}`;
 }
 
-async function admin<T>(work: (sql: (statement: string) => Promise<unknown>) => Promise<T>): Promise<T> {
-  const connection = await createConnection({ host, port, user: server.user, password: server.password });
-  try {
-    return await work((statement) => connection.query(statement));
-  } finally {
-    await connection.end();
-  }
-}
+const admin = <T>(work: (sql: (statement: string) => Promise<unknown>) => Promise<T>) =>
+  onMariaDb(server, work);
 
 beforeAll(async () => {
   // The first run on a machine installs MariaDB with apt-get.

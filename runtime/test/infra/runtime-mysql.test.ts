@@ -1,34 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RuntimeProcess } from "../harness.js";
-import { ensureServer, infra, type ServerInfo } from "./servers.js";
+import { ensureServer, infra, type MariaDbInfo, onMariaDb } from "./servers.js";
 
 // The runtime process with its configuration in MariaDB (TRACARDI_MYSQL_URL), as the operator runs it.
-interface MariaDbInfo extends ServerInfo {
-  url: string;
-  user: string;
-  password: string;
-}
-
 let server: MariaDbInfo;
 const DATABASE = `tracardi_rt_${randomBytes(6).toString("hex")}`;
 const running: RuntimeProcess[] = [];
 
-async function sql(statement: string): Promise<void> {
-  const url = new URL(server.url);
-  const connection = await createConnection({
-    host: url.hostname,
-    port: Number(url.port),
-    user: server.user,
-    password: server.password,
-  });
-  try {
-    await connection.query(statement);
-  } finally {
-    await connection.end();
-  }
-}
+const sql = (statement: string) => onMariaDb(server, (run) => run(statement));
 
 function mysqlEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const url = new URL(server.url);

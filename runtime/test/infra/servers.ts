@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { createConnection } from "mysql2/promise";
 import { inject } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -12,6 +13,32 @@ export interface ServerInfo {
   /** The script started the server now (rather than finding it running). */
   startedNow: boolean;
   [key: string]: unknown;
+}
+
+/** What `infra/mariadb.sh start` prints. */
+export interface MariaDbInfo extends ServerInfo {
+  url: string;
+  user: string;
+  password: string;
+}
+
+/** Runs `work` on one connection to the MariaDB server, as its test user (no database chosen). */
+export async function onMariaDb<T>(
+  server: MariaDbInfo,
+  work: (sql: (statement: string) => Promise<unknown>) => Promise<T>,
+): Promise<T> {
+  const url = new URL(server.url);
+  const connection = await createConnection({
+    host: url.hostname,
+    port: Number(url.port),
+    user: server.user,
+    password: server.password,
+  });
+  try {
+    return await work((statement) => connection.query(statement));
+  } finally {
+    await connection.end();
+  }
 }
 
 /**
