@@ -93,7 +93,7 @@ export class Runtime {
     if (this.settings.backendCheckMs === 0) return;
     let known = new Set<string>();
     const timer = setInterval(async () => {
-      const now = new Set(await this.backends.problems());
+      const now = new Set(await this.backendProblems());
       for (const problem of now) if (!known.has(problem)) log(`backend problem: ${problem}`);
       for (const problem of known) if (!now.has(problem)) log(`backend recovered: ${problem}`);
       known = now;
