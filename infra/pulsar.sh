@@ -27,6 +27,8 @@ log() { echo "pulsar.sh: $*" >&2; }
 
 # shellcheck source=infra/java.sh
 source "$(dirname "${BASH_SOURCE[0]}")/java.sh"
+# shellcheck source=infra/process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/process.sh"
 
 running_pid() {
   [[ -f "$PID_FILE" ]] || return 1
@@ -117,15 +119,7 @@ stop() {
     return 0
   fi
   log "stopping Pulsar (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 120); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still running after 60 s; killing"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  terminate "$pid"
   rm -f "$PID_FILE"
 }
 

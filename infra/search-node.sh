@@ -15,6 +15,8 @@ log() { echo "$NAME: $*" >&2; }
 
 # shellcheck source=infra/java.sh
 source "$(dirname "${BASH_SOURCE[0]}")/java.sh"
+# shellcheck source=infra/process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/process.sh"
 
 lock() {
   mkdir -p "$CACHE"
@@ -110,15 +112,7 @@ stop() {
     rm -f "$PID_FILE"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 120); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "node $pid did not stop in 60s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  terminate "$pid"
   rm -f "$PID_FILE"
 }
 
