@@ -62,7 +62,7 @@ assemble() {
 start() {
   ensure_java_and_maven
   mkdir -p "$DIR/data" "$DIR/logs"
-  local pid started_now=false
+  local pid started_now=false launched=""
   if pid="$(running_pid)"; then
     log "already running (pid $pid)"
   elif ready; then
@@ -82,12 +82,14 @@ start() {
         --metadata-dir "$DIR/data/metadata" --bookkeeper-dir "$DIR/data/bookkeeper" \
         --bookkeeper-port "$BOOKIE_PORT"
     ) </dev/null >"$DIR/logs/stdout.log" 2>&1 9>&- &
-    echo $! >"$PID_FILE"
+    launched=$!
+    echo "$launched" >"$PID_FILE"
     started_now=true
   fi
   local deadline=$((SECONDS + 300))
   until ready; do
-    if [[ "$started_now" == true ]] && ! running_pid >/dev/null; then
+    # The launched pid, not running_pid: until the subshell execs Java, its command line is bash's.
+    if [[ -n "$launched" ]] && ! kill -0 "$launched" 2>/dev/null; then
       log "Pulsar exited during startup; last log lines:"
       tail -n 40 "$DIR/logs/pulsar.log" "$DIR/logs/stdout.log" >&2 || true
       return 1
