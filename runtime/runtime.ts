@@ -67,8 +67,8 @@ export class Runtime {
 
   /**
    * `role: "intake"` (default) backs 2xx answers, so every embedded commit is fsynced; `"processing"`
-   * is the second connection of a standalone process (its own thread), which also takes the WAL
-   * checkpoints. The adapters are the ones `settings.backends` names.
+   * is the second connection of a standalone process (its own thread). The adapters are the ones
+   * `settings.backends` names.
    */
   static async open(settings: RuntimeConfig, role: "intake" | "processing" = "intake"): Promise<Runtime> {
     return new Runtime(settings, await openBackends(settings, role), role);
@@ -135,8 +135,6 @@ export class Runtime {
       this.thread = await ProcessingThread.start(this.settings, this.workflowResults, () =>
         this.identity.refresh(),
       );
-      // The processing thread checkpoints the WAL; intake commits stay short.
-      this.backends.db.pragma("wal_autocheckpoint = 0");
       return;
     }
     this.startStorage();

@@ -85,8 +85,8 @@ export class GroupCommit {
   private readonly commitAll: (batch: PendingWrite[]) => void;
 
   private readonly walFd: number | null;
-  /** fdatasyncs in flight (0–2). */
-  private syncing = 0;
+  /** Whether an fdatasync is in flight. */
+  private syncing = false;
 
   /**
    * With `syncWal`, the connection runs with synchronous=NORMAL and this class makes each batch
@@ -113,7 +113,7 @@ export class GroupCommit {
   /** Commits what is pending now, synchronously (unless a WAL sync runs: it flushes when it ends). */
   flush(): void {
     this.scheduled = false;
-    if (this.syncing >= 2) return; // a running sync flushes when it ends
+    if (this.syncing) return; // the running sync flushes when it ends
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
@@ -128,14 +128,15 @@ export class GroupCommit {
   }
 
   /**
-   * At most two fdatasyncs in flight: each covers every batch committed before it started, and a
-   * batch is answered only by a sync that started after its commit. Writes submitted while both are
-   * running wait and are committed together when one ends (fewer, larger transactions).
+   * One fdatasync in flight: it covers the batch committed before it started. Writes submitted while
+   * it runs wait and are committed together when it ends: under load, each commit and each sync
+   * serves everything that arrived during the previous sync. Two syncs in flight made commits half as
+   * big for no more throughput, and each commit costs intake CPU in WAL writes.
    */
   private sync(fd: number, batch: PendingWrite[]): void {
-    this.syncing++;
+    this.syncing = true;
     fdatasync(fd, (error) => {
-      this.syncing--;
+      this.syncing = false;
       this.settle(batch, error);
       if (this.pending.length > 0) this.flush();
     });
@@ -151,15 +152,15 @@ export class GroupCommit {
   /** Commits what is pending, waits for the syncs in flight, then lets go of the WAL. */
   async close(): Promise<void> {
     this.flush();
-    while (this.syncing > 0 || this.pending.length > 0) {
-      if (this.syncing === 0) this.flush();
+    while (this.syncing || this.pending.length > 0) {
+      if (!this.syncing) this.flush();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     if (this.walFd !== null) closeSync(this.walFd);
   }
 
   private schedule(): void {
-    if (this.scheduled || this.syncing >= 2) return; // a running sync flushes when it ends
+    if (this.scheduled || this.syncing) return; // the running sync flushes when it ends
     this.scheduled = true;
     setImmediate(() => this.flush());
   }

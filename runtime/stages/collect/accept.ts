@@ -53,20 +53,20 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
     staticProfileId: source.config.static_profile_id === true || source.config.replace_profile_id === true,
     newId,
   });
-  const envelope: Omit<AcceptedPayload, "payload"> = {
+  const message: AcceptedPayload = {
+    payload: request.payload,
     task: newId(),
     receivedAt: (deps.now?.() ?? new Date()).toISOString(),
     source: { id: source.id, channel: source.channel, transitional: source.transitional },
     identity,
     request: { ip: request.ip, headers: request.headers },
   };
-  const message: AcceptedPayload = { ...envelope, payload: request.payload };
   await Promise.all([
     deps.queue.publish("collector", [
       {
         key: identity.profileId ?? identity.sessionId,
         body: message,
-        json: request.payloadJson === null ? undefined : withPayloadJson(envelope, request.payloadJson),
+        json: request.payloadJson === null ? undefined : withPayloadJson(message, request.payloadJson),
       },
     ]),
     deps.identity.persisted(),
@@ -89,8 +89,9 @@ export async function collect(request: CollectRequest, deps: CollectDeps): Promi
  * The message's JSON with the payload spliced in as received. Serialising the parsed payload again
  * would cost the intake about a tenth of its CPU; the collector normalises it when it processes it.
  */
-function withPayloadJson(envelope: Omit<AcceptedPayload, "payload">, payloadJson: string): string {
-  return `{"payload":${payloadJson},${JSON.stringify(envelope).slice(1)}`;
+function withPayloadJson(message: AcceptedPayload, payloadJson: string): string {
+  const { task, receivedAt, source, identity, request } = message;
+  return `{"payload":${payloadJson},${JSON.stringify({ task, receivedAt, source, identity, request }).slice(1)}`;
 }
 
 /** Headers Tracardi stores with an event: everything but credentials. */
@@ -98,7 +99,8 @@ export function storableHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (name === "authorization" || name === "cookie" || value === undefined) continue;
     out[name] = Array.isArray(value) ? value.join(", ") : value;
   }
