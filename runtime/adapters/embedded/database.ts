@@ -1,39 +1,11 @@
 import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { createQueueSchema } from "./queue-schema.js";
 
 export type Db = Database.Database;
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS queue_messages (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  topic TEXT NOT NULL,
-  key TEXT NOT NULL,
-  body TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  available_at INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT
-);
-CREATE INDEX IF NOT EXISTS queue_messages_topic ON queue_messages (topic, seq);
--- Only messages waiting for a retry (available_at > 0) are indexed: new ones cost no second index.
-DROP INDEX IF EXISTS queue_messages_delayed;
-CREATE INDEX IF NOT EXISTS queue_messages_retrying ON queue_messages (topic, available_at) WHERE available_at > 0;
--- Backlog per topic: inserts are counted by the queue per publish, deletes by this trigger.
-CREATE TABLE IF NOT EXISTS queue_counts (topic TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-INSERT OR IGNORE INTO queue_counts (topic, n) SELECT topic, COUNT(*) FROM queue_messages GROUP BY topic;
-DROP TRIGGER IF EXISTS queue_counts_insert;
-CREATE TRIGGER IF NOT EXISTS queue_counts_delete AFTER DELETE ON queue_messages BEGIN
-  UPDATE queue_counts SET n = n - 1 WHERE topic = OLD.topic;
-END;
-CREATE TABLE IF NOT EXISTS queue_dead_letters (
-  seq INTEGER PRIMARY KEY,
-  topic TEXT NOT NULL,
-  key TEXT NOT NULL,
-  body TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  attempts INTEGER NOT NULL,
-  failed_at TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS identity_profiles (id TEXT PRIMARY KEY, canonical TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identity_profiles_canonical ON identity_profiles (canonical);
 CREATE TABLE IF NOT EXISTS identity_sessions (id TEXT PRIMARY KEY, profile_id TEXT) WITHOUT ROWID;
@@ -63,6 +35,7 @@ export function openDatabase(dataDir: string): Db {
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   db.pragma("cache_size = -65536");
+  createQueueSchema(db);
   db.exec(SCHEMA);
   return db;
 }
@@ -82,6 +55,7 @@ interface PendingWrite {
 export class GroupCommit {
   private pending: PendingWrite[] = [];
   private scheduled = false;
+  private taken = 0;
   private readonly commitAll: (batch: PendingWrite[]) => void;
 
   private readonly walFd: number | null;
@@ -103,6 +77,11 @@ export class GroupCommit {
     this.walFd = options.syncWal ? openSync(`${db.name}-wal`, "a") : null;
   }
 
+  /** Names the transaction that a write submitted now joins: it changes when pending writes are taken. */
+  get batch(): number {
+    return this.taken;
+  }
+
   submit(write: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ write, resolve, reject });
@@ -117,6 +96,7 @@ export class GroupCommit {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    this.taken++;
     try {
       this.commitAll(batch);
     } catch (error) {

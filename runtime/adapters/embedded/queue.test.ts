@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Delivery, inKeyOrder, type Outcome, QueueUnavailableError } from "../../ports/queue.js";
 import { type Db, GroupCommit, openDatabase } from "./database.js";
@@ -94,6 +95,61 @@ describe("EmbeddedQueue", () => {
       1,
     );
     expect(await queue.backlog()).toMatchObject({ collector: 0, storage: 1 });
+  });
+
+  it("commits the publishes of one turn together, on every topic, in publish order", async () => {
+    const { queue } = open();
+    await queue.publish("collector", [{ key: "a", body: { n: 1 } }]);
+    await Promise.all([
+      queue.publish("collector", [{ key: "b", body: { n: 2 } }]),
+      queue.publish("storage", [{ key: "c", body: { n: 3 } }]),
+      queue.publish("collector", [
+        { key: "a", body: { n: 4 } },
+        { key: "d", body: { n: 5 } },
+      ]),
+    ]);
+    expect(await queue.backlog()).toMatchObject({ collector: 4, storage: 1 });
+    const got = await collect(queue, () => ({ kind: "ack" }), 4);
+    // Keys are handled in parallel: the queue's order is that of the delivery ids.
+    const queued = [...got].sort((x, y) => Number(x.id) - Number(y.id));
+    expect(queued.map((d) => d.body.n)).toEqual([1, 2, 4, 5]);
+    expect(await queue.backlog()).toMatchObject({ collector: 0, storage: 1 });
+  });
+
+  it("takes over the messages and dead letters of a file from before the per-topic tables", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "queue-test-"));
+    dirs.push(dir);
+    const old = new Database(join(dir, "tracardi.sqlite"));
+    old.pragma("journal_mode = WAL");
+    old.exec(`
+      CREATE TABLE queue_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key TEXT NOT NULL,
+        body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, available_at INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+      CREATE INDEX queue_messages_topic ON queue_messages (topic, seq);
+      CREATE TABLE queue_counts (topic TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TRIGGER queue_counts_delete AFTER DELETE ON queue_messages BEGIN
+        UPDATE queue_counts SET n = n - 1 WHERE topic = OLD.topic;
+      END;
+      CREATE TABLE queue_dead_letters (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,
+        reason TEXT NOT NULL, attempts INTEGER NOT NULL, failed_at TEXT NOT NULL);
+      INSERT INTO queue_messages (topic, key, body) VALUES ('collector', 'a', '{"n":1}'), ('storage', 's', '{"n":2}');
+      INSERT INTO queue_messages (topic, key, body, attempts) VALUES ('collector', 'b', '{"n":3}', 1);
+      INSERT INTO queue_counts (topic, n) VALUES ('collector', 2), ('storage', 1);
+      INSERT INTO queue_dead_letters VALUES (7, 'dispatch', 'd', '{"n":4}', 'broken', 3, '2026-01-01T00:00:00.000Z');
+    `);
+    old.close();
+
+    const { db, queue } = open(dir);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(tables).not.toContain("queue_messages");
+    expect(await queue.backlog()).toMatchObject({ collector: 2, storage: 1, dispatch: 0 });
+    const got = await collect(queue, () => ({ kind: "ack" }), 2);
+    const queued = [...got].sort((x, y) => Number(x.id) - Number(y.id));
+    expect(queued.map((d) => `${d.body.n}@${d.attempt}`)).toEqual(["1@1", "3@2"]);
+    expect(await queue.backlog()).toMatchObject({ collector: 0, storage: 1 });
+    const [letter] = await queue.deadLetters("dispatch");
+    expect(letter).toMatchObject({ id: "7", key: "d", reason: "broken", body: { n: 4 } });
+    expect(await queue.replayDeadLetter("7")).toBe(true);
+    expect(await queue.backlog()).toMatchObject({ dispatch: 1 });
   });
 
   it("refuses to publish past the backlog bound", async () => {

@@ -11,6 +11,7 @@ import type {
 } from "../../ports/queue.js";
 import { QueueUnavailableError, TOPICS } from "../../ports/queue.js";
 import type { Db, GroupCommit } from "./database.js";
+import { queueTable } from "./queue-schema.js";
 
 export interface EmbeddedQueueOptions {
   /** Publishing fails with 503 once this many messages wait on one topic. */
@@ -28,6 +29,13 @@ interface Row {
   attempts: number;
 }
 
+/** What this connection publishes for one group commit: written by one write, counted once per topic. */
+interface Outbox {
+  batch: number;
+  messages: Map<Topic, OutgoingMessage[]>;
+  committed: Promise<void>;
+}
+
 /**
  * A durable queue in the embedded SQLite file. A published message is on disk when `publish`
  * resolves. Consumers get batches in publish order; a message whose key has an earlier message
@@ -41,6 +49,8 @@ export class EmbeddedQueue implements Queue {
   private readonly wakers = new Map<Topic, Set<() => void>>();
   private readonly subscriptions = new Set<EmbeddedSubscription>();
   private readonly statements: ReturnType<typeof prepareStatements>;
+  private readonly topics: Record<Topic, ReturnType<typeof prepareTopicStatements>>;
+  private outbox: Outbox | null = null;
 
   constructor(
     private readonly db: Db,
@@ -48,10 +58,28 @@ export class EmbeddedQueue implements Queue {
     private readonly options: EmbeddedQueueOptions,
   ) {
     this.statements = prepareStatements(db);
+    this.topics = Object.fromEntries(TOPICS.map((t) => [t, prepareTopicStatements(db, t)])) as Record<
+      Topic,
+      ReturnType<typeof prepareTopicStatements>
+    >;
   }
 
-  private insert(topic: Topic, message: OutgoingMessage): void {
-    this.statements.insert.run(topic, message.key, message.json ?? JSON.stringify(message.body));
+  /** Inside a transaction: the messages and their count. */
+  private insert(topic: Topic, messages: readonly OutgoingMessage[]): void {
+    const insert = this.topics[topic].insert;
+    for (const message of messages) insert.run(message.key, message.json ?? JSON.stringify(message.body));
+    this.statements.count_add.run(topic, messages.length);
+  }
+
+  /** The outbox of the group commit that a publish now joins. */
+  private currentOutbox(): Outbox {
+    if (this.outbox !== null && this.outbox.batch === this.commits.batch) return this.outbox;
+    const messages = new Map<Topic, OutgoingMessage[]>();
+    const committed = this.commits.submit(() => {
+      for (const [topic, list] of messages) this.insert(topic, list);
+    });
+    this.outbox = { batch: this.commits.batch, messages, committed };
+    return this.outbox;
   }
 
   publish(topic: Topic, messages: OutgoingMessage[]): Promise<void> {
@@ -65,23 +93,22 @@ export class EmbeddedQueue implements Queue {
     this.uncommitted.set(topic, pending + messages.length);
     const done = () =>
       this.uncommitted.set(topic, (this.uncommitted.get(topic) ?? messages.length) - messages.length);
-    return this.commits
-      .submit(() => {
-        for (const message of messages) this.insert(topic, message);
-        this.statements.count_add.run(topic, messages.length);
-      })
-      .then(
-        () => {
-          done();
-          const cached = this.recentCounts.get(topic);
-          if (cached) cached.n += messages.length;
-          this.wake(topic);
-        },
-        (error: unknown) => {
-          done();
-          throw new QueueUnavailableError(`queue write failed: ${errorMessage(error)}`, 1);
-        },
-      );
+    const outbox = this.currentOutbox();
+    const list = outbox.messages.get(topic);
+    if (list === undefined) outbox.messages.set(topic, [...messages]);
+    else for (const message of messages) list.push(message);
+    return outbox.committed.then(
+      () => {
+        done();
+        const cached = this.recentCounts.get(topic);
+        if (cached) cached.n += messages.length;
+        this.wake(topic);
+      },
+      (error: unknown) => {
+        done();
+        throw new QueueUnavailableError(`queue write failed: ${errorMessage(error)}`, 1);
+      },
+    );
   }
 
   consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription {
@@ -144,9 +171,8 @@ export class EmbeddedQueue implements Queue {
     this.db
       .transaction(() => {
         const letter = this.statements.deadLetter_get.get(seq);
-        if (!letter) return;
-        this.statements.insert.run(letter.topic, letter.key, letter.body);
-        this.statements.count_add.run(letter.topic, 1);
+        if (!letter || !TOPICS.includes(letter.topic)) return;
+        this.insert(letter.topic, [{ key: letter.key, body: null, json: letter.body }]);
         this.statements.deadLetter_delete.run(seq);
         topic = letter.topic;
         replayed = true;
@@ -193,12 +219,13 @@ export class EmbeddedQueue implements Queue {
   fetch(topic: Topic, limit: number, maxBytes = Number.POSITIVE_INFINITY): Row[] {
     const now = Date.now();
     const busy = this.inFlightKeys(topic);
+    const statements = this.topics[topic];
     // Scan keys only; bodies are read for the rows actually taken.
-    const ready = (
-      this.statements.ready.all(topic, now, limit + busy.size * 4) as Omit<Row, "body">[]
-    ).filter((row) => !busy.has(row.key));
+    const ready = (statements.ready.all(now, limit + busy.size * 4) as Omit<Row, "body">[]).filter(
+      (row) => !busy.has(row.key),
+    );
     if (ready.length === 0) return [];
-    const delayed = this.statements.delayedKeys.all(topic, now) as { key: string; first: number }[];
+    const delayed = statements.delayedKeys.all(now) as { key: string; first: number }[];
     const firstDelayed = new Map(delayed.map((d) => [d.key, d.first]));
     const candidates = ready
       .filter((row) => row.seq < (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY))
@@ -207,7 +234,7 @@ export class EmbeddedQueue implements Queue {
     const batch: Row[] = [];
     let bytes = 0;
     for (const row of candidates) {
-      const body = this.statements.body.get(row.seq)?.body ?? "null";
+      const body = statements.body.get(row.seq)?.body ?? "null";
       if (batch.length > 0 && bytes + body.length > maxBytes) break;
       bytes += body.length;
       batch.push({ ...row, body });
@@ -240,29 +267,29 @@ export class EmbeddedQueue implements Queue {
   /** @internal settles one handled batch in one transaction */
   settle(topic: Topic, rows: Row[], outcomes: Outcome[], options: ConsumeOptions): void {
     const now = Date.now();
-    const forwarded = new Set<Topic>();
+    const statements = this.topics[topic];
+    const forwarded = new Map<Topic, OutgoingMessage[]>();
     this.db
       .transaction(() => {
         rows.forEach((row, i) => {
           const outcome = outcomes[i] ?? { kind: "retry", reason: "handler returned no outcome" };
           if (outcome.kind === "ack") {
-            this.statements.delete.run(row.seq);
+            statements.delete.run(row.seq);
             for (const message of outcome.forward ?? []) {
-              this.insert(message.topic, message);
-              this.statements.count_add.run(message.topic, 1);
-              forwarded.add(message.topic);
+              const list = forwarded.get(message.topic);
+              if (list === undefined) forwarded.set(message.topic, [message]);
+              else list.push(message);
             }
             return;
           }
           if (outcome.kind === "defer") {
             // Stays without an attempt counted: held back by its key's failed message, or for a while.
-            if (outcome.delayMs) this.statements.delay.run(now + outcome.delayMs, row.seq);
+            if (outcome.delayMs) statements.delay.run(now + outcome.delayMs, row.seq);
             return;
           }
           const attempts = row.attempts + 1;
           if (outcome.kind === "dead-letter" || attempts >= options.maxAttempts) {
             this.statements.deadLetter.run(
-              row.seq,
               topic,
               row.key,
               row.body,
@@ -270,17 +297,18 @@ export class EmbeddedQueue implements Queue {
               attempts,
               new Date(now).toISOString(),
             );
-            this.statements.delete.run(row.seq);
+            statements.delete.run(row.seq);
             return;
           }
           const base = options.retryBaseMs ?? this.options.retryBaseMs;
           const delay = Math.min(base * 2 ** (attempts - 1), options.retryMaxMs ?? 5 * 60_000);
-          this.statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
+          statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
         });
+        for (const [target, messages] of forwarded) this.insert(target, messages);
       })
       .immediate();
     this.release(topic, rows);
-    for (const target of forwarded) this.wake(target);
+    for (const target of forwarded.keys()) this.wake(target);
   }
 
   get pollIntervalMs(): number {
@@ -363,32 +391,34 @@ class EmbeddedSubscription {
   }
 }
 
+function prepareTopicStatements(db: Db, topic: Topic) {
+  const table = queueTable(topic);
+  return {
+    insert: db.prepare(`INSERT INTO ${table} (key, body) VALUES (?, ?)`),
+    ready: db.prepare(`SELECT seq, key, attempts FROM ${table} WHERE available_at <= ? ORDER BY seq LIMIT ?`),
+    delayedKeys: db.prepare(
+      `SELECT key, MIN(seq) AS first FROM ${table} WHERE available_at > 0 AND available_at > ? GROUP BY key`,
+    ),
+    delete: db.prepare(`DELETE FROM ${table} WHERE seq = ?`),
+    retry: db.prepare(`UPDATE ${table} SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?`),
+    delay: db.prepare(`UPDATE ${table} SET available_at = ? WHERE seq = ?`),
+    body: db.prepare<[number], { body: string }>(`SELECT body FROM ${table} WHERE seq = ?`),
+  };
+}
+
 function prepareStatements(db: Db) {
   return {
-    insert: db.prepare("INSERT INTO queue_messages (topic, key, body) VALUES (?, ?, ?)"),
     count: db.prepare<[string], { n: number }>("SELECT n FROM queue_counts WHERE topic = ?"),
     count_add: db.prepare(
       "INSERT INTO queue_counts (topic, n) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET n = n + excluded.n",
     ),
-    ready: db.prepare(
-      "SELECT seq, key, attempts FROM queue_messages WHERE topic = ? AND available_at <= ? ORDER BY seq LIMIT ?",
-    ),
-    delayedKeys: db.prepare(
-      "SELECT key, MIN(seq) AS first FROM queue_messages WHERE topic = ? AND available_at > 0 AND available_at > ? GROUP BY key",
-    ),
-    delete: db.prepare("DELETE FROM queue_messages WHERE seq = ?"),
-    retry: db.prepare(
-      "UPDATE queue_messages SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?",
-    ),
-    delay: db.prepare("UPDATE queue_messages SET available_at = ? WHERE seq = ?"),
-    body: db.prepare<[number], { body: string }>("SELECT body FROM queue_messages WHERE seq = ?"),
     deadLetterCount: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM queue_dead_letters"),
     deadLetter_get: db.prepare<[number], { topic: Topic; key: string; body: string }>(
       "SELECT topic, key, body FROM queue_dead_letters WHERE seq = ?",
     ),
     deadLetter_delete: db.prepare("DELETE FROM queue_dead_letters WHERE seq = ?"),
     deadLetter: db.prepare(
-      "INSERT OR REPLACE INTO queue_dead_letters (seq, topic, key, body, reason, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO queue_dead_letters (topic, key, body, reason, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?)",
     ),
   };
 }
