@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { DIST, type Measurement, measure, startRuntime, startServer, table } from "./lib.js";
 
+const WARM_UP_SECONDS = 3;
+
 export interface IngestResult {
   rows: Measurement[];
   /** Per round at 1 event/request: intake requests/s over bare requests/s, measured back to back. */
@@ -10,8 +12,8 @@ export interface IngestResult {
 /**
  * Ingestion throughput and latency of POST /track with durable acceptance, next to a bare fastify
  * handler (the ceiling). Load: autocannon, 50 connections, from this process. On a shared 2-core
- * machine single runs vary by ±15 %, so bare and intake are measured in alternating rounds and the
- * median round is reported, with every round's ratio.
+ * machine single runs vary by ±15 %, so bare and intake are measured in alternating rounds, after a
+ * warm-up of each, and the median round is reported, with every round's ratio.
  */
 export async function ingestBenchmark(seconds: number, rounds: number): Promise<IngestResult> {
   const bare = await startServer(
@@ -37,6 +39,9 @@ export async function ingestBenchmark(seconds: number, rounds: number): Promise<
     for (const n of [1, 50]) {
       const bareRounds: Measurement[] = [];
       const intakeRounds: Measurement[] = [];
+      // Unmeasured: until the JIT has compiled the hot paths, the first round says more about it.
+      await measure("warm-up", "http://127.0.0.1:8699", n, WARM_UP_SECONDS);
+      await measure("warm-up", intake.url, n, WARM_UP_SECONDS);
       for (let round = 0; round < rounds; round++) {
         bareRounds.push(await measure("bare fastify (no storage)", "http://127.0.0.1:8699", n, seconds));
         intakeRounds.push(await measure("tracardi /track, intake only", intake.url, n, seconds));

@@ -57,7 +57,8 @@ export async function startRuntime(
   port: number,
   extraEnv: Record<string, string> = {},
 ): Promise<Server> {
-  const dataDir = mkdtempSync(join(tmpdir(), "tracardi-bench-"));
+  // A runtime given another's data dir takes it over: stopping this one removes it.
+  const dataDir = extraEnv.TRACARDI_DATA_DIR ?? mkdtempSync(join(tmpdir(), "tracardi-bench-"));
   const env = {
     TRACARDI_HOST: "127.0.0.1",
     TRACARDI_PUBLIC_PORT: String(port),
