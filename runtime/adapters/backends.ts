@@ -83,8 +83,11 @@ export async function openBackends(
   }
 }
 
-/** How often the checkpoint thread folds the WAL into the database file (about 600 pages at 25k/s). */
-const CHECKPOINT_INTERVAL_MS = 100;
+/**
+ * How often the checkpoint thread folds the WAL into the database file: about 6,000 pages (25 MB)
+ * at 25,000 requests/s. Every 100 ms cost the intake more CPU per request (measured, bench/ingest).
+ */
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 function servesEmbedded(backends: RuntimeConfig["backends"]): boolean {
   return (
