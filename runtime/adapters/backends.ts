@@ -44,8 +44,6 @@ export async function openBackends(
   // Intake answers 2xx only once the WAL is on disk (synced off the event loop; see GroupCommit).
   const commits = new GroupCommit(db, { syncWal: role === "intake" });
   const checkpointer = role === "intake" && servesEmbedded(backends) ? startCheckpointer(db) : null;
-  // The processing thread shares its process, and so the checkpoint thread, with an intake.
-  if (role === "processing") db.pragma("wal_autocheckpoint = 0");
   const opened: Opened[] = [];
   const closeAll = async () => {
     await Promise.all(opened.reverse().map((o) => o.close()));
