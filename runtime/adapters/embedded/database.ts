@@ -47,8 +47,8 @@ interface PendingWrite {
 }
 
 /**
- * Collects the writes of one event-loop turn and commits them in one transaction, then settles each
- * caller's promise. The writes are plain inserts; if any of them or the commit fails, the whole
+ * Collects the writes submitted until the next commit (one event-loop turn, or while a WAL sync runs)
+ * and commits them in one transaction, then settles each caller's promise. The writes are plain inserts; if any of them or the commit fails, the whole
  * transaction rolls back and every caller gets the error, so nothing is acknowledged that is not
  * on disk.
  */
