@@ -19,10 +19,12 @@ function open(dir = mkdtempSync(join(tmpdir(), "queue-test-")), maxBacklog = 100
   if (!dirs.includes(dir)) dirs.push(dir);
   const db = openDatabase(dir);
   dbs.push(db);
+  const commits = new GroupCommit(db);
   return {
     dir,
     db,
-    queue: new EmbeddedQueue(db, new GroupCommit(db), { maxBacklog, pollIntervalMs: 10, retryBaseMs: 30 }),
+    commits,
+    queue: new EmbeddedQueue(db, commits, { maxBacklog, pollIntervalMs: 10, retryBaseMs: 30 }),
   };
 }
 
@@ -114,6 +116,20 @@ describe("EmbeddedQueue", () => {
     const queued = [...got].sort((x, y) => Number(x.id) - Number(y.id));
     expect(queued.map((d) => d.body.n)).toEqual([1, 2, 4, 5]);
     expect(await queue.backlog()).toMatchObject({ collector: 0, storage: 1 });
+  });
+
+  it("rejects the publishes of a commit that failed, and later publishes go through", async () => {
+    const { queue, commits } = open();
+    const lost = queue.publish("collector", [{ key: "a", body: { n: 1 } }]);
+    const broken = commits.submit(() => {
+      throw new Error("disk on fire");
+    });
+    await expect(lost).rejects.toBeInstanceOf(QueueUnavailableError);
+    await expect(broken).rejects.toThrow("disk on fire");
+    await queue.publish("collector", [{ key: "b", body: { n: 2 } }]);
+    expect(await queue.backlog()).toMatchObject({ collector: 1 });
+    const got = await collect(queue, () => ({ kind: "ack" }), 1);
+    expect(got.map((d) => d.body.n)).toEqual([2]);
   });
 
   it("takes over the messages and dead letters of a file from before the per-topic tables", async () => {
