@@ -45,7 +45,11 @@ export class RuntimeProcess {
 
   static async start(env: Record<string, string> = {}): Promise<RuntimeProcess> {
     const runtime = RuntimeProcess.create(env);
-    await runtime.launch();
+    // A runtime that does not start leaves neither a process nor its data dir behind.
+    await runtime.launch().catch(async (error: unknown) => {
+      await runtime.stop();
+      throw error;
+    });
     return runtime;
   }
 
