@@ -128,6 +128,19 @@ describe.skipIf(inject("cluster") !== "local")("fault label e2e.tracardi.io/faul
     await waitForPod(ns, "pull", isPodReady, "Running and Ready");
   });
 
+  it("unready: Running with its container started but not Ready, until the label is removed", async () => {
+    await apply(pod("ready", undefined), { namespace: ns });
+    await waitForPod(ns, "ready", isPodReady, "Running and Ready");
+    await kubectlOk(["label", "pod", "ready", `${FAULT_LABEL}=unready`], { namespace: ns });
+    const p = await waitForPod(ns, "ready", (x) => !isPodReady(x), "not Ready");
+    expect(p.status?.phase).toBe("Running");
+    expect(containerStatus(p)).toMatchObject({ ready: false, started: true, restartCount: 0 });
+    expect(containerStatus(p)?.state?.running).toBeDefined();
+
+    await kubectlOk(["label", "pod", "ready", `${FAULT_LABEL}-`], { namespace: ns });
+    await waitForPod(ns, "ready", isPodReady, "Ready again");
+  });
+
   it("a pod without the label becomes Running and Ready", async () => {
     await apply(pod("healthy"), { namespace: ns });
     const p = await waitForPod(ns, "healthy", isPodReady, "Running and Ready", { timeoutMs: 10_000 });

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 /** Pod label that makes the local cluster's kwok simulate a failure (see e2e/README.md). */
 export const FAULT_LABEL = "e2e.tracardi.io/fault";
-export type Fault = "oom" | "crashloop" | "imagepull";
+export type Fault = "oom" | "crashloop" | "imagepull" | "unready";
 
 const E2E_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where `make cluster-up` writes its state. */
