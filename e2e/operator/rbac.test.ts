@@ -61,6 +61,8 @@ describe("least-privilege RBAC from manifests/", () => {
     expect(await can("update", "secrets")).toBe(false);
     expect(await can("create", "secrets")).toBe(false);
     expect(await can("delete", "pods")).toBe(false);
+    expect(await can("get", "pods", ["--subresource=log"])).toBe(true);
+    expect(await can("create", "pods", ["--subresource=exec"])).toBe(false);
     expect(await can("create", "events.events.k8s.io")).toBe(true);
     expect(
       (

@@ -304,7 +304,9 @@ const specSchema: Schema = obj(
 const conditionSchema: Schema = obj(
   "A condition in the standard Kubernetes shape.",
   {
-    type: str("Ready, Reconciled, ComponentsHealthy, LicenseValid or WorkflowsEnabled.", { maxLength: 316 }),
+    type: str("Ready, Reconciled, LicenseValid, BackendsReachable, ComponentsHealthy or WorkflowsEnabled.", {
+      maxLength: 316,
+    }),
     status: str("True, False or Unknown.", { enum: ["True", "False", "Unknown"] }),
     reason: str("CamelCase reason.", { maxLength: 1024 }),
     message: str("Human-readable explanation.", { maxLength: 32768 }),

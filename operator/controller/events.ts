@@ -13,6 +13,7 @@ const MAX_NOTE = 1024;
 const WATCHED = [
   CONDITION.Reconciled,
   CONDITION.LicenseValid,
+  CONDITION.BackendsReachable,
   CONDITION.ComponentsHealthy,
   CONDITION.WorkflowsEnabled,
 ];

@@ -15,13 +15,21 @@ import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES } from "../kube/resources.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import { childName, desiredState, LABEL_INSTANCE, planComponents } from "./desired/index.js";
+import { diagnoseBackends, type UnreadyPodLog } from "./diagnose/backends.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
 import { type ComponentObservation, diagnosePods, podsOf } from "./diagnose/pods.js";
 import { type ApplyOutcome, diagnoseReconciled } from "./diagnose/reconciled.js";
 import { diagnoseWorkflow } from "./diagnose/workflow.js";
 import { eventsFromTransitions } from "./events.js";
-import { checkLicense, type LicenseKeyRead, type LicenseSettings, readLicenseKey } from "./observe.js";
+import {
+  checkLicense,
+  type LicenseKeyRead,
+  type LicenseSettings,
+  readLicenseKey,
+  readUnreadyLogs,
+  unreadyPods,
+} from "./observe.js";
 import { buildStatus, sameStatus } from "./status.js";
 
 export interface Cache<T> {
@@ -46,6 +54,8 @@ export interface ReconcilerDeps {
 }
 
 const DAY_MS = 86_400_000;
+/** While pods are unready, look at their logs again this often: the reason may be logged after the probe fails. */
+const UNREADY_RECHECK_MS = 30_000;
 
 function ownedBy(obj: KubernetesObject, owner: Tracardi): boolean {
   return (obj.metadata?.ownerReferences ?? []).some((r) => r.controller && r.uid === owner.metadata.uid);
@@ -98,7 +108,10 @@ export class Reconciler {
 
     const { outcome, deployments } = await this.apply(owner);
     const license = await this.observeLicenseSafely(owner, now);
-    const status = this.diagnose(key, owner, deployments, license, outcome, now);
+    const pods = this.podsOf(owner);
+    const unready = unreadyPods(pods);
+    const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
+    const status = this.diagnose(key, owner, pods, deployments, license, backendLogs, outcome, now);
 
     const previous = this.lastStatus.get(key) ?? owner.status;
     if (!sameStatus(previous, status)) {
@@ -111,7 +124,9 @@ export class Reconciler {
     }
 
     if (!outcome.ok) throw new Error(`apply failed for ${key}: ${outcome.message}`);
-    return { requeueAfterMs: this.licenseRequeue(license, now) };
+    const licenseRequeue = this.licenseRequeue(license, now);
+    if (unready.length === 0) return { requeueAfterMs: licenseRequeue };
+    return { requeueAfterMs: Math.min(licenseRequeue ?? UNREADY_RECHECK_MS, UNREADY_RECHECK_MS) };
   }
 
   private async apply(
@@ -180,18 +195,23 @@ export class Reconciler {
     }
   }
 
+  private podsOf(owner: Tracardi): V1Pod[] {
+    return this.deps.pods
+      .list(owner.metadata.namespace)
+      .filter((p) => p.metadata?.labels?.[LABEL_INSTANCE] === owner.metadata.name);
+  }
+
   private diagnose(
     key: string,
     owner: Tracardi,
+    pods: V1Pod[],
     applied: Map<string, V1Deployment>,
     licenseObs: LicenseObservation,
+    backendLogs: UnreadyPodLog[],
     outcome: ApplyOutcome,
     now: Date,
   ): TracardiStatus {
     const ns = owner.metadata.namespace;
-    const pods = this.deps.pods
-      .list(ns)
-      .filter((p) => p.metadata?.labels?.[LABEL_INSTANCE] === owner.metadata.name);
     const observations: ComponentObservation[] = planComponents(owner.spec)
       .filter((p) => p.enabled)
       .map((p) => {
@@ -218,6 +238,7 @@ export class Reconciler {
       checks: [
         diagnoseReconciled(outcome, owner.metadata.generation ?? 0),
         license.condition,
+        diagnoseBackends(backendLogs),
         podsDiagnosis.condition,
         diagnoseWorkflow(owner.spec),
       ],

@@ -23,6 +23,7 @@ const healthyChecks = [
   ok("LicenseValid", "Valid"),
   ok("ComponentsHealthy", "AllReady"),
   bad("WorkflowsEnabled", "Disabled"),
+  ok("BackendsReachable", "NoneReported"),
 ];
 
 describe("readyFrom", () => {
@@ -34,7 +35,8 @@ describe("readyFrom", () => {
     const checks = [
       ok("Reconciled"),
       bad("LicenseValid", "Expired", "expired"),
-      bad("ComponentsHealthy", "OOMKilled"),
+      bad("BackendsReachable", "ConnectionLost", "MySQL at db:3306 does not answer"),
+      bad("ComponentsHealthy", "NotReady"),
     ];
     expect(readyFrom(checks)).toEqual({
       type: "Ready",
@@ -43,14 +45,27 @@ describe("readyFrom", () => {
       message: "expired",
     });
     expect(readyFrom([bad("Reconciled", "ApplyFailed"), ...checks.slice(1)]).reason).toBe("ApplyFailed");
+    expect(readyFrom([ok("Reconciled"), ok("LicenseValid"), ...checks.slice(2)]).reason).toBe(
+      "ConnectionLost",
+    );
     expect(
-      readyFrom([ok("Reconciled"), ok("LicenseValid"), bad("ComponentsHealthy", "OOMKilled")]).reason,
+      readyFrom([
+        ok("Reconciled"),
+        ok("LicenseValid"),
+        ok("BackendsReachable"),
+        bad("ComponentsHealthy", "OOMKilled"),
+      ]).reason,
     ).toBe("OOMKilled");
   });
 
   it("treats ExpiringSoon (True) as passing and Unknown as Unknown", () => {
     expect(
-      readyFrom([ok("Reconciled"), ok("LicenseValid", "ExpiringSoon"), ok("ComponentsHealthy")]).status,
+      readyFrom([
+        ok("Reconciled"),
+        ok("LicenseValid", "ExpiringSoon"),
+        ok("BackendsReachable"),
+        ok("ComponentsHealthy"),
+      ]).status,
     ).toBe("True");
     const unknown: CheckResult = {
       type: "LicenseValid",
@@ -99,6 +114,7 @@ describe("buildStatus", () => {
       "Ready",
       "Reconciled",
       "LicenseValid",
+      "BackendsReachable",
       "ComponentsHealthy",
       "WorkflowsEnabled",
     ]);
@@ -117,7 +133,11 @@ describe("buildStatus", () => {
       ...input,
       previous: s1,
       now: t1,
-      checks: [...healthyChecks.slice(0, 2), bad("ComponentsHealthy", "NotReady")],
+      checks: [
+        ...healthyChecks.slice(0, 2),
+        bad("ComponentsHealthy", "NotReady"),
+        healthyChecks[4],
+      ] as CheckResult[],
     });
     expect(sameStatus(s1, s3)).toBe(false);
   });
@@ -162,6 +182,7 @@ describe("eventsFromTransitions", () => {
         ok("LicenseValid", "ExpiringSoon"),
         healthyChecks[2],
         healthyChecks[3],
+        healthyChecks[4],
       ] as CheckResult[],
       valid,
     );
@@ -183,7 +204,10 @@ describe("eventsFromTransitions", () => {
 
   it("announces turning workflows on and off", () => {
     const off = conds(healthyChecks);
-    const on = conds([...healthyChecks.slice(0, 3), ok("WorkflowsEnabled", "Enabled")], off);
+    const on = conds(
+      [...healthyChecks.slice(0, 3), ok("WorkflowsEnabled", "Enabled"), healthyChecks[4]] as CheckResult[],
+      off,
+    );
     expect(eventsFromTransitions(off.conditions, on.conditions ?? [])).toEqual([
       { type: "Normal", reason: "WorkflowsEnabled", note: "WorkflowsEnabled ok" },
     ]);
@@ -195,6 +219,7 @@ describe("eventsFromTransitions", () => {
       healthyChecks[1],
       bad("ComponentsHealthy", "NotReady"),
       healthyChecks[3],
+      healthyChecks[4],
     ] as CheckResult[]);
     expect(eventsFromTransitions(undefined, rolling.conditions ?? [])).toEqual([]);
     const done = conds(healthyChecks, rolling);
@@ -209,6 +234,7 @@ describe("eventsFromTransitions", () => {
       healthyChecks[1],
       bad("ComponentsHealthy", "OOMKilled", "x".repeat(5000)),
       healthyChecks[3],
+      healthyChecks[4],
     ] as CheckResult[]);
     const [event] = eventsFromTransitions(undefined, long.conditions ?? []);
     expect(event?.note.length).toBe(1024);

@@ -5,6 +5,7 @@ import { type CheckResult, CONDITION } from "./diagnose/types.js";
 export const READY_CHAIN = [
   CONDITION.Reconciled,
   CONDITION.LicenseValid,
+  CONDITION.BackendsReachable,
   CONDITION.ComponentsHealthy,
 ] as const;
 

@@ -30,6 +30,8 @@ export interface RequestSpec {
   query?: Record<string, string | undefined>;
   body?: unknown;
   contentType?: string;
+  /** "text" resolves the body as it came (pod logs); JSON otherwise. */
+  responseType?: "json" | "text";
 }
 
 /** What the controller needs from an API client: one JSON request (lets tests pass a fake). */
@@ -67,7 +69,7 @@ export class KubeHttp implements KubeRequester {
       path: url.pathname + url.search,
       agent: secure ? this.agents.https : this.agents.http,
       headers: {
-        Accept: "application/json",
+        Accept: spec.responseType === "text" ? "text/plain, */*" : "application/json",
         ...(payload !== undefined ? { "Content-Type": spec.contentType ?? "application/json" } : {}),
       },
       timeout: 30_000,
@@ -90,6 +92,7 @@ export class KubeHttp implements KubeRequester {
           this.onRequest(spec.method, status);
           if (status < 200 || status >= 300)
             return reject(new KubeHttpError(status, text, spec.method, spec.path));
+          if (spec.responseType === "text") return resolve(text as T);
           try {
             resolve((text === "" ? {} : JSON.parse(text)) as T);
           } catch (err) {

@@ -14,4 +14,5 @@ export const CONDITION = {
   ComponentsHealthy: "ComponentsHealthy",
   LicenseValid: "LicenseValid",
   WorkflowsEnabled: "WorkflowsEnabled",
+  BackendsReachable: "BackendsReachable",
 } as const;
