@@ -108,7 +108,7 @@ export class Reconciler {
 
     const { outcome, deployments } = await this.apply(owner);
     const license = await this.observeLicenseSafely(owner, now);
-    const pods = this.podsOf(owner);
+    const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
     const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
     const status = this.diagnose(key, owner, pods, deployments, license, backendLogs, outcome, now);
@@ -195,7 +195,8 @@ export class Reconciler {
     }
   }
 
-  private podsOf(owner: Tracardi): V1Pod[] {
+  /** The pods of this Tracardi, every component. */
+  private instancePods(owner: Tracardi): V1Pod[] {
     return this.deps.pods
       .list(owner.metadata.namespace)
       .filter((p) => p.metadata?.labels?.[LABEL_INSTANCE] === owner.metadata.name);
