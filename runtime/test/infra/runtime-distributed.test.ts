@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { createConnection } from "mysql2/promise";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eventually, RuntimeProcess } from "../harness.js";
-import { ensureServer, type ServerInfo } from "./servers.js";
+import { ensureServer, type MariaDbInfo, onMariaDb, type ServerInfo } from "./servers.js";
 
 // The production topology on real servers, as the operator deploys it: two public APIs, the
 // private API, a collector worker and a background worker as separate processes, talking through
@@ -10,11 +9,6 @@ import { ensureServer, type ServerInfo } from "./servers.js";
 interface PulsarInfo extends ServerInfo {
   serviceUrl: string;
   webUrl: string;
-}
-interface MariaDbInfo extends ServerInfo {
-  url: string;
-  user: string;
-  password: string;
 }
 interface SearchInfo extends ServerInfo {
   url: string;
@@ -27,20 +21,7 @@ let env: Record<string, string>;
 let mysql: MariaDbInfo;
 let search: SearchInfo;
 
-async function sql(statement: string): Promise<void> {
-  const url = new URL(mysql.url);
-  const connection = await createConnection({
-    host: url.hostname,
-    port: Number(url.port),
-    user: mysql.user,
-    password: mysql.password,
-  });
-  try {
-    await connection.query(statement);
-  } finally {
-    await connection.end();
-  }
-}
+const sql = (statement: string) => onMariaDb(mysql, (run) => run(statement));
 
 async function launch(args: string[]): Promise<RuntimeProcess> {
   const runtime = RuntimeProcess.create(env);
