@@ -37,6 +37,22 @@ describe("handleIsolated", () => {
     expect(handledOnce.sort()).toEqual([1, 3, 4]);
   });
 
+  it("defers the rest of the batch, counting no attempt, when every delivery alone fails", async () => {
+    const batch = Array.from({ length: 16 }, (_, n) => delivery(`k${n}`, n));
+    let calls = 0;
+    const outcomes = await handleIsolated<number>(
+      () => {
+        calls++;
+        throw new Error("store down");
+      },
+      batch,
+      500,
+    );
+    expect(outcomes.slice(0, 3)).toEqual(Array(3).fill({ kind: "retry", reason: "store down" }));
+    expect(outcomes.slice(3)).toEqual(Array(13).fill({ kind: "defer", delayMs: 500 }));
+    expect(calls).toBeLessThan(10);
+  });
+
   it("treats missing outcomes as a failure of the call", async () => {
     const outcomes = await handleIsolated<number>(
       (b) => (b.length > 1 ? [{ kind: "ack" }] : [{ kind: "ack" }]),

@@ -22,19 +22,33 @@ export function bodyOrText(text: string): unknown {
   return parsed.ok ? parsed.body : text;
 }
 
+/** After this many deliveries failed alone and none succeeded, the handler's trouble is not theirs. */
+const FAILURES_BEFORE_PAUSE = 3;
+
 /**
  * Runs `handler` on the batch. When it throws or answers with fewer outcomes than deliveries, the
  * batch is halved and each half handled again, down to single deliveries: only a delivery that fails
  * alone gets a retry with the handler's reason. Once a delivery is not acked, its key's later
  * deliveries in the batch are deferred (per-key order holds across the retry).
+ *
+ * When several deliveries fail alone and nothing succeeds (a backend is down, not a message bad),
+ * the rest of the batch is deferred by `pauseMs` without an attempt counted.
  */
-export async function handleIsolated<T>(handler: BatchHandler<T>, batch: Delivery<T>[]): Promise<Outcome[]> {
+export async function handleIsolated<T>(
+  handler: BatchHandler<T>,
+  batch: Delivery<T>[],
+  pauseMs = 1000,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(batch.length);
   const stoppedKeys = new Set<string>();
+  let succeeded = false;
+  let failedAlone = 0;
   const run = async (indices: number[]): Promise<void> => {
     const live: number[] = [];
     for (const index of indices) {
       if (stoppedKeys.has(keyAt(batch, index))) outcomes[index] = { kind: "defer" };
+      else if (!succeeded && failedAlone >= FAILURES_BEFORE_PAUSE)
+        outcomes[index] = { kind: "defer", delayMs: pauseMs };
       else live.push(index);
     }
     if (live.length === 0) return;
@@ -43,6 +57,7 @@ export async function handleIsolated<T>(handler: BatchHandler<T>, batch: Deliver
       live.map((index) => batch[index] as Delivery<T>),
     );
     if (answer.ok) {
+      succeeded = true;
       for (const [n, index] of live.entries()) {
         const outcome = answer.outcomes[n] as Outcome;
         outcomes[index] = outcome;
@@ -54,6 +69,7 @@ export async function handleIsolated<T>(handler: BatchHandler<T>, batch: Deliver
       const index = live[0] as number;
       outcomes[index] = { kind: "retry", reason: answer.reason };
       stoppedKeys.add(keyAt(batch, index));
+      failedAlone++;
       return;
     }
     const half = Math.ceil(live.length / 2);

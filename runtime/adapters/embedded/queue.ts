@@ -358,6 +358,10 @@ export class EmbeddedQueue implements Queue {
     }
   }
 
+  get retryBaseMs(): number {
+    return this.options.retryBaseMs;
+  }
+
   get pollIntervalMs(): number {
     return this.options.pollIntervalMs;
   }
@@ -431,7 +435,8 @@ class EmbeddedSubscription {
       });
     }
     if (deliveries.length > 0) {
-      const decided = serialiseForwards(await handleIsolated(this.handler, deliveries));
+      const pauseMs = this.options.retryBaseMs ?? this.queue.retryBaseMs;
+      const decided = serialiseForwards(await handleIsolated(this.handler, deliveries, pauseMs));
       for (const [n, index] of handled.entries()) outcomes[index] = decided[n] as Outcome;
     }
     this.queue.settle(this.topic, rows, outcomes, this.options);

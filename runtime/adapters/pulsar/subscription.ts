@@ -109,7 +109,9 @@ export class SubscriptionLoop {
       });
     }
     if (deliveries.length > 0) {
-      const outcomes = await this.forward(serialiseForwards(await handleIsolated(this.handler, deliveries)));
+      const pauseMs = this.options.retryBaseMs ?? this.target.retryBaseMs;
+      const isolated = await handleIsolated(this.handler, deliveries, pauseMs);
+      const outcomes = await this.forward(serialiseForwards(isolated));
       for (const [index, message] of handled.entries()) {
         decided.push({ message, outcome: outcomes[index] as Outcome });
       }
