@@ -48,9 +48,11 @@ describe("storageStage", () => {
   it("fails only the message carrying a refused event, with the store's reason", async () => {
     const written: WriteBatch[] = [];
     const stored: string[] = [];
+    const dropped: string[] = [];
     const handle = storageStage({
       store: refusingStore(written),
       onStored: (messages) => stored.push(...messages.map((m) => m.task)),
+      onDeadLettered: (messages) => dropped.push(...messages.map((m) => m.task)),
     });
     const outcomes = await handle([
       delivery("a", { events: [eventOf("e1")] }),
@@ -65,6 +67,7 @@ describe("storageStage", () => {
       { kind: "ack", forward: [] },
     ]);
     expect(stored).toEqual(["a", "d"]);
+    expect(dropped).toEqual(["b"]);
   });
 
   it("writes a refused profile's messages again one by one, failing the first that fails alone", async () => {

@@ -36,6 +36,8 @@ export interface StorageStageDeps {
   plan?: (message: StorageMessage) => Promise<DispatchMessage[]>;
   /** Called after a batch is stored (the collector's read-your-writes cache listens). */
   onStored?: (messages: StorageMessage[]) => void;
+  /** Called with the messages this batch dead-letters (they will not be stored). */
+  onDeadLettered?: (messages: StorageMessage[]) => void;
 }
 
 /** Why a message cannot be stored: the first refused document it carries, if any. */
@@ -106,6 +108,8 @@ export function storageStage(deps: StorageStageDeps): BatchHandler<StorageMessag
     const results = await storeIsolated(deps.store, batch);
     const stored = batch.filter((_, index) => results[index] === null).map((d) => d.body);
     if (stored.length > 0) deps.onStored?.(stored);
+    const dropped = batch.filter((_, index) => results[index]?.kind === "dead-letter").map((d) => d.body);
+    if (dropped.length > 0) deps.onDeadLettered?.(dropped);
     const outcomes: Outcome[] = [];
     for (const [index, delivery] of batch.entries()) {
       const result = results[index];
