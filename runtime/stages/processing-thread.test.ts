@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../test/harness.js";
 import { WorkflowResults } from "./process/workflow-results.js";
@@ -140,5 +141,34 @@ describe("ProcessingThread", () => {
     // The restart waits a minute: stopping now must not wait for it.
     await thread.stop();
     expect(workers).toHaveLength(1);
+  });
+});
+
+describe("ProcessingThread on a real worker thread", () => {
+  it("starts a thread again after an uncaught exception in it", async () => {
+    // Answers stats; a config change makes it throw outside any handler, as a stage bug would.
+    const code = `
+      const { parentPort } = require("node:worker_threads");
+      parentPort.on("message", (m) => {
+        if (m.type === "stats") parentPort.postMessage({ type: "stats", id: m.id, stats: { stages: [], pendingDocuments: 0, progress: [] }, metrics: [] });
+        if (m.type === "config-changed") setImmediate(() => { throw new SyntaxError("Unexpected token in JSON"); });
+        if (m.type === "stop") { parentPort.postMessage({ type: "stopped", id: m.id }); parentPort.close(); }
+      });
+      parentPort.postMessage({ type: "started", id: 0 });`;
+    let spawned = 0;
+    const crashes: string[] = [];
+    const thread = await ProcessingThread.start(
+      options([], crashes, {
+        spawn: () => {
+          spawned++;
+          return new Worker(code, { eval: true });
+        },
+      }),
+    );
+    thread.configChanged();
+    await eventually(async () => expect(crashes).toEqual(["Unexpected token in JSON (1 ms)"]));
+    await eventually(async () => expect((await thread.stats()).stats.stages).toEqual([]));
+    expect(spawned).toBe(2);
+    await thread.stop();
   });
 });
