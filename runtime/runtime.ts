@@ -260,6 +260,8 @@ export class Runtime {
         maxBatchBytes: 256 * 1024,
       });
     this.metrics.reportPendingState(() => this.state.size);
+    // Registered now: while it waits for storage (below), its messages age and status says why.
+    this.progress.started("collector", "collector");
     if (this.running.has("storage")) return consume();
     // Storage runs in another process. What was queued for it before this process started must be
     // stored before the collector reads profiles, or it would build on older copies.
@@ -323,6 +325,7 @@ export class Runtime {
           ? `collector waits until ${waiting} queued documents are stored`
           : `collector waits for the queue: ${String(waiting)}`;
       if (!said) process.stderr.write(`${why}\n`);
+      this.progress.failed("collector", why);
       said = true;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -18,6 +18,9 @@ describe("StageProgressBook", () => {
         pausedBecause: null,
       },
     ]);
+    // Registering again (the stage consumes after waiting) keeps when it started.
+    book.started("dispatch", "dispatch", 15);
+    expect(book.snapshot(null)[0]?.startedAt).toBe(0);
     book.handled("dispatch", [{ kind: "ack" }], 20);
     book.failed("dispatch", new Error("database is locked"), 30);
     const [entry] = book.snapshot("licence expired");

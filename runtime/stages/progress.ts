@@ -19,7 +19,9 @@ export interface StageProgress {
 export class StageProgressBook {
   private readonly stages = new Map<string, Omit<StageProgress, "pausedBecause">>();
 
+  /** Registers a stage (once: a stage that waits before it consumes is registered when it starts waiting). */
   started(stage: string, topic: Topic, now = Date.now()): void {
+    if (this.stages.has(stage)) return;
     this.stages.set(stage, { stage, topic, startedAt: now, lastSettledAt: null, lastError: null });
   }
 
