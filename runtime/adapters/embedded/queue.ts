@@ -411,6 +411,7 @@ class EmbeddedSubscription {
         if (this.options.paused?.() || !(await this.step())) await this.idle();
       } catch (error) {
         process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
+        this.options.onLoopError?.(error);
         await this.idle();
       }
       // Let the HTTP side of the process breathe between batches.
