@@ -33,6 +33,8 @@ export interface RuntimeConfig {
   inlineWorkflowTimeoutMs: number;
   /** How often each process checks its backends and logs what changed (`backend problem: …`). */
   backendCheckMs: number;
+  /** Remote calls and webhooks may reach loopback, link-local and the cluster's own addresses. */
+  httpAllowPrivate: boolean;
   /** Licence key (from a Secret in Kubernetes); null: open-source mode. */
   licenseKey: string | null;
   /** PEM of the Ed25519 key licences are checked against. */
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
     backendCheckMs: int(env, "TRACARDI_BACKEND_CHECK_MS", 10_000),
+    httpAllowPrivate: bool(env, "TRACARDI_HTTP_ALLOW_PRIVATE", false),
     licenseKey: env.TRACARDI_LICENSE?.trim() ? env.TRACARDI_LICENSE.trim() : null,
     licensePublicKey: publicKey(env),
     backends: backendSettings(env),
