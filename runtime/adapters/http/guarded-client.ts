@@ -1,6 +1,11 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import {
   type HttpClient,
@@ -46,6 +51,8 @@ export function guardedHttp(options: GuardOptions): HttpClient {
   const maxRedirects = options.maxRedirects ?? 5;
   const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
   const lookup = policy ? checkedLookup(policy, options.resolve ?? (dnsLookup as Resolve)) : undefined;
+  // Own connection pools: a kept-alive socket another client opened (unchecked) is never reused here.
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
   return async (request) => {
     const timeout = AbortSignal.timeout(request.timeoutMs);
@@ -54,7 +61,7 @@ export function guardedHttp(options: GuardOptions): HttpClient {
     try {
       for (let redirects = 0; ; redirects++) {
         if (policy) refuseHost(policy, current.url);
-        const response = await send(current, lookup, signal, maxBytes);
+        const response = await send(current, { lookup, agents, signal, maxBytes });
         const location = response.headers.location;
         if (!REDIRECTS.has(response.status) || location === undefined) return response;
         if (redirects >= maxRedirects) throw new RefusedRequestError(`more than ${maxRedirects} redirects`);
@@ -128,12 +135,15 @@ function redirected(hop: Hop, status: number, location: string): Hop {
   return { ...rest, method: "GET", headers, url };
 }
 
-function send(
-  hop: Hop,
-  lookup: LookupFunction | undefined,
-  signal: AbortSignal,
-  maxBytes: number,
-): Promise<HttpResponse> {
+interface SendOptions {
+  lookup: LookupFunction | undefined;
+  agents: { http: HttpAgent; https: HttpsAgent };
+  signal: AbortSignal;
+  maxBytes: number;
+}
+
+function send(hop: Hop, { lookup, agents, signal, maxBytes }: SendOptions): Promise<HttpResponse> {
+  const https = hop.url.protocol === "https:";
   const options: RequestOptions = {
     method: hop.method,
     headers:
@@ -141,9 +151,10 @@ function send(
         ? hop.headers
         : { ...hop.headers, "content-length": Buffer.byteLength(hop.body) },
     signal,
+    agent: https ? agents.https : agents.http,
     ...(lookup ? { lookup } : {}),
   };
-  const request = hop.url.protocol === "https:" ? httpsRequest : httpRequest;
+  const request = https ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(hop.url, options, (res) => {
       readBody(res, maxBytes).then(
