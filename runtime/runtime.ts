@@ -195,6 +195,10 @@ export class Runtime {
           this.metrics.eventsStored.inc(m.events.length);
         }
       },
+      // Never stored: the collector reads what the store holds again.
+      onDeadLettered: (messages) => {
+        for (const m of messages) this.state.settle(m.profile?.id ?? null, m.session?.id ?? null, m.stateSeq);
+      },
     });
     this.consume("storage", "storage", handler, this.settings.storageBatchSize, {
       maxBatchBytes: 1024 * 1024,
