@@ -38,6 +38,8 @@ export interface RuntimeConfig {
   stallMs: number;
   /** How the processing thread is restarted after a crash, and when its crashing is reported. */
   restarts: RestartPolicy;
+  /** Remote calls and webhooks may reach loopback, link-local and the cluster's own addresses. */
+  httpAllowPrivate: boolean;
   /** Licence key (from a Secret in Kubernetes); null: open-source mode. */
   licenseKey: string | null;
   /** PEM of the Ed25519 key licences are checked against. */
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
       baseDelayMs: 1000,
       maxDelayMs: 60_000,
     },
+    httpAllowPrivate: bool(env, "TRACARDI_HTTP_ALLOW_PRIVATE", false),
     licenseKey: env.TRACARDI_LICENSE?.trim() ? env.TRACARDI_LICENSE.trim() : null,
     licensePublicKey: publicKey(env),
     backends: backendSettings(env),

@@ -1,13 +1,16 @@
 import { type Backends, openBackends } from "./adapters/backends.js";
+import { guardedHttp } from "./adapters/http/guarded-client.js";
 import type { RuntimeConfig } from "./config.js";
 import { RuntimeMetrics } from "./http/metrics.js";
 import { LicenseGate } from "./license-gate.js";
+import type { HttpClient } from "./ports/http.js";
 import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
 import { SourceVerifier } from "./stages/collect/sources.js";
 import { tqlConditionCheck } from "./stages/dispatch/conditions.js";
 import { planDispatch } from "./stages/dispatch/plan.js";
 import { dispatchStage } from "./stages/dispatch/stage.js";
+import { deliverWebhook } from "./stages/dispatch/webhook.js";
 import { mergePass } from "./stages/merge/pass.js";
 import { collectorStage } from "./stages/process/collector.js";
 import { ConfigCache } from "./stages/process/config-cache.js";
@@ -28,7 +31,6 @@ import {
 } from "./stages/progress.js";
 import { storageStage } from "./stages/store/storage.js";
 import type { ProcessingStats } from "./stages/thread-protocol.js";
-import { fetchHttp } from "./stages/workflow/index.js";
 import { describeError, errorStack } from "./supervision.js";
 
 /** How often (and after how long) a collector without a local storage stage sweeps its pending state. */
@@ -68,6 +70,8 @@ export class Runtime {
   private readonly shutdown = new AbortController();
   /** Progress and last error of each stage this process (or thread) consumes. */
   private readonly progress = new StageProgressBook();
+  /** Outbound HTTP of remote-call nodes and webhooks, refusing inside addresses unless allowed. */
+  private readonly http: HttpClient;
   /** `/track` requests waiting for what workflows produce for their payload. */
   readonly workflowResults = new WorkflowResults();
   /** Where the collector reports workflow output: here, or the main thread when this is the processing thread. */
@@ -89,6 +93,7 @@ export class Runtime {
     this.state = new PendingState(this.data);
     this.configCache = new ConfigCache(this.config, 1000);
     this.metrics = new RuntimeMetrics(role === "intake" ? this.queue : null);
+    this.http = guardedHttp({ allowPrivate: settings.httpAllowPrivate });
     this.license = new LicenseGate(settings.licenseKey, settings.licensePublicKey, (state) =>
       process.stderr.write(`licence: ${state.status}: ${state.message}\n`),
     );
@@ -251,7 +256,7 @@ export class Runtime {
       store: this.data,
       identity: this.identity,
       mergeSalt: this.settings.mergeSalt,
-      workflows: this.settings.workflowEnabled ? { http: fetchHttp } : null,
+      workflows: this.settings.workflowEnabled ? { http: this.http } : null,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
       onProfilesMerged: () => this.onProfilesMerged(),
     });
@@ -306,6 +311,8 @@ export class Runtime {
       config: this.configCache,
       perDestinationLimit: 4,
       shutdown: this.shutdown.signal,
+      deliver: (resource, settings, body, shutdown) =>
+        deliverWebhook(resource, settings, body, shutdown, this.http),
     });
     this.consume("dispatch", "dispatch", handler, 50, {
       retryBaseMs: this.settings.dispatchRetryBaseMs,
