@@ -6,6 +6,7 @@ import { installErrorHandler } from "./errors.js";
 import { installHealthRoutes } from "./health.js";
 import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
+import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { destinationRoutes } from "./routes/destinations.js";
 import { statusRoutes } from "./routes/status.js";
 import { workflowRoutes } from "./routes/workflows.js";
@@ -33,6 +34,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   app.get("/docs", { schema: { hide: true } }, async () => app.swagger());
   configRoutes(app, runtime);
   dataRoutes(app, runtime);
+  deadLetterRoutes(app, runtime);
   destinationRoutes(app, runtime);
   statusRoutes(app, runtime);
   workflowRoutes(app, runtime);
