@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Runtime } from "../runtime.js";
 import { installBearerAuth } from "./auth.js";
 import { installErrorHandler } from "./errors.js";
+import { frameworkErrors, MAX_ID_PARAM_LENGTH } from "./framework-errors.js";
 import { installHealthRoutes } from "./health.js";
 import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
@@ -17,6 +18,8 @@ const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/metrics", 
 export async function buildPrivateApp(runtime: Runtime, adminToken: string): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: runtime.settings.bodyLimitBytes,
+    maxParamLength: MAX_ID_PARAM_LENGTH,
+    frameworkErrors,
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
     },
