@@ -57,7 +57,6 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ detail: error.detail });
     if (error instanceof BackendUnavailableError) {
-      request.log.warn({ err: error }, "backend unavailable");
       return reply
         .code(503)
         .header("retry-after", String(error.retryAfterSeconds))
