@@ -3,7 +3,7 @@
  * handler that throws on it, a forward that cannot be serialised) fails that message alone, never
  * its batch. Both queue adapters run their loops through these helpers.
  */
-import type { BatchHandler, Delivery, Outcome } from "./queue.js";
+import { type BatchHandler, type Delivery, messageJson, type Outcome } from "./queue.js";
 
 export type ParsedBody = { ok: true; body: unknown } | { ok: false; reason: string };
 
@@ -115,22 +115,12 @@ export function serialiseForwards(outcomes: Outcome[]): Outcome[] {
     if (outcome.kind !== "ack" || outcome.forward === undefined || outcome.forward.length === 0)
       return outcome;
     try {
-      const forward = outcome.forward.map((message) => ({
-        ...message,
-        json: jsonOf(message.json, message.body),
-      }));
+      const forward = outcome.forward.map((message) => ({ ...message, json: messageJson(message) }));
       return { ...outcome, forward };
     } catch (error) {
       return { kind: "retry", reason: `forwarded message cannot be serialised: ${errorMessage(error)}` };
     }
   });
-}
-
-function jsonOf(json: string | undefined, body: unknown): string {
-  if (json !== undefined) return json;
-  const text: string | undefined = JSON.stringify(body);
-  if (text === undefined) throw new Error(`a ${typeof body} has no JSON form`);
-  return text;
 }
 
 export function errorMessage(error: unknown): string {

@@ -3,6 +3,8 @@
  * stages only see this interface.
  */
 
+import { BackendUnavailableError } from "./unavailable.js";
+
 export type Topic = "collector" | "storage" | "workflow" | "dispatch";
 
 export interface OutgoingMessage {
@@ -136,14 +138,32 @@ export interface Queue {
 }
 
 /** The queue cannot take more work now; callers answer 503 with Retry-After. */
-export class QueueUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 1,
-  ) {
-    super(message);
+export class QueueUnavailableError extends BackendUnavailableError {
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message, retryAfterSeconds);
     this.name = "QueueUnavailableError";
   }
+}
+
+/** A message that cannot be written as JSON (it fails its own publish, never anyone else's). */
+export class UnserialisableMessageError extends Error {
+  constructor(reason: string) {
+    super(`the message cannot be stored as JSON: ${reason}`);
+    this.name = "UnserialisableMessageError";
+  }
+}
+
+/** The message's JSON text: its `json` when given, or its body serialised now. */
+export function messageJson(message: OutgoingMessage): string {
+  if (message.json !== undefined) return message.json;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(message.body);
+  } catch (error) {
+    throw new UnserialisableMessageError(error instanceof Error ? error.message : String(error));
+  }
+  if (json === undefined) throw new UnserialisableMessageError("it has no JSON form");
+  return json;
 }
 
 export const TOPICS: readonly Topic[] = ["collector", "storage", "workflow", "dispatch"];

@@ -9,7 +9,7 @@ import type {
   Subscription,
   Topic,
 } from "../../ports/queue.js";
-import { QueueUnavailableError, TOPICS } from "../../ports/queue.js";
+import { messageJson, QueueUnavailableError, TOPICS } from "../../ports/queue.js";
 import {
   bodyOrText,
   errorMessage,
@@ -92,6 +92,13 @@ export class EmbeddedQueue implements Queue {
   }
 
   publish(topic: Topic, messages: OutgoingMessage[]): Promise<void> {
+    // Serialised here, not in the shared commit: a message that cannot be fails only this publish.
+    let serialised: OutgoingMessage[];
+    try {
+      serialised = messages.map((message) => ({ key: message.key, body: null, json: messageJson(message) }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const pending = this.uncommitted.get(topic) ?? 0;
     const waiting = this.recentCount(topic) + pending;
     if (waiting + messages.length > this.options.maxBacklog) {
@@ -104,8 +111,8 @@ export class EmbeddedQueue implements Queue {
       this.uncommitted.set(topic, (this.uncommitted.get(topic) ?? messages.length) - messages.length);
     const outbox = this.currentOutbox();
     const list = outbox.messages.get(topic);
-    if (list === undefined) outbox.messages.set(topic, [...messages]);
-    else for (const message of messages) list.push(message);
+    if (list === undefined) outbox.messages.set(topic, serialised);
+    else for (const message of serialised) list.push(message);
     return outbox.committed.then(
       () => {
         done();
