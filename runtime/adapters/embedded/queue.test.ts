@@ -77,6 +77,21 @@ describe("EmbeddedQueue", () => {
     expect(order.map((d) => `${d.body.n}@${d.attempt}`)).toEqual(["1@1", "3@1", "1@2", "2@1"]);
   });
 
+  it("finds ready messages behind any number held back by a retrying key", async () => {
+    const { queue } = open();
+    await queue.publish(
+      "dispatch",
+      Array.from({ length: 200 }, (_, n) => ({ key: "failing", body: { n } })),
+    );
+    await queue.publish("dispatch", [{ key: "healthy", body: { n: 200 } }]);
+    const options = { maxBatch: 10, maxAttempts: 5 };
+    const [head] = queue.fetch("dispatch", 1);
+    if (!head) throw new Error("nothing fetched");
+    queue.settle("dispatch", [head], [{ kind: "retry", reason: "answered 500" }], options);
+    const next = queue.fetch("dispatch", 10);
+    expect(next.map((row) => row.key)).toEqual(["healthy"]);
+  });
+
   it("dead-letters a message after maxAttempts, with the reason", async () => {
     const { queue } = open();
     await queue.publish("collector", [{ key: "a", body: { n: 1 } }]);

@@ -22,6 +22,9 @@ export interface EmbeddedQueueOptions {
   retryBaseMs: number;
 }
 
+/** Rows a fetch looks at, at most, for a batch (keys only; the rest wait behind a retrying key). */
+const FETCH_SCAN_LIMIT = 20_000;
+
 interface Row {
   seq: number;
   key: string;
@@ -215,21 +218,27 @@ export class EmbeddedQueue implements Queue {
     return () => set.delete(wake);
   }
 
-  /** @internal */
+  /**
+   * @internal The next batch in publish order, skipping keys that wait: those with a message in a
+   * loop's hands and those whose earlier message waits for a retry or a deferral. The scan reads keys
+   * only and goes on past skipped rows, so however many messages of a failing destination wait for
+   * their turn, the ready messages behind them are found.
+   */
   fetch(topic: Topic, limit: number, maxBytes = Number.POSITIVE_INFINITY): Row[] {
     const now = Date.now();
     const busy = this.inFlightKeys(topic);
     const statements = this.topics[topic];
-    // Scan keys only; bodies are read for the rows actually taken.
-    const ready = (statements.ready.all(now, limit + busy.size * 4) as Omit<Row, "body">[]).filter(
-      (row) => !busy.has(row.key),
-    );
-    if (ready.length === 0) return [];
     const delayed = statements.delayedKeys.all(now) as { key: string; first: number }[];
     const firstDelayed = new Map(delayed.map((d) => [d.key, d.first]));
-    const candidates = ready
-      .filter((row) => row.seq < (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY))
-      .slice(0, limit);
+    const candidates: Omit<Row, "body">[] = [];
+    let scanned = 0;
+    for (const row of statements.ready.iterate(now) as Iterable<Omit<Row, "body">>) {
+      if (++scanned > FETCH_SCAN_LIMIT) break;
+      if (busy.has(row.key)) continue;
+      if (row.seq > (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY)) continue;
+      candidates.push(row);
+      if (candidates.length >= limit) break;
+    }
     // Big batches make long transactions, and other connections (intake) wait for the write lock.
     const batch: Row[] = [];
     let bytes = 0;
@@ -238,8 +247,8 @@ export class EmbeddedQueue implements Queue {
       if (batch.length > 0 && bytes + body.length > maxBytes) break;
       bytes += body.length;
       batch.push({ ...row, body });
-      busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
     }
+    for (const row of batch) busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
     return batch;
   }
 
@@ -395,7 +404,7 @@ function prepareTopicStatements(db: Db, topic: Topic) {
   const table = queueTable(topic);
   return {
     insert: db.prepare(`INSERT INTO ${table} (key, body) VALUES (?, ?)`),
-    ready: db.prepare(`SELECT seq, key, attempts FROM ${table} WHERE available_at <= ? ORDER BY seq LIMIT ?`),
+    ready: db.prepare(`SELECT seq, key, attempts FROM ${table} WHERE available_at <= ? ORDER BY seq`),
     delayedKeys: db.prepare(
       `SELECT key, MIN(seq) AS first FROM ${table} WHERE available_at > 0 AND available_at > ? GROUP BY key`,
     ),

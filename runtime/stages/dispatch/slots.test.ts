@@ -18,4 +18,19 @@ describe("DestinationSlots", () => {
     slots.release("a");
     expect(await slots.acquire("a")).toBe(true);
   });
+
+  it("backs off while the destination stays full, until one of its deliveries ends", async () => {
+    const slots = new DestinationSlots(1, 20, 100, 300);
+    await slots.acquire("a");
+    expect(await slots.acquire("a")).toBe(false);
+    expect(slots.busyDelayMs("a")).toBe(100);
+    expect(await slots.acquire("a")).toBe(false);
+    expect(slots.busyDelayMs("a")).toBe(200);
+    await slots.acquire("a");
+    expect(slots.busyDelayMs("a")).toBe(300);
+    expect(slots.busyDelayMs("b")).toBe(100);
+    slots.release("a");
+    expect(slots.busyDelayMs("a")).toBe(100);
+    expect(await slots.acquire("a")).toBe(true);
+  });
 });

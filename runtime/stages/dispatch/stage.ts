@@ -40,7 +40,8 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
             reason: `resource ${destination.resource.id} of destination ${destination.id} does not exist`,
           };
         if (!resource.enabled) return { kind: "dead-letter", reason: `resource ${resource.id} is disabled` };
-        if (!(await slots.acquire(destination.id))) return { kind: "defer", delayMs: 250 };
+        if (!(await slots.acquire(destination.id)))
+          return { kind: "defer", delayMs: slots.busyDelayMs(destination.id) };
         let result: DeliveryResult;
         try {
           result = await deliver(resource, destination.destination.init, message.body, deps.shutdown);
