@@ -1,10 +1,11 @@
 import { destinationsBenchmark, printDestinations } from "./destinations.js";
 import { ingestBenchmark, printIngest } from "./ingest.js";
 import { pipelineBenchmark, printPipeline } from "./pipeline.js";
+import { printRemoteCall, remoteCallBenchmark } from "./remote-call.js";
 
 // `make bench`: BENCH_SECONDS sets the length of each ingestion measurement (default 10),
 // BENCH_ROUNDS the alternating bare/intake rounds (default 5), BENCH_EVENTS the events of each
-// processing scenario (default 20000); BENCH_ONLY=ingest|pipeline|destinations runs one part,
+// processing scenario (default 20000); BENCH_ONLY=ingest|pipeline|destinations|remote-call runs one part,
 // BENCH_QUEUE=pulsar runs the destinations part over Pulsar (infra/pulsar.sh).
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const events = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -23,3 +24,4 @@ if (runs("destinations")) {
   };
   printDestinations(await destinationsBenchmark(options), options);
 }
+if (runs("remote-call")) printRemoteCall(await remoteCallBenchmark(20, 10), 20, 10);

@@ -157,8 +157,10 @@ export class Runtime {
       onProfilesMerged: () => this.onProfilesMerged(),
     });
     const consume = () =>
+      // Several loops: a payload waiting for a slow remote-call node holds one, not the collector.
       this.consume("collector", "collector", handler, this.settings.collectorBatchSize, {
         maxBatchBytes: 256 * 1024,
+        parallel: 4,
       });
     this.metrics.reportPendingState(() => this.state.size);
     if (this.running.has("storage")) return consume();
