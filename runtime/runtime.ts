@@ -263,8 +263,8 @@ export class Runtime {
     maxBatch: number,
     extra: Pick<ConsumeOptions, "retryBaseMs" | "retryMaxMs" | "parallel" | "maxBatchBytes"> = {},
   ): void {
-    const counted: BatchHandler<T> = async (batch) => {
-      const outcomes: Outcome[] = await handler(batch);
+    const counted: BatchHandler<T> = async (batch, settleEarly) => {
+      const outcomes: Outcome[] = await handler(batch, settleEarly);
       for (const outcome of outcomes) this.metrics.stageMessages.inc({ stage, outcome: outcome.kind });
       return outcomes;
     };

@@ -92,6 +92,35 @@ describe("EmbeddedQueue", () => {
     expect(next.map((row) => row.key)).toEqual(["healthy"]);
   });
 
+  it("settles a key as soon as it is done, while a slow key of the batch still runs", async () => {
+    const { queue } = open();
+    await queue.publish("dispatch", [
+      { key: "slow", body: { n: 1 } },
+      { key: "fast", body: { n: 2 } },
+    ]);
+    let finishSlow = () => {};
+    const slowRuns = new Promise<void>((resolve) => {
+      finishSlow = resolve;
+    });
+    const subscription = queue.consume<{ n: number }>(
+      "dispatch",
+      inKeyOrder(
+        async (d) => {
+          if (d.key === "slow") await slowRuns;
+          return { kind: "ack", forward: [{ topic: "storage", key: d.key, body: d.body }] };
+        },
+        { concurrentKeys: true },
+      ),
+      { maxBatch: 10, maxAttempts: 3 },
+    );
+    while ((await queue.backlog()).storage === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await queue.backlog()).toMatchObject({ dispatch: 1, storage: 1 });
+    finishSlow();
+    while ((await queue.backlog()).dispatch > 0) await new Promise((r) => setTimeout(r, 5));
+    await subscription.close();
+    expect(await queue.backlog()).toMatchObject({ dispatch: 0, storage: 2 });
+  });
+
   it("dead-letters a message after maxAttempts, with the reason", async () => {
     const { queue } = open();
     await queue.publish("collector", [{ key: "a", body: { n: 1 } }]);

@@ -443,12 +443,39 @@ class EmbeddedSubscription {
         attempt: row.attempts + 1,
       });
     }
+    const early = new EarlySettlement((indices) => {
+      try {
+        this.queue.settle(
+          this.topic,
+          indices.map((index) => rows[index] as Row),
+          indices.map((index) => outcomes[index] as Outcome),
+          this.options,
+        );
+      } catch (error) {
+        // Not settled: the rows stay in the queue and come again.
+        process.stderr.write(`queue topic "${this.topic}": could not settle: ${errorMessage(error)}\n`);
+      }
+    });
     if (deliveries.length > 0) {
       const pauseMs = this.options.retryBaseMs ?? this.queue.retryBaseMs;
-      const decided = serialiseForwards(await handleIsolated(this.handler, deliveries, pauseMs));
-      for (const [n, index] of handled.entries()) outcomes[index] = decided[n] as Outcome;
+      const settleEarly = (n: number, outcome: Outcome) => {
+        const index = handled[n] as number;
+        outcomes[index] = serialiseForwards([outcome])[0] as Outcome;
+        early.add(index);
+      };
+      const decided = await handleIsolated(this.handler, deliveries, pauseMs, settleEarly);
+      const rest = serialiseForwards(decided);
+      for (const [n, index] of handled.entries()) if (!early.has(index)) outcomes[index] = rest[n] as Outcome;
     }
-    this.queue.settle(this.topic, rows, outcomes, this.options);
+    early.flush();
+    const left = rows.flatMap((_, index) => (early.has(index) ? [] : [index]));
+    if (left.length === 0) return true;
+    this.queue.settle(
+      this.topic,
+      left.map((index) => rows[index] as Row),
+      left.map((index) => outcomes[index] as Outcome),
+      this.options,
+    );
     return true;
   }
 
@@ -463,6 +490,37 @@ class EmbeddedSubscription {
       }
       this.wakeUp = done;
     });
+  }
+}
+
+/**
+ * Deliveries of a batch settled before the batch is done: gathered for a turn of the event loop and
+ * settled together, so a batch of fast keys still costs few transactions.
+ */
+class EarlySettlement {
+  private readonly settled = new Set<number>();
+  private pending: number[] = [];
+  private scheduled = false;
+
+  constructor(private readonly settle: (indices: number[]) => void) {}
+
+  add(index: number): void {
+    this.settled.add(index);
+    this.pending.push(index);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  has(index: number): boolean {
+    return this.settled.has(index);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const indices = this.pending;
+    this.pending = [];
+    if (indices.length > 0) this.settle(indices);
   }
 }
 

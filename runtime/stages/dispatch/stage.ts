@@ -25,7 +25,7 @@ export interface DispatchStageDeps {
 export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMessage> {
   const deliver = deps.deliver ?? deliverWebhook;
   const slots = new DestinationSlots(deps.perDestinationLimit, 50);
-  return async (batch) => {
+  return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const handle = inKeyOrder<DispatchMessage>(
       async (delivery): Promise<Outcome> => {
@@ -62,6 +62,6 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
       },
       { concurrentKeys: true },
     );
-    return handle(batch);
+    return handle(batch, settleEarly);
   };
 }

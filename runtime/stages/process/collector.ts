@@ -316,7 +316,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const resolveProfile = (id: string) => deps.identity.resolveProfile(id);
   const gate = new ExclusiveGate();
   const locks = new KeyedLocks();
-  return async (batch) => {
+  return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const toStorage = (result: Omit<StorageMessage, "stateSeq">, key: string): Outcome => {
       const stateSeq = deps.state.remember(result.profile, result.session);
@@ -372,6 +372,6 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
       },
       { concurrentKeys: true },
     );
-    return handle(batch);
+    return handle(batch, settleEarly);
   };
 }
