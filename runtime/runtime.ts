@@ -269,8 +269,10 @@ export class Runtime {
       onProfilesMerged: () => this.onProfilesMerged(),
     });
     const consume = () =>
+      // Several loops: a payload waiting for a slow remote-call node holds one, not the collector.
       this.consume("collector", "collector", handler, this.settings.collectorBatchSize, {
         maxBatchBytes: 256 * 1024,
+        parallel: 4,
       });
     this.metrics.reportPendingState(() => this.state.size);
     // Registered now: while it waits for storage (below), its messages age and status says why.
@@ -382,10 +384,17 @@ export class Runtime {
     maxBatch: number,
     extra: Pick<ConsumeOptions, "retryBaseMs" | "retryMaxMs" | "parallel" | "maxBatchBytes"> = {},
   ): void {
-    const counted: BatchHandler<T> = async (batch) => {
+    const counted: BatchHandler<T> = async (batch, settleEarly) => {
+      // A key settled early counts as progress at once: a slow batch-mate must not look like a stall.
+      const settledEarly =
+        settleEarly &&
+        ((index: number, outcome: Outcome) => {
+          this.progress.handled(stage, [outcome]);
+          settleEarly(index, outcome);
+        });
       let outcomes: Outcome[];
       try {
-        outcomes = await handler(batch);
+        outcomes = await handler(batch, settledEarly);
       } catch (error) {
         this.progress.failed(stage, error);
         throw error;
