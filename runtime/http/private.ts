@@ -5,6 +5,7 @@ import { installBearerAuth } from "./auth.js";
 import { installErrorHandler } from "./errors.js";
 import { frameworkErrors, MAX_ID_PARAM_LENGTH } from "./framework-errors.js";
 import { installHealthRoutes } from "./health.js";
+import { installInputLimits } from "./input-limits.js";
 import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
@@ -33,6 +34,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   });
   installErrorHandler(app);
   installBearerAuth(app, adminToken, OPEN_ROUTES);
+  installInputLimits(app, runtime.settings.jsonLimits);
   installHealthRoutes(app, runtime);
   app.get("/docs", { schema: { hide: true } }, async () => app.swagger());
   configRoutes(app, runtime);
