@@ -6,8 +6,9 @@ import type { TrackerPayload } from "../domain/payload.js";
 import type { BridgeType, JsonObject } from "../domain/types.js";
 import type { Runtime } from "../runtime.js";
 import { collect, storableHeaders } from "../stages/collect/accept.js";
-import { trackerPayloadSchema, trackResponseSchema } from "../stages/collect/schema.js";
+import { MAX_ID_LENGTH, trackerPayloadSchema, trackResponseSchema } from "../stages/collect/schema.js";
 import { countRejections, HttpError, installErrorHandler } from "./errors.js";
+import { frameworkErrors, MAX_ID_PARAM_LENGTH } from "./framework-errors.js";
 import { installHealthRoutes } from "./health.js";
 import { installInputLimits } from "./input-limits.js";
 
@@ -17,6 +18,12 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   const app = Fastify({
     bodyLimit: settings.bodyLimitBytes,
     trustProxy: true,
+    maxParamLength: MAX_ID_PARAM_LENGTH,
+    // Answered by the router before any hook runs, so CORS is added here.
+    frameworkErrors: (error, request, reply) => {
+      reply.header("access-control-allow-origin", "*");
+      frameworkErrors(error, request, reply);
+    },
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
@@ -118,8 +125,9 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   const collectRoutes = async (routes: FastifyInstance) => {
     acceptWebhookBodies(routes);
     for (const path of ["/collect/:event_type/:source_id", "/collect/:event_type/:source_id/:session_id"]) {
-      routes.get(path, (request) => webhook(request as Parameters<typeof webhook>[0]));
-      routes.post(path, (request) => webhook(request as Parameters<typeof webhook>[0]));
+      const options = { schema: { params: collectParamsSchema } };
+      routes.get(path, options, (request) => webhook(request as Parameters<typeof webhook>[0]));
+      routes.post(path, options, (request) => webhook(request as Parameters<typeof webhook>[0]));
     }
   };
 
@@ -132,6 +140,16 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   });
   return app;
 }
+
+/** Ids in a `/collect` path follow the `/track` rule: at most MAX_ID_LENGTH characters. */
+const collectParamsSchema = {
+  type: "object",
+  properties: {
+    event_type: { type: "string", maxLength: MAX_ID_LENGTH },
+    source_id: { type: "string", maxLength: MAX_ID_LENGTH },
+    session_id: { type: "string", maxLength: MAX_ID_LENGTH },
+  },
+} as const;
 
 function toProperties(value: unknown): JsonObject {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as JsonObject;

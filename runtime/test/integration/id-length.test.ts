@@ -97,3 +97,34 @@ describe("ids over the limit", () => {
     expect(res.body).toEqual({ detail: expect.any(String) });
   });
 });
+
+describe("ids in a /collect path", () => {
+  const hook = "hook-source";
+  beforeAll(async () => {
+    await rt.createSource(hook, { type: "webhook" });
+  });
+  const collect = (session: string) =>
+    fetch(`${rt.publicUrl}/collect/page-view/${hook}/${encodeURIComponent(session)}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+
+  it("take the longest session id /track takes, and it reads back", async () => {
+    const session = `c-${"x".repeat(LONGEST - 2)}`;
+    expect((await collect(session)).status).toBe(200);
+    await rt.drained();
+    const read = await rt.admin<{ id: string }>("GET", path("sessions", session));
+    expect(read.status).toBe(200);
+  });
+
+  it("refuse a longer one with a 422 naming it, and one past the router's limit with a 414 {detail} and CORS", async () => {
+    const over = await collect("y".repeat(LONGEST + 1));
+    expect(over.status).toBe(422);
+    expect(JSON.stringify(await over.json())).toContain("session_id");
+    const far = await collect("z".repeat(4 * LONGEST));
+    expect(far.status).toBe(414);
+    expect(far.headers.get("access-control-allow-origin")).toBe("*");
+    expect(await far.json()).toHaveProperty("detail");
+  });
+});
