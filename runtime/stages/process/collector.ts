@@ -134,6 +134,7 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
         events.slice(0, payload.events.length),
         profile,
         session,
+        identity.sessionCreated,
         deps,
         now,
         changed,
@@ -160,6 +161,7 @@ async function runTriggeredWorkflows(
   events: TrackedEvent[],
   profile: Profile | null,
   session: Session,
+  sessionIsNew: boolean,
   deps: ProcessDeps,
   now: Date,
   changed: Set<string>,
@@ -173,7 +175,7 @@ async function runTriggeredWorkflows(
     const memory = profile ? workflowMemory(profile) : {};
     const result = await runWorkflows(
       jobs,
-      { event, profile, session, now: now.toISOString(), memory },
+      { event, profile, session, sessionIsNew, now: now.toISOString(), memory },
       { http: deps.workflows?.http },
     );
     event.metadata.processed_by = result.processedBy;

@@ -14,6 +14,7 @@ export interface RunState {
   event: TrackedEvent;
   profile: Profile | null;
   session: Session | null;
+  sessionIsNew: boolean;
   memory: JsonObject;
   now: string;
   http: HttpClient;
@@ -50,6 +51,9 @@ export class Activation implements NodeContext {
   }
   get session(): Session | null {
     return this.state.session;
+  }
+  get sessionIsNew(): boolean {
+    return this.state.sessionIsNew;
   }
   get now(): string {
     return this.state.now;

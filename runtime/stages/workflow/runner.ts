@@ -10,6 +10,8 @@ export interface RunContext {
   /** Mutated in place; the caller saves it when `changes.profile` is not empty. */
   profile: Profile | null;
   session: Session | null;
+  /** The session was created by the payload being processed (Tracardi's `session.is_new()`). */
+  sessionIsNew?: boolean;
   /** This flow's memory for this profile; mutated in place (see `changes.memory`). */
   memory: JsonObject;
   /** ISO time of the run, used for `metadata.fields` stamps. */
@@ -117,6 +119,7 @@ function newState(context: RunContext, http: HttpClient): RunState {
     event: context.event,
     profile: context.profile,
     session: context.session,
+    sessionIsNew: context.sessionIsNew ?? false,
     memory: context.memory,
     now: context.now,
     http,

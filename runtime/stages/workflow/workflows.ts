@@ -12,6 +12,8 @@ export interface WorkflowsContext {
   event: TrackedEvent;
   profile: Profile | null;
   session: Session | null;
+  /** The session was created by the payload being processed (Tracardi's `session.is_new()`). */
+  sessionIsNew?: boolean;
   now: string;
   /** Memory per flow id for this profile; entries are created for flows that have none. */
   memory: Record<string, JsonObject>;
@@ -57,7 +59,14 @@ export async function runWorkflows(
     const memory = context.memory[flowKey];
     const run = await runFlow(
       job.flow,
-      { event: context.event, profile: context.profile, session: context.session, memory, now: context.now },
+      {
+        event: context.event,
+        profile: context.profile,
+        session: context.session,
+        sessionIsNew: context.sessionIsNew,
+        memory,
+        now: context.now,
+      },
       options,
     );
     out.runs.push(run);

@@ -23,6 +23,8 @@ export interface NodeContext {
   readonly event: TrackedEvent;
   readonly profile: Profile | null;
   readonly session: Session | null;
+  /** The session was created by the payload being processed (Tracardi's `session.is_new()`). */
+  readonly sessionIsNew: boolean;
   readonly now: string;
   readonly http: HttpClient;
   read(ref: PathRef): Json | undefined;
