@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { RestartPolicy } from "./supervision.js";
 
 /** Runtime settings, from environment variables (names shared with the operator's ConfigMap). */
 export interface RuntimeConfig {
@@ -33,6 +34,12 @@ export interface RuntimeConfig {
   inlineWorkflowTimeoutMs: number;
   /** How often each process checks its backends and logs what changed (`backend problem: …`). */
   backendCheckMs: number;
+  /** A stage whose oldest waiting message is older than this while it settles none makes `/readyz` 503; 0: never. */
+  stallMs: number;
+  /** How the processing thread is restarted after a crash, and when its crashing is reported. */
+  restarts: RestartPolicy;
+  /** Remote calls and webhooks may reach loopback, link-local and the cluster's own addresses. */
+  httpAllowPrivate: boolean;
   /** Licence key (from a Secret in Kubernetes); null: open-source mode. */
   licenseKey: string | null;
   /** PEM of the Ed25519 key licences are checked against. */
@@ -107,6 +114,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
     backendCheckMs: int(env, "TRACARDI_BACKEND_CHECK_MS", 10_000),
+    stallMs: int(env, "TRACARDI_STALL_SECONDS", 120) * 1000,
+    restarts: {
+      maxRestarts: int(env, "TRACARDI_MAX_RESTARTS", 5),
+      windowMs: int(env, "TRACARDI_RESTART_WINDOW_SECONDS", 600) * 1000,
+      baseDelayMs: 1000,
+      maxDelayMs: 60_000,
+    },
+    httpAllowPrivate: bool(env, "TRACARDI_HTTP_ALLOW_PRIVATE", false),
     licenseKey: env.TRACARDI_LICENSE?.trim() ? env.TRACARDI_LICENSE.trim() : null,
     licensePublicKey: publicKey(env),
     backends: backendSettings(env),

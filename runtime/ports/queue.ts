@@ -99,6 +99,11 @@ export interface ConsumeOptions {
   parallel?: number;
   /** While this says true, nothing is fetched (messages wait in the queue). */
   paused?: () => boolean;
+  /**
+   * A consume loop met an error outside the handler (reading or settling a batch) and goes on after
+   * a pause; the stage records it as its last error.
+   */
+  onLoopError?: (error: unknown) => void;
 }
 
 export interface Subscription {
@@ -121,6 +126,8 @@ export interface Queue {
   consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription;
   /** Messages published and not yet acked, per topic. */
   backlog(): Promise<Record<Topic, number>>;
+  /** When the oldest message still waiting on the topic (not acked) was queued, in epoch ms; null when none waits. */
+  oldestWaitingSince(topic: Topic): Promise<number | null>;
   deadLetters(topic?: Topic, limit?: number): Promise<DeadLetter[]>;
   deadLetterCount(): Promise<number>;
   /** Puts a dead letter back on its topic with a fresh attempt count; false if there is no such letter. */

@@ -74,7 +74,9 @@ export class EmbeddedQueue implements Queue {
   /** Inside a transaction: the messages and their count. */
   private insert(topic: Topic, messages: readonly OutgoingMessage[]): void {
     const insert = this.topics[topic].insert;
-    for (const message of messages) insert.run(message.key, message.json ?? JSON.stringify(message.body));
+    const now = Date.now();
+    for (const message of messages)
+      insert.run(message.key, message.json ?? JSON.stringify(message.body), now);
     this.statements.count_add.run(topic, messages.length);
   }
 
@@ -137,6 +139,11 @@ export class EmbeddedQueue implements Queue {
 
   async backlog(): Promise<Record<Topic, number>> {
     return Object.fromEntries(TOPICS.map((t) => [t, this.count(t)])) as Record<Topic, number>;
+  }
+
+  async oldestWaitingSince(topic: Topic): Promise<number | null> {
+    // 0: queued by a version that did not record the time.
+    return this.topics[topic].oldest.get()?.enqueued_at || null;
   }
 
   async deadLetterCount(): Promise<number> {
@@ -404,6 +411,7 @@ class EmbeddedSubscription {
         if (this.options.paused?.() || !(await this.step())) await this.idle();
       } catch (error) {
         process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
+        this.options.onLoopError?.(error);
         await this.idle();
       }
       // Let the HTTP side of the process breathe between batches.
@@ -460,7 +468,8 @@ class EmbeddedSubscription {
 function prepareTopicStatements(db: Db, topic: Topic) {
   const table = queueTable(topic);
   return {
-    insert: db.prepare(`INSERT INTO ${table} (key, body) VALUES (?, ?)`),
+    insert: db.prepare(`INSERT INTO ${table} (key, body, enqueued_at) VALUES (?, ?, ?)`),
+    oldest: db.prepare<[], { enqueued_at: number }>(`SELECT enqueued_at FROM ${table} ORDER BY seq LIMIT 1`),
     ready: db.prepare(`SELECT seq, key, attempts FROM ${table} WHERE available_at <= ? ORDER BY seq LIMIT ?`),
     delayedKeys: db.prepare(
       `SELECT key, MIN(seq) AS first FROM ${table} WHERE available_at > 0 AND available_at > ? GROUP BY key`,

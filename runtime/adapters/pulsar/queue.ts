@@ -119,6 +119,11 @@ export class PulsarQueue implements Queue {
     return Object.fromEntries(TOPICS.map((topic, i) => [topic, counts[i] ?? 0])) as Record<Topic, number>;
   }
 
+  /** A retried message is published again, so its wait counts from its latest retry. */
+  oldestWaitingSince(topic: Topic): Promise<number | null> {
+    return this.admin.oldestWaitingSince(topicPath(this.naming, topic), subscriptionName(this.naming, topic));
+  }
+
   async deadLetterCount(): Promise<number> {
     const counts = await Promise.all(
       TOPICS.map((topic) => {

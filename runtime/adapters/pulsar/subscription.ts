@@ -60,6 +60,7 @@ export class SubscriptionLoop {
         await this.step();
       } catch (error) {
         process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
+        this.options.onLoopError?.(error);
         await pause(500);
       }
     }
