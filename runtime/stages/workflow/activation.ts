@@ -21,6 +21,8 @@ export interface RunState {
   response: JsonObject;
   ux: Json[];
   mergeKeys: Set<string>;
+  /** Merge keys of nodes with `force` (a subset of `mergeKeys`). */
+  forceMergeKeys: Set<string>;
   changes: { profile: Set<string>; session: Set<string>; event: Set<string>; memory: Set<string> };
 }
 
@@ -125,8 +127,11 @@ export class Activation implements NodeContext {
     this.state.ux.push(item);
   }
 
-  addMergeKeys(paths: string[]): void {
-    for (const path of paths) this.state.mergeKeys.add(path);
+  addMergeKeys(paths: string[], force = false): void {
+    for (const path of paths) {
+      this.state.mergeKeys.add(path);
+      if (force) this.state.forceMergeKeys.add(path);
+    }
   }
 
   private document(root: PathRef["root"]): unknown {

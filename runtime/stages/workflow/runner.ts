@@ -47,6 +47,8 @@ export interface FlowRunResult {
   changes: Changes;
   /** Profile paths to merge by (without `profile@`), accumulated over all merge nodes. */
   mergeKeys: string[];
+  /** The merge keys of nodes with `force`. */
+  forceMergeKeys: string[];
   errors: NodeFailure[];
   /** Node activations in execution order, with the ports each one emitted on. */
   trace: Array<{ node: string; ports: string[] }>;
@@ -126,6 +128,7 @@ function newState(context: RunContext, http: HttpClient): RunState {
     response: {},
     ux: [],
     mergeKeys: new Set(),
+    forceMergeKeys: new Set(),
     changes: { profile: new Set(), session: new Set(), event: new Set(), memory: new Set() },
   };
 }
@@ -147,6 +150,7 @@ function result(
       memory: [...state.changes.memory],
     },
     mergeKeys: [...state.mergeKeys],
+    forceMergeKeys: [...state.forceMergeKeys],
     errors,
     trace,
   };

@@ -25,6 +25,7 @@ export interface WorkflowsResult {
   ux: Json[];
   changes: Changes;
   mergeKeys: string[];
+  forceMergeKeys: string[];
   /** For `event.metadata.processed_by`. */
   processedBy: { rules: string[]; flows: string[] };
   /** Memory of the flows that wrote to it, to be saved by the caller. */
@@ -48,6 +49,7 @@ export async function runWorkflows(
     ux: [],
     changes: { profile: [], session: [], event: [], memory: [] },
     mergeKeys: [],
+    forceMergeKeys: [],
     processedBy: { rules: [], flows: [] },
     memoryChanged: {},
     errors: [],
@@ -75,6 +77,7 @@ export async function runWorkflows(
     for (const key of ["profile", "session", "event", "memory"] as const)
       addAll(out.changes[key], run.changes[key]);
     addAll(out.mergeKeys, run.mergeKeys);
+    addAll(out.forceMergeKeys, run.forceMergeKeys);
     if (job.ruleId !== undefined) addAll(out.processedBy.rules, [job.ruleId]);
     addAll(out.processedBy.flows, [flowKey]);
     if (run.changes.memory.length > 0) out.memoryChanged[flowKey] = memory;

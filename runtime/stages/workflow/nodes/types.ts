@@ -38,8 +38,11 @@ export interface NodeContext {
   requireProfile(): Profile;
   setResponse(key: string, value: Json): void;
   addUx(item: Json): void;
-  /** Merge keys as profile paths (`data.contact.email.main`); they accumulate over the run. */
-  addMergeKeys(paths: string[]): void;
+  /**
+   * Merge keys as profile paths (`data.contact.email.main`); they accumulate over the run. `force`:
+   * the merge they find skips the identifier and shared-value rails.
+   */
+  addMergeKeys(paths: string[], force?: boolean): void;
 }
 
 export type NodeRun = (context: NodeContext) => NodeOutput[] | Promise<NodeOutput[]>;
