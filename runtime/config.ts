@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { JsonLimits } from "./domain/json-limits.js";
+import { DEFAULT_IGNORED_MERGE_VALUES } from "./domain/merge-keys.js";
 import type { RestartPolicy } from "./supervision.js";
 
 /** Runtime settings, from environment variables (names shared with the operator's ConfigMap). */
@@ -33,6 +34,10 @@ export interface RuntimeConfig {
   mergeSalt: string | null;
   /** How often the merge pass looks for profiles marked for merging; 0: only when asked. */
   mergeIntervalMs: number;
+  /** Merge-key values that never identify anyone: the built-in list plus TRACARDI_MERGE_IGNORED_VALUES. */
+  mergeIgnoredValues: string[];
+  /** A merge id held by more profiles than this merges nothing automatically (0: no cap). */
+  mergeMaxProfiles: number;
   /** How long `/track` waits for the `response`/`ux` of workflows it triggered (inline processing only). */
   inlineWorkflowTimeoutMs: number;
   /** How often each process checks its backends and logs what changed (`backend problem: …`). */
@@ -118,6 +123,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     dispatchRetryMaxMs: int(env, "TRACARDI_DISPATCH_RETRY_MAX_MS", 5 * 60_000),
     mergeSalt: mergeSalt(env.TRACARDI_AUTO_PROFILE_MERGING),
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
+    mergeIgnoredValues: [
+      ...DEFAULT_IGNORED_MERGE_VALUES,
+      ...(env.TRACARDI_MERGE_IGNORED_VALUES ?? "").split(",").filter((v) => v.trim() !== ""),
+    ],
+    mergeMaxProfiles: int(env, "TRACARDI_MERGE_MAX_PROFILES", 50),
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
     backendCheckMs: int(env, "TRACARDI_BACKEND_CHECK_MS", 10_000),
     stallMs: int(env, "TRACARDI_STALL_SECONDS", 120) * 1000,

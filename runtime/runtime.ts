@@ -1,6 +1,7 @@
 import { type Backends, openBackends } from "./adapters/backends.js";
 import { guardedHttp } from "./adapters/http/guarded-client.js";
 import type { RuntimeConfig } from "./config.js";
+import { ignoredValues } from "./domain/merge-keys.js";
 import { RuntimeMetrics } from "./http/metrics.js";
 import { LicenseGate } from "./license-gate.js";
 import type { HttpClient } from "./ports/http.js";
@@ -11,7 +12,7 @@ import { tqlConditionCheck } from "./stages/dispatch/conditions.js";
 import { planDispatch } from "./stages/dispatch/plan.js";
 import { dispatchStage } from "./stages/dispatch/stage.js";
 import { deliverWebhook } from "./stages/dispatch/webhook.js";
-import { mergePass } from "./stages/merge/pass.js";
+import { forceMerge, mergePass } from "./stages/merge/pass.js";
 import { collectorStage } from "./stages/process/collector.js";
 import { ConfigCache } from "./stages/process/config-cache.js";
 import { PendingState } from "./stages/process/state.js";
@@ -264,6 +265,11 @@ export class Runtime {
       store: this.data,
       identity: this.identity,
       mergeSalt: this.settings.mergeSalt,
+      mergeRails: {
+        ignored: ignoredValues(this.settings.mergeIgnoredValues),
+        maxProfiles: this.settings.mergeMaxProfiles,
+      },
+      onMergeSkipped: (reason) => this.metrics.mergesSkipped.inc({ reason }),
       workflows: this.settings.workflowEnabled ? { http: this.http } : null,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
       onProfilesMerged: () => this.onProfilesMerged(),
@@ -367,6 +373,11 @@ export class Runtime {
   /** Queues a merge for every profile marked for merging; returns how many. */
   mergePass(): Promise<number> {
     return mergePass(this.data, this.queue);
+  }
+
+  /** Queues a forced merge of exactly these profiles (no merge rails). */
+  async forceMerge(profiles: string[]): Promise<void> {
+    await forceMerge(this.queue, profiles);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { newProfile } from "../stages/process/profile.js";
 import { mergeProfiles } from "./merge.js";
-import { hashedId, markMergeIds } from "./merge-keys.js";
+import {
+  DEFAULT_IGNORED,
+  DEFAULT_IGNORED_MERGE_VALUES,
+  hashedId,
+  ignoredValues,
+  markMergeIds,
+  markMergeKeys,
+} from "./merge-keys.js";
+import { DEFAULT_MERGE_RAILS, type MergeRails, planMerge, recordSkips } from "./merge-plan.js";
 import type { Profile } from "./types.js";
 
 function profile(id: string, insert: string, edit: (p: Profile) => void = () => {}): Profile {
@@ -25,11 +33,81 @@ describe("hashed merge ids", () => {
         identifier: { pk: "42" },
       };
     });
-    const added = markMergeIds(p, "salt");
+    expect(markMergeIds(p, "salt")).toBe(true);
+    const added = p.ids.slice(1);
     expect(added.map((id) => id.slice(0, 3)).sort()).toEqual(["emm", "ipk", "pho"]);
     expect(p.metadata.system.aux.auto_merge).toEqual(added);
-    expect(markMergeIds(p, "salt")).toEqual([]);
+    expect(markMergeIds(p, "salt")).toBe(false);
     expect(p.ids).toHaveLength(4);
+  });
+
+  it("makes no id for values that never identify anyone, whatever their case or padding", () => {
+    for (const value of [
+      "",
+      "   ",
+      "undefined",
+      " NULL ",
+      "None",
+      "NaN",
+      "0",
+      0,
+      "Anonymous",
+      "guest",
+      "unknown",
+    ]) {
+      const p = profile("p", "2026-01-01T00:00:00Z", (x) => {
+        x.data = { contact: { email: { main: value } }, identifier: { id: value } };
+      });
+      expect(markMergeIds(p, "salt"), JSON.stringify(value)).toBe(false);
+      expect(p.ids).toEqual(["p"]);
+    }
+    for (const value of ["[object Object]", "test@test.com", "TEST@example.com", "anyone@test.com"]) {
+      expect(DEFAULT_IGNORED(value), value).toBe(true);
+    }
+    expect(DEFAULT_IGNORED("ann@example.com")).toBe(false);
+    expect(DEFAULT_IGNORED("00")).toBe(false);
+  });
+
+  it("compiles extra ignored values with * wildcards, case-insensitively", () => {
+    const ignored = ignoredValues([...DEFAULT_IGNORED_MERGE_VALUES, "*@Example.COM", "n.a"]);
+    expect(ignored("Ann@example.com")).toBe(true);
+    expect(ignored("n.a")).toBe(true);
+    expect(ignored("nxa")).toBe(false);
+    expect(ignored("ann@example.org")).toBe(false);
+    expect(ignored("undefined")).toBe(true);
+  });
+
+  it("drops the id of a changed or removed value from ids and the mark; keeps mrg- ids of nodes", () => {
+    const p = profile("p", "2026-01-01T00:00:00Z", (x) => {
+      x.data = { contact: { email: { main: "old@b.c" } } };
+    });
+    markMergeIds(p, "salt");
+    markMergeKeys(p, ["traits.customer"], "salt");
+    p.traits = { customer: "c-1" };
+    markMergeKeys(p, ["traits.customer"], "salt");
+    const old = hashedId("emm", "old@b.c", "salt");
+    const node = hashedId("mrg", "traits.customer:c-1", "salt");
+    expect(p.ids).toEqual(["p", old, node]);
+
+    (p.data.contact as { email: { main: string } }).email.main = "new@b.c";
+    expect(markMergeIds(p, "salt")).toBe(true);
+    expect(p.ids).toEqual(["p", node, hashedId("emm", "new@b.c", "salt")]);
+    expect(p.metadata.system.aux.auto_merge).not.toContain(old);
+
+    (p.data.contact as { email: { main: string } }).email.main = "undefined";
+    markMergeIds(p, "salt");
+    expect(p.ids).toEqual(["p", node]);
+  });
+
+  it("records forced merge-profiles keys even when the id is already held", () => {
+    const p = profile("p", "2026-01-01T00:00:00Z", (x) => {
+      x.data = { contact: { email: { main: "a@b.c" } } };
+    });
+    markMergeIds(p, "salt");
+    p.metadata.system.aux.auto_merge = [];
+    expect(markMergeKeys(p, ["data.contact.email.main"], "salt", { force: true })).toBe(true);
+    expect(p.metadata.system.aux.force_merge).toEqual([hashedId("emm", "a@b.c", "salt")]);
+    expect(p.metadata.system.aux.auto_merge).toEqual([hashedId("emm", "a@b.c", "salt")]);
   });
 });
 
@@ -84,5 +162,101 @@ describe("mergeProfiles", () => {
     const before = JSON.stringify(a);
     mergeProfiles([a, b], new Date());
     expect(JSON.stringify(a)).toBe(before);
+  });
+});
+
+describe("planMerge (the merge rails)", () => {
+  const rails: MergeRails = { salt: "salt", ...DEFAULT_MERGE_RAILS };
+  const now = new Date("2026-05-01T00:00:00Z");
+  const person = (id: string, month: number, data: Profile["data"]) => {
+    const p = profile(id, `2026-0${month}-01T00:00:00Z`, (x) => {
+      x.data = data;
+    });
+    markMergeIds(p, "salt");
+    return p;
+  };
+
+  it("merges profiles sharing an e-mail when at most one identifier.id is involved", () => {
+    const base = person("b", 3, { contact: { email: { main: "a@b.c" } }, identifier: { id: "u-1" } });
+    const anon = person("a", 1, { contact: { email: { main: "a@b.c" } } });
+    const same = person("c", 2, { contact: { email: { main: "a@b.c" } }, identifier: { id: "u-1" } });
+    const plan = planMerge(base, [same, anon], rails, now);
+    expect(plan.merge.map((p) => p.id)).toEqual(["a", "c"]);
+    expect(plan.skipped).toEqual([]);
+  });
+
+  it("never merges two different identifier.id values automatically, and says so", () => {
+    const base = person("b", 3, { contact: { email: { main: "a@b.c" } }, identifier: { id: "u-1" } });
+    const other = person("o", 1, { contact: { email: { main: "a@b.c" } }, identifier: { id: "u-2" } });
+    const plan = planMerge(base, [other], rails, now);
+    expect(plan.merge).toEqual([]);
+    expect(plan.skipped).toEqual([
+      {
+        reason: "identifier_conflict",
+        merge_ids: [hashedId("emm", "a@b.c", "salt")],
+        profiles: ["o"],
+        at: now.toISOString(),
+      },
+    ]);
+  });
+
+  it("lets the earliest identified candidate set the group's identifier when the base has none", () => {
+    const base = person("b", 3, { contact: { email: { main: "a@b.c" } } });
+    const first = person("x", 1, { contact: { email: { main: "a@b.c" } }, identifier: { id: "u-1" } });
+    const second = person("y", 2, { contact: { email: { main: "a@b.c" } }, identifier: { id: "u-2" } });
+    const plan = planMerge(base, [second, first], rails, now);
+    expect(plan.merge.map((p) => p.id)).toEqual(["x"]);
+    expect(plan.skipped[0]).toMatchObject({ reason: "identifier_conflict", profiles: ["y"] });
+  });
+
+  it("does not match through an id the candidate no longer holds a value for", () => {
+    const base = person("b", 3, { contact: { email: { main: "a@b.c" } } });
+    const moved = person("m", 1, { contact: { email: { main: "a@b.c" } } });
+    (moved.data.contact as { email: { main: string } }).email.main = "new@b.c"; // ids not refreshed yet
+    expect(planMerge(base, [moved], rails, now).merge).toEqual([]);
+  });
+
+  it("skips merge ids shared by more than maxProfiles profiles", () => {
+    const shared = { contact: { email: { main: "shared@b.c" } } };
+    const base = person("b", 3, shared);
+    const others = ["1", "2", "3"].map((id) => person(id, 1, shared));
+    const plan = planMerge(base, others, { ...rails, maxProfiles: 3 }, now);
+    expect(plan.merge).toEqual([]);
+    expect(plan.skipped).toEqual([
+      {
+        reason: "shared_by_too_many",
+        merge_ids: [hashedId("emm", "shared@b.c", "salt")],
+        profiles: [],
+        at: now.toISOString(),
+      },
+    ]);
+    expect(planMerge(base, others.slice(0, 2), { ...rails, maxProfiles: 3 }, now).merge).toHaveLength(2);
+    expect(planMerge(base, others, { ...rails, maxProfiles: 0 }, now).merge).toHaveLength(3);
+  });
+
+  it("a forced key (merge-profiles node with force) skips the identifier rail", () => {
+    const base = person("b", 3, { contact: { email: { main: "a@b.c" } }, identifier: { id: "u-1" } });
+    const other = person("o", 1, { contact: { email: { main: "a@b.c" } }, identifier: { id: "u-2" } });
+    markMergeKeys(base, ["data.contact.email.main"], "salt", { force: true });
+    const plan = planMerge(base, [other], rails, now);
+    expect(plan.merge.map((p) => p.id)).toEqual(["o"]);
+    expect(plan.skipped).toEqual([]);
+  });
+
+  it("the survivor keeps its own identifier.id in a forced merge", () => {
+    const first = person("o", 1, { identifier: { id: "u-2" } });
+    const later = person("b", 3, { identifier: { id: "u-1" } });
+    later.metadata.fields["data.identifier.id"] = ["2026-04-01T00:00:00.000Z", "e"];
+    const { survivor } = mergeProfiles([later, first], now);
+    expect(survivor.id).toBe("o");
+    expect(survivor.data.identifier).toEqual({ id: "u-2" });
+  });
+
+  it("keeps the newest 10 skips on the profile", () => {
+    const p = person("p", 1, {});
+    for (let i = 0; i < 12; i++)
+      recordSkips(p, [{ reason: "identifier_conflict", merge_ids: [], profiles: [`o${i}`], at: "t" }]);
+    expect(p.metadata.system.aux.merge_skipped).toHaveLength(10);
+    expect(p.metadata.system.aux.merge_skipped?.[9]?.profiles).toEqual(["o11"]);
   });
 });

@@ -1,4 +1,5 @@
-import { isPlainObject, setOwn } from "./paths.js";
+import { STRONG_IDENTIFIER } from "./merge-keys.js";
+import { getPath, isPlainObject, setOwn, setPath } from "./paths.js";
 import type { Json, JsonObject, Profile } from "./types.js";
 
 /**
@@ -9,7 +10,8 @@ import type { Json, JsonObject, Profile } from "./types.js";
  * The survivor is the earliest inserted profile; it keeps its id, so most clients never see an id
  * change. Conflicting scalar values take the most recently changed one (by `metadata.fields`),
  * falling back to the survivor's; lists are united; `data.metrics` numbers (lifetime counters) and
- * `stats`, `interests` are summed.
+ * `stats`, `interests` are summed. The survivor's `data.identifier.id`, when it has one, never
+ * changes to another profile's (only a forced merge can join profiles holding different ones).
  */
 export function mergeProfiles(profiles: Profile[], now: Date): { survivor: Profile; merged: string[] } {
   if (profiles.length === 0) throw new Error("nothing to merge");
@@ -41,7 +43,11 @@ export function mergeProfiles(profiles: Profile[], now: Date): { survivor: Profi
       if (!mine || mine[0] < stamp[0]) survivor.metadata.fields[field] = stamp;
     }
   }
+  const identifier = getPath(ordered[0], STRONG_IDENTIFIER);
+  if (identifier !== undefined && identifier !== null)
+    setPath(survivor as unknown as JsonObject, STRONG_IDENTIFIER, identifier);
   survivor.metadata.system.aux.auto_merge = [];
+  delete survivor.metadata.system.aux.force_merge;
   survivor.metadata.time.update = now.toISOString();
   return { survivor, merged: others.map((p) => p.id) };
 }

@@ -18,4 +18,6 @@ export interface StorageMessage {
 export interface MergeCommand {
   kind: "merge";
   profileId: string;
+  /** A forced merge (`POST /api/v1/merge {"profiles": [...]}`): exactly these profiles, no rails. */
+  profiles?: string[];
 }

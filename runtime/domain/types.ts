@@ -17,7 +17,16 @@ export interface Profile {
   metadata: {
     time: { insert: string; create: string | null; update: string | null; visit: VisitTime };
     fields: Record<string, [string, string | null]>;
-    system: { aux: { auto_merge: string[] } };
+    system: {
+      aux: {
+        /** Merge ids not yet merged by (the profile is marked for merging while this is not empty). */
+        auto_merge: string[];
+        /** Merge ids of merge-profiles nodes with `force`: their matches skip the merge rails. */
+        force_merge?: string[];
+        /** Why automatic merges of this profile were skipped (newest last, at most 10). */
+        merge_skipped?: MergeSkip[];
+      };
+    };
   };
   stats: { visits: number; views: number; counters: Record<string, number> };
   traits: JsonObject;
@@ -28,6 +37,19 @@ export interface Profile {
   aux: JsonObject;
   data: JsonObject;
 }
+
+/** A merge the rails refused: the profiles stay apart until a forced merge joins them. */
+export interface MergeSkip {
+  /** `identifier_conflict`: the others hold a different `data.identifier.id`;
+   * `shared_by_too_many`: the merge ids are held by more than TRACARDI_MERGE_MAX_PROFILES profiles. */
+  reason: MergeSkipReason;
+  merge_ids: string[];
+  /** Profiles not merged with (identifier conflicts only). */
+  profiles: string[];
+  at: string;
+}
+
+export type MergeSkipReason = "identifier_conflict" | "shared_by_too_many";
 
 export type SessionStatus = "active" | "started" | "ended";
 

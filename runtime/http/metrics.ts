@@ -62,6 +62,12 @@ export class RuntimeMetrics {
     labelNames: ["kind", "thread"] as const,
     registers: [this.registry],
   });
+  readonly mergesSkipped = new client.Counter({
+    name: "tracardi_merges_skipped_total",
+    help: "Automatic profile merges the merge rails refused, by reason (identifier_conflict, shared_by_too_many)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly eventsStored = new client.Counter({
     name: "tracardi_events_stored_total",
     help: "Events written by the storage stage",

@@ -46,7 +46,30 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
     };
   });
 
-  app.post("/api/v1/merge", async () => {
+  // Without a body: a merge pass. With `{"profiles": [a, b, …]}`: a forced merge of exactly those
+  // profiles (no merge rails), e.g. after checking a skip recorded in `metadata.system.aux.merge_skipped`.
+  app.post<{ Body: unknown }>("/api/v1/merge", async (request) => {
+    const body = request.body;
+    if (
+      body !== undefined &&
+      body !== null &&
+      !(typeof body === "object" && Object.keys(body).length === 0)
+    ) {
+      const profiles = forcedProfiles(body);
+      for (const [i, id] of profiles.entries()) {
+        const resolved = (await runtime.identity.resolveProfile(id)) ?? id;
+        if (!(await runtime.data.getProfile(resolved)))
+          throw new HttpError(422, [
+            {
+              loc: ["body", "profiles", i],
+              msg: `no profile with id \`${id}\``,
+              type: "value_error.missing",
+            },
+          ]);
+      }
+      await runtime.forceMerge(profiles);
+      return { queued: 1, forced: profiles };
+    }
     if (runtime.settings.mergeSalt === null) {
       throw new HttpError(
         409,
@@ -69,4 +92,22 @@ async function part<T>(get: () => Promise<T>): Promise<Part<T>> {
 
 function valueOrError<T>(result: Part<T>): T | { error: string } {
   return "error" in result ? { error: result.error } : result.value;
+}
+
+/** `{"profiles": [...]}`: at least two distinct, non-empty profile ids. */
+function forcedProfiles(body: unknown): string[] {
+  const profiles = (body as { profiles?: unknown }).profiles;
+  const valid =
+    Array.isArray(profiles) &&
+    profiles.every((id) => typeof id === "string" && id.trim() !== "") &&
+    new Set(profiles).size >= 2;
+  if (!valid)
+    throw new HttpError(422, [
+      {
+        loc: ["body", "profiles"],
+        msg: "a forced merge needs `profiles`: at least two distinct profile ids",
+        type: "value_error",
+      },
+    ]);
+  return [...new Set(profiles as string[])];
 }

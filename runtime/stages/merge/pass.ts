@@ -17,3 +17,14 @@ export async function mergePass(store: DataStore, queue: Queue, limit = 1000): P
   await queue.publish("collector", commands);
   return marked.length;
 }
+
+/**
+ * Queues a forced merge of exactly `profiles` (`POST /api/v1/merge {"profiles": [...]}`): keyed by the
+ * first profile, it runs in order with that profile's payloads and skips the merge rails.
+ */
+export async function forceMerge(queue: Queue, profiles: string[]): Promise<void> {
+  const [first] = profiles;
+  if (first === undefined) return;
+  const command: MergeCommand = { kind: "merge", profileId: first, profiles: profiles.slice(1) };
+  await queue.publish("collector", [{ key: first, body: command }]);
+}

@@ -1,9 +1,23 @@
 import { mergeProfiles } from "../../domain/merge.js";
-import { isMergeId, markMergeIds, markMergeKeys } from "../../domain/merge-keys.js";
+import { type IgnoredValues, isMergeId, markMergeIds, markMergeKeys } from "../../domain/merge-keys.js";
+import {
+  DEFAULT_MERGE_RAILS,
+  type MergeRailSettings,
+  planMerge,
+  recordSkips,
+} from "../../domain/merge-plan.js";
 import type { MergeCommand, StorageMessage } from "../../domain/messages.js";
 import { getPath, isPlainObject, setOwn, setPath } from "../../domain/paths.js";
 import { type AcceptedPayload, type EventPayload, normalisedPayload } from "../../domain/payload.js";
-import type { Json, JsonObject, Profile, Session, TrackedEvent } from "../../domain/types.js";
+import type {
+  Json,
+  JsonObject,
+  MergeSkip,
+  MergeSkipReason,
+  Profile,
+  Session,
+  TrackedEvent,
+} from "../../domain/types.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { DataStore, IdentityIndex } from "../../ports/store.js";
 import { type HttpClient, runWorkflows } from "../workflow/index.js";
@@ -27,6 +41,8 @@ export interface ProcessDeps {
   resolveProfile: (id: string) => Promise<string | null>;
   /** Salt of hashed merge ids; null switches auto profile merging off. */
   mergeSalt: string | null;
+  /** Merge-key values that never identify anyone (default: DEFAULT_IGNORED_MERGE_VALUES). */
+  mergeIgnored?: IgnoredValues;
   /** The workflow stage (null: switched off, no workflow runs); `http` serves remote-call nodes. */
   workflows: { http: HttpClient } | null;
   now: () => Date;
@@ -135,12 +151,13 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
         events.slice(0, payload.events.length),
         profile,
         session,
+        identity.sessionCreated,
         deps,
         now,
         changed,
       )
     : { response: {}, ux: [], workflowsRan: false };
-  if (profile && deps.mergeSalt !== null && markMergeIds(profile, deps.mergeSalt).length > 0)
+  if (profile && deps.mergeSalt !== null && markMergeIds(profile, deps.mergeSalt, deps.mergeIgnored))
     changed.add("ids");
   if (profile && changed.size > 0) profile.metadata.time.update = now.toISOString();
   return {
@@ -161,6 +178,7 @@ async function runTriggeredWorkflows(
   events: TrackedEvent[],
   profile: Profile | null,
   session: Session,
+  sessionIsNew: boolean,
   deps: ProcessDeps,
   now: Date,
   changed: Set<string>,
@@ -174,7 +192,7 @@ async function runTriggeredWorkflows(
     const memory = profile ? workflowMemory(profile) : {};
     const result = await runWorkflows(
       jobs,
-      { event, profile, session, now: now.toISOString(), memory },
+      { event, profile, session, sessionIsNew, now: now.toISOString(), memory },
       { http: deps.workflows?.http },
     );
     event.metadata.processed_by = result.processedBy;
@@ -185,7 +203,11 @@ async function runTriggeredWorkflows(
       event.metadata.messages.push(`flow ${failure.flow ?? "?"}, node ${failure.node}: ${failure.message}`);
     }
     if (profile && deps.mergeSalt !== null && result.mergeKeys.length > 0) {
-      if (markMergeKeys(profile, result.mergeKeys, deps.mergeSalt).length > 0) changed.add("ids");
+      const marks = { ignored: deps.mergeIgnored };
+      const plain = result.mergeKeys.filter((key) => !result.forceMergeKeys.includes(key));
+      if (markMergeKeys(profile, plain, deps.mergeSalt, marks)) changed.add("ids");
+      if (markMergeKeys(profile, result.forceMergeKeys, deps.mergeSalt, { ...marks, force: true }))
+        changed.add("ids");
     }
     for (const [key, value] of Object.entries(result.response)) setOwn(out.response, key, value);
     out.ux.push(...result.ux);
@@ -255,34 +277,68 @@ export interface MergeDeps {
   store: DataStore;
   identity: IdentityIndex;
   now: () => Date;
+  /** Salt of hashed merge ids; null: merging is off (a marked profile merges without rails). */
+  salt?: string | null;
+  rails?: MergeRailSettings;
+  /** Called once per merge the rails skipped, with the reason (for the metric). */
+  onSkipped?: (reason: MergeSkipReason) => void;
 }
 
 /**
- * Merges a profile marked for merging with every profile sharing one of its merge ids (tracardi.md
- * §8). Runs in the collector, in key order with the profile's payloads, so no update is lost; the
- * merged-away ids become aliases of the survivor at once, and storage moves their events and
- * sessions. Returns null when there is nothing to store.
+ * Merges a profile marked for merging with the profiles sharing one of its merge ids (tracardi.md
+ * §8) that the merge rails allow (`planMerge`); skips are recorded on the profile. A command naming
+ * `profiles` is a forced merge of exactly those. Runs in the collector, in key order with the
+ * profile's payloads, so no update is lost; the merged-away ids become aliases of the survivor at
+ * once, and storage moves their events and sessions. Returns null when there is nothing to store.
  */
 export async function processMerge(
   command: MergeCommand,
   deps: MergeDeps,
 ): Promise<Omit<StorageMessage, "stateSeq"> | null> {
-  const id = (await deps.identity.resolveProfile(command.profileId)) ?? command.profileId;
-  const profile = await deps.state.profile(id);
-  if (!profile || profile.metadata.system.aux.auto_merge.length === 0) return null;
-  const candidates = await deps.store.profilesWithIds(profile.ids.filter(isMergeId));
-  const others: Profile[] = [];
-  for (const candidate of candidates) {
-    if (candidate.id === profile.id) continue;
-    const latest = await deps.state.profile(candidate.id);
-    if (latest) others.push(latest);
+  const base = { task: `merge:${command.profileId}`, session: null, events: [] };
+  const rails = deps.salt ? { salt: deps.salt, ...(deps.rails ?? DEFAULT_MERGE_RAILS) } : null;
+  const latest = async (id: string) => deps.state.profile((await deps.identity.resolveProfile(id)) ?? id);
+  const profile = await latest(command.profileId);
+  if (!profile) return null;
+
+  let others: Profile[] = [];
+  let skipped: MergeSkip[] = [];
+  if (command.profiles !== undefined) {
+    for (const id of command.profiles) {
+      const other = await latest(id);
+      if (other && other.id !== profile.id && !others.some((p) => p.id === other.id)) others.push(other);
+    }
+  } else {
+    if (profile.metadata.system.aux.auto_merge.length === 0) return null;
+    if (rails) markMergeIds(profile, rails.salt, rails.ignored);
+    const candidates: Profile[] = [];
+    for (const candidate of await deps.store.profilesWithIds(profile.ids.filter(isMergeId))) {
+      if (candidate.id === profile.id) continue;
+      const current = await deps.state.profile(candidate.id);
+      if (current) candidates.push(current);
+    }
+    const plan = rails
+      ? planMerge(profile, candidates, rails, deps.now())
+      : { merge: candidates, skipped: [] };
+    others = plan.merge;
+    skipped = plan.skipped;
+    for (const skip of skipped) deps.onSkipped?.(skip.reason);
   }
-  const base = { task: `merge:${profile.id}`, session: null, events: [] };
+
   if (others.length === 0) {
     profile.metadata.system.aux.auto_merge = [];
-    return { ...base, profile, changedFields: [] };
+    delete profile.metadata.system.aux.force_merge;
+    recordSkips(profile, skipped);
+    return {
+      ...base,
+      profile,
+      changedFields: skipped.length > 0 ? ["metadata.system.aux.merge_skipped"] : [],
+    };
   }
   const { survivor, merged } = mergeProfiles([profile, ...others], deps.now());
+  // The survivor holds every merged profile's ids: keep only those of values it still holds.
+  if (rails) markMergeIds(survivor, rails.salt, rails.ignored);
+  recordSkips(survivor, skipped);
   for (const gone of merged) {
     await deps.identity.alias(gone, survivor.id);
     deps.state.forget(gone);
@@ -297,6 +353,10 @@ export interface CollectorStageDeps {
   store: DataStore;
   identity: IdentityIndex;
   mergeSalt: string | null;
+  /** The merge rails (ignored values, the shared-value cap); defaults when not given. */
+  mergeRails?: MergeRailSettings;
+  /** Called once per automatic merge the rails skipped (the metric). */
+  onMergeSkipped?: (reason: MergeSkipReason) => void;
   workflows: { http: HttpClient } | null;
   /** Receives what workflows produced for a payload, for a `/track` request waiting for it. */
   onWorkflowOutput?: (task: string, output: WorkflowOutput) => void;
@@ -338,6 +398,9 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
         store: deps.store,
         identity: deps.identity,
         now,
+        salt: deps.mergeSalt,
+        rails: deps.mergeRails,
+        onSkipped: deps.onMergeSkipped,
       });
       if (merged === null) return { kind: "ack" };
       if (merged.mergedProfiles?.length) deps.onProfilesMerged?.();
@@ -354,6 +417,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           validator: deps.validator,
           resolveProfile,
           mergeSalt: deps.mergeSalt,
+          mergeIgnored: deps.mergeRails?.ignored,
           workflows: deps.workflows,
           now,
         });

@@ -27,12 +27,15 @@ export function newProfile(id: string, now: Date): Profile {
   };
 }
 
-/** A new visit (tracardi.md §4 step 11): the current visit becomes the last one. */
+/**
+ * A new session (tracardi.md §4 step 11): the current visit becomes the last one and
+ * `metadata.time.visit.count` grows by one; `stats.visits` is left to the increase-visits node
+ * (`update_profile_visits` in tracardi/service/tracking/profile_data_computation.py).
+ */
 export function countVisit(profile: Profile, now: Date, timeZone: string | null): void {
   const visit = profile.metadata.time.visit;
   visit.last = visit.current;
   visit.current = now.toISOString();
   visit.count += 1;
   if (timeZone !== null) visit.tz = timeZone;
-  profile.stats.visits += 1;
 }

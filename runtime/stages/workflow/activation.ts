@@ -14,12 +14,15 @@ export interface RunState {
   event: TrackedEvent;
   profile: Profile | null;
   session: Session | null;
+  sessionIsNew: boolean;
   memory: JsonObject;
   now: string;
   http: HttpClient;
   response: JsonObject;
   ux: Json[];
   mergeKeys: Set<string>;
+  /** Merge keys of nodes with `force` (a subset of `mergeKeys`). */
+  forceMergeKeys: Set<string>;
   changes: { profile: Set<string>; session: Set<string>; event: Set<string>; memory: Set<string> };
 }
 
@@ -50,6 +53,9 @@ export class Activation implements NodeContext {
   }
   get session(): Session | null {
     return this.state.session;
+  }
+  get sessionIsNew(): boolean {
+    return this.state.sessionIsNew;
   }
   get now(): string {
     return this.state.now;
@@ -121,8 +127,11 @@ export class Activation implements NodeContext {
     this.state.ux.push(item);
   }
 
-  addMergeKeys(paths: string[]): void {
-    for (const path of paths) this.state.mergeKeys.add(path);
+  addMergeKeys(paths: string[], force = false): void {
+    for (const path of paths) {
+      this.state.mergeKeys.add(path);
+      if (force) this.state.forceMergeKeys.add(path);
+    }
   }
 
   private document(root: PathRef["root"]): unknown {

@@ -10,6 +10,8 @@ export interface RunContext {
   /** Mutated in place; the caller saves it when `changes.profile` is not empty. */
   profile: Profile | null;
   session: Session | null;
+  /** The session was created by the payload being processed (Tracardi's `session.is_new()`). */
+  sessionIsNew?: boolean;
   /** This flow's memory for this profile; mutated in place (see `changes.memory`). */
   memory: JsonObject;
   /** ISO time of the run, used for `metadata.fields` stamps. */
@@ -45,6 +47,8 @@ export interface FlowRunResult {
   changes: Changes;
   /** Profile paths to merge by (without `profile@`), accumulated over all merge nodes. */
   mergeKeys: string[];
+  /** The merge keys of nodes with `force`. */
+  forceMergeKeys: string[];
   errors: NodeFailure[];
   /** Node activations in execution order, with the ports each one emitted on. */
   trace: Array<{ node: string; ports: string[] }>;
@@ -117,12 +121,14 @@ function newState(context: RunContext, http: HttpClient): RunState {
     event: context.event,
     profile: context.profile,
     session: context.session,
+    sessionIsNew: context.sessionIsNew ?? false,
     memory: context.memory,
     now: context.now,
     http,
     response: {},
     ux: [],
     mergeKeys: new Set(),
+    forceMergeKeys: new Set(),
     changes: { profile: new Set(), session: new Set(), event: new Set(), memory: new Set() },
   };
 }
@@ -144,6 +150,7 @@ function result(
       memory: [...state.changes.memory],
     },
     mergeKeys: [...state.mergeKeys],
+    forceMergeKeys: [...state.forceMergeKeys],
     errors,
     trace,
   };

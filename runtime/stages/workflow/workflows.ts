@@ -12,6 +12,8 @@ export interface WorkflowsContext {
   event: TrackedEvent;
   profile: Profile | null;
   session: Session | null;
+  /** The session was created by the payload being processed (Tracardi's `session.is_new()`). */
+  sessionIsNew?: boolean;
   now: string;
   /** Memory per flow id for this profile; entries are created for flows that have none. */
   memory: Record<string, JsonObject>;
@@ -23,6 +25,7 @@ export interface WorkflowsResult {
   ux: Json[];
   changes: Changes;
   mergeKeys: string[];
+  forceMergeKeys: string[];
   /** For `event.metadata.processed_by`. */
   processedBy: { rules: string[]; flows: string[] };
   /** Memory of the flows that wrote to it, to be saved by the caller. */
@@ -46,6 +49,7 @@ export async function runWorkflows(
     ux: [],
     changes: { profile: [], session: [], event: [], memory: [] },
     mergeKeys: [],
+    forceMergeKeys: [],
     processedBy: { rules: [], flows: [] },
     memoryChanged: {},
     errors: [],
@@ -57,7 +61,14 @@ export async function runWorkflows(
     const memory = context.memory[flowKey];
     const run = await runFlow(
       job.flow,
-      { event: context.event, profile: context.profile, session: context.session, memory, now: context.now },
+      {
+        event: context.event,
+        profile: context.profile,
+        session: context.session,
+        sessionIsNew: context.sessionIsNew,
+        memory,
+        now: context.now,
+      },
       options,
     );
     out.runs.push(run);
@@ -66,6 +77,7 @@ export async function runWorkflows(
     for (const key of ["profile", "session", "event", "memory"] as const)
       addAll(out.changes[key], run.changes[key]);
     addAll(out.mergeKeys, run.mergeKeys);
+    addAll(out.forceMergeKeys, run.forceMergeKeys);
     if (job.ruleId !== undefined) addAll(out.processedBy.rules, [job.ruleId]);
     addAll(out.processedBy.flows, [flowKey]);
     if (run.changes.memory.length > 0) out.memoryChanged[flowKey] = memory;

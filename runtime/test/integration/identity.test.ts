@@ -37,7 +37,12 @@ describe("identity rules", () => {
       "visit-started",
     ]);
     const profile = await rt.profile(profileId);
-    expect(profile.body).toMatchObject({ id: profileId, stats: { visits: 1 } });
+    // A new session counts in metadata.time.visit.count; stats.visits is only for increase-visits nodes.
+    expect(profile.body).toMatchObject({
+      id: profileId,
+      stats: { visits: 0 },
+      metadata: { time: { visit: { count: 1 } } },
+    });
     const stored = await rt.admin<{ profile: { id: string } }>("GET", `/api/v1/sessions/${session}`);
     expect(stored.body.profile.id).toBe(profileId);
   });
@@ -60,7 +65,7 @@ describe("identity rules", () => {
     expect(types.filter((t) => t === "profile-created")).toHaveLength(1);
     expect(types.filter((t) => t === "session-opened")).toHaveLength(2);
     expect((await rt.profile(profileId)).body).toMatchObject({
-      stats: { visits: 2 },
+      stats: { visits: 0 },
       metadata: { time: { visit: { count: 2 } } },
     });
   });
@@ -73,7 +78,9 @@ describe("identity rules", () => {
     expect(again.body.profile?.id).toBe(a.body.profile?.id);
     await rt.drained();
     // Same session again: no new visit, no session-opened.
-    expect((await rt.profile(a.body.profile?.id as string)).body).toMatchObject({ stats: { visits: 1 } });
+    expect((await rt.profile(a.body.profile?.id as string)).body).toMatchObject({
+      metadata: { time: { visit: { count: 1 } } },
+    });
   });
 
   it("gives one new session one profile however many requests race for it", async () => {
@@ -84,7 +91,7 @@ describe("identity rules", () => {
     expect(ids.size).toBe(1);
     await rt.drained();
     const id = [...ids][0] as string;
-    expect((await rt.profile(id)).body).toMatchObject({ stats: { visits: 1 } });
+    expect((await rt.profile(id)).body).toMatchObject({ metadata: { time: { visit: { count: 1 } } } });
     const types = await typesOf(id);
     expect(types.filter((t) => t === "page-view")).toHaveLength(20);
     expect(types.filter((t) => t === "session-opened")).toHaveLength(1);
@@ -97,7 +104,7 @@ describe("identity rules", () => {
     expect(res.body.profile?.id).toBe(profileId);
     await rt.drained();
     expect((await rt.admin("GET", `/api/v1/sessions/${res.body.session.id}`)).status).toBe(404);
-    expect((await rt.profile(profileId)).body).toMatchObject({ stats: { visits: 1 } });
+    expect((await rt.profile(profileId)).body).toMatchObject({ metadata: { time: { visit: { count: 1 } } } });
   });
 
   it("without a session id or a known profile, creates both and stores the session", async () => {

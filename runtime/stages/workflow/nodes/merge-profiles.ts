@@ -2,14 +2,19 @@ import { defineNode, passThrough } from "./types.js";
 
 /**
  * Marks the profile for merging by the given keys (`profile@data.contact.email.main`). Keys of several
- * merge nodes accumulate over the run (Tracardi #875 kept only the last node's keys).
+ * merge nodes accumulate over the run (Tracardi #875 kept only the last node's keys). `force: true`
+ * makes the merge these keys find skip the identifier-conflict and shared-value rails (values that
+ * never identify anyone still make no key).
  */
-export const mergeProfiles = defineNode<{ keys: string[] }>({
+export const mergeProfiles = defineNode<{ keys: string[]; force?: boolean }>({
   inputs: ["payload"],
   outputs: ["payload"],
   schema: {
     type: "object",
-    properties: { keys: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 } },
+    properties: {
+      keys: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+      force: { type: "boolean" },
+    },
     required: ["keys"],
     additionalProperties: false,
   },
@@ -24,7 +29,7 @@ export const mergeProfiles = defineNode<{ keys: string[] }>({
     });
     return (context) => {
       context.requireProfile();
-      context.addMergeKeys(keys);
+      context.addMergeKeys(keys, config.force === true);
       return passThrough(context);
     };
   },

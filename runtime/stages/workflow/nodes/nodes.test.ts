@@ -115,14 +115,38 @@ describe("counters and profile stats", () => {
     expect(session.properties.clicks).toBe(1);
   });
 
-  it("increase-views and increase-visits bump profile.stats", async () => {
-    const { profile, result } = await run([
+  it("increase-views bumps stats.views on each run; increase-visits only while the session is new", async () => {
+    const steps: Step[] = [
       { type: "increase-views" },
       { type: "increase-visits" },
       { type: "increase-views" },
-    ]);
-    expect(profile.stats).toMatchObject({ views: 2, visits: 1 });
-    expect(result.changes.profile).toEqual(["stats.views", "stats.visits"]);
+    ];
+    const first = await run(steps, { sessionIsNew: true });
+    expect(first.profile.stats).toMatchObject({ views: 2, visits: 1 });
+    expect(first.result.changes.profile).toEqual(["stats.views", "stats.visits"]);
+
+    const later = await run(steps, { sessionIsNew: false });
+    expect(later.profile.stats).toMatchObject({ views: 2, visits: 0 });
+    expect(later.result.changes.profile).toEqual(["stats.views"]);
+  });
+
+  it("increase-views and increase-visits pass profile-less events on unchanged, without an error", async () => {
+    const { ctx, result } = await run(
+      [
+        { type: "increase-views" },
+        { type: "increase-visits" },
+        { type: "write-memory", config: { key: "out", from: "payload@" } },
+      ],
+      { profile: null, sessionIsNew: true },
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.changes.profile).toEqual([]);
+    expect(ctx.memory.out).toBeDefined();
+  });
+
+  it("increase-visits does not count without a session", async () => {
+    const { profile } = await run([{ type: "increase-visits" }], { session: null, sessionIsNew: true });
+    expect(profile.stats.visits).toBe(0);
   });
 });
 

@@ -23,6 +23,8 @@ export interface NodeContext {
   readonly event: TrackedEvent;
   readonly profile: Profile | null;
   readonly session: Session | null;
+  /** The session was created by the payload being processed (Tracardi's `session.is_new()`). */
+  readonly sessionIsNew: boolean;
   readonly now: string;
   readonly http: HttpClient;
   read(ref: PathRef): Json | undefined;
@@ -36,8 +38,11 @@ export interface NodeContext {
   requireProfile(): Profile;
   setResponse(key: string, value: Json): void;
   addUx(item: Json): void;
-  /** Merge keys as profile paths (`data.contact.email.main`); they accumulate over the run. */
-  addMergeKeys(paths: string[]): void;
+  /**
+   * Merge keys as profile paths (`data.contact.email.main`); they accumulate over the run. `force`:
+   * the merge they find skips the identifier and shared-value rails.
+   */
+  addMergeKeys(paths: string[], force?: boolean): void;
 }
 
 export type NodeRun = (context: NodeContext) => NodeOutput[] | Promise<NodeOutput[]>;
