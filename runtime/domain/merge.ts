@@ -1,4 +1,4 @@
-import { isPlainObject } from "./paths.js";
+import { isPlainObject, setOwn } from "./paths.js";
 import type { Json, JsonObject, Profile } from "./types.js";
 
 /**
@@ -50,15 +50,16 @@ function mergeDocs(mine: JsonObject, theirs: JsonObject, path: string, a: Profil
   const out: JsonObject = { ...mine };
   for (const [key, value] of Object.entries(theirs)) {
     const field = `${path}.${key}`;
-    const current = out[key];
-    if (current === undefined || current === null) out[key] = value;
+    const current = Object.hasOwn(out, key) ? out[key] : undefined;
+    if (current === undefined || current === null) setOwn(out, key, value);
     else if (value === null || value === undefined) continue;
     else if (isPlainObject(current) && isPlainObject(value))
-      out[key] = mergeDocs(current, value, field, a, b);
-    else if (Array.isArray(current) || Array.isArray(value)) out[key] = union(asList(current), asList(value));
+      setOwn(out, key, mergeDocs(current, value, field, a, b));
+    else if (Array.isArray(current) || Array.isArray(value))
+      setOwn(out, key, union(asList(current), asList(value)));
     else if (typeof current === "number" && typeof value === "number" && field.startsWith("data.metrics.")) {
-      out[key] = current + value;
-    } else if (changedLater(field, b, a)) out[key] = value;
+      setOwn(out, key, current + value);
+    } else if (changedLater(field, b, a)) setOwn(out, key, value);
   }
   return out;
 }

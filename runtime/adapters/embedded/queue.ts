@@ -10,6 +10,13 @@ import type {
   Topic,
 } from "../../ports/queue.js";
 import { QueueUnavailableError, TOPICS } from "../../ports/queue.js";
+import {
+  bodyOrText,
+  errorMessage,
+  handleIsolated,
+  parseBody,
+  serialiseForwards,
+} from "../../ports/queue-isolation.js";
 import type { Db, GroupCommit } from "./database.js";
 import { queueTable } from "./queue-schema.js";
 
@@ -156,7 +163,7 @@ export class EmbeddedQueue implements Queue {
       id: String(r.seq),
       topic: r.topic,
       key: r.key,
-      body: JSON.parse(r.body) as unknown,
+      body: bodyOrText(r.body),
       reason: r.reason,
       attempts: r.attempts,
       failedAt: r.failed_at,
@@ -264,51 +271,95 @@ export class EmbeddedQueue implements Queue {
     }
   }
 
-  /** @internal settles one handled batch in one transaction */
+  /**
+   * @internal Settles one handled batch in one transaction. Should that fail for something in the
+   * batch (not the database being busy or broken), each message is settled in its own, and a message
+   * that cannot be settled as decided is retried with the reason.
+   */
   settle(topic: Topic, rows: Row[], outcomes: Outcome[], options: ConsumeOptions): void {
+    const forwarded = new Set<Topic>();
+    try {
+      try {
+        this.db.transaction(() => this.settleRows(topic, rows, outcomes, options, forwarded)).immediate();
+      } catch (error) {
+        if (isUnavailable(error)) throw error;
+        forwarded.clear();
+        rows.forEach((row, i) => this.settleAlone(topic, row, outcomes[i], options, forwarded));
+      }
+    } finally {
+      this.release(topic, rows);
+    }
+    for (const target of forwarded) this.wake(target);
+  }
+
+  private settleAlone(
+    topic: Topic,
+    row: Row,
+    outcome: Outcome | undefined,
+    options: ConsumeOptions,
+    forwarded: Set<Topic>,
+  ): void {
+    const settleAs = (decided: Outcome | undefined) =>
+      this.db.transaction(() => this.settleRows(topic, [row], [decided], options, forwarded)).immediate();
+    try {
+      settleAs(outcome);
+    } catch (error) {
+      settleAs({ kind: "retry", reason: `could not settle the message: ${errorMessage(error)}` });
+    }
+  }
+
+  /** Inside a transaction: carries out each row's outcome; adds the topics it forwarded to. */
+  private settleRows(
+    topic: Topic,
+    rows: Row[],
+    outcomes: (Outcome | undefined)[],
+    options: ConsumeOptions,
+    forwardedTo: Set<Topic>,
+  ): void {
     const now = Date.now();
     const statements = this.topics[topic];
     const forwarded = new Map<Topic, OutgoingMessage[]>();
-    this.db
-      .transaction(() => {
-        rows.forEach((row, i) => {
-          const outcome = outcomes[i] ?? { kind: "retry", reason: "handler returned no outcome" };
-          if (outcome.kind === "ack") {
-            statements.delete.run(row.seq);
-            for (const message of outcome.forward ?? []) {
-              const list = forwarded.get(message.topic);
-              if (list === undefined) forwarded.set(message.topic, [message]);
-              else list.push(message);
-            }
-            return;
-          }
-          if (outcome.kind === "defer") {
-            // Stays without an attempt counted: held back by its key's failed message, or for a while.
-            if (outcome.delayMs) statements.delay.run(now + outcome.delayMs, row.seq);
-            return;
-          }
-          const attempts = row.attempts + 1;
-          if (outcome.kind === "dead-letter" || attempts >= options.maxAttempts) {
-            this.statements.deadLetter.run(
-              topic,
-              row.key,
-              row.body,
-              outcome.reason,
-              attempts,
-              new Date(now).toISOString(),
-            );
-            statements.delete.run(row.seq);
-            return;
-          }
-          const base = options.retryBaseMs ?? this.options.retryBaseMs;
-          const delay = Math.min(base * 2 ** (attempts - 1), options.retryMaxMs ?? 5 * 60_000);
-          statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
-        });
-        for (const [target, messages] of forwarded) this.insert(target, messages);
-      })
-      .immediate();
-    this.release(topic, rows);
-    for (const target of forwarded.keys()) this.wake(target);
+    rows.forEach((row, i) => {
+      const outcome = outcomes[i] ?? { kind: "retry", reason: "handler returned no outcome" };
+      if (outcome.kind === "ack") {
+        statements.delete.run(row.seq);
+        for (const message of outcome.forward ?? []) {
+          const list = forwarded.get(message.topic);
+          if (list === undefined) forwarded.set(message.topic, [message]);
+          else list.push(message);
+        }
+        return;
+      }
+      if (outcome.kind === "defer") {
+        // Stays without an attempt counted: held back by its key's failed message, or for a while.
+        if (outcome.delayMs) statements.delay.run(now + outcome.delayMs, row.seq);
+        return;
+      }
+      const attempts = row.attempts + 1;
+      if (outcome.kind === "dead-letter" || attempts >= options.maxAttempts) {
+        this.statements.deadLetter.run(
+          topic,
+          row.key,
+          row.body,
+          outcome.reason,
+          attempts,
+          new Date(now).toISOString(),
+        );
+        statements.delete.run(row.seq);
+        return;
+      }
+      const base = options.retryBaseMs ?? this.options.retryBaseMs;
+      const delay = Math.min(base * 2 ** (attempts - 1), options.retryMaxMs ?? 5 * 60_000);
+      statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
+    });
+    for (const [target, messages] of forwarded) {
+      this.insert(target, messages);
+      forwardedTo.add(target);
+    }
+  }
+
+  get retryBaseMs(): number {
+    return this.options.retryBaseMs;
   }
 
   get pollIntervalMs(): number {
@@ -346,35 +397,50 @@ class EmbeddedSubscription {
     await this.loop;
   }
 
+  /** Never ends on an error: one that escapes a batch is logged, and the loop goes on after a pause. */
   private async run(): Promise<void> {
     while (this.running) {
-      if (this.options.paused?.()) {
-        await this.idle();
-        continue;
-      }
-      const rows = this.queue.fetch(this.topic, this.options.maxBatch, this.options.maxBatchBytes);
-      if (rows.length === 0) {
-        await this.idle();
-        continue;
-      }
-      const deliveries: Delivery[] = rows.map((row) => ({
-        id: String(row.seq),
-        topic: this.topic,
-        key: row.key,
-        body: JSON.parse(row.body) as unknown,
-        attempt: row.attempts + 1,
-      }));
-      let outcomes: Outcome[];
       try {
-        outcomes = await this.handler(deliveries);
+        if (this.options.paused?.() || !(await this.step())) await this.idle();
       } catch (error) {
-        const reason = errorMessage(error);
-        outcomes = deliveries.map(() => ({ kind: "retry", reason }));
+        process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
+        await this.idle();
       }
-      this.queue.settle(this.topic, rows, outcomes, this.options);
       // Let the HTTP side of the process breathe between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Takes, handles and settles one batch; false when there was nothing to take. */
+  private async step(): Promise<boolean> {
+    const rows = this.queue.fetch(this.topic, this.options.maxBatch, this.options.maxBatchBytes);
+    if (rows.length === 0) return false;
+    const outcomes: Outcome[] = new Array(rows.length);
+    const deliveries: Delivery[] = [];
+    const handled: number[] = [];
+    for (const [index, row] of rows.entries()) {
+      const parsed = parseBody(row.body);
+      if (!parsed.ok) {
+        // Not something a handler can ever take: no use retrying it.
+        outcomes[index] = { kind: "dead-letter", reason: parsed.reason };
+        continue;
+      }
+      handled.push(index);
+      deliveries.push({
+        id: String(row.seq),
+        topic: this.topic,
+        key: row.key,
+        body: parsed.body,
+        attempt: row.attempts + 1,
+      });
+    }
+    if (deliveries.length > 0) {
+      const pauseMs = this.options.retryBaseMs ?? this.queue.retryBaseMs;
+      const decided = serialiseForwards(await handleIsolated(this.handler, deliveries, pauseMs));
+      for (const [n, index] of handled.entries()) outcomes[index] = decided[n] as Outcome;
+    }
+    this.queue.settle(this.topic, rows, outcomes, this.options);
+    return true;
   }
 
   private idle(): Promise<void> {
@@ -423,6 +489,11 @@ function prepareStatements(db: Db) {
   };
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** The database cannot take writes now (busy, full, failing): settling message by message would not help. */
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === "string" &&
+    /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|NOMEM|INTERRUPT)/.test(code)
+  );
 }

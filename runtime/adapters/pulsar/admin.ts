@@ -51,7 +51,9 @@ export class PulsarAdmin {
     if (response.headers.get("x-pulsar-partition-key-b64-encoded") === "true") {
       key = Buffer.from(key, "base64").toString("utf8");
     }
-    return { key, text: await response.text(), properties };
+    // Decoded as stored: Response.text() would drop a leading byte-order mark.
+    const text = Buffer.from(await response.arrayBuffer()).toString("utf8");
+    return { key, text, properties };
   }
 
   private request(method: string, path: string): Promise<Response> {

@@ -1,4 +1,5 @@
 import type { DeadLetter, Topic } from "../../ports/queue.js";
+import { bodyOrText } from "../../ports/queue-isolation.js";
 import type { PulsarAdmin } from "./admin.js";
 import { PulsarConsumerSocket } from "./consumer.js";
 import { PROP, type Properties, type ReceivedMessage } from "./frames.js";
@@ -27,7 +28,7 @@ export function toDeadLetter(
     id,
     topic,
     key,
-    body: JSON.parse(text) as unknown,
+    body: bodyOrText(text),
     reason: properties[PROP.reason] ?? "",
     attempts: Number(properties[PROP.attempts] ?? 0),
     failedAt: properties[PROP.failedAt] ?? "",

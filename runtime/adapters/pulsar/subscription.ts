@@ -1,5 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { BatchHandler, ConsumeOptions, Delivery, Outcome, Topic } from "../../ports/queue.js";
+import type {
+  BatchHandler,
+  ConsumeOptions,
+  Delivery,
+  ForwardMessage,
+  Outcome,
+  Topic,
+} from "../../ports/queue.js";
+import { errorMessage, handleIsolated, parseBody, serialiseForwards } from "../../ports/queue-isolation.js";
 import type { PulsarConsumerSocket } from "./consumer.js";
 import { attemptOf, type OutgoingRecord, PROP, type ReceivedMessage, retryDelayMs } from "./frames.js";
 import type { KeyHolds } from "./holds.js";
@@ -45,49 +53,50 @@ export class SubscriptionLoop {
     await this.socket.close();
   }
 
+  /** Never ends on an error: one that escapes a batch is logged, and the loop goes on after a pause. */
   private async run(): Promise<void> {
     while (this.running) {
-      if (this.options.paused?.()) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(this.target.idleWaitMs, 100)));
-        continue;
-      }
-      const messages = await this.socket.take(
-        this.options.maxBatch,
-        this.options.maxBatchBytes ?? Number.POSITIVE_INFINITY,
-        this.target.idleWaitMs,
-      );
-      // Stopping: messages taken now go back to the broker when the socket closes.
-      if (messages.length === 0 || !this.running) continue;
       try {
-        await this.handle(messages);
-      } catch {
-        // Could not settle (broker unreachable): give the messages back for redelivery.
-        for (const message of messages) this.socket.nack(message.messageId);
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await this.step();
+      } catch (error) {
+        process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
+        await pause(500);
       }
     }
   }
 
-  private async handle(messages: ReceivedMessage[]): Promise<void> {
-    const now = Date.now();
-    const waiting: ReceivedMessage[] = [];
-    const ready: ReceivedMessage[] = [];
-    for (const message of messages) {
-      if (this.holds.mustWait(message.key, message.properties[PROP.id], now)) waiting.push(message);
-      else ready.push(message);
+  private async step(): Promise<void> {
+    if (this.options.paused?.()) {
+      await pause(Math.min(this.target.idleWaitMs, 100));
+      return;
     }
-    for (const message of waiting) await this.putBack(message, attemptOf(message.properties), 0);
+    const messages = await this.socket.take(
+      this.options.maxBatch,
+      this.options.maxBatchBytes ?? Number.POSITIVE_INFINITY,
+      this.target.idleWaitMs,
+    );
+    // Stopping: messages taken now go back to the broker when the socket closes.
+    if (messages.length === 0 || !this.running) return;
+    const settled = await this.handle(messages);
+    // Some could not be settled (broker unreachable): they were given back for redelivery.
+    if (!settled) await pause(500);
+  }
 
+  /** Handles and settles a batch; false when some message could not be settled (and was nacked). */
+  private async handle(messages: ReceivedMessage[]): Promise<boolean> {
+    const now = Date.now();
+    const decided: { message: ReceivedMessage; outcome: Outcome }[] = [];
     const deliveries: Delivery[] = [];
     const handled: ReceivedMessage[] = [];
-    for (const message of ready) {
-      let body: unknown;
-      try {
-        body = JSON.parse(message.text);
-      } catch {
+    for (const message of messages) {
+      if (this.holds.mustWait(message.key, message.properties[PROP.id], now)) {
+        decided.push({ message, outcome: { kind: "defer" } });
+        continue;
+      }
+      const parsed = parseBody(message.text);
+      if (!parsed.ok) {
         // Not something a handler can ever take: no use retrying it.
-        await this.deadLetter(message, "payload is not JSON", attemptOf(message.properties));
-        this.done(message);
+        decided.push({ message, outcome: { kind: "dead-letter", reason: parsed.reason } });
         continue;
       }
       handled.push(message);
@@ -95,34 +104,63 @@ export class SubscriptionLoop {
         id: message.messageId,
         topic: this.topic,
         key: message.key,
-        body,
+        body: parsed.body,
         attempt: attemptOf(message.properties),
       });
     }
-    if (deliveries.length === 0) return;
-    let outcomes: Outcome[];
-    try {
-      outcomes = await this.handler(deliveries);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      outcomes = deliveries.map(() => ({ kind: "retry", reason }));
-    }
-    // Forwards of the whole batch go out together, before any ack.
-    const forwards = new Map<Topic, OutgoingRecord[]>();
-    for (const outcome of outcomes) {
-      if (outcome?.kind !== "ack") continue;
-      for (const message of outcome.forward ?? []) {
-        const list = forwards.get(message.topic) ?? [];
-        list.push({ key: message.key, text: message.json ?? JSON.stringify(message.body) });
-        forwards.set(message.topic, list);
+    if (deliveries.length > 0) {
+      const pauseMs = this.options.retryBaseMs ?? this.target.retryBaseMs;
+      const isolated = await handleIsolated(this.handler, deliveries, pauseMs);
+      const outcomes = await this.forward(serialiseForwards(isolated));
+      for (const [index, message] of handled.entries()) {
+        decided.push({ message, outcome: outcomes[index] as Outcome });
       }
     }
-    await Promise.all([...forwards].map(([topic, records]) => this.target.publish(topic, records)));
-
-    for (const [index, message] of handled.entries()) {
-      const outcome = outcomes[index] ?? { kind: "retry", reason: "handler returned no outcome" };
-      await this.settle(message, outcome);
+    let settled = true;
+    for (const { message, outcome } of decided) {
+      try {
+        await this.settle(message, outcome);
+      } catch {
+        this.socket.nack(message.messageId);
+        settled = false;
+      }
     }
+    return settled;
+  }
+
+  /**
+   * Publishes the forwards of every ack before any ack: all together, or, when that fails, each
+   * message's alone, so a forward the broker refuses turns only its own message into a retry.
+   */
+  private async forward(outcomes: Outcome[]): Promise<Outcome[]> {
+    const forwards = outcomes.flatMap((outcome) => (outcome.kind === "ack" ? (outcome.forward ?? []) : []));
+    if (forwards.length === 0) return outcomes;
+    try {
+      await this.publishForwards(forwards);
+      return outcomes;
+    } catch {
+      return Promise.all(
+        outcomes.map(async (outcome): Promise<Outcome> => {
+          if (outcome.kind !== "ack" || !outcome.forward?.length) return outcome;
+          try {
+            await this.publishForwards(outcome.forward);
+            return outcome;
+          } catch (error) {
+            return { kind: "retry", reason: `could not forward: ${errorMessage(error)}` };
+          }
+        }),
+      );
+    }
+  }
+
+  private async publishForwards(forwards: ForwardMessage[]): Promise<void> {
+    const byTopic = new Map<Topic, OutgoingRecord[]>();
+    for (const message of forwards) {
+      const list = byTopic.get(message.topic) ?? [];
+      list.push({ key: message.key, text: message.json ?? JSON.stringify(message.body) });
+      byTopic.set(message.topic, list);
+    }
+    await Promise.all([...byTopic].map(([topic, records]) => this.target.publish(topic, records)));
   }
 
   private async settle(message: ReceivedMessage, outcome: Outcome): Promise<void> {
@@ -189,4 +227,8 @@ export class SubscriptionLoop {
     this.holds.release(message.key, message.properties[PROP.id]);
     this.socket.ack(message.messageId);
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

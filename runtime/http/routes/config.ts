@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { newId } from "../../domain/ids.js";
+import { unsafePathProblem } from "../../domain/paths.js";
 import { WRITABLE_PROFILE_ROOTS } from "../../domain/profile-fields.js";
 import type { BridgeType, EventSource, JsonObject } from "../../domain/types.js";
 import type { EventToProfileMapping, EventTypeSchema, MappingOperation } from "../../ports/store.js";
 import type { Runtime } from "../../runtime.js";
-import { HttpError } from "../errors.js";
+import { HttpError, type ValidationDetail } from "../errors.js";
 import { crudRoutes } from "./crud.js";
 
 const WRITABLE_ROOTS = WRITABLE_PROFILE_ROOTS;
@@ -111,6 +112,19 @@ interface SchemaInput {
   schema: EventTypeSchema["schema"];
 }
 
+/** 422 naming every event or profile path of a mapping that would reach a prototype. */
+function refuseUnsafePaths(rules: MappingInput["event_to_profile"]): void {
+  const detail: ValidationDetail[] = rules.flatMap((rule, i) =>
+    (["event", "profile"] as const).flatMap((side) => {
+      const problem = unsafePathProblem(rule[side].value);
+      return problem
+        ? [{ loc: ["body", "event_to_profile", i, side, "value"], msg: problem, type: "value_error.path" }]
+        : [];
+    }),
+  );
+  if (detail.length > 0) throw new HttpError(422, detail);
+}
+
 /** CRUD for event sources, event-to-profile mappings and event-type schemas. */
 export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { config, sources, validator } = runtime;
@@ -143,16 +157,19 @@ export function configRoutes(app: FastifyInstance, runtime: Runtime): void {
     noun: "mapping",
     collection: config.mappings,
     body: mappingBody,
-    build: (input, id) => ({
-      id: id ?? input.id ?? newId(),
-      name: input.name ?? input.event_type,
-      description: input.description ?? "",
-      event_type: input.event_type,
-      source_id: input.source_id ?? null,
-      enabled: input.enabled ?? true,
-      config: input.config ?? {},
-      event_to_profile: input.event_to_profile,
-    }),
+    build: (input, id) => {
+      refuseUnsafePaths(input.event_to_profile);
+      return {
+        id: id ?? input.id ?? newId(),
+        name: input.name ?? input.event_type,
+        description: input.description ?? "",
+        event_type: input.event_type,
+        source_id: input.source_id ?? null,
+        enabled: input.enabled ?? true,
+        config: input.config ?? {},
+        event_to_profile: input.event_to_profile,
+      };
+    },
     changed: () => runtime.configChanged(),
   });
 

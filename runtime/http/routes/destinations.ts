@@ -3,6 +3,7 @@ import { type Destination, type Resource, redactResource } from "../../domain/de
 import { newId } from "../../domain/ids.js";
 import type { Json } from "../../domain/types.js";
 import type { Runtime } from "../../runtime.js";
+import { templateProblems } from "../../stages/dispatch/template.js";
 import { parseCondition, TqlSyntaxError } from "../../stages/workflow/index.js";
 import { HttpError } from "../errors.js";
 import { crudRoutes } from "./crud.js";
@@ -124,6 +125,13 @@ export function destinationRoutes(app: FastifyInstance, runtime: Runtime): void 
             },
           ]);
         }
+      }
+      const unsafe = templateProblems((input.mapping ?? null) as Json, ["body", "mapping"]);
+      if (unsafe.length > 0) {
+        throw new HttpError(
+          422,
+          unsafe.map((p) => ({ loc: p.loc, msg: p.msg, type: "value_error.path" })),
+        );
       }
       const init = input.destination?.init ?? {};
       const destination: Destination = {

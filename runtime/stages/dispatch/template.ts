@@ -1,5 +1,5 @@
 import type { TemplateScope } from "../../domain/destination.js";
-import { getPath } from "../../domain/paths.js";
+import { getPath, unsafePathProblem } from "../../domain/paths.js";
 import type { Json } from "../../domain/types.js";
 
 const REFERENCE = /^(profile|session|event)@([A-Za-z0-9_.-]+)$/;
@@ -30,4 +30,29 @@ export function renderTemplate(template: Json, scope: TemplateScope): Json {
 function lookup(scope: TemplateScope, root: keyof TemplateScope, path: string): Json | undefined {
   const doc = scope[root];
   return doc === null ? undefined : getPath(doc, path);
+}
+
+/** A reference in a destination mapping that may not be saved: where it is (`loc`) and why. */
+export interface TemplateProblem {
+  loc: (string | number)[];
+  msg: string;
+}
+
+/** References (`profile@…`, `{{event@…}}`) with a segment reaching a prototype, wherever they are. */
+export function templateProblems(template: Json, loc: (string | number)[] = []): TemplateProblem[] {
+  if (typeof template === "string") {
+    const whole = REFERENCE.exec(template);
+    const paths = whole
+      ? [whole[2] as string]
+      : [...template.matchAll(PLACEHOLDER)].map((m) => m[2] as string);
+    return paths.flatMap((path) => {
+      const problem = unsafePathProblem(path);
+      return problem ? [{ loc, msg: `${problem}: "${template}"` }] : [];
+    });
+  }
+  if (Array.isArray(template)) return template.flatMap((item, i) => templateProblems(item, [...loc, i]));
+  if (template !== null && typeof template === "object") {
+    return Object.entries(template).flatMap(([key, value]) => templateProblems(value, [...loc, key]));
+  }
+  return [];
 }

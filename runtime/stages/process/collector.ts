@@ -1,7 +1,7 @@
 import { mergeProfiles } from "../../domain/merge.js";
 import { isMergeId, markMergeIds, markMergeKeys } from "../../domain/merge-keys.js";
 import type { MergeCommand, StorageMessage } from "../../domain/messages.js";
-import { getPath, isPlainObject } from "../../domain/paths.js";
+import { getPath, isPlainObject, setOwn, setPath } from "../../domain/paths.js";
 import { type AcceptedPayload, type EventPayload, normalisedPayload } from "../../domain/payload.js";
 import type { Json, JsonObject, Profile, Session, TrackedEvent } from "../../domain/types.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
@@ -186,7 +186,7 @@ async function runTriggeredWorkflows(
     if (profile && deps.mergeSalt !== null && result.mergeKeys.length > 0) {
       if (markMergeKeys(profile, result.mergeKeys, deps.mergeSalt).length > 0) changed.add("ids");
     }
-    Object.assign(out.response, result.response);
+    for (const [key, value] of Object.entries(result.response)) setOwn(out.response, key, value);
     out.ux.push(...result.ux);
   }
   return out;
@@ -218,12 +218,12 @@ function mapEvent(
     }
   }
   const builtin = BUILTIN_EVENT_TYPES.get(event.type);
-  const doc = event as unknown as Record<string, Json>;
+  const doc = event as unknown as JsonObject;
   const writes: ProfileWrite[] = [];
   if (builtin) {
     for (const [target, from] of Object.entries(builtin.copy)) {
       const value = getPath(doc, from);
-      if (value !== undefined && value !== null) setEventPath(event, target, value);
+      if (value !== undefined && value !== null) setPath(doc, target, value);
     }
     event.tags.values = [...new Set([...event.tags.values, ...builtin.tags])];
     event.tags.count = event.tags.values.length;
@@ -247,19 +247,6 @@ function mapEvent(
       event.metadata.messages.push(error instanceof Error ? error.message : String(error));
     }
   }
-}
-
-function setEventPath(event: TrackedEvent, target: string, value: Json): void {
-  const [root, ...rest] = target.split(".");
-  const doc = event as unknown as Record<string, Json>;
-  let current = doc;
-  for (const segment of [root as string, ...rest.slice(0, -1)]) {
-    const next = current[segment];
-    if (next === null || next === undefined || typeof next !== "object" || Array.isArray(next))
-      current[segment] = {};
-    current = current[segment] as Record<string, Json>;
-  }
-  current[rest.length === 0 ? (root as string) : (rest.at(-1) as string)] = value;
 }
 
 export interface MergeDeps {

@@ -1,3 +1,4 @@
+import { unsafePathProblem } from "../../domain/paths.js";
 import { WRITABLE_PROFILE_ROOTS } from "../../domain/profile-fields.js";
 import type { PathRef } from "./tql/ast.js";
 import { formatPath } from "./tql/ast.js";
@@ -12,6 +13,8 @@ const READ_ONLY: Record<"session" | "event", ReadonlySet<string>> = {
 
 /** Why `ref` may not be written, or undefined when it may. */
 export function writeProblem(ref: PathRef): string | undefined {
+  const unsafe = unsafePathProblem(ref.path);
+  if (unsafe) return `${formatPath(ref)}: ${unsafe}`;
   const top = ref.path.split(".")[0] ?? "";
   switch (ref.root) {
     case "payload":

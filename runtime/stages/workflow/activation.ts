@@ -1,4 +1,4 @@
-import { deletePath, getPath, isPlainObject, setPath } from "../../domain/paths.js";
+import { deletePath, getPath, isPlainObject, setOwn, setPath } from "../../domain/paths.js";
 import type { Json, JsonObject, Profile, Session, TrackedEvent } from "../../domain/types.js";
 import { writeProblem } from "./access.js";
 import type { HttpClient } from "./http.js";
@@ -114,7 +114,7 @@ export class Activation implements NodeContext {
   }
 
   setResponse(key: string, value: Json): void {
-    this.state.response[key] = value;
+    setOwn(this.state.response, key, value);
   }
 
   addUx(item: Json): void {

@@ -202,4 +202,23 @@ describe("importTracardiFlow", () => {
       problems: [{ field: "flowGraph", message: "missing flowGraph.nodes" }],
     });
   });
+
+  it("keeps an unsafe path a path, so validation refuses it naming the node", () => {
+    const flow = {
+      flowGraph: {
+        nodes: [
+          node("s", `${V1}.flow.start.start_action`, {}),
+          node("copy", `${V1}.traits.copy_trait_action`, {
+            traits: { set: { "profile@traits.a": "event@__proto__.polluted" } },
+          }),
+        ],
+        edges: [link("s", "payload", "copy")],
+      },
+    };
+    const result = importTracardiFlow(flow);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => [p.node, p.field])).toEqual([["copy", "nodes[1].config.from"]]);
+    expect(result.problems[0]?.message).toMatch(/segment "__proto__" is not allowed/);
+  });
 });

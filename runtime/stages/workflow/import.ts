@@ -2,7 +2,7 @@ import { isPlainObject } from "../../domain/paths.js";
 import type { Json, JsonObject } from "../../domain/types.js";
 import type { CompiledFlow } from "./compiled.js";
 import type { Flow, FlowEdge, FlowNode, NodeType, Problem } from "./model.js";
-import { tryParsePath } from "./tql/parse.js";
+import { tryParsePath, UnsafeTqlPathError } from "./tql/parse.js";
 import { validateFlow } from "./validate.js";
 
 /** A node of the export that has no counterpart here. */
@@ -34,7 +34,7 @@ const MAPPERS: Record<string, Mapper> = {
     const set = isPlainObject(init.traits) && isPlainObject(init.traits.set) ? init.traits.set : {};
     const nodes: Mapped = Object.entries(set).map(([to, from]): Mapped[number] => ({
       type: "copy-data",
-      config: typeof from === "string" && tryParsePath(from) ? { from, to } : { value: from, to },
+      config: typeof from === "string" && readsAsPath(from) ? { from, to } : { value: from, to },
     }));
     return nodes.length > 0 ? nodes : "traits.set is empty";
   },
@@ -90,6 +90,16 @@ const MAPPERS: Record<string, Mapper> = {
     { type: "read-memory", config: { key: str(init.key) } },
   ],
 };
+
+/** An unsafe path is still a path: kept as one, so validating the flow refuses it naming the field. */
+function readsAsPath(text: string): boolean {
+  try {
+    return tryParsePath(text) !== undefined;
+  } catch (error) {
+    if (error instanceof UnsafeTqlPathError) return true;
+    throw error;
+  }
+}
 
 export const SUPPORTED_TRACARDI_MODULES: readonly string[] = Object.keys(MAPPERS);
 

@@ -42,8 +42,13 @@ export function collectingTools(nodeId: string, prefix: string, problems: Proble
         return PLACEHOLDER_CONDITION;
       }
     },
-    value(_field, value: Json): ValueExpr {
-      return compileValue(value);
+    value(field, value: Json): ValueExpr {
+      try {
+        return compileValue(value);
+      } catch (error) {
+        report(field, error);
+        return { kind: "literal", value: null };
+      }
     },
     template(field, text): Template {
       try {

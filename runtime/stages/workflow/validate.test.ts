@@ -124,6 +124,38 @@ describe("validateFlow", () => {
     expect(found[2]?.position?.offset).toBe(3);
   });
 
+  it("refuses every path, condition, template, value reference or key that reaches a prototype", () => {
+    const flow = {
+      name: "x",
+      nodes: [
+        { id: "s", type: "start" },
+        {
+          id: "c",
+          type: "copy-data",
+          config: { from: "event@a", to: "profile@traits.__proto__.saveEvents" },
+        },
+        { id: "i", type: "if", config: { condition: "profile@__proto__.x == 1" } },
+        { id: "t", type: "payload-template", config: { template: "Hi {{event@constructor.name}}" } },
+        { id: "v", type: "create-response", config: { key: "k", value: { a: ["payload@prototype"] } } },
+        { id: "d", type: "delete-fields", config: { paths: ["profile@traits.constructor"] } },
+        { id: "m", type: "write-memory", config: { key: "__proto__", value: 1 } },
+        { id: "n", type: "add-interest", config: { interest: "constructor" } },
+      ],
+      edges: [],
+    };
+    const found = problems(flow);
+    expect(found.map((p) => [p.node, p.field])).toEqual([
+      ["c", "nodes[1].config.to"],
+      ["i", "nodes[2].config.condition"],
+      ["t", "nodes[3].config.template"],
+      ["v", "nodes[4].config.value"],
+      ["d", "nodes[5].config.paths[0]"],
+      ["m", "nodes[6].config.key"],
+      ["n", "nodes[7].config.interest"],
+    ]);
+    for (const p of found) expect(p.message).toMatch(/__proto__|prototype|constructor/);
+  });
+
   it("refuses fixed writes to read-only fields of profile, session and event", () => {
     const flow = {
       name: "x",

@@ -1,3 +1,4 @@
+import { setOwn } from "../../domain/paths.js";
 import type { Json, JsonObject } from "../../domain/types.js";
 import type { PathRef } from "./tql/ast.js";
 import { tryParsePath } from "./tql/parse.js";
@@ -12,6 +13,7 @@ export type ValueExpr =
   | { kind: "array"; items: ValueExpr[] }
   | { kind: "object"; entries: Array<[string, ValueExpr]> };
 
+/** Throws UnsafeTqlPathError for a reference with a forbidden segment (`profile@__proto__.x`). */
 export function compileValue(value: Json): ValueExpr {
   if (typeof value === "string") {
     const ref = tryParsePath(value);
@@ -48,7 +50,7 @@ export function resolveValue(expr: ValueExpr, read: (ref: PathRef) => Json | und
       return expr.items.map((item) => resolveValue(item, read) ?? null);
     case "object": {
       const out: JsonObject = {};
-      for (const [key, item] of expr.entries) out[key] = resolveValue(item, read) ?? null;
+      for (const [key, item] of expr.entries) setOwn(out, key, resolveValue(item, read) ?? null);
       return out;
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  type BatchHandler,
   type ConsumeOptions,
   type Delivery,
   inKeyOrder,
@@ -57,6 +58,28 @@ export async function consumeUntil(
     throw new Error(`saw ${seen.length} of ${count} deliveries: ${seen.map(describeDelivery).join(" ")}`);
   }
   return seen;
+}
+
+/** Consumes `topic` with the batch handler until `done` says so (polled), then closes the subscription. */
+async function consumeWhile(
+  queue: Queue,
+  topic: Topic,
+  handler: BatchHandler<Body>,
+  done: () => Promise<boolean>,
+  options: Partial<ConsumeOptions> = {},
+): Promise<void> {
+  const subscription = queue.consume<Body>(topic, handler, {
+    maxBatch: 10,
+    maxAttempts: 2,
+    retryBaseMs: 50,
+    retryMaxMs: 200,
+    ...options,
+  });
+  try {
+    await expect.poll(done, { timeout: WAIT_MS, interval: 100 }).toBe(true);
+  } finally {
+    await subscription.close();
+  }
 }
 
 const describeDelivery = (d: Delivery<Body>) => `${d.key}:${d.body.n}@${d.attempt}`;
@@ -174,6 +197,100 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
         const got = await consumeUntil(queue, "storage", 1, ack);
         expect(got.map(describeDelivery)).toEqual(["a:7@1"]);
         await poll(async () => (await queue.backlog()).storage).toBe(0);
+      }),
+    );
+
+    it(
+      "dead-letters a body that is not JSON at once and alone, listing it as text",
+      withQueue(async ({ queue }) => {
+        const bom = '\ufeff{"n":2}';
+        await queue.publish("collector", [
+          ...messages("a", 1),
+          { key: "a", body: null, json: bom },
+          { key: "b", body: null, json: "not json" },
+          ...messages("a", 3),
+        ]);
+        const got = await consumeUntil(queue, "collector", 2, ack);
+        expect(got.map(describeDelivery)).toEqual(["a:1@1", "a:3@1"]);
+        await poll(() => queue.deadLetterCount()).toBe(2);
+        const dead = await queue.deadLetters("collector");
+        expect(dead.map((letter) => letter.body).sort()).toEqual([bom, "not json"].sort());
+        for (const letter of dead) {
+          expect(letter.reason).toMatch(/^payload is not JSON: /);
+          expect(letter.attempts).toBe(1);
+        }
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
+      }),
+    );
+
+    it(
+      "retries and dead-letters only the message a batch handler throws on",
+      withQueue(async ({ queue }) => {
+        await queue.publish("collector", [...messages("a", 1), ...messages("b", 2), ...messages("c", 3, 4)]);
+        const acked: string[] = [];
+        await consumeWhile(
+          queue,
+          "collector",
+          (batch) => {
+            if (batch.some((d) => d.body.n === 2)) throw new Error("two is poison");
+            for (const d of batch) acked.push(describeDelivery(d));
+            return batch.map(ack);
+          },
+          async () => acked.length === 3 && (await queue.deadLetterCount()) === 1,
+        );
+        expect(acked.sort()).toEqual(["a:1@1", "c:3@1", "c:4@1"]);
+        const [letter] = await queue.deadLetters("collector");
+        expect(letter).toMatchObject({ key: "b", reason: "two is poison", attempts: 2, body: { n: 2 } });
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
+      }),
+    );
+
+    it(
+      "treats a batch answered with too few outcomes like a throw, message by message",
+      withQueue(async ({ queue }) => {
+        await queue.publish("collector", [...messages("a", 1), ...messages("b", 2)]);
+        const acked: string[] = [];
+        await consumeWhile(
+          queue,
+          "collector",
+          (batch) => {
+            const outcomes = batch.filter((d) => d.body.n !== 2).map(ack);
+            if (outcomes.length === batch.length) for (const d of batch) acked.push(describeDelivery(d));
+            return outcomes;
+          },
+          async () => acked.length === 1 && (await queue.deadLetterCount()) === 1,
+        );
+        expect(acked).toEqual(["a:1@1"]);
+        const [letter] = await queue.deadLetters("collector");
+        expect(letter).toMatchObject({ key: "b", attempts: 2, body: { n: 2 } });
+        expect(letter?.reason).toMatch(/outcomes for 1 messages/);
+      }),
+    );
+
+    it(
+      "retries and dead-letters only the message whose forward cannot be serialised",
+      withQueue(async ({ queue }) => {
+        await queue.publish("collector", messages("a", 1, 2, 3));
+        const cyclic: { self?: unknown } = {};
+        cyclic.self = cyclic;
+        await consumeWhile(
+          queue,
+          "collector",
+          (batch) =>
+            batch.map((d) => ({
+              kind: "ack",
+              forward: [
+                { topic: "storage", key: "fwd", body: d.body.n === 2 ? cyclic : { n: d.body.n * 10 } },
+              ],
+            })),
+          async () => (await queue.deadLetterCount()) === 1,
+        );
+        const [letter] = await queue.deadLetters("collector");
+        expect(letter).toMatchObject({ key: "a", attempts: 2, body: { n: 2 } });
+        expect(letter?.reason).toMatch(/^forwarded message cannot be serialised: /);
+        const got = await consumeUntil(queue, "storage", 2, ack);
+        expect(got.map(describeDelivery)).toEqual(["fwd:10@1", "fwd:30@1"]);
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
       }),
     );
 

@@ -57,4 +57,16 @@ describe("applyProfileWrite", () => {
     );
     expect(p.consents).toEqual({ marketing: { revoke: null }, cookies: { revoke: "2027-01-01" } });
   });
+
+  it("refuses a stored mapping target that reaches a prototype, leaving Object.prototype untouched", () => {
+    const p = newProfile("p", new Date(NOW));
+    for (const target of ["traits.__proto__.saveEvents", "traits.constructor.prototype.x"]) {
+      expect(() => applyProfileWrite(p, { target, op: "equals", value: false }, "e", NOW), target).toThrow(
+        /is refused: the segment "(__proto__|constructor)" is not allowed/,
+      );
+    }
+    expect(({} as Record<string, unknown>).saveEvents).toBeUndefined();
+    expect(Object.getPrototypeOf(p.traits)).toBe(Object.prototype);
+    expect(p.traits).toEqual({});
+  });
 });

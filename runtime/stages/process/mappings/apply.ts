@@ -1,4 +1,4 @@
-import { getPath, isEmpty, isPlainObject, setPath } from "../../../domain/paths.js";
+import { getPath, isEmpty, isPlainObject, setOwn, setPath } from "../../../domain/paths.js";
 import { WRITABLE_PROFILE_ROOTS } from "../../../domain/profile-fields.js";
 import type { Json, JsonObject, Profile } from "../../../domain/types.js";
 
@@ -70,10 +70,10 @@ function nextValue(write: ProfileWrite, current: Json | undefined): Json | undef
 function consents(current: Json | undefined, value: Json): Json | undefined {
   const merged: JsonObject = isPlainObject(current) ? { ...current } : {};
   if (Array.isArray(value)) {
-    for (const id of value) if (typeof id === "string") merged[id] = { revoke: null };
+    for (const id of value) if (typeof id === "string") setOwn(merged, id, { revoke: null });
   } else if (isPlainObject(value)) {
     for (const [id, consent] of Object.entries(value))
-      merged[id] = isPlainObject(consent) ? consent : { revoke: null };
+      setOwn(merged, id, isPlainObject(consent) ? consent : { revoke: null });
   } else {
     return undefined;
   }

@@ -1,6 +1,15 @@
 import type { JsonObject } from "../../../domain/types.js";
-import { requireName } from "./names.js";
-import { defineNode, NodeError, passThrough } from "./types.js";
+import type { ValueExpr } from "../values.js";
+import { keyProblem, requireKey } from "./names.js";
+import { type CompileTools, defineNode, NodeError, passThrough } from "./types.js";
+
+/** A literal interest name is checked when the flow is saved; a path to one when the node runs. */
+function interestName(text: string, tools: CompileTools): ValueExpr {
+  const expr = tools.value("interest", text);
+  const problem = expr.kind === "literal" ? keyProblem(text, "interest") : undefined;
+  if (problem) tools.problem("interest", problem);
+  return expr;
+}
 
 const interestSchema = (amount: "value" | "by"): JsonObject => {
   const properties: JsonObject = { interest: { type: "string", minLength: 1 } };
@@ -14,10 +23,10 @@ export const addInterest = defineNode<{ interest: string; value: number }>({
   outputs: ["payload"],
   schema: interestSchema("value"),
   compile(config, tools) {
-    const interest = tools.value("interest", config.interest);
+    const interest = interestName(config.interest, tools);
     return (context) => {
       context.requireProfile();
-      const name = requireName(context.resolve(interest), "interest");
+      const name = requireKey(context.resolve(interest), "interest");
       context.write({ root: "profile", path: `interests.${name}` }, config.value);
       return passThrough(context);
     };
@@ -30,11 +39,11 @@ export const increaseInterest = defineNode<{ interest: string; by: number }>({
   outputs: ["payload"],
   schema: interestSchema("by"),
   compile(config, tools) {
-    const interest = tools.value("interest", config.interest);
+    const interest = interestName(config.interest, tools);
     return (context) => {
-      const profile = context.requireProfile();
-      const name = requireName(context.resolve(interest), "interest");
-      const current: unknown = profile.interests[name] ?? 0;
+      context.requireProfile();
+      const name = requireKey(context.resolve(interest), "interest");
+      const current: unknown = context.read({ root: "profile", path: `interests.${name}` }) ?? 0;
       if (typeof current !== "number") throw new NodeError(`interest "${name}" is not a number`);
       context.write({ root: "profile", path: `interests.${name}` }, current + config.by);
       return passThrough(context);

@@ -1,10 +1,11 @@
 import type { Json } from "../../../domain/types.js";
 import type { ValueExpr } from "../values.js";
-import { isName } from "./names.js";
+import { keyProblem } from "./names.js";
 import { type CompileTools, defineNode, passThrough } from "./types.js";
 
 function memoryRef(key: string, tools: CompileTools) {
-  if (!isName(key)) tools.problem("key", `memory key must be letters, digits, "-" or "_", got "${key}"`);
+  const problem = keyProblem(key, "memory key");
+  if (problem) tools.problem("key", problem);
   return { root: "memory", path: key } as const;
 }
 

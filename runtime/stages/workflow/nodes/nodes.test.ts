@@ -166,6 +166,21 @@ describe("segments, interests, tags", () => {
     expect(profile.interests.shoes).toBe("many");
   });
 
+  it("an interest name from the event that reaches a prototype is a node error, nothing is written", async () => {
+    const event = makeEvent("purchase", { name: "__proto__" });
+    const { result, profile } = await run(
+      [
+        { type: "add-interest", config: { interest: "event@properties.name", value: 1 } },
+        { type: "increase-interest", config: { interest: "event@properties.name" } },
+      ],
+      { event },
+    );
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]?.message).toMatch(/^interest must be .*not __proto__.*got "__proto__"/);
+    expect(profile.interests).toEqual({});
+    expect(({} as Record<string, unknown>).value).toBeUndefined();
+  });
+
   it("add-tag adds unique event tags and keeps the count", async () => {
     const { event, result } = await run([
       { type: "add-tag", config: { tag: "promo" } },

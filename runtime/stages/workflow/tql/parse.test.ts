@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConditionSyntaxError, parseCondition, parsePath, tryParsePath } from "./parse.js";
+import {
+  ConditionSyntaxError,
+  parseCondition,
+  parsePath,
+  tryParsePath,
+  UnsafeTqlPathError,
+} from "./parse.js";
 
 const path = (root: string, p: string) => ({ kind: "path", ref: { root, path: p } });
 const lit = (value: unknown) => ({ kind: "literal", value });
@@ -157,5 +163,20 @@ describe("parsePath", () => {
     expect(tryParsePath("profile@traits.a")).toEqual({ root: "profile", path: "traits.a" });
     expect(tryParsePath("john@example.com")).toBeUndefined();
     expect(tryParsePath("plain")).toBeUndefined();
+  });
+
+  it("refuses segments that reach a prototype, pointing at them, in paths and conditions", () => {
+    for (const text of ["profile@__proto__.x", "event@properties.constructor", "payload@a.prototype.b"]) {
+      expect(() => parsePath(text), text).toThrow(UnsafeTqlPathError);
+      expect(() => tryParsePath(text), text).toThrow(UnsafeTqlPathError);
+    }
+    const error = syntaxError("event@type == 1 AND profile@__proto__.x == 1");
+    expect(error).toBeInstanceOf(UnsafeTqlPathError);
+    expect(error.message).toMatch(/segment "__proto__" is not allowed/);
+    expect(error.position.offset).toBe(28);
+    expect(parsePath("profile@traits.constructors")).toEqual({
+      root: "profile",
+      path: "traits.constructors",
+    });
   });
 });

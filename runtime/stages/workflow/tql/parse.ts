@@ -1,4 +1,5 @@
 import * as ohm from "ohm-js";
+import { unsafePathProblem } from "../../../domain/paths.js";
 import type { Json } from "../../../domain/types.js";
 import {
   type CompareOp,
@@ -32,6 +33,9 @@ export class TqlSyntaxError extends Error {
 }
 export { TqlSyntaxError as ConditionSyntaxError };
 
+/** A path that parses but has a segment reaching a prototype (`profile@__proto__.x`). */
+export class UnsafeTqlPathError extends TqlSyntaxError {}
+
 const grammar = ohm.grammar(TQL_GRAMMAR);
 const ROOTS: ReadonlySet<string> = new Set(PATH_ROOTS);
 
@@ -58,9 +62,9 @@ export function positionAt(text: string, offset: number): SourcePosition {
   return { offset, line, column: offset - lineStart + 1 };
 }
 
-function fail(text: string, offset: number, message: string): never {
+function fail(text: string, offset: number, message: string, kind = TqlSyntaxError): never {
   const position = positionAt(text, offset);
-  throw new TqlSyntaxError(`${message} at line ${position.line}, column ${position.column}`, position, text);
+  throw new kind(`${message} at line ${position.line}, column ${position.column}`, position, text);
 }
 
 function unescape(body: string): string {
@@ -192,10 +196,10 @@ function pathOf(operand: unknown): PathRef {
   return (operand as { kind: "path"; ref: PathRef }).ref;
 }
 
-/** Unknown roots are reported before evaluation so the message can name them. */
-function checkRoots(text: string, match: ohm.MatchResult): void {
+/** Unknown roots and unsafe segments are reported before evaluation so the message can name them. */
+function checkPaths(text: string, match: ohm.MatchResult): void {
   const roots = grammar.createSemantics().addOperation<void>("roots", {
-    path(ident, _at, _segments) {
+    path(ident, _at, segments) {
       if (!ROOTS.has(ident.sourceString)) {
         fail(
           text,
@@ -203,6 +207,8 @@ function checkRoots(text: string, match: ohm.MatchResult): void {
           `unknown path root "${ident.sourceString}" (expected one of ${PATH_ROOTS.join(", ")})`,
         );
       }
+      const unsafe = unsafePathProblem(segments.sourceString);
+      if (unsafe) fail(text, segments.source.startIdx, unsafe, UnsafeTqlPathError);
     },
     _nonterminal(...children) {
       for (const child of children) child.roots();
@@ -226,7 +232,7 @@ function matchOrThrow(text: string, rule: "Condition" | "PathOnly"): ohm.MatchRe
     const found = offset >= text.length ? "end of input" : JSON.stringify(text.slice(offset, offset + 12));
     fail(text, offset, `expected ${expected}, found ${found}`);
   }
-  checkRoots(text, match);
+  checkPaths(text, match);
   return match;
 }
 
@@ -242,12 +248,17 @@ export function parsePath(text: string): PathRef {
   return pathOf(operand);
 }
 
-/** A string that reads as a path is a reference in configs; anything else is a literal. */
+/**
+ * A string that reads as a path is a reference in configs; anything else is a literal. Throws
+ * UnsafeTqlPathError for a path with a forbidden segment.
+ */
 export function tryParsePath(text: string): PathRef | undefined {
   if (!text.includes("@")) return undefined;
   try {
     return parsePath(text);
-  } catch {
+  } catch (error) {
+    // A path with an unsafe segment is not a literal: configs holding one are refused.
+    if (error instanceof UnsafeTqlPathError) throw error;
     return undefined;
   }
 }
