@@ -263,6 +263,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         shrunk: false,
       };
       if (fresh.length > 0 && Date.now() < minimiseBudgetEnd) {
+        options.log(`batch ${batch}: ${fresh[0]?.kind} found; minimising…`);
         if (broken) await target.stop();
         const minimal = await minimise(
           specs,
@@ -347,6 +348,7 @@ async function minimise(
       else break;
     }
   }
+  options.log(`  ${current.length} case(s) after bisection (${attempt} runs)`);
   if (current.length !== 1 || Date.now() >= until) return { specs: current, shrunk: false };
   const shrunk = await shrinkCase(current[0] as CaseSpec, (spec) => fails([spec]), until);
   return { specs: [shrunk], shrunk: shrunk !== current[0] };

@@ -16,12 +16,12 @@ const settings: Omit<FuzzOptions, "cases" | "seed"> = {
   canaryTimeoutMs: 10_000,
   settleMs: 15_000,
   minimiseSeconds: Number(process.env.FUZZ_MINIMISE_SECONDS ?? (long ? 600 : 45)),
-  log: (line) => process.stdout.write(`${line}\n`),
+  log: (line) => console.log(line),
 };
 
 async function run(seed: number, cases: number): Promise<void> {
   const report = await fuzz({ ...settings, seed, cases });
-  process.stdout.write(`${formatReport(report)}\n`);
+  console.log(formatReport(report));
   expect.soft(report.serverErrors, `5xx for client input (seed ${seed})`).toBe(0);
   expect.soft(report.stalls, `stalls (seed ${seed})`).toBe(0);
   expect.soft(report.lostEvents, `lost events (seed ${seed})`).toBe(0);
