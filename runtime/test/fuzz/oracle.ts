@@ -149,14 +149,13 @@ export async function lostEvents(target: Target, promised: Accepted[], settleMs:
   const oracleErrors: Finding[] = [];
   const deadline = Date.now() + settleMs;
   for (;;) {
-    const deadLetters = await deadLetterText(target, oracleErrors);
     const still: Pending[] = [];
-    for (const item of pending) {
-      if (deadLetters.includes(item.owner.task) || deadLetters.includes(JSON.stringify(item.eventId)))
-        continue;
-      if (!(await isStored(target, item, oracleErrors))) still.push(item);
-    }
-    pending = still;
+    for (const item of pending) if (!(await isStored(target, item, oracleErrors))) still.push(item);
+    // Dead letters only when something is missing: their bodies can be large.
+    const deadLetters = still.length > 0 ? await deadLetterText(target, oracleErrors) : "";
+    pending = still.filter(
+      (item) => !deadLetters.includes(item.owner.task) && !deadLetters.includes(JSON.stringify(item.eventId)),
+    );
     if (pending.length === 0 || Date.now() > deadline) break;
     await sleep(500);
   }
