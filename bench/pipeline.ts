@@ -62,7 +62,8 @@ async function scenario(
   setup: (privateUrl: string) => Promise<void>,
   done: (privateUrl: string) => Promise<void>,
 ): Promise<PipelineRow> {
-  const runtime = await startRuntime(["standalone"], 8750);
+  // The webhook receiver listens on loopback, which only TRACARDI_HTTP_ALLOW_PRIVATE lets a runtime call.
+  const runtime = await startRuntime(["standalone"], 8750, { TRACARDI_HTTP_ALLOW_PRIVATE: "true" });
   const privateUrl = runtime.url.replace("8750", "8751");
   try {
     await api(privateUrl, "POST", "/api/v1/event-sources", { id: "bench", name: "bench", type: "rest" });

@@ -6,6 +6,7 @@ import { buildPrivateApp } from "./http/private.js";
 import { buildPublicApp } from "./http/public.js";
 import { licenseCommand } from "./license/cli.js";
 import type { LicenseState } from "./license-gate.js";
+import { watchProcessErrors } from "./process-errors.js";
 import { Runtime } from "./runtime.js";
 
 const USAGE = `usage: tracardi <command>
@@ -65,6 +66,11 @@ interface ServeOptions {
 async function serve(options: ServeOptions): Promise<number> {
   const settings = loadConfig();
   const runtime = await Runtime.open(settings);
+  // Logged with their stack and counted; the process goes on serving (intake is per request, and
+  // the stages' loops restart on their own).
+  watchProcessErrors("main", ["rejection", "exception"], (kind) =>
+    runtime.metrics.uncaughtErrors.inc({ kind, thread: "main" }),
+  );
   const servers: FastifyInstance[] = [];
   if (options.publicApi) {
     const app = await buildPublicApp(runtime);

@@ -105,3 +105,13 @@ describe("backend settings", () => {
     });
   });
 });
+
+describe("outbound HTTP", () => {
+  it("refuses private addresses unless TRACARDI_HTTP_ALLOW_PRIVATE is true", () => {
+    expect(loadConfig({}).httpAllowPrivate).toBe(false);
+    expect(loadConfig({ TRACARDI_HTTP_ALLOW_PRIVATE: "true" }).httpAllowPrivate).toBe(true);
+    expect(() => loadConfig({ TRACARDI_HTTP_ALLOW_PRIVATE: "maybe" })).toThrow(
+      /TRACARDI_HTTP_ALLOW_PRIVATE must be true or false/,
+    );
+  });
+});

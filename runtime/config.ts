@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { JsonLimits } from "./domain/json-limits.js";
+import type { RestartPolicy } from "./supervision.js";
 
 /** Runtime settings, from environment variables (names shared with the operator's ConfigMap). */
 export interface RuntimeConfig {
@@ -12,6 +14,8 @@ export interface RuntimeConfig {
   adminToken: string | null;
   bodyLimitBytes: number;
   maxEventsPerPayload: number;
+  /** How deep and wide request bodies and query strings may be (TRACARDI_MAX_JSON_*). */
+  jsonLimits: JsonLimits;
   /** Messages waiting on one topic before /track answers 503. */
   maxBacklog: number;
   sourceCacheTtlMs: number;
@@ -33,6 +37,12 @@ export interface RuntimeConfig {
   inlineWorkflowTimeoutMs: number;
   /** How often each process checks its backends and logs what changed (`backend problem: …`). */
   backendCheckMs: number;
+  /** A stage whose oldest waiting message is older than this while it settles none makes `/readyz` 503; 0: never. */
+  stallMs: number;
+  /** How the processing thread is restarted after a crash, and when its crashing is reported. */
+  restarts: RestartPolicy;
+  /** Remote calls and webhooks may reach loopback, link-local and the cluster's own addresses. */
+  httpAllowPrivate: boolean;
   /** Licence key (from a Secret in Kubernetes); null: open-source mode. */
   licenseKey: string | null;
   /** PEM of the Ed25519 key licences are checked against. */
@@ -74,6 +84,8 @@ export interface MysqlSettings {
   url: string;
   user: string | null;
   password: string | null;
+  /** A connection or statement that takes longer fails (503 at `/track`). */
+  timeoutMs: number;
 }
 
 /** Used when no salt is configured; changing the salt later invalidates every hashed id. */
@@ -93,6 +105,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     adminToken: env.TRACARDI_ADMIN_TOKEN && env.TRACARDI_ADMIN_TOKEN !== "" ? env.TRACARDI_ADMIN_TOKEN : null,
     bodyLimitBytes: int(env, "TRACARDI_BODY_LIMIT", 1024 * 1024),
     maxEventsPerPayload: int(env, "TRACARDI_MAX_EVENTS_PER_PAYLOAD", 1000),
+    jsonLimits: jsonLimits(env),
     maxBacklog: int(env, "TRACARDI_MAX_BACKLOG", 1_000_000),
     sourceCacheTtlMs: int(env, "TRACARDI_SOURCE_CACHE_TTL_MS", 2000),
     disallowBotTraffic: bool(env, "TRACARDI_DISALLOW_BOT_TRAFFIC", true),
@@ -107,6 +120,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
     backendCheckMs: int(env, "TRACARDI_BACKEND_CHECK_MS", 10_000),
+    stallMs: int(env, "TRACARDI_STALL_SECONDS", 120) * 1000,
+    restarts: {
+      maxRestarts: int(env, "TRACARDI_MAX_RESTARTS", 5),
+      windowMs: int(env, "TRACARDI_RESTART_WINDOW_SECONDS", 600) * 1000,
+      baseDelayMs: 1000,
+      maxDelayMs: 60_000,
+    },
+    httpAllowPrivate: bool(env, "TRACARDI_HTTP_ALLOW_PRIVATE", false),
     licenseKey: env.TRACARDI_LICENSE?.trim() ? env.TRACARDI_LICENSE.trim() : null,
     licensePublicKey: publicKey(env),
     backends: backendSettings(env),
@@ -169,7 +190,20 @@ function configStoreSettings(env: Env): BackendSettings["config"] {
     url: env.TRACARDI_MYSQL_URL,
     user: secret(env, "TRACARDI_MYSQL_USER"),
     password: secret(env, "TRACARDI_MYSQL_PASSWORD"),
+    timeoutMs: int(env, "TRACARDI_MYSQL_TIMEOUT_MS", 5000),
   };
+}
+
+function jsonLimits(env: Env): JsonLimits {
+  const limits = {
+    maxDepth: int(env, "TRACARDI_MAX_JSON_DEPTH", 64),
+    maxArrayLength: int(env, "TRACARDI_MAX_JSON_ARRAY_LENGTH", 10_000),
+    maxObjectKeys: int(env, "TRACARDI_MAX_JSON_OBJECT_KEYS", 1000),
+  };
+  // Deeper values would reach recursive code (serialisers, path helpers) with a risk for the stack.
+  if (limits.maxDepth < 4 || limits.maxDepth > 1000)
+    throw new ConfigError(`TRACARDI_MAX_JSON_DEPTH must be between 4 and 1000, got ${limits.maxDepth}`);
+  return limits;
 }
 
 function choice<T extends string>(env: Env, name: string, allowed: readonly T[]): T {

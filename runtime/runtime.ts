@@ -1,26 +1,62 @@
 import { type Backends, openBackends } from "./adapters/backends.js";
+import { guardedHttp } from "./adapters/http/guarded-client.js";
 import type { RuntimeConfig } from "./config.js";
 import { RuntimeMetrics } from "./http/metrics.js";
 import { LicenseGate } from "./license-gate.js";
+import type { HttpClient } from "./ports/http.js";
 import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
 import { SourceVerifier } from "./stages/collect/sources.js";
 import { tqlConditionCheck } from "./stages/dispatch/conditions.js";
 import { planDispatch } from "./stages/dispatch/plan.js";
 import { dispatchStage } from "./stages/dispatch/stage.js";
+import { deliverWebhook } from "./stages/dispatch/webhook.js";
 import { mergePass } from "./stages/merge/pass.js";
 import { collectorStage } from "./stages/process/collector.js";
 import { ConfigCache } from "./stages/process/config-cache.js";
 import { PendingState } from "./stages/process/state.js";
 import { EventValidator } from "./stages/process/validation.js";
 import { type WorkflowOutput, WorkflowResults } from "./stages/process/workflow-results.js";
-import { ProcessingThread } from "./stages/processing-thread.js";
+import {
+  ProcessingThread,
+  type ProcessingThreadState,
+  processingWorker,
+} from "./stages/processing-thread.js";
+import {
+  describeStall,
+  findStalls,
+  type StageProgress,
+  StageProgressBook,
+  type Stall,
+} from "./stages/progress.js";
 import { storageStage } from "./stages/store/storage.js";
 import type { ProcessingStats } from "./stages/thread-protocol.js";
-import { fetchHttp } from "./stages/workflow/index.js";
+import { describeError, errorStack } from "./supervision.js";
 
 /** How often (and after how long) a collector without a local storage stage sweeps its pending state. */
 const PENDING_SWEEP_MS = 5000;
+
+/**
+ * Something that keeps this process from being ready: `summary` is logged, `detail` is for `/readyz`.
+ * A `backend` problem is a server this process cannot use (the operator reports those lines in
+ * `BackendsReachable`); a `pipeline` problem is this process's own processing (a stalled stage, a
+ * crashing processing thread), logged with its own prefix so it is never taken for a lost connection.
+ */
+export interface ReadinessProblem {
+  kind: "backend" | "pipeline";
+  summary: string;
+  detail: string;
+}
+
+/** A consuming stage as the status endpoint shows it. */
+export interface StageReport {
+  stage: string;
+  topic: string;
+  oldestWaitingSeconds: number | null;
+  lastSettledAt: string | null;
+  lastError: { message: string; at: string } | null;
+  stalled: boolean;
+}
 
 /** The wired runtime: adapters chosen here (the composition root), stages started on demand. */
 export class Runtime {
@@ -38,6 +74,10 @@ export class Runtime {
   private readonly running = new Set<string>();
   private thread: ProcessingThread | null = null;
   private readonly shutdown = new AbortController();
+  /** Progress and last error of each stage this process (or thread) consumes. */
+  private readonly progress = new StageProgressBook();
+  /** Outbound HTTP of remote-call nodes and webhooks, refusing inside addresses unless allowed. */
+  private readonly http: HttpClient;
   /** `/track` requests waiting for what workflows produce for their payload. */
   readonly workflowResults = new WorkflowResults();
   /** Where the collector reports workflow output: here, or the main thread when this is the processing thread. */
@@ -59,10 +99,16 @@ export class Runtime {
     this.state = new PendingState(this.data);
     this.configCache = new ConfigCache(this.config, 1000);
     this.metrics = new RuntimeMetrics(role === "intake" ? this.queue : null);
+    this.http = guardedHttp({ allowPrivate: settings.httpAllowPrivate });
     this.license = new LicenseGate(settings.licenseKey, settings.licensePublicKey, (state) =>
       process.stderr.write(`licence: ${state.status}: ${state.message}\n`),
     );
     this.license.watch();
+    if (role === "intake")
+      this.metrics.reportReadiness(
+        () => this.thread?.problem() != null,
+        async () => (await this.stageReports()).stages,
+      );
   }
 
   /**
@@ -85,17 +131,32 @@ export class Runtime {
   }
 
   /**
-   * Checks the backends every `backendCheckMs` and logs each problem when it appears
-   * (`backend problem: …`) and when it clears (`backend recovered: …`), so `kubectl logs` says why
-   * a pod is not ready.
+   * Why this process should not get traffic: a backend it cannot use, a processing thread that
+   * crashes too often, a stage that stalls.
+   */
+  async readinessProblems(): Promise<ReadinessProblem[]> {
+    const backends = (await this.backendProblems()).map(
+      (p): ReadinessProblem => ({ kind: "backend", summary: p, detail: p }),
+    );
+    const thread = this.thread?.problem();
+    const stalls = (await this.stageReports().catch(() => ({ stalls: [] as Stall[] }))).stalls.map(
+      (stall): ReadinessProblem => ({ kind: "pipeline", ...describeStall(stall, this.settings.stallMs) }),
+    );
+    return [...backends, ...(thread ? [{ kind: "pipeline" as const, ...thread }] : []), ...stalls];
+  }
+
+  /**
+   * Checks readiness every `backendCheckMs` and logs each problem when it appears
+   * (`backend problem: …`, `pipeline problem: …`) and when it clears (`… recovered: …`), so
+   * `kubectl logs` says why a pod is not ready.
    */
   watchBackends(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): void {
     if (this.settings.backendCheckMs === 0) return;
-    let known = new Set<string>();
+    let known = new Map<string, ReadinessProblem["kind"]>();
     const timer = setInterval(async () => {
-      const now = new Set(await this.backendProblems());
-      for (const problem of now) if (!known.has(problem)) log(`backend problem: ${problem}`);
-      for (const problem of known) if (!now.has(problem)) log(`backend recovered: ${problem}`);
+      const now = new Map((await this.readinessProblems()).map((p) => [p.summary, p.kind]));
+      for (const [problem, kind] of now) if (!known.has(problem)) log(`${kind} problem: ${problem}`);
+      for (const [problem, kind] of known) if (!now.has(problem)) log(`${kind} recovered: ${problem}`);
       known = now;
     }, this.settings.backendCheckMs);
     timer.unref();
@@ -105,7 +166,42 @@ export class Runtime {
   /** What processes in this process, for the status endpoint. */
   async processingStats(): Promise<ProcessingStats> {
     if (this.thread) return (await this.thread.stats()).stats;
-    return { stages: [...this.running], pendingDocuments: this.state.size };
+    return {
+      stages: [...this.running],
+      pendingDocuments: this.state.size,
+      progress: this.progress.snapshot(this.license.processingAllowed ? null : this.license.state.message),
+    };
+  }
+
+  /** The processing thread's state; null when this process has none. */
+  processingThread(): ProcessingThreadState | null {
+    return this.thread?.state() ?? null;
+  }
+
+  /** Each consuming stage's oldest waiting message, progress and last error, and which stall. */
+  async stageReports(): Promise<{ stages: StageReport[]; stalls: Stall[] }> {
+    const { progress } = await this.processingStats();
+    const topics = [...new Set(progress.map((p) => p.topic))];
+    const since = new Map(
+      await Promise.all(topics.map(async (t) => [t, await this.queue.oldestWaitingSince(t)] as const)),
+    );
+    const now = Date.now();
+    const stalls = findStalls(progress, since, now, this.settings.stallMs);
+    const stages = progress.map((p: StageProgress) => {
+      const oldest = since.get(p.topic) ?? null;
+      return {
+        stage: p.stage,
+        topic: p.topic,
+        oldestWaitingSeconds: oldest === null ? null : Math.max(0, Math.floor((now - oldest) / 1000)),
+        lastSettledAt: p.lastSettledAt === null ? null : new Date(p.lastSettledAt).toISOString(),
+        lastError: p.lastError && {
+          message: p.lastError.message,
+          at: new Date(p.lastError.at).toISOString(),
+        },
+        stalled: stalls.some((s) => s.stage === p.stage),
+      };
+    });
+    return { stages, stalls };
   }
 
   /** Whether this process runs the collector (so `/track` can wait for workflow output). */
@@ -113,10 +209,15 @@ export class Runtime {
     return this.thread !== null || this.running.has("collector");
   }
 
-  /** Prometheus text for this process, the processing thread's counters included. */
+  /** Prometheus text for this process, the processing thread's counters included while it answers. */
   async metricsText(): Promise<string> {
-    const others = this.thread ? [(await this.thread.stats()).metrics] : [];
-    return this.metrics.text(others);
+    if (!this.thread) return this.metrics.text([]);
+    try {
+      return await this.metrics.text([(await this.thread.stats()).metrics]);
+    } catch (error) {
+      const why = describeError(error).replace(/\s+/g, " ");
+      return `# processing thread metrics unavailable: ${why}\n${await this.metrics.text([])}`;
+    }
   }
 
   /** Configuration changed through this process: drop cached copies here and in the processing thread. */
@@ -132,9 +233,20 @@ export class Runtime {
    */
   async startProcessing(options = { thread: true }): Promise<void> {
     if (options.thread) {
-      this.thread = await ProcessingThread.start(this.settings, this.workflowResults, () =>
-        this.identity.refresh(),
-      );
+      this.thread = await ProcessingThread.start({
+        spawn: () => processingWorker(this.settings),
+        results: this.workflowResults,
+        onMerged: () => this.identity.refresh(),
+        restarts: this.settings.restarts,
+        onCrash: (error, delay) => {
+          process.stderr.write(
+            `processing thread crashed, restarting in ${delay} ms: ${errorStack(error)}\n`,
+          );
+          this.metrics.processingThreadCrashes.inc();
+          this.metrics.uncaughtErrors.inc({ kind: "exception", thread: "processing" });
+        },
+        onUncaught: (kind) => this.metrics.uncaughtErrors.inc({ kind, thread: "processing" }),
+      });
       return;
     }
     this.startStorage();
@@ -152,15 +264,19 @@ export class Runtime {
       store: this.data,
       identity: this.identity,
       mergeSalt: this.settings.mergeSalt,
-      workflows: this.settings.workflowEnabled ? { http: fetchHttp } : null,
+      workflows: this.settings.workflowEnabled ? { http: this.http } : null,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
       onProfilesMerged: () => this.onProfilesMerged(),
     });
     const consume = () =>
+      // Several loops: a payload waiting for a slow remote-call node holds one, not the collector.
       this.consume("collector", "collector", handler, this.settings.collectorBatchSize, {
         maxBatchBytes: 256 * 1024,
+        parallel: 4,
       });
     this.metrics.reportPendingState(() => this.state.size);
+    // Registered now: while it waits for storage (below), its messages age and status says why.
+    this.progress.started("collector", "collector");
     if (this.running.has("storage")) return consume();
     // Storage runs in another process. What was queued for it before this process started must be
     // stored before the collector reads profiles, or it would build on older copies.
@@ -190,6 +306,10 @@ export class Runtime {
           this.metrics.eventsStored.inc(m.events.length);
         }
       },
+      // Never stored: the collector reads what the store holds again.
+      onDeadLettered: (messages) => {
+        for (const m of messages) this.state.settle(m.profile?.id ?? null, m.session?.id ?? null, m.stateSeq);
+      },
     });
     this.consume("storage", "storage", handler, this.settings.storageBatchSize, {
       maxBatchBytes: 1024 * 1024,
@@ -201,6 +321,8 @@ export class Runtime {
       config: this.configCache,
       perDestinationLimit: 4,
       shutdown: this.shutdown.signal,
+      deliver: (resource, settings, body, shutdown) =>
+        deliverWebhook(resource, settings, body, shutdown, this.http),
     });
     this.consume("dispatch", "dispatch", handler, 50, {
       retryBaseMs: this.settings.dispatchRetryBaseMs,
@@ -224,6 +346,7 @@ export class Runtime {
           ? `collector waits until ${waiting} queued documents are stored`
           : `collector waits for the queue: ${String(waiting)}`;
       if (!said) process.stderr.write(`${why}\n`);
+      this.progress.failed("collector", why);
       said = true;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -261,16 +384,36 @@ export class Runtime {
     maxBatch: number,
     extra: Pick<ConsumeOptions, "retryBaseMs" | "retryMaxMs" | "parallel" | "maxBatchBytes"> = {},
   ): void {
-    const counted: BatchHandler<T> = async (batch) => {
-      const outcomes: Outcome[] = await handler(batch);
+    const counted: BatchHandler<T> = async (batch, settleEarly) => {
+      // A key settled early counts as progress at once: a slow batch-mate must not look like a stall.
+      const settledEarly =
+        settleEarly &&
+        ((index: number, outcome: Outcome) => {
+          this.progress.handled(stage, [outcome]);
+          settleEarly(index, outcome);
+        });
+      let outcomes: Outcome[];
+      try {
+        outcomes = await handler(batch, settledEarly);
+      } catch (error) {
+        this.progress.failed(stage, error);
+        throw error;
+      }
+      this.progress.handled(stage, outcomes);
       for (const outcome of outcomes) this.metrics.stageMessages.inc({ stage, outcome: outcome.kind });
       return outcomes;
     };
+    this.progress.started(stage, topic);
     this.subscriptions.push(
       this.queue.consume(topic, counted, {
         maxBatch,
         maxAttempts: this.settings.maxDeliveryAttempts,
         paused: () => !this.license.processingAllowed,
+        // The loop logs the error itself.
+        onLoopError: (error) => {
+          this.progress.failed(stage, error);
+          this.metrics.stageLoopErrors.inc({ stage });
+        },
         ...extra,
       }),
     );

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Runtime } from "../runtime.js";
+import { describeError } from "../supervision.js";
 
 /** `/healthz` (alive), `/readyz` (can accept), `/metrics` (Prometheus), `/healthcheck` (Tracardi). */
 export function installHealthRoutes(app: FastifyInstance, runtime: Runtime): void {
@@ -7,11 +8,17 @@ export function installHealthRoutes(app: FastifyInstance, runtime: Runtime): voi
   app.get("/healthz", alive);
   app.get("/healthcheck", alive);
   app.get("/readyz", async (_request, reply) => {
-    const problems = await runtime.backendProblems();
+    const problems = (await runtime.readinessProblems()).map((p) => p.detail);
     if (problems.length > 0) {
       return reply.code(503).send({ status: "not-ready", reason: problems.join("; "), problems });
     }
-    const backlog = await runtime.queue.backlog();
+    let backlog: Awaited<ReturnType<typeof runtime.queue.backlog>>;
+    try {
+      backlog = await runtime.queue.backlog();
+    } catch (error) {
+      const reason = `queue: ${describeError(error)}`;
+      return reply.code(503).send({ status: "not-ready", reason, problems: [reason] });
+    }
     const full = Object.entries(backlog).filter(([, n]) => n >= runtime.settings.maxBacklog);
     if (full.length > 0) {
       return reply

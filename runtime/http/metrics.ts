@@ -26,6 +26,23 @@ export class RuntimeMetrics {
     labelNames: ["stage", "outcome"] as const,
     registers: [this.registry],
   });
+  readonly stageLoopErrors = new client.Counter({
+    name: "tracardi_stage_loop_errors_total",
+    help: "Errors a stage's consume loop met outside the handler (the loop goes on after a pause)",
+    labelNames: ["stage"] as const,
+    registers: [this.registry],
+  });
+  readonly processingThreadCrashes = new client.Counter({
+    name: "tracardi_processing_thread_crashes_total",
+    help: "Times the processing thread crashed and was started again",
+    registers: [this.registry],
+  });
+  readonly uncaughtErrors = new client.Counter({
+    name: "tracardi_uncaught_errors_total",
+    help: "Unhandled promise rejections and uncaught exceptions, by kind and thread (each is logged)",
+    labelNames: ["kind", "thread"] as const,
+    registers: [this.registry],
+  });
   readonly eventsStored = new client.Counter({
     name: "tracardi_events_stored_total",
     help: "Events written by the storage stage",
@@ -42,7 +59,9 @@ export class RuntimeMetrics {
       labelNames: ["topic"] as const,
       registers: [this.registry],
       async collect() {
-        for (const [topic, n] of Object.entries(await queue.backlog())) this.set({ topic }, n);
+        // A queue that does not answer leaves the gauge as it was (/readyz says why), not /metrics a 500.
+        const backlog = await queue.backlog().catch(() => ({}));
+        for (const [topic, n] of Object.entries(backlog)) this.set({ topic }, n);
       },
     });
   }
@@ -55,6 +74,49 @@ export class RuntimeMetrics {
       registers: [this.registry],
       collect() {
         this.set(size());
+      },
+    });
+  }
+
+  /** Reports whether the processing thread crashes too often, and each stage's wait and stall. */
+  reportReadiness(
+    processingFailing: () => boolean,
+    stages: () => Promise<{ stage: string; oldestWaitingSeconds: number | null; stalled: boolean }[]>,
+  ): void {
+    new client.Gauge({
+      name: "tracardi_processing_thread_failing",
+      help: "1 while the processing thread crashed TRACARDI_MAX_RESTARTS times within TRACARDI_RESTART_WINDOW_SECONDS",
+      registers: [this.registry],
+      collect() {
+        this.set(processingFailing() ? 1 : 0);
+      },
+    });
+    // One look per scrape serves both stage gauges.
+    let last: { at: number; reports: ReturnType<typeof stages> } | null = null;
+    const reports = () => {
+      if (last === null || Date.now() - last.at > 500)
+        last = { at: Date.now(), reports: stages().catch(() => []) };
+      return last.reports;
+    };
+    new client.Gauge({
+      name: "tracardi_stage_oldest_waiting_seconds",
+      help: "Age of the oldest message waiting on the topic of a stage this process runs (0: none waits)",
+      labelNames: ["stage"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const report of await reports())
+          this.set({ stage: report.stage }, report.oldestWaitingSeconds ?? 0);
+      },
+    });
+    new client.Gauge({
+      name: "tracardi_stage_stalled",
+      help: "1 while a stage's oldest waiting message is older than TRACARDI_STALL_SECONDS and it settles none",
+      labelNames: ["stage"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const report of await reports()) this.set({ stage: report.stage }, report.stalled ? 1 : 0);
       },
     });
   }

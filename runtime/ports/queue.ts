@@ -3,6 +3,8 @@
  * stages only see this interface.
  */
 
+import { BackendUnavailableError } from "./unavailable.js";
+
 export type Topic = "collector" | "storage" | "workflow" | "dispatch";
 
 export interface OutgoingMessage {
@@ -42,19 +44,30 @@ export interface ForwardMessage extends OutgoingMessage {
  * acks and the forwarded messages atomically (the embedded queue does), otherwise it publishes the
  * forwards before acking, which is at-least-once.
  */
-export type BatchHandler<T = unknown> = (batch: Delivery<T>[]) => Promise<Outcome[]> | Outcome[];
+export type BatchHandler<T = unknown> = (
+  batch: Delivery<T>[],
+  settleEarly?: SettleEarly,
+) => Promise<Outcome[]> | Outcome[];
+
+/**
+ * Lets a handler settle a delivery of its batch (by index) before the whole batch is done, so a slow
+ * delivery does not hold its batch-mates back. The outcome is final: the handler returns the same one
+ * for it at the end. Queues that offer it pass it to the handler.
+ */
+export type SettleEarly = (index: number, outcome: Outcome) => void;
 
 /**
  * A batch handler from a one-message handler. A key's messages are handled one after another; once
  * one fails, the key's later messages in the batch are deferred, not handled, so per-key order holds
  * across retries. With `concurrentKeys`, different keys are handled at the same time (so one slow
- * destination does not hold up the others).
+ * destination does not hold up the others), and each key's deliveries are settled early as soon as
+ * the key is done, when the queue offers it.
  */
 export function inKeyOrder<T>(
   handle: (delivery: Delivery<T>) => Promise<Outcome>,
   options: { concurrentKeys: boolean } = { concurrentKeys: false },
 ): BatchHandler<T> {
-  return async (batch) => {
+  return async (batch, settleEarly) => {
     const outcomes: Outcome[] = new Array(batch.length);
     const byKey = new Map<string, number[]>();
     for (const [index, delivery] of batch.entries()) {
@@ -78,6 +91,8 @@ export function inKeyOrder<T>(
         blocked = outcome.kind !== "ack";
         outcomes[index] = outcome;
       }
+      if (options.concurrentKeys && settleEarly)
+        for (const index of indices) settleEarly(index, outcomes[index] as Outcome);
     };
     if (options.concurrentKeys) await Promise.all([...byKey.values()].map(runKey));
     else for (const indices of byKey.values()) await runKey(indices);
@@ -99,6 +114,11 @@ export interface ConsumeOptions {
   parallel?: number;
   /** While this says true, nothing is fetched (messages wait in the queue). */
   paused?: () => boolean;
+  /**
+   * A consume loop met an error outside the handler (reading or settling a batch) and goes on after
+   * a pause; the stage records it as its last error.
+   */
+  onLoopError?: (error: unknown) => void;
 }
 
 export interface Subscription {
@@ -121,6 +141,8 @@ export interface Queue {
   consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription;
   /** Messages published and not yet acked, per topic. */
   backlog(): Promise<Record<Topic, number>>;
+  /** When the oldest message still waiting on the topic (not acked) was queued, in epoch ms; null when none waits. */
+  oldestWaitingSince(topic: Topic): Promise<number | null>;
   deadLetters(topic?: Topic, limit?: number): Promise<DeadLetter[]>;
   deadLetterCount(): Promise<number>;
   /** Puts a dead letter back on its topic with a fresh attempt count; false if there is no such letter. */
@@ -129,14 +151,32 @@ export interface Queue {
 }
 
 /** The queue cannot take more work now; callers answer 503 with Retry-After. */
-export class QueueUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 1,
-  ) {
-    super(message);
+export class QueueUnavailableError extends BackendUnavailableError {
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message, retryAfterSeconds);
     this.name = "QueueUnavailableError";
   }
+}
+
+/** A message that cannot be written as JSON (it fails its own publish, never anyone else's). */
+export class UnserialisableMessageError extends Error {
+  constructor(reason: string) {
+    super(`the message cannot be stored as JSON: ${reason}`);
+    this.name = "UnserialisableMessageError";
+  }
+}
+
+/** The message's JSON text: its `json` when given, or its body serialised now. */
+export function messageJson(message: OutgoingMessage): string {
+  if (message.json !== undefined) return message.json;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(message.body);
+  } catch (error) {
+    throw new UnserialisableMessageError(error instanceof Error ? error.message : String(error));
+  }
+  if (json === undefined) throw new UnserialisableMessageError("it has no JSON form");
+  return json;
 }
 
 export const TOPICS: readonly Topic[] = ["collector", "storage", "workflow", "dispatch"];

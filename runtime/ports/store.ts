@@ -11,6 +11,19 @@ export interface WriteBatch {
   merged?: { from: string; to: string }[];
 }
 
+export type DocumentKind = "profile" | "session" | "event";
+
+/**
+ * A document the store refused while the rest of its batch was written. `permanent`: writing it again
+ * cannot succeed (the engine rejected the document itself), unlike an overloaded engine's refusal.
+ */
+export interface WriteFailure {
+  kind: DocumentKind;
+  id: string;
+  reason: string;
+  permanent: boolean;
+}
+
 export interface Page<T> {
   total: number;
   items: T[];
@@ -47,7 +60,11 @@ export interface DataStore {
   getProfile(id: string): Promise<Profile | null>;
   getSession(id: string): Promise<Session | null>;
   getEvent(id: string): Promise<TrackedEvent | null>;
-  write(batch: WriteBatch): Promise<void>;
+  /**
+   * Writes the batch; each document stands alone: those refused are named (the rest are written).
+   * Rejects when nothing could be written (the store unreachable).
+   */
+  write(batch: WriteBatch): Promise<WriteFailure[]>;
   events(query: EventQuery): Promise<Page<TrackedEvent>>;
   profiles(query: ProfileQuery): Promise<Page<Profile>>;
   sessions(query: SessionQuery): Promise<Page<Session>>;

@@ -1,37 +1,47 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { RuntimeConfig } from "../config.js";
+import { watchProcessErrors } from "../process-errors.js";
 import { Runtime } from "../runtime.js";
+import { describeError } from "../supervision.js";
 import type { ThreadReply, ThreadRequest } from "./thread-protocol.js";
 
 // The processing stages of a standalone runtime, on their own thread and SQLite connection, so
 // intake keeps its core while events are processed.
 const port = parentPort;
 if (port === null) throw new Error("runtime/stages/thread.js must run as a worker thread");
+const post = (message: ThreadReply) => port.postMessage(message);
+
+// Rejections are logged and counted, and the thread goes on; an uncaught exception ends the thread,
+// and the main thread logs it and starts a new one.
+watchProcessErrors("processing", ["rejection"], (kind) => post({ type: "uncaught", id: 0, kind }));
 
 const runtime = await Runtime.open(workerData as RuntimeConfig, "processing");
-runtime.onProfilesMerged = () => port.postMessage({ type: "profiles-merged", id: 0 } satisfies ThreadReply);
-runtime.onWorkflowOutput = (task, output) =>
-  port.postMessage({ type: "workflow-output", id: 0, task, output } satisfies ThreadReply);
+runtime.onProfilesMerged = () => post({ type: "profiles-merged", id: 0 });
+runtime.onWorkflowOutput = (task, output) => post({ type: "workflow-output", id: 0, task, output });
 await runtime.startProcessing({ thread: false });
 
 port.on("message", async (request: ThreadRequest) => {
-  const reply = (message: ThreadReply) => port.postMessage(message);
-  switch (request.type) {
-    case "stats":
-      reply({
-        type: "stats",
-        id: request.id,
-        stats: await runtime.processingStats(),
-        metrics: await runtime.metrics.registry.getMetricsAsJSON(),
-      });
-      return;
-    case "config-changed":
-      runtime.configChanged();
-      return;
-    case "stop":
-      await runtime.close();
-      reply({ type: "stopped", id: request.id });
-      port.close();
+  try {
+    switch (request.type) {
+      case "stats":
+        post({
+          type: "stats",
+          id: request.id,
+          stats: await runtime.processingStats(),
+          metrics: await runtime.metrics.registry.getMetricsAsJSON(),
+        });
+        return;
+      case "config-changed":
+        runtime.configChanged();
+        return;
+      case "stop":
+        await runtime.close();
+        post({ type: "stopped", id: request.id });
+        port.close();
+    }
+  } catch (error) {
+    if ("id" in request) post({ type: "failed", id: request.id, message: describeError(error) });
+    else process.stderr.write(`processing thread: ${request.type} failed: ${describeError(error)}\n`);
   }
 });
-port.postMessage({ type: "started", id: 0 } satisfies ThreadReply);
+post({ type: "started", id: 0 });

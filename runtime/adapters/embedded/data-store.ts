@@ -1,11 +1,14 @@
 import type { Profile, Session, TrackedEvent } from "../../domain/types.js";
+import { errorMessage } from "../../ports/queue-isolation.js";
 import type {
   DataStore,
+  DocumentKind,
   EventQuery,
   Page,
   ProfileQuery,
   SessionQuery,
   WriteBatch,
+  WriteFailure,
 } from "../../ports/store.js";
 import type { Db } from "./database.js";
 
@@ -52,27 +55,42 @@ export class EmbeddedDataStore implements DataStore {
     return parse<TrackedEvent>(this.statements.event.get(id)?.doc);
   }
 
-  async write(batch: WriteBatch): Promise<void> {
+  async write(batch: WriteBatch): Promise<WriteFailure[]> {
     const s = this.statements;
+    const failures: WriteFailure[] = [];
+    // Each document in its own savepoint: one that cannot be serialised or stored fails alone.
+    const put = (kind: DocumentKind, id: string, store: () => void) => {
+      try {
+        this.db.transaction(store)();
+      } catch (error) {
+        failures.push({ kind, id, reason: errorMessage(error), permanent: true });
+      }
+    };
     this.db
       .transaction(() => {
         for (const p of batch.profiles) {
-          const pending = p.metadata.system.aux.auto_merge.length > 0 ? 1 : 0;
-          s.putProfile.run(p.id, p.metadata.time.insert, JSON.stringify(p), pending);
-          s.clearIds.run(p.id);
-          for (const id of p.ids) s.putId.run(id, p.id);
+          put("profile", p.id, () => {
+            const pending = p.metadata.system.aux.auto_merge.length > 0 ? 1 : 0;
+            s.putProfile.run(p.id, p.metadata.time.insert, JSON.stringify(p), pending);
+            s.clearIds.run(p.id);
+            for (const id of p.ids) s.putId.run(id, p.id);
+          });
         }
         for (const x of batch.sessions) {
-          s.putSession.run(x.id, x.profile?.id ?? null, x.metadata.time.insert, JSON.stringify(x));
+          put("session", x.id, () =>
+            s.putSession.run(x.id, x.profile?.id ?? null, x.metadata.time.insert, JSON.stringify(x)),
+          );
         }
         for (const e of batch.events) {
-          s.putEvent.run(
-            e.id,
-            e.profile?.id ?? null,
-            e.session?.id ?? null,
-            e.type,
-            e.metadata.time.insert,
-            JSON.stringify(e),
+          put("event", e.id, () =>
+            s.putEvent.run(
+              e.id,
+              e.profile?.id ?? null,
+              e.session?.id ?? null,
+              e.type,
+              e.metadata.time.insert,
+              JSON.stringify(e),
+            ),
           );
         }
         // After the upserts: documents written in this batch for a merged profile move too.
@@ -84,6 +102,7 @@ export class EmbeddedDataStore implements DataStore {
         }
       })
       .immediate();
+    return failures;
   }
 
   async profilesWithIds(ids: string[]): Promise<Profile[]> {

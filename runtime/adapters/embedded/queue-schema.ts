@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS ${table} (
   body TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   available_at INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT
+  last_error TEXT,
+  -- When the message was queued (epoch ms): how long the oldest one waits tells whether a stage stalls.
+  enqueued_at INTEGER NOT NULL DEFAULT 0
 );
 -- Only messages waiting for a retry (available_at > 0) are indexed.
 CREATE INDEX IF NOT EXISTS ${table}_retrying ON ${table} (available_at) WHERE available_at > 0;
@@ -44,7 +46,10 @@ CREATE TABLE IF NOT EXISTS queue_dead_letters (
 );
 ${TOPICS.map(topicSchema).join("\n")}`);
   // Immediate: of several processes opening an older file at once, one moves its messages.
-  db.transaction(() => moveSharedTable(db)).immediate();
+  db.transaction(() => {
+    addEnqueuedAt(db);
+    moveSharedTable(db);
+  }).immediate();
   for (const topic of TOPICS)
     db.prepare(
       `INSERT OR IGNORE INTO queue_counts (topic, n) SELECT ?, COUNT(*) FROM ${queueTable(topic)}`,
@@ -57,9 +62,23 @@ function moveSharedTable(db: Db): void {
   if (shared.get() === undefined) return;
   for (const topic of TOPICS)
     db.prepare(
-      `INSERT INTO ${queueTable(topic)} (key, body, attempts, available_at, last_error)
-       SELECT key, body, attempts, available_at, last_error FROM queue_messages WHERE topic = ? ORDER BY seq`,
-    ).run(topic);
+      `INSERT INTO ${queueTable(topic)} (key, body, attempts, available_at, last_error, enqueued_at)
+       SELECT key, body, attempts, available_at, last_error, ? FROM queue_messages WHERE topic = ? ORDER BY seq`,
+    ).run(Date.now(), topic);
   // The counts already hold these messages: drop the trigger before the table, so none is subtracted.
   db.exec("DROP TRIGGER IF EXISTS queue_counts_delete; DROP TABLE queue_messages;");
+}
+
+/**
+ * Files written before messages had a queue time get the column; their waiting messages count as
+ * queued now (the upgrade), which is the earliest time this process can vouch for.
+ */
+function addEnqueuedAt(db: Db): void {
+  for (const topic of TOPICS) {
+    const table = queueTable(topic);
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (columns.some((column) => column.name === "enqueued_at")) continue;
+    db.exec(`ALTER TABLE ${table} ADD COLUMN enqueued_at INTEGER NOT NULL DEFAULT 0`);
+    db.prepare(`UPDATE ${table} SET enqueued_at = ?`).run(Date.now());
+  }
 }

@@ -35,6 +35,25 @@ export class PulsarAdmin {
     return stats.subscriptions?.[subscription]?.msgBacklog ?? 0;
   }
 
+  /**
+   * When the subscription's oldest unacknowledged message was published (epoch ms), from the topic
+   * stats with `getEarliestTimeInBacklog`; null without a backlog or a topic.
+   */
+  async oldestWaitingSince(path: string, subscription: string): Promise<number | null> {
+    const response = await this.request("GET", `${path}/stats?getEarliestTimeInBacklog=true`);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (response.status !== 200) throw await failure(response, "topic stats");
+    const stats = (await response.json()) as {
+      subscriptions?: Record<string, { msgBacklog?: number; earliestMsgPublishTimeInBacklog?: number }>;
+    };
+    const stat = stats.subscriptions?.[subscription];
+    if (!stat?.msgBacklog || !stat.earliestMsgPublishTimeInBacklog) return null;
+    return stat.earliestMsgPublishTimeInBacklog;
+  }
+
   /** The n-th (from 1) unacknowledged message of the subscription, or null past the end. */
   async peek(path: string, subscription: string, n: number): Promise<PeekedMessage | null> {
     const response = await this.request(

@@ -44,8 +44,8 @@ export interface SearchRequest {
   query?: Record<string, string | number | boolean>;
   /** A JSON body. */
   body?: object;
-  /** An NDJSON body (`_bulk`): one line per entry. */
-  lines?: object[];
+  /** An NDJSON body (`_bulk`): one line per entry (objects, or lines already serialised). */
+  lines?: object[] | string[];
 }
 
 export interface SearchResponse {

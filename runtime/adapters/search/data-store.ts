@@ -1,13 +1,16 @@
 import type { Json, Profile, Session, TrackedEvent } from "../../domain/types.js";
+import { errorMessage } from "../../ports/queue-isolation.js";
 import type {
   DataStore,
+  DocumentKind,
   EventQuery,
   Page,
   ProfileQuery,
   SessionQuery,
   WriteBatch,
+  WriteFailure,
 } from "../../ports/store.js";
-import { bulk, type Refresh } from "./bulk.js";
+import { bulkItems, isPermanent, type Refresh } from "./bulk.js";
 import { expectOk, type SearchClient } from "./client.js";
 import type { IndexNames, Kind } from "./indices.js";
 import { finalOwners, type MoveStrategy, moveDocuments } from "./moves.js";
@@ -35,6 +38,8 @@ const NEWEST_FIRST = [{ "metadata.time.insert.raw": { order: "desc" } }, { id: {
 
 const MAX_ID_BYTES = 512;
 
+const KINDS: readonly DocumentKind[] = ["profile", "session", "event"];
+
 /** At most this many hits per search (`index.max_result_window`): the most merge candidates returned. */
 const MAX_WINDOW = 10_000;
 
@@ -57,19 +62,36 @@ export class SearchDataStore implements DataStore {
     return this.get<TrackedEvent>("event", id);
   }
 
-  async write(batch: WriteBatch): Promise<void> {
+  async write(batch: WriteBatch): Promise<WriteFailure[]> {
     const { names } = this.options;
     const merged = batch.merged ?? [];
-    const lines: object[] = [];
-    const put = (index: string, doc: { id: string }) =>
-      lines.push({ index: { _index: index, _id: doc.id } }, doc);
-    for (const profile of batch.profiles) put(names.profile, profile);
-    for (const session of batch.sessions) put(names.session, session);
-    for (const event of batch.events) put(names.event, event);
-    for (const { from } of merged) lines.push({ delete: { _index: names.profile, _id: from } });
+    const lines: string[] = [];
+    const failures: WriteFailure[] = [];
+    // Serialised one by one: a document that cannot be fails alone and is not sent.
+    const put = (kind: DocumentKind, doc: { id: string }) => {
+      let json: string;
+      try {
+        json = JSON.stringify(doc);
+      } catch (error) {
+        failures.push({ kind, id: doc.id, reason: errorMessage(error), permanent: true });
+        return;
+      }
+      lines.push(JSON.stringify({ index: { _index: names[kind], _id: doc.id } }), json);
+    };
+    for (const profile of batch.profiles) put("profile", profile);
+    for (const session of batch.sessions) put("session", session);
+    for (const event of batch.events) put("event", event);
+    for (const { from } of merged)
+      lines.push(JSON.stringify({ delete: { _index: names.profile, _id: from } }));
     // Moving documents searches for them, so a batch with merges must be searchable before the move.
     const refresh = merged.length > 0 && this.options.refresh === false ? true : this.options.refresh;
-    await bulk(this.client, lines, refresh, "writing profiles, sessions and events");
+    const refused = await bulkItems(this.client, lines, refresh, "writing profiles, sessions and events");
+    const kindOf = new Map<string, DocumentKind>(KINDS.map((kind) => [names[kind], kind]));
+    for (const item of refused) {
+      // The index answered may be the concrete index behind an alias: match by prefix then.
+      const kind = kindOf.get(item.index) ?? KINDS.find((k) => item.index.startsWith(names[k])) ?? "event";
+      failures.push({ kind, id: item.id, reason: item.reason, permanent: isPermanent(item.status) });
+    }
     await moveDocuments(
       this.client,
       this.options.moves,
@@ -77,6 +99,7 @@ export class SearchDataStore implements DataStore {
       finalOwners(merged),
       this.options.refresh,
     );
+    return failures;
   }
 
   async events(query: EventQuery): Promise<Page<TrackedEvent>> {

@@ -1,14 +1,30 @@
 import type { FastifyInstance } from "fastify";
 import { TOPICS, type Topic } from "../../ports/queue.js";
 import type { Runtime } from "../../runtime.js";
+import { describeError } from "../../supervision.js";
 import { HttpError } from "../errors.js";
 
 /** What runs and what waits: the answer to "I got a 200, where is my data?". */
 export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get("/api/v1/status", async () => {
-    const processing = await runtime.processingStats();
+    // Each part is asked on its own: one that fails (a processing thread restarting, a queue that
+    // does not answer) is reported as `{error}` in its place, never as a 500 for the whole answer.
+    const [processing, stageReports, backlog, deadLetters, problems] = await Promise.all([
+      part(() => runtime.processingStats()),
+      part(() => runtime.stageReports()),
+      part(() => runtime.queue.backlog()),
+      part(() => runtime.queue.deadLetterCount()),
+      part(() => runtime.backendProblems()),
+    ]);
+    const thread = runtime.processingThread();
     return {
-      stages: processing.stages,
+      stages: "error" in processing ? [] : processing.value.stages,
+      processing: {
+        ...("error" in processing ? { error: processing.error } : {}),
+        ...(thread === null ? {} : { thread }),
+      },
+      stageProgress: "error" in stageReports ? { error: stageReports.error } : stageReports.value.stages,
+      stalls: "error" in stageReports ? [] : stageReports.value.stalls,
       workflow: runtime.settings.workflowEnabled
         ? { enabled: true }
         : {
@@ -17,15 +33,15 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
               "Workflows are switched off (TRACARDI_WORKFLOW_ENABLED=false): no workflow will be triggered.",
           },
       queue: {
-        backlog: await runtime.queue.backlog(),
-        deadLetters: await runtime.queue.deadLetterCount(),
+        backlog: valueOrError(backlog),
+        deadLetters: valueOrError(deadLetters),
       },
-      pendingStateDocuments: processing.pendingDocuments,
+      pendingStateDocuments: "error" in processing ? null : processing.value.pendingDocuments,
       backends: {
         queue: runtime.settings.backends.queue.kind,
         store: runtime.settings.backends.store.kind,
         config: runtime.settings.backends.config.kind,
-        problems: await runtime.backendProblems(),
+        problems: valueOrError(problems),
       },
       license: runtime.license.state,
     };
@@ -51,4 +67,18 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
     const items = await runtime.queue.deadLetters(topic as Topic | undefined, 100);
     return { total: items.length, items };
   });
+}
+
+type Part<T> = { value: T } | { error: string };
+
+async function part<T>(get: () => Promise<T>): Promise<Part<T>> {
+  try {
+    return { value: await get() };
+  } catch (error) {
+    return { error: describeError(error) };
+  }
+}
+
+function valueOrError<T>(result: Part<T>): T | { error: string } {
+  return "error" in result ? { error: result.error } : result.value;
 }

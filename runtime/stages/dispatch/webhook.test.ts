@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { guardedHttp } from "../../adapters/http/guarded-client.js";
 import type { Resource, WebhookSettings } from "../../domain/destination.js";
-import { deliverWebhook } from "./webhook.js";
+import { deliverWebhook as deliver } from "./webhook.js";
 
 // The webhook dispatcher against a real local HTTP server.
 let server: Server;
@@ -20,6 +21,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 });
 afterAll(() => server.close());
+
+// The receiver is on loopback: as with TRACARDI_HTTP_ALLOW_PRIVATE=true.
+const allowPrivate = guardedHttp({ allowPrivate: true });
+const deliverWebhook: typeof deliver = (r, s, b, signal) => deliver(r, s, b, signal, allowPrivate);
 
 const resource = (path: string): Resource => ({
   id: "r",
@@ -61,5 +66,22 @@ describe("deliverWebhook", () => {
     const slow = await deliverWebhook(resource("/999"), settings({ timeout_ms: 50 }), {});
     expect(slow).toMatchObject({ ok: false, permanent: false });
     expect(slow.ok ? "" : slow.reason).toMatch(/timed out after 50 ms/);
+  });
+
+  it("calls a refused address a permanent failure with the reason, without sending", async () => {
+    const before = seen.length;
+    const refused = await deliver(
+      resource("/200"),
+      settings(),
+      {},
+      undefined,
+      guardedHttp({ allowPrivate: false }),
+    );
+    expect(refused).toEqual({
+      ok: false,
+      permanent: true,
+      reason: expect.stringMatching(/refused http:\/\/127\.0\.0\.1:\d+: 127\.0\.0\.1 is a loopback address/),
+    });
+    expect(seen.length).toBe(before);
   });
 });

@@ -1,18 +1,26 @@
 import type { Resource, WebhookSettings } from "../../domain/destination.js";
 import type { Json } from "../../domain/types.js";
+import { type HttpClient, RefusedRequestError } from "../../ports/http.js";
 
 export type DeliveryResult = { ok: true; status: number } | { ok: false; permanent: boolean; reason: string };
+
+/** Without a client (the runtime passes its guarded one) nothing is sent. */
+const noClient: HttpClient = async () => {
+  throw new RefusedRequestError("no HTTP client is configured for webhooks");
+};
 
 /**
  * The HTTP webhook dispatcher (Tracardi's HTTP destination): JSON body for non-GET methods, the body
  * flattened into the query string for GET, basic auth from the resource, a timeout. A 4xx other than
- * 408/429 is permanent (retrying cannot help); network errors, timeouts and 5xx are worth a retry.
+ * 408/429 is permanent (retrying cannot help), and so is a request the client refuses (an address
+ * inside, a redirect to another origin); network errors, timeouts and 5xx are worth a retry.
  */
 export async function deliverWebhook(
   resource: Resource,
   settings: WebhookSettings,
   body: Json,
   shutdown?: AbortSignal,
+  http: HttpClient = noClient,
 ): Promise<DeliveryResult> {
   const url = new URL(resource.credentials.url);
   const headers: Record<string, string> = { ...settings.headers };
@@ -26,29 +34,27 @@ export async function deliverWebhook(
   if (settings.method === "GET") {
     for (const [key, value] of flatten(body)) url.searchParams.append(key, value);
   } else {
-    headers["content-type"] ??= "application/json";
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === "content-type"))
+      headers["content-type"] = "application/json";
     payload = JSON.stringify(body);
   }
+  const where = `${url.origin}${url.pathname}`;
   try {
-    const response = await fetch(url, {
+    const response = await http({
       method: settings.method,
+      url: url.href,
       headers,
-      body: payload,
-      signal: shutdown
-        ? AbortSignal.any([AbortSignal.timeout(settings.timeout_ms), shutdown])
-        : AbortSignal.timeout(settings.timeout_ms),
+      ...(payload === undefined ? {} : { body: payload }),
+      timeoutMs: settings.timeout_ms,
+      ...(shutdown ? { signal: shutdown } : {}),
     });
-    await response.arrayBuffer();
-    if (response.ok) return { ok: true, status: response.status };
+    if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
     const permanent =
       response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
-    return { ok: false, permanent, reason: `${url.origin}${url.pathname} answered ${response.status}` };
+    return { ok: false, permanent, reason: `${where} answered ${response.status}` };
   } catch (error) {
-    const reason =
-      error instanceof Error && error.name === "TimeoutError"
-        ? `timed out after ${settings.timeout_ms} ms`
-        : String(error instanceof Error ? error.message : error);
-    return { ok: false, permanent: false, reason: `${url.origin}${url.pathname}: ${reason}` };
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, permanent: error instanceof RefusedRequestError, reason: `${where}: ${reason}` };
   }
 }
 

@@ -1,6 +1,6 @@
 /** The workflow engine (tracardi.md §7): TQL, flow validation and import, the runner, trigger rules. */
 export type { CompiledFlow } from "./compiled.js";
-export { fetchHttp, type HttpClient, type HttpRequest, type HttpResponse, noHttp } from "./http.js";
+export { type HttpClient, type HttpRequest, type HttpResponse, noHttp } from "./http.js";
 export {
   type ImportResult,
   importTracardiFlow,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getPath } from "../../domain/paths.js";
-import { parseTemplate, renderTemplate } from "./template.js";
+import { parseTemplate, renderTemplate, renderUrlTemplate } from "./template.js";
 import { TqlSyntaxError } from "./tql/parse.js";
 
 const docs: Record<string, unknown> = {
@@ -38,5 +38,27 @@ describe("payload templates", () => {
         /^unknown path root "bogus" .* in placeholder at line 2, column 4$/,
       );
     }
+  });
+});
+
+describe("URL templates", () => {
+  const values: Record<string, unknown> = {
+    event: { properties: { id: "../admin?x=1#frag", q: "a b&c=d", hook: "https://h.example/base" } },
+    profile: { traits: { list: [1, "/"] } },
+  };
+  const readValue = (ref: { root: string; path: string }) => getPath(values[ref.root], ref.path);
+
+  it("encodes values in the path, query and fragment", () => {
+    const template = parseTemplate(
+      "https://api.example/users/{{event@properties.id}}?q={{event@properties.q}}&l={{profile@traits.list}}",
+    );
+    expect(renderUrlTemplate(template, readValue)).toBe(
+      "https://api.example/users/..%2Fadmin%3Fx%3D1%23frag?q=a%20b%26c%3Dd&l=%5B1%2C%22%2F%22%5D",
+    );
+  });
+
+  it("inserts a value that forms the scheme or host as it is, and encodes what follows the origin", () => {
+    const template = parseTemplate("{{event@properties.hook}}/{{event@properties.q}}");
+    expect(renderUrlTemplate(template, readValue)).toBe("https://h.example/base/a%20b%26c%3Dd");
   });
 });

@@ -49,14 +49,29 @@ function parsePlaceholder(text: string, start: number, end: number): PathRef {
 
 export function renderTemplate(template: Template, read: (ref: PathRef) => Json | undefined): string {
   let out = "";
+  for (const part of template) out += typeof part === "string" ? part : asText(read(part));
+  return out;
+}
+
+/** A URL whose origin (`scheme://host:port`) is complete, so what follows is path, query or fragment. */
+const PAST_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*[/?#]/i;
+
+/**
+ * Renders a URL template (`remote-call`): a value placed in the path, query or fragment is encoded
+ * with encodeURIComponent, so event data cannot add segments, parameters or a fragment. A value that
+ * forms the scheme or host (a whole URL from a path) goes in as it is; the HTTP client checks the
+ * address it reaches.
+ */
+export function renderUrlTemplate(template: Template, read: (ref: PathRef) => Json | undefined): string {
+  let out = "";
   for (const part of template) {
-    if (typeof part === "string") {
-      out += part;
-      continue;
-    }
-    const value = read(part);
-    if (value === undefined || value === null) continue;
-    out += typeof value === "string" ? value : JSON.stringify(value);
+    if (typeof part === "string") out += part;
+    else out += PAST_ORIGIN.test(out) ? encodeURIComponent(asText(read(part))) : asText(read(part));
   }
   return out;
+}
+
+function asText(value: Json | undefined): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "string" ? value : JSON.stringify(value);
 }

@@ -129,6 +129,22 @@ export function describeDataStoreContract(name: string, open: () => Promise<Open
       expect(await store.getEvent(loose.id)).toEqual(loose);
     });
 
+    it("writes every document it can and names, with a reason, each one it cannot", async () => {
+      const p = profile(second(1));
+      const s = session(p.id, second(1));
+      const good = event(s, p.id, "page-view", second(2));
+      const cyclic = event(s, p.id, "page-view", second(3));
+      (cyclic.properties as Record<string, unknown>).self = cyclic.properties;
+      expect(await store.write(batch({ profiles: [p], sessions: [s], events: [good] }))).toEqual([]);
+      const failures = await store.write(batch({ profiles: [p], sessions: [s], events: [cyclic, good] }));
+      expect(failures).toEqual([
+        { kind: "event", id: cyclic.id, reason: expect.stringMatching(/circular/i), permanent: true },
+      ]);
+      expect(await store.getEvent(cyclic.id)).toBeNull();
+      expect(await store.getEvent(good.id)).toEqual(good);
+      expect(await store.getProfile(p.id)).toEqual(p);
+    });
+
     it("keeps ids with URL and non-ASCII characters apart", async () => {
       const odd = { ...event(null, null, "page-view", second(1)), id: `a/b?c#d é ${randomUUID()}` };
       const plain = { ...odd, id: odd.id.replaceAll("/", "_") };

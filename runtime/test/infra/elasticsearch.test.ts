@@ -86,16 +86,23 @@ describe("Elasticsearch store", () => {
     await expect(failure).rejects.not.toThrow(/s3cret|url-Passw0rd/);
   });
 
-  it("fails a write whose document clashes with the mapping, naming the server and the document", async () => {
+  it("names a document that clashes with the mapping; the rest of its batch is written", async () => {
     const { store } = await open("e-");
     const typed = event(null, "p", "page-view", "2026-01-01T00:00:00.000Z");
     typed.traits = { score: 7 };
     await store.write({ profiles: [], sessions: [], events: [typed] });
     const clash = { ...typed, id: "clash", traits: { score: { not: "a number" } } };
-    await expect(store.write({ profiles: [], sessions: [], events: [clash] })).rejects.toThrow(
-      /failed at http:\/\/127\.0\.0\.1:19201 for 1 document\(s\): index t[0-9a-f]+-e-tracardi-event\/clash: document_parsing_exception/,
-    );
+    const fine = { ...typed, id: "fine" };
+    expect(await store.write({ profiles: [], sessions: [], events: [clash, fine] })).toEqual([
+      {
+        kind: "event",
+        id: "clash",
+        reason: expect.stringMatching(/^document_parsing_exception: /),
+        permanent: true,
+      },
+    ]);
     expect(await store.getEvent("clash")).toBeNull();
+    expect(await store.getEvent("fine")).toEqual(fine);
   });
 
   it("pages past the 10,000-hit window like the embedded store", async () => {

@@ -40,7 +40,11 @@ beforeAll(async () => {
   await new Promise<void>((ok) => receiver.listen(0, "127.0.0.1", ok));
   const address = receiver.address();
   receiverUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  rt = await RuntimeProcess.start({ TRACARDI_DISPATCH_RETRY_BASE_MS: "100" });
+  // The receiver listens on loopback, which webhooks may only reach with TRACARDI_HTTP_ALLOW_PRIVATE.
+  rt = await RuntimeProcess.start({
+    TRACARDI_DISPATCH_RETRY_BASE_MS: "100",
+    TRACARDI_HTTP_ALLOW_PRIVATE: "true",
+  });
   await rt.createSource("shop");
 });
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import type { Json } from "../../../domain/types.js";
 import type { HttpRequest, HttpResponse } from "../http.js";
+import { renderUrlTemplate } from "../template.js";
 import type { ValueExpr } from "../values.js";
 import { defineNode, type NodeContext, type NodeOutput } from "./types.js";
 
@@ -37,7 +38,7 @@ export const remoteCall = defineNode<RemoteCallConfig>({
     if (!isHttpUrl(config.url) && !config.url.startsWith("{{")) {
       tools.problem("url", "url must start with http:// or https://");
     }
-    return (context) => call(context, config, context.render(url), body);
+    return (context) => call(context, config, renderUrlTemplate(url, context.read), body);
   },
 });
 
