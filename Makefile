@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: help deps build lint typecheck start test test-unit test-integration bench bench-distributed
+.PHONY: help deps build lint typecheck start test test-unit test-integration bench bench-distributed fuzz
 
 help:
 	@echo "make start          build and start the standalone runtime (public :8686, private :8687)"
@@ -14,6 +14,7 @@ help:
 	@echo "make cluster-down   stop it; make cluster-status says what runs"
 	@echo "make bench          run the benchmarks in bench/"
 	@echo "make bench-distributed  processing over Pulsar, MariaDB and OpenSearch (real servers)"
+	@echo "make fuzz           long fuzz run of the running runtime (FUZZ_CASES=100000, FUZZ_SEED to replay)"
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -50,6 +51,11 @@ bench: build
 # Starts Pulsar, MariaDB and OpenSearch (infra/*.sh) and runs the production topology on them.
 bench-distributed: build
 	node dist/bench/distributed.js
+
+# The fuzz test of the integration suite, long: prints cases, 5xx, stalls, lost events and each
+# failure's seed and smallest counterexample. FUZZ_SEED replays a run.
+fuzz: build
+	FUZZ_CASES=$${FUZZ_CASES:-100000} npx vitest run --project integration runtime/test/integration/fuzz.test.ts
 
 include e2e/cluster.mk
 -include operator/operator.mk
