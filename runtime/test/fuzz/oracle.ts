@@ -195,12 +195,22 @@ async function isStored(
 }
 
 /** Every dead letter's JSON, concatenated (the fuzzer looks for tasks and event ids in it). */
+/** The largest page GET /api/v1/dead-letters serves. */
+const DEAD_LETTER_PAGE = 1000;
+
 async function deadLetterText(target: Target, errors: Finding[]): Promise<string> {
   const parts: string[] = [];
+  // Every page of every topic: a long run parks more letters than one page holds.
   for (const topic of ["collector", "storage", "workflow", "dispatch"]) {
-    const answer = await admin(target, `/api/v1/dead-letters?topic=${topic}`);
-    noteOracleError(answer, `GET /api/v1/dead-letters?topic=${topic}`, errors);
-    if (answer.status === 200) parts.push(JSON.stringify(answer.body));
+    for (let offset = 0; ; offset += DEAD_LETTER_PAGE) {
+      const request = `/api/v1/dead-letters?topic=${topic}&limit=${DEAD_LETTER_PAGE}&offset=${offset}`;
+      const answer = await admin(target, request);
+      noteOracleError(answer, `GET /api/v1/dead-letters?topic=${topic}`, errors);
+      if (answer.status !== 200) break;
+      parts.push(JSON.stringify(answer.body));
+      const page = answer.body as { total?: number; items?: unknown[] };
+      if (!Array.isArray(page.items) || offset + page.items.length >= (page.total ?? 0)) break;
+    }
   }
   return parts.join("\n");
 }
