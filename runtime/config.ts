@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { JsonLimits } from "./domain/json-limits.js";
 import type { RestartPolicy } from "./supervision.js";
 
 /** Runtime settings, from environment variables (names shared with the operator's ConfigMap). */
@@ -13,6 +14,8 @@ export interface RuntimeConfig {
   adminToken: string | null;
   bodyLimitBytes: number;
   maxEventsPerPayload: number;
+  /** How deep and wide request bodies and query strings may be (TRACARDI_MAX_JSON_*). */
+  jsonLimits: JsonLimits;
   /** Messages waiting on one topic before /track answers 503. */
   maxBacklog: number;
   sourceCacheTtlMs: number;
@@ -81,6 +84,8 @@ export interface MysqlSettings {
   url: string;
   user: string | null;
   password: string | null;
+  /** A connection or statement that takes longer fails (503 at `/track`). */
+  timeoutMs: number;
 }
 
 /** Used when no salt is configured; changing the salt later invalidates every hashed id. */
@@ -100,6 +105,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     adminToken: env.TRACARDI_ADMIN_TOKEN && env.TRACARDI_ADMIN_TOKEN !== "" ? env.TRACARDI_ADMIN_TOKEN : null,
     bodyLimitBytes: int(env, "TRACARDI_BODY_LIMIT", 1024 * 1024),
     maxEventsPerPayload: int(env, "TRACARDI_MAX_EVENTS_PER_PAYLOAD", 1000),
+    jsonLimits: jsonLimits(env),
     maxBacklog: int(env, "TRACARDI_MAX_BACKLOG", 1_000_000),
     sourceCacheTtlMs: int(env, "TRACARDI_SOURCE_CACHE_TTL_MS", 2000),
     disallowBotTraffic: bool(env, "TRACARDI_DISALLOW_BOT_TRAFFIC", true),
@@ -184,7 +190,20 @@ function configStoreSettings(env: Env): BackendSettings["config"] {
     url: env.TRACARDI_MYSQL_URL,
     user: secret(env, "TRACARDI_MYSQL_USER"),
     password: secret(env, "TRACARDI_MYSQL_PASSWORD"),
+    timeoutMs: int(env, "TRACARDI_MYSQL_TIMEOUT_MS", 5000),
   };
+}
+
+function jsonLimits(env: Env): JsonLimits {
+  const limits = {
+    maxDepth: int(env, "TRACARDI_MAX_JSON_DEPTH", 64),
+    maxArrayLength: int(env, "TRACARDI_MAX_JSON_ARRAY_LENGTH", 10_000),
+    maxObjectKeys: int(env, "TRACARDI_MAX_JSON_OBJECT_KEYS", 1000),
+  };
+  // Deeper values would reach recursive code (serialisers, path helpers) with a risk for the stack.
+  if (limits.maxDepth < 4 || limits.maxDepth > 1000)
+    throw new ConfigError(`TRACARDI_MAX_JSON_DEPTH must be between 4 and 1000, got ${limits.maxDepth}`);
+  return limits;
 }
 
 function choice<T extends string>(env: Env, name: string, allowed: readonly T[]): T {

@@ -36,8 +36,14 @@ import { describeError, errorStack } from "./supervision.js";
 /** How often (and after how long) a collector without a local storage stage sweeps its pending state. */
 const PENDING_SWEEP_MS = 5000;
 
-/** Something that keeps this process from being ready: `summary` is logged, `detail` is for `/readyz`. */
+/**
+ * Something that keeps this process from being ready: `summary` is logged, `detail` is for `/readyz`.
+ * A `backend` problem is a server this process cannot use (the operator reports those lines in
+ * `BackendsReachable`); a `pipeline` problem is this process's own processing (a stalled stage, a
+ * crashing processing thread), logged with its own prefix so it is never taken for a lost connection.
+ */
 export interface ReadinessProblem {
+  kind: "backend" | "pipeline";
   summary: string;
   detail: string;
 }
@@ -129,26 +135,28 @@ export class Runtime {
    * crashes too often, a stage that stalls.
    */
   async readinessProblems(): Promise<ReadinessProblem[]> {
-    const backends = (await this.backendProblems()).map((p) => ({ summary: p, detail: p }));
-    const thread = this.thread?.problem();
-    const stalls = (await this.stageReports().catch(() => ({ stalls: [] as Stall[] }))).stalls.map((stall) =>
-      describeStall(stall, this.settings.stallMs),
+    const backends = (await this.backendProblems()).map(
+      (p): ReadinessProblem => ({ kind: "backend", summary: p, detail: p }),
     );
-    return [...backends, ...(thread ? [thread] : []), ...stalls];
+    const thread = this.thread?.problem();
+    const stalls = (await this.stageReports().catch(() => ({ stalls: [] as Stall[] }))).stalls.map(
+      (stall): ReadinessProblem => ({ kind: "pipeline", ...describeStall(stall, this.settings.stallMs) }),
+    );
+    return [...backends, ...(thread ? [{ kind: "pipeline" as const, ...thread }] : []), ...stalls];
   }
 
   /**
    * Checks readiness every `backendCheckMs` and logs each problem when it appears
-   * (`backend problem: …`) and when it clears (`backend recovered: …`), so `kubectl logs` says why
-   * a pod is not ready.
+   * (`backend problem: …`, `pipeline problem: …`) and when it clears (`… recovered: …`), so
+   * `kubectl logs` says why a pod is not ready.
    */
   watchBackends(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): void {
     if (this.settings.backendCheckMs === 0) return;
-    let known = new Set<string>();
+    let known = new Map<string, ReadinessProblem["kind"]>();
     const timer = setInterval(async () => {
-      const now = new Set((await this.readinessProblems()).map((p) => p.summary));
-      for (const problem of now) if (!known.has(problem)) log(`backend problem: ${problem}`);
-      for (const problem of known) if (!now.has(problem)) log(`backend recovered: ${problem}`);
+      const now = new Map((await this.readinessProblems()).map((p) => [p.summary, p.kind]));
+      for (const [problem, kind] of now) if (!known.has(problem)) log(`${kind} problem: ${problem}`);
+      for (const [problem, kind] of known) if (!now.has(problem)) log(`${kind} recovered: ${problem}`);
       known = now;
     }, this.settings.backendCheckMs);
     timer.unref();
@@ -261,8 +269,10 @@ export class Runtime {
       onProfilesMerged: () => this.onProfilesMerged(),
     });
     const consume = () =>
+      // Several loops: a payload waiting for a slow remote-call node holds one, not the collector.
       this.consume("collector", "collector", handler, this.settings.collectorBatchSize, {
         maxBatchBytes: 256 * 1024,
+        parallel: 4,
       });
     this.metrics.reportPendingState(() => this.state.size);
     // Registered now: while it waits for storage (below), its messages age and status says why.
@@ -374,10 +384,17 @@ export class Runtime {
     maxBatch: number,
     extra: Pick<ConsumeOptions, "retryBaseMs" | "retryMaxMs" | "parallel" | "maxBatchBytes"> = {},
   ): void {
-    const counted: BatchHandler<T> = async (batch) => {
+    const counted: BatchHandler<T> = async (batch, settleEarly) => {
+      // A key settled early counts as progress at once: a slow batch-mate must not look like a stall.
+      const settledEarly =
+        settleEarly &&
+        ((index: number, outcome: Outcome) => {
+          this.progress.handled(stage, [outcome]);
+          settleEarly(index, outcome);
+        });
       let outcomes: Outcome[];
       try {
-        outcomes = await handler(batch);
+        outcomes = await handler(batch, settledEarly);
       } catch (error) {
         this.progress.failed(stage, error);
         throw error;

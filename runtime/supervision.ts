@@ -46,8 +46,8 @@ export class CrashHistory {
   }
 
   /**
-   * What the process reports while `failing`: a stable sentence (logged once with `backend problem: `,
-   * and again with `backend recovered: ` when the crashes leave the window).
+   * What the process reports while `failing`: a stable sentence (logged once with `pipeline problem: `,
+   * and again with `pipeline recovered: ` when the crashes leave the window).
    */
   problem(what: string, now: number): string | null {
     if (!this.failing(now)) return null;

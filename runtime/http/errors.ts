@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { QueueUnavailableError } from "../ports/queue.js";
+import { UnserialisableMessageError } from "../ports/queue.js";
+import { BackendUnavailableError } from "../ports/unavailable.js";
 
 /** FastAPI-shaped error bodies (`{detail}`), which Tracardi clients already understand. */
 export interface ValidationDetail {
@@ -49,17 +50,22 @@ export function validationDetails(errors: AjvLikeError[], context: string): Vali
 }
 
 /**
- * One error handler for both APIs: client mistakes get a 4xx with a reason, a full queue a 503 with
- * Retry-After, and only real faults a 500.
+ * One error handler for both APIs: client mistakes get a 4xx with a reason, a full queue or a backend
+ * out of reach a 503 with Retry-After, and only real faults a 500.
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ detail: error.detail });
-    if (error instanceof QueueUnavailableError) {
+    if (error instanceof BackendUnavailableError) {
       return reply
         .code(503)
         .header("retry-after", String(error.retryAfterSeconds))
-        .send({ detail: `Not accepted, try again later: ${error.message}` });
+        .send({ detail: `Not accepted, try again later: ${withoutCredentials(error.message)}` });
+    }
+    if (error instanceof UnserialisableMessageError) {
+      return reply
+        .code(422)
+        .send({ detail: [{ loc: ["body"], msg: error.message, type: "value_error.unserialisable" }] });
     }
     if (error.validation) {
       return reply.code(422).send({
@@ -93,4 +99,11 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ detail: `No route ${request.method} ${request.url.split("?")[0]}` });
   });
+}
+
+/** Drops what could be a credential from a message a client sees: URL user info, token and password parameters. */
+export function withoutCredentials(text: string): string {
+  return text
+    .replace(/\/\/[^/@\s]*@/g, "//")
+    .replace(/([?&](?:token|password|access_token|auth)=)[^&\s]*/gi, "$1***");
 }

@@ -4,6 +4,7 @@ import type { Runtime } from "../runtime.js";
 import { installBearerAuth } from "./auth.js";
 import { installErrorHandler } from "./errors.js";
 import { installHealthRoutes } from "./health.js";
+import { installInputLimits } from "./input-limits.js";
 import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
 import { destinationRoutes } from "./routes/destinations.js";
@@ -29,6 +30,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   });
   installErrorHandler(app);
   installBearerAuth(app, adminToken, OPEN_ROUTES);
+  installInputLimits(app, runtime.settings.jsonLimits);
   installHealthRoutes(app, runtime);
   app.get("/docs", { schema: { hide: true } }, async () => app.swagger());
   configRoutes(app, runtime);

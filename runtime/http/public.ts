@@ -1,5 +1,5 @@
 import cors from "@fastify/cors";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { errorCodes, type FastifyInstance } from "fastify";
 import { isCrawler } from "../domain/bot.js";
 import { normaliseEventType } from "../domain/ids.js";
 import type { TrackerPayload } from "../domain/payload.js";
@@ -9,6 +9,7 @@ import { collect, storableHeaders } from "../stages/collect/accept.js";
 import { trackerPayloadSchema, trackResponseSchema } from "../stages/collect/schema.js";
 import { HttpError, installErrorHandler } from "./errors.js";
 import { installHealthRoutes } from "./health.js";
+import { installInputLimits } from "./input-limits.js";
 
 /** The public collection API (port 8686): `/track`, `/collect/…`, health and metrics. */
 export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance> {
@@ -27,6 +28,7 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   });
   installErrorHandler(app);
   installBodyParsers(app);
+  installInputLimits(app, settings.jsonLimits);
   installHealthRoutes(app, runtime);
 
   const triggersWorkflows = async (payload: TrackerPayload): Promise<boolean> => {
@@ -131,6 +133,8 @@ function toProperties(value: unknown): JsonObject {
   return { body: value as JsonObject[keyof JsonObject] };
 }
 
+const InvalidJsonError = errorCodes.FST_ERR_CTP_INVALID_JSON_BODY;
+
 declare module "fastify" {
   interface FastifyRequest {
     /** The body's JSON text, when the body was parsed from JSON. */
@@ -147,8 +151,10 @@ function installBodyParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    request.bodyJson = body as string;
-    parseJson(request, body as string, done);
+    const text = jsonText(body as string);
+    if (text === null) return done(new InvalidJsonError(), undefined);
+    request.bodyJson = text;
+    parseJson(request, text, done);
   });
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -156,11 +162,23 @@ function installBodyParsers(app: FastifyInstance): void {
   // sendBeacon posts JSON as text/plain.
   app.removeContentTypeParser("text/plain");
   app.addContentTypeParser(["text/plain", "*"], { parseAs: "string" }, (request, body, done) => {
-    const text = body as string;
-    if (!text.trimStart().startsWith("{")) return done(null, text);
+    const text = jsonText(body as string);
+    if (text === null || !text.trimStart().startsWith("{")) return done(null, body);
     parseJson(request, text, (error, parsed) => {
       if (!error) request.bodyJson = text;
-      done(null, error ? text : parsed);
+      done(null, error ? body : parsed);
     });
   });
+}
+
+/**
+ * The text JSON.parse gets from fastify's parser, or null when that is not JSON: secure-json-parse
+ * drops one leading byte-order mark (so is this) and parses the rest, where a second one is an error.
+ * Keeping exactly that string makes the queued text the very text that was parsed, checked for
+ * `__proto__`/`constructor` keys, limited and validated; the collector's JSON.parse of it gives the
+ * same value (JSON.parse is deterministic, also for duplicate keys and escapes).
+ */
+function jsonText(body: string): string | null {
+  const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+  return text.charCodeAt(0) === 0xfeff ? null : text;
 }

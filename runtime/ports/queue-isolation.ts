@@ -3,7 +3,7 @@
  * handler that throws on it, a forward that cannot be serialised) fails that message alone, never
  * its batch. Both queue adapters run their loops through these helpers.
  */
-import type { BatchHandler, Delivery, Outcome } from "./queue.js";
+import { type BatchHandler, type Delivery, messageJson, type Outcome, type SettleEarly } from "./queue.js";
 
 export type ParsedBody = { ok: true; body: unknown } | { ok: false; reason: string };
 
@@ -38,43 +38,61 @@ export async function handleIsolated<T>(
   handler: BatchHandler<T>,
   batch: Delivery<T>[],
   pauseMs = 1000,
+  settleEarly?: SettleEarly,
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(batch.length);
+  // Settled early by the handler: final, never handled again when the rest of its call is bisected.
+  const settled = new Set<number>();
   const stoppedKeys = new Set<string>();
   let succeeded = false;
   let failedAlone = 0;
   const run = async (indices: number[]): Promise<void> => {
     const live: number[] = [];
     for (const index of indices) {
+      if (settled.has(index)) continue;
       if (stoppedKeys.has(keyAt(batch, index))) outcomes[index] = { kind: "defer" };
       else if (!succeeded && failedAlone >= FAILURES_BEFORE_PAUSE)
         outcomes[index] = { kind: "defer", delayMs: pauseMs };
       else live.push(index);
     }
     if (live.length === 0) return;
+    const early: SettleEarly | undefined = settleEarly
+      ? (n, outcome) => {
+          const index = live[n];
+          if (index === undefined || settled.has(index)) return;
+          settled.add(index);
+          outcomes[index] = outcome;
+          if (outcome.kind !== "ack") stoppedKeys.add(keyAt(batch, index));
+          settleEarly(index, outcome);
+        }
+      : undefined;
     const answer = await answerOf(
       handler,
       live.map((index) => batch[index] as Delivery<T>),
+      early,
     );
     if (answer.ok) {
       succeeded = true;
       for (const [n, index] of live.entries()) {
+        if (settled.has(index)) continue;
         const outcome = answer.outcomes[n] as Outcome;
         outcomes[index] = outcome;
         if (outcome.kind !== "ack") stoppedKeys.add(keyAt(batch, index));
       }
       return;
     }
-    if (live.length === 1) {
-      const index = live[0] as number;
+    const unsettled = live.filter((index) => !settled.has(index));
+    if (unsettled.length === 0) return;
+    if (unsettled.length === 1) {
+      const index = unsettled[0] as number;
       outcomes[index] = { kind: "retry", reason: answer.reason };
       stoppedKeys.add(keyAt(batch, index));
       failedAlone++;
       return;
     }
-    const half = Math.ceil(live.length / 2);
-    await run(live.slice(0, half));
-    await run(live.slice(half));
+    const half = Math.ceil(unsettled.length / 2);
+    await run(unsettled.slice(0, half));
+    await run(unsettled.slice(half));
   };
   await run(batch.map((_, index) => index));
   return outcomes;
@@ -86,10 +104,14 @@ function keyAt<T>(batch: Delivery<T>[], index: number): string {
 
 type Answer = { ok: true; outcomes: Outcome[] } | { ok: false; reason: string };
 
-async function answerOf<T>(handler: BatchHandler<T>, batch: Delivery<T>[]): Promise<Answer> {
+async function answerOf<T>(
+  handler: BatchHandler<T>,
+  batch: Delivery<T>[],
+  settleEarly?: SettleEarly,
+): Promise<Answer> {
   let outcomes: Outcome[];
   try {
-    outcomes = await handler(batch);
+    outcomes = await handler(batch, settleEarly);
   } catch (error) {
     return { ok: false, reason: errorMessage(error) };
   }
@@ -115,22 +137,12 @@ export function serialiseForwards(outcomes: Outcome[]): Outcome[] {
     if (outcome.kind !== "ack" || outcome.forward === undefined || outcome.forward.length === 0)
       return outcome;
     try {
-      const forward = outcome.forward.map((message) => ({
-        ...message,
-        json: jsonOf(message.json, message.body),
-      }));
+      const forward = outcome.forward.map((message) => ({ ...message, json: messageJson(message) }));
       return { ...outcome, forward };
     } catch (error) {
       return { kind: "retry", reason: `forwarded message cannot be serialised: ${errorMessage(error)}` };
     }
   });
-}
-
-function jsonOf(json: string | undefined, body: unknown): string {
-  if (json !== undefined) return json;
-  const text: string | undefined = JSON.stringify(body);
-  if (text === undefined) throw new Error(`a ${typeof body} has no JSON form`);
-  return text;
 }
 
 export function errorMessage(error: unknown): string {

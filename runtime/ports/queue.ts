@@ -3,6 +3,8 @@
  * stages only see this interface.
  */
 
+import { BackendUnavailableError } from "./unavailable.js";
+
 export type Topic = "collector" | "storage" | "workflow" | "dispatch";
 
 export interface OutgoingMessage {
@@ -42,19 +44,30 @@ export interface ForwardMessage extends OutgoingMessage {
  * acks and the forwarded messages atomically (the embedded queue does), otherwise it publishes the
  * forwards before acking, which is at-least-once.
  */
-export type BatchHandler<T = unknown> = (batch: Delivery<T>[]) => Promise<Outcome[]> | Outcome[];
+export type BatchHandler<T = unknown> = (
+  batch: Delivery<T>[],
+  settleEarly?: SettleEarly,
+) => Promise<Outcome[]> | Outcome[];
+
+/**
+ * Lets a handler settle a delivery of its batch (by index) before the whole batch is done, so a slow
+ * delivery does not hold its batch-mates back. The outcome is final: the handler returns the same one
+ * for it at the end. Queues that offer it pass it to the handler.
+ */
+export type SettleEarly = (index: number, outcome: Outcome) => void;
 
 /**
  * A batch handler from a one-message handler. A key's messages are handled one after another; once
  * one fails, the key's later messages in the batch are deferred, not handled, so per-key order holds
  * across retries. With `concurrentKeys`, different keys are handled at the same time (so one slow
- * destination does not hold up the others).
+ * destination does not hold up the others), and each key's deliveries are settled early as soon as
+ * the key is done, when the queue offers it.
  */
 export function inKeyOrder<T>(
   handle: (delivery: Delivery<T>) => Promise<Outcome>,
   options: { concurrentKeys: boolean } = { concurrentKeys: false },
 ): BatchHandler<T> {
-  return async (batch) => {
+  return async (batch, settleEarly) => {
     const outcomes: Outcome[] = new Array(batch.length);
     const byKey = new Map<string, number[]>();
     for (const [index, delivery] of batch.entries()) {
@@ -78,6 +91,8 @@ export function inKeyOrder<T>(
         blocked = outcome.kind !== "ack";
         outcomes[index] = outcome;
       }
+      if (options.concurrentKeys && settleEarly)
+        for (const index of indices) settleEarly(index, outcomes[index] as Outcome);
     };
     if (options.concurrentKeys) await Promise.all([...byKey.values()].map(runKey));
     else for (const indices of byKey.values()) await runKey(indices);
@@ -136,14 +151,32 @@ export interface Queue {
 }
 
 /** The queue cannot take more work now; callers answer 503 with Retry-After. */
-export class QueueUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 1,
-  ) {
-    super(message);
+export class QueueUnavailableError extends BackendUnavailableError {
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message, retryAfterSeconds);
     this.name = "QueueUnavailableError";
   }
+}
+
+/** A message that cannot be written as JSON (it fails its own publish, never anyone else's). */
+export class UnserialisableMessageError extends Error {
+  constructor(reason: string) {
+    super(`the message cannot be stored as JSON: ${reason}`);
+    this.name = "UnserialisableMessageError";
+  }
+}
+
+/** The message's JSON text: its `json` when given, or its body serialised now. */
+export function messageJson(message: OutgoingMessage): string {
+  if (message.json !== undefined) return message.json;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(message.body);
+  } catch (error) {
+    throw new UnserialisableMessageError(error instanceof Error ? error.message : String(error));
+  }
+  if (json === undefined) throw new UnserialisableMessageError("it has no JSON form");
+  return json;
 }
 
 export const TOPICS: readonly Topic[] = ["collector", "storage", "workflow", "dispatch"];

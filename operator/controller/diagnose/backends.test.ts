@@ -19,6 +19,13 @@ describe("openProblems", () => {
   it("is empty for a log without problems", () => {
     expect(openProblems(["GET /readyz 503"])).toEqual([]);
   });
+
+  it("leaves the runtime's own pipeline problems (a stalled stage) out: they are not lost connections", () => {
+    const lines = [
+      "pipeline problem: stage collector is stalled: messages wait longer than 120 s and none is settled",
+    ];
+    expect(openProblems(lines)).toEqual([]);
+  });
 });
 
 describe("diagnoseBackends", () => {

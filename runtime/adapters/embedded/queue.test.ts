@@ -77,6 +77,50 @@ describe("EmbeddedQueue", () => {
     expect(order.map((d) => `${d.body.n}@${d.attempt}`)).toEqual(["1@1", "3@1", "1@2", "2@1"]);
   });
 
+  it("finds ready messages behind any number held back by a retrying key", async () => {
+    const { queue } = open();
+    await queue.publish(
+      "dispatch",
+      Array.from({ length: 200 }, (_, n) => ({ key: "failing", body: { n } })),
+    );
+    await queue.publish("dispatch", [{ key: "healthy", body: { n: 200 } }]);
+    const options = { maxBatch: 10, maxAttempts: 5 };
+    const [head] = queue.fetch("dispatch", 1);
+    if (!head) throw new Error("nothing fetched");
+    queue.settle("dispatch", [head], [{ kind: "retry", reason: "answered 500" }], options);
+    const next = queue.fetch("dispatch", 10);
+    expect(next.map((row) => row.key)).toEqual(["healthy"]);
+  });
+
+  it("settles a key as soon as it is done, while a slow key of the batch still runs", async () => {
+    const { queue } = open();
+    await queue.publish("dispatch", [
+      { key: "slow", body: { n: 1 } },
+      { key: "fast", body: { n: 2 } },
+    ]);
+    let finishSlow = () => {};
+    const slowRuns = new Promise<void>((resolve) => {
+      finishSlow = resolve;
+    });
+    const subscription = queue.consume<{ n: number }>(
+      "dispatch",
+      inKeyOrder(
+        async (d) => {
+          if (d.key === "slow") await slowRuns;
+          return { kind: "ack", forward: [{ topic: "storage", key: d.key, body: d.body }] };
+        },
+        { concurrentKeys: true },
+      ),
+      { maxBatch: 10, maxAttempts: 3 },
+    );
+    while ((await queue.backlog()).storage === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await queue.backlog()).toMatchObject({ dispatch: 1, storage: 1 });
+    finishSlow();
+    while ((await queue.backlog()).dispatch > 0) await new Promise((r) => setTimeout(r, 5));
+    await subscription.close();
+    expect(await queue.backlog()).toMatchObject({ dispatch: 0, storage: 2 });
+  });
+
   it("dead-letters a message after maxAttempts, with the reason", async () => {
     const { queue } = open();
     await queue.publish("collector", [{ key: "a", body: { n: 1 } }]);

@@ -9,7 +9,7 @@ import type {
   Subscription,
   Topic,
 } from "../../ports/queue.js";
-import { QueueUnavailableError, TOPICS } from "../../ports/queue.js";
+import { messageJson, QueueUnavailableError, TOPICS } from "../../ports/queue.js";
 import {
   bodyOrText,
   errorMessage,
@@ -28,6 +28,9 @@ export interface EmbeddedQueueOptions {
   /** First retry delay; doubles per attempt. */
   retryBaseMs: number;
 }
+
+/** Rows a fetch looks at, at most, for a batch (keys only; the rest wait behind a retrying key). */
+const FETCH_SCAN_LIMIT = 20_000;
 
 interface Row {
   seq: number;
@@ -92,6 +95,13 @@ export class EmbeddedQueue implements Queue {
   }
 
   publish(topic: Topic, messages: OutgoingMessage[]): Promise<void> {
+    // Serialised here, not in the shared commit: a message that cannot be fails only this publish.
+    let serialised: OutgoingMessage[];
+    try {
+      serialised = messages.map((message) => ({ key: message.key, body: null, json: messageJson(message) }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const pending = this.uncommitted.get(topic) ?? 0;
     const waiting = this.recentCount(topic) + pending;
     if (waiting + messages.length > this.options.maxBacklog) {
@@ -104,8 +114,8 @@ export class EmbeddedQueue implements Queue {
       this.uncommitted.set(topic, (this.uncommitted.get(topic) ?? messages.length) - messages.length);
     const outbox = this.currentOutbox();
     const list = outbox.messages.get(topic);
-    if (list === undefined) outbox.messages.set(topic, [...messages]);
-    else for (const message of messages) list.push(message);
+    if (list === undefined) outbox.messages.set(topic, serialised);
+    else for (const message of serialised) list.push(message);
     return outbox.committed.then(
       () => {
         done();
@@ -229,21 +239,27 @@ export class EmbeddedQueue implements Queue {
     return () => set.delete(wake);
   }
 
-  /** @internal */
+  /**
+   * @internal The next batch in publish order, skipping keys that wait: those with a message in a
+   * loop's hands and those whose earlier message waits for a retry or a deferral. The scan reads keys
+   * only and goes on past skipped rows, so however many messages of a failing destination wait for
+   * their turn, the ready messages behind them are found.
+   */
   fetch(topic: Topic, limit: number, maxBytes = Number.POSITIVE_INFINITY): Row[] {
     const now = Date.now();
     const busy = this.inFlightKeys(topic);
     const statements = this.topics[topic];
-    // Scan keys only; bodies are read for the rows actually taken.
-    const ready = (statements.ready.all(now, limit + busy.size * 4) as Omit<Row, "body">[]).filter(
-      (row) => !busy.has(row.key),
-    );
-    if (ready.length === 0) return [];
     const delayed = statements.delayedKeys.all(now) as { key: string; first: number }[];
     const firstDelayed = new Map(delayed.map((d) => [d.key, d.first]));
-    const candidates = ready
-      .filter((row) => row.seq < (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY))
-      .slice(0, limit);
+    const candidates: Omit<Row, "body">[] = [];
+    let scanned = 0;
+    for (const row of statements.ready.iterate(now) as Iterable<Omit<Row, "body">>) {
+      if (++scanned > FETCH_SCAN_LIMIT) break;
+      if (busy.has(row.key)) continue;
+      if (row.seq > (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY)) continue;
+      candidates.push(row);
+      if (candidates.length >= limit) break;
+    }
     // Big batches make long transactions, and other connections (intake) wait for the write lock.
     const batch: Row[] = [];
     let bytes = 0;
@@ -252,8 +268,8 @@ export class EmbeddedQueue implements Queue {
       if (batch.length > 0 && bytes + body.length > maxBytes) break;
       bytes += body.length;
       batch.push({ ...row, body });
-      busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
     }
+    for (const row of batch) busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
     return batch;
   }
 
@@ -442,12 +458,39 @@ class EmbeddedSubscription {
         attempt: row.attempts + 1,
       });
     }
+    const early = new EarlySettlement((indices) => {
+      try {
+        this.queue.settle(
+          this.topic,
+          indices.map((index) => rows[index] as Row),
+          indices.map((index) => outcomes[index] as Outcome),
+          this.options,
+        );
+      } catch (error) {
+        // Not settled: the rows stay in the queue and come again.
+        process.stderr.write(`queue topic "${this.topic}": could not settle: ${errorMessage(error)}\n`);
+      }
+    });
     if (deliveries.length > 0) {
       const pauseMs = this.options.retryBaseMs ?? this.queue.retryBaseMs;
-      const decided = serialiseForwards(await handleIsolated(this.handler, deliveries, pauseMs));
-      for (const [n, index] of handled.entries()) outcomes[index] = decided[n] as Outcome;
+      const settleEarly = (n: number, outcome: Outcome) => {
+        const index = handled[n] as number;
+        outcomes[index] = serialiseForwards([outcome])[0] as Outcome;
+        early.add(index);
+      };
+      const decided = await handleIsolated(this.handler, deliveries, pauseMs, settleEarly);
+      const rest = serialiseForwards(decided);
+      for (const [n, index] of handled.entries()) if (!early.has(index)) outcomes[index] = rest[n] as Outcome;
     }
-    this.queue.settle(this.topic, rows, outcomes, this.options);
+    early.flush();
+    const left = rows.flatMap((_, index) => (early.has(index) ? [] : [index]));
+    if (left.length === 0) return true;
+    this.queue.settle(
+      this.topic,
+      left.map((index) => rows[index] as Row),
+      left.map((index) => outcomes[index] as Outcome),
+      this.options,
+    );
     return true;
   }
 
@@ -465,12 +508,43 @@ class EmbeddedSubscription {
   }
 }
 
+/**
+ * Deliveries of a batch settled before the batch is done: gathered for a turn of the event loop and
+ * settled together, so a batch of fast keys still costs few transactions.
+ */
+class EarlySettlement {
+  private readonly settled = new Set<number>();
+  private pending: number[] = [];
+  private scheduled = false;
+
+  constructor(private readonly settle: (indices: number[]) => void) {}
+
+  add(index: number): void {
+    this.settled.add(index);
+    this.pending.push(index);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  has(index: number): boolean {
+    return this.settled.has(index);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const indices = this.pending;
+    this.pending = [];
+    if (indices.length > 0) this.settle(indices);
+  }
+}
+
 function prepareTopicStatements(db: Db, topic: Topic) {
   const table = queueTable(topic);
   return {
     insert: db.prepare(`INSERT INTO ${table} (key, body, enqueued_at) VALUES (?, ?, ?)`),
     oldest: db.prepare<[], { enqueued_at: number }>(`SELECT enqueued_at FROM ${table} ORDER BY seq LIMIT 1`),
-    ready: db.prepare(`SELECT seq, key, attempts FROM ${table} WHERE available_at <= ? ORDER BY seq LIMIT ?`),
+    ready: db.prepare(`SELECT seq, key, attempts FROM ${table} WHERE available_at <= ? ORDER BY seq`),
     delayedKeys: db.prepare(
       `SELECT key, MIN(seq) AS first FROM ${table} WHERE available_at > 0 AND available_at > ? GROUP BY key`,
     ),

@@ -1,7 +1,13 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { type ConfigCollection, type ConfigStore, configStoreOf } from "../../ports/store.js";
 import { decodeDocument } from "./document.js";
-import { type MysqlConnectionOptions, type MysqlPool, mysqlError, openMysqlPool } from "./pool.js";
+import {
+  type MysqlConnectionOptions,
+  type MysqlPool,
+  mysqlError,
+  openMysqlPool,
+  runStatement,
+} from "./pool.js";
 
 /*
  * One table for every kind, like the embedded store. `kind` and `id` are VARBINARY so that ids compare
@@ -50,12 +56,7 @@ class MysqlCollection<T extends { id: string }> implements ConfigCollection<T> {
   }
 
   private async run<R extends RowDataPacket[] | ResultSetHeader>(sql: string, params: string[]): Promise<R> {
-    try {
-      const [result] = await this.db.pool.execute<R>(sql, params);
-      return result;
-    } catch (error) {
-      throw mysqlError(`MySQL at ${this.db.where} (${this.kind})`, error);
-    }
+    return runStatement<R>(this.db, `MySQL at ${this.db.where} (${this.kind})`, sql, params);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { IdentityIndex, SessionBinding } from "../../ports/store.js";
 import { RecentMap } from "../embedded/recent.js";
-import { type MysqlPool, mysqlError } from "./pool.js";
+import { type MysqlPool, mysqlError, runStatement, withConnection } from "./pool.js";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS tracardi_identity_profiles (
@@ -107,24 +107,23 @@ export class MysqlIdentityIndex implements IdentityIndex {
 
   async alias(aliasId: string, survivorId: string): Promise<void> {
     this.canonical.clear();
-    const connection = await this.db.pool.getConnection();
-    try {
-      await connection.beginTransaction();
-      await connection.execute("UPDATE tracardi_identity_profiles SET canonical = ? WHERE canonical = ?", [
-        survivorId,
-        aliasId,
-      ]);
-      const upsert =
-        "INSERT INTO tracardi_identity_profiles (id, canonical) VALUES (?, ?) ON DUPLICATE KEY UPDATE canonical = VALUES(canonical)";
-      await connection.execute(upsert, [aliasId, survivorId]);
-      await connection.execute(upsert, [survivorId, survivorId]);
-      await connection.commit();
-    } catch (error) {
-      await connection.rollback().catch(() => {});
-      throw mysqlError(`MySQL at ${this.db.where} (identity)`, error);
-    } finally {
-      connection.release();
-    }
+    await withConnection(this.db, `MySQL at ${this.db.where} (identity)`, async (connection) => {
+      try {
+        await connection.beginTransaction();
+        await connection.execute("UPDATE tracardi_identity_profiles SET canonical = ? WHERE canonical = ?", [
+          survivorId,
+          aliasId,
+        ]);
+        const upsert =
+          "INSERT INTO tracardi_identity_profiles (id, canonical) VALUES (?, ?) ON DUPLICATE KEY UPDATE canonical = VALUES(canonical)";
+        await connection.execute(upsert, [aliasId, survivorId]);
+        await connection.execute(upsert, [survivorId, survivorId]);
+        await connection.commit();
+      } catch (error) {
+        await connection.rollback().catch(() => {});
+        throw error;
+      }
+    });
   }
 
   /** The stored binding: a profile id, null (a profile-less session), or undefined (no such session). */
@@ -154,12 +153,7 @@ export class MysqlIdentityIndex implements IdentityIndex {
     sql: string,
     params: (string | null)[],
   ): Promise<R> {
-    try {
-      const [result] = await this.db.pool.execute<R>(sql, params);
-      return result;
-    } catch (error) {
-      throw mysqlError(`MySQL at ${this.db.where} (identity)`, error);
-    }
+    return runStatement<R>(this.db, `MySQL at ${this.db.where} (identity)`, sql, params);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ConfigStore } from "../../ports/store.js";
 import { createConfigTable, mysqlConfigStore } from "./config-store.js";
 import { createIdentityTables, MysqlIdentityIndex } from "./identity.js";
-import { type MysqlConnectionOptions, openMysqlPool } from "./pool.js";
+import { type MysqlConnectionOptions, openMysqlPool, runStatement } from "./pool.js";
 
 export interface MysqlBackend {
   config: ConfigStore;
@@ -27,10 +27,10 @@ export async function openMysqlBackend(options: MysqlConnectionOptions): Promise
     identity,
     problem: async () => {
       try {
-        await db.pool.query("SELECT 1");
+        await runStatement(db, `MySQL at ${db.where} does not answer`, "SELECT 1", []);
         return null;
       } catch (error) {
-        return `MySQL at ${db.where} does not answer: ${error instanceof Error ? error.message : String(error)}`;
+        return error instanceof Error ? error.message : String(error);
       }
     },
     close: async () => {

@@ -7,7 +7,7 @@ import type {
   Subscription,
   Topic,
 } from "../../ports/queue.js";
-import { QueueUnavailableError, TOPICS } from "../../ports/queue.js";
+import { messageJson, QueueUnavailableError, TOPICS } from "../../ports/queue.js";
 import { PulsarAdmin } from "./admin.js";
 import { PulsarConsumerSocket } from "./consumer.js";
 import { listDeadLetters, takeDeadLetter } from "./dead-letters.js";
@@ -67,11 +67,10 @@ export class PulsarQueue implements Queue {
 
   async publish(topic: Topic, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
+    // Serialised first: a message that cannot be fails this publish before anything is sent.
+    const records = messages.map((message) => ({ key: message.key, text: messageJson(message) }));
     await this.checkBacklog(topic, messages.length);
-    await this.publishRecords(
-      topic,
-      messages.map((message) => ({ key: message.key, text: message.json ?? JSON.stringify(message.body) })),
-    );
+    await this.publishRecords(topic, records);
   }
 
   consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription {

@@ -109,23 +109,38 @@ export class SubscriptionLoop {
         attempt: attemptOf(message.properties),
       });
     }
-    if (deliveries.length > 0) {
-      const pauseMs = this.options.retryBaseMs ?? this.target.retryBaseMs;
-      const isolated = await handleIsolated(this.handler, deliveries, pauseMs);
-      const outcomes = await this.forward(serialiseForwards(isolated));
-      for (const [index, message] of handled.entries()) {
-        decided.push({ message, outcome: outcomes[index] as Outcome });
-      }
-    }
     let settled = true;
-    for (const { message, outcome } of decided) {
+    const settleOne = async (message: ReceivedMessage, outcome: Outcome) => {
       try {
         await this.settle(message, outcome);
       } catch {
         this.socket.nack(message.messageId);
         settled = false;
       }
+    };
+    // Settled early (a slow batch-mate does not hold them): forwards out, then the ack.
+    const early = new Map<number, Promise<void>>();
+    if (deliveries.length > 0) {
+      const pauseMs = this.options.retryBaseMs ?? this.target.retryBaseMs;
+      const settleEarly = (index: number, outcome: Outcome) => {
+        const message = handled[index] as ReceivedMessage;
+        early.set(
+          index,
+          this.forward(serialiseForwards([outcome])).then(([forwarded]) =>
+            settleOne(message, forwarded as Outcome),
+          ),
+        );
+      };
+      const isolated = await handleIsolated(this.handler, deliveries, pauseMs, settleEarly);
+      const outcomes = await this.forward(
+        serialiseForwards(isolated.map((outcome, index) => (early.has(index) ? { kind: "ack" } : outcome))),
+      );
+      for (const [index, message] of handled.entries()) {
+        if (!early.has(index)) decided.push({ message, outcome: outcomes[index] as Outcome });
+      }
     }
+    for (const { message, outcome } of decided) await settleOne(message, outcome);
+    await Promise.all(early.values());
     return settled;
   }
 

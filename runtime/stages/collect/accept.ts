@@ -8,7 +8,10 @@ import type { SourceVerifier } from "./sources.js";
 
 export interface CollectRequest {
   payload: TrackerPayload;
-  /** The payload's JSON text as received, when it came as JSON: queued as is, not serialised again. */
+  /**
+   * The exact text the payload was parsed from (the body less a byte-order mark), when it came as
+   * JSON: queued as is, not serialised again, since it parses to the very value that was validated.
+   */
   payloadJson: string | null;
   bridge: BridgeType;
   profileLess: boolean;

@@ -3,12 +3,17 @@ import type { ConfigCollection } from "../../ports/store.js";
 
 export type SourceCheck = { ok: true; source: EventSource } | { ok: false; reason: string };
 
+/** Source ids remembered at most; unknown ids sent by a client must not grow the cache without end. */
+const CACHE_CAPACITY = 10_000;
+
 /**
  * Source verification of tracardi.md §2.2, with a short in-process cache (Tracardi's
- * `SOURCE_CACHE_TTL`, 2 s) so the hot path does not read the configuration store per request.
+ * `SOURCE_CACHE_TTL`, 2 s) so the hot path does not read the configuration store per request. Ids
+ * the store does not know are cached too (as null): a client repeating an unknown id costs one
+ * lookup per TTL, not one per request.
  */
 export class SourceVerifier {
-  private readonly cache = new Map<string, { source: EventSource; until: number }>();
+  private readonly cache = new Map<string, { source: EventSource | null; until: number }>();
 
   constructor(
     private readonly sources: ConfigCollection<EventSource>,
@@ -40,8 +45,12 @@ export class SourceVerifier {
     const hit = this.cache.get(id);
     if (hit && hit.until > now) return hit.source;
     const source = await this.sources.get(id);
-    if (source) this.cache.set(id, { source, until: now + this.ttlMs });
-    else this.cache.delete(id);
+    this.cache.delete(id);
+    this.cache.set(id, { source, until: now + this.ttlMs });
+    if (this.cache.size > CACHE_CAPACITY) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
     return source;
   }
 }

@@ -18,4 +18,17 @@ describe("DestinationSlots", () => {
     slots.release("a");
     expect(await slots.acquire("a")).toBe(true);
   });
+
+  it("defers a stuck destination's deliveries by as long as it has been stuck, within bounds", async () => {
+    const slots = new DestinationSlots(1, 20, 100, 300);
+    const start = Date.now();
+    await slots.acquire("a");
+    expect(await slots.acquire("a")).toBe(false);
+    expect(slots.busyDelayMs("a", start + 50)).toBe(100);
+    expect(slots.busyDelayMs("a", start + 200)).toBe(200);
+    expect(slots.busyDelayMs("a", start + 10_000)).toBe(300);
+    expect(slots.busyDelayMs("b")).toBe(100);
+    slots.release("a");
+    expect(slots.busyDelayMs("a", Date.now())).toBe(100);
+  });
 });

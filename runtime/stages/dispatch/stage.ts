@@ -25,7 +25,7 @@ export interface DispatchStageDeps {
 export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMessage> {
   const deliver = deps.deliver ?? deliverWebhook;
   const slots = new DestinationSlots(deps.perDestinationLimit, 50);
-  return async (batch) => {
+  return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const handle = inKeyOrder<DispatchMessage>(
       async (delivery): Promise<Outcome> => {
@@ -40,7 +40,8 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
             reason: `resource ${destination.resource.id} of destination ${destination.id} does not exist`,
           };
         if (!resource.enabled) return { kind: "dead-letter", reason: `resource ${resource.id} is disabled` };
-        if (!(await slots.acquire(destination.id))) return { kind: "defer", delayMs: 250 };
+        if (!(await slots.acquire(destination.id)))
+          return { kind: "defer", delayMs: slots.busyDelayMs(destination.id) };
         let result: DeliveryResult;
         try {
           result = await deliver(resource, destination.destination.init, message.body, deps.shutdown);
@@ -61,6 +62,6 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
       },
       { concurrentKeys: true },
     );
-    return handle(batch);
+    return handle(batch, settleEarly);
   };
 }

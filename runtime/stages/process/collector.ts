@@ -9,6 +9,7 @@ import type { DataStore, IdentityIndex } from "../../ports/store.js";
 import { type HttpClient, runWorkflows } from "../workflow/index.js";
 import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
 import { buildEvent } from "./event.js";
+import { ExclusiveGate, KeyedLocks } from "./locks.js";
 import { applyProfileWrite, type ProfileWrite } from "./mappings/apply.js";
 import { BUILTIN_EVENT_TYPES } from "./mappings/builtin.js";
 import { countVisit, newProfile } from "./profile.js";
@@ -304,11 +305,18 @@ export interface CollectorStageDeps {
   now?: () => Date;
 }
 
-/** Queue handler of the collector stage: processes payloads and merge commands, forwards to storage. */
+/**
+ * Queue handler of the collector stage: processes payloads and merge commands, forwards to storage.
+ * Different profiles are processed at the same time, so one payload waiting for a slow remote-call
+ * node holds only its own profile (and session); a merge, which touches several profiles, runs
+ * alone. Each message's ack and forward stay one step.
+ */
 export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedPayload | MergeCommand> {
   const now = deps.now ?? (() => new Date());
   const resolveProfile = (id: string) => deps.identity.resolveProfile(id);
-  return async (batch) => {
+  const gate = new ExclusiveGate();
+  const locks = new KeyedLocks();
+  return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const toStorage = (result: Omit<StorageMessage, "stateSeq">, key: string): Outcome => {
       const stateSeq = deps.state.remember(result.profile, result.session);
@@ -324,33 +332,46 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
       };
       return { kind: "ack", forward: [{ topic: "storage", key, body: message }] };
     };
-    const handle = inKeyOrder<AcceptedPayload | MergeCommand>(async (delivery) => {
-      const body = delivery.body;
-      if ("kind" in body) {
-        const merged = await processMerge(body, {
-          state: deps.state,
-          store: deps.store,
-          identity: deps.identity,
-          now,
-        });
-        if (merged === null) return { kind: "ack" };
-        if (merged.mergedProfiles?.length) deps.onProfilesMerged?.();
-        return toStorage(merged, delivery.key);
-      }
-      const result = await processPayload(body, {
+    const merge = async (command: MergeCommand, key: string): Promise<Outcome> => {
+      const merged = await processMerge(command, {
         state: deps.state,
-        config,
-        validator: deps.validator,
-        resolveProfile,
-        mergeSalt: deps.mergeSalt,
-        workflows: deps.workflows,
+        store: deps.store,
+        identity: deps.identity,
         now,
       });
-      if (result.workflowsRan) {
-        deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
-      }
-      return toStorage({ task: body.task, ...result }, delivery.key);
-    });
-    return handle(batch);
+      if (merged === null) return { kind: "ack" };
+      if (merged.mergedProfiles?.length) deps.onProfilesMerged?.();
+      return toStorage(merged, key);
+    };
+    const payload = async (body: AcceptedPayload, key: string): Promise<Outcome> => {
+      const { profileId, sessionId } = body.identity;
+      // Under the gate, no merge runs: the surviving id cannot change before the payload is done.
+      const profile = profileId === null ? key : ((await resolveProfile(profileId)) ?? profileId);
+      return locks.with([`profile:${profile}`, `session:${sessionId}`], async () => {
+        const result = await processPayload(body, {
+          state: deps.state,
+          config,
+          validator: deps.validator,
+          resolveProfile,
+          mergeSalt: deps.mergeSalt,
+          workflows: deps.workflows,
+          now,
+        });
+        if (result.workflowsRan) {
+          deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
+        }
+        return toStorage({ task: body.task, ...result }, key);
+      });
+    };
+    const handle = inKeyOrder<AcceptedPayload | MergeCommand>(
+      (delivery) => {
+        const body = delivery.body;
+        return "kind" in body
+          ? gate.exclusive(() => merge(body, delivery.key))
+          : gate.shared(() => payload(body, delivery.key));
+      },
+      { concurrentKeys: true },
+    );
+    return handle(batch, settleEarly);
   };
 }

@@ -45,6 +45,8 @@ beforeAll(async () => {
     TRACARDI_DISPATCH_RETRY_BASE_MS: "200",
     TRACARDI_DISPATCH_RETRY_MAX_MS: "400",
     TRACARDI_MAX_DELIVERY_ATTEMPTS: "10000",
+    // The destination is a receiver on loopback.
+    TRACARDI_HTTP_ALLOW_PRIVATE: "true",
   });
   await rt.createSource("shop");
   const resource = await rt.admin<{ id: string }>("POST", "/api/v1/resources", {
@@ -119,7 +121,7 @@ describe("readiness follows the data", () => {
     expect(metrics).toMatch(/^tracardi_stage_stalled\{stage="collector"\} 0$/m);
     await eventually(async () =>
       expect(rt.logs).toContain(
-        "backend problem: stage dispatch is stalled: messages wait longer than 2 s and none is settled",
+        "pipeline problem: stage dispatch is stalled: messages wait longer than 2 s and none is settled",
       ),
     );
 
@@ -129,7 +131,7 @@ describe("readiness follows the data", () => {
     expect((await rt.admin<Status>("GET", "/api/v1/status")).body.stalls).toEqual([]);
     await eventually(async () =>
       expect(rt.logs).toContain(
-        "backend recovered: stage dispatch is stalled: messages wait longer than 2 s and none is settled",
+        "pipeline recovered: stage dispatch is stalled: messages wait longer than 2 s and none is settled",
       ),
     );
   });

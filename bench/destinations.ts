@@ -1,0 +1,222 @@
+import { execFileSync } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { join } from "node:path";
+import { DIST, startRuntime } from "./lib.js";
+
+/**
+ * Whether a bad destination only delays itself: a standalone runtime delivers every event to a
+ * healthy local webhook receiver, alone and beside a destination that answers 500, one that refuses
+ * connections and one that hangs. Events are sent as a burst and then at a steady rate, one per
+ * request (each its own profile); a delivery's latency runs from the /track 200 to the healthy
+ * receiver's receipt. `BENCH_QUEUE=pulsar` runs the same over the Pulsar queue from infra/pulsar.sh.
+ */
+export interface DestinationRow {
+  queue: string;
+  setting: string;
+  sent: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface DestinationBenchOptions {
+  queue: "embedded" | "pulsar";
+  /** Events sent at once first. */
+  burst: number;
+  /** Events per second afterwards, for `seconds`. */
+  rate: number;
+  seconds: number;
+  /** How long after the last send an undelivered event counts as missing. */
+  graceSeconds: number;
+}
+
+const TOKEN = { authorization: "Bearer bench", "content-type": "application/json" };
+const PORT = 8770;
+
+type Bad = "failing" | "refusing" | "hanging";
+
+export const SETTINGS: { name: string; bad: Bad[] }[] = [
+  { name: "healthy alone", bad: [] },
+  { name: "beside one answering 500", bad: ["failing"] },
+  { name: "beside one refusing connections", bad: ["refusing"] },
+  { name: "beside one hanging", bad: ["hanging"] },
+  { name: "beside all three", bad: ["failing", "refusing", "hanging"] },
+];
+
+async function api(url: string, path: string, body: unknown): Promise<{ id?: string }> {
+  const res = await fetch(`${url}${path}`, { method: "POST", headers: TOKEN, body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id?: string };
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  return (server.address() as AddressInfo).port;
+}
+
+/** The receivers: healthy (records receipt times by event number), failing (500), hanging (never answers). */
+async function receivers() {
+  const received = new Map<number, number>();
+  const healthy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const at = performance.now();
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as { data: { n: number } };
+      if (!received.has(body.data.n)) received.set(body.data.n, at);
+      res.writeHead(200).end();
+    });
+  });
+  const failing = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(500).end("down"));
+  });
+  const sockets = new Set<Socket>();
+  const hanging = createServer(() => {});
+  hanging.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  // A port that was free a moment ago: nothing listens there, connections are refused.
+  const probe = createServer();
+  const refusingPort = await listen(probe);
+  await new Promise((r) => probe.close(r));
+  const ports = {
+    healthy: await listen(healthy),
+    failing: await listen(failing),
+    hanging: await listen(hanging),
+    refusing: refusingPort,
+  };
+  return {
+    received,
+    ports,
+    /** Connections the hanging receiver holds open right now. */
+    hangingConnections: () => sockets.size,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all([healthy, failing, hanging].map((s) => new Promise((r) => s.close(r))));
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function queueEnv(queue: "embedded" | "pulsar"): Record<string, string> {
+  if (queue === "embedded") return {};
+  const out = execFileSync("bash", [join(DIST, "..", "infra", "pulsar.sh"), "start"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const info = JSON.parse(out.trim().split("\n").at(-1) ?? "") as { serviceUrl: string; webUrl: string };
+  return {
+    TRACARDI_QUEUE: "pulsar",
+    TRACARDI_PULSAR_URL: info.serviceUrl,
+    TRACARDI_PULSAR_WEB_URL: info.webUrl,
+    TRACARDI_PULSAR_TOPIC_PREFIX: `bench-dest-${Date.now().toString(36)}-`,
+  };
+}
+
+async function scenario(
+  setting: { name: string; bad: Bad[] },
+  options: DestinationBenchOptions,
+): Promise<DestinationRow> {
+  const hooks = await receivers();
+  const runtime = await startRuntime(["standalone"], PORT, {
+    TRACARDI_HTTP_ALLOW_PRIVATE: "true",
+    ...queueEnv(options.queue),
+  });
+  const privateUrl = runtime.url.replace(String(PORT), String(PORT + 1));
+  const sentAt = new Map<number, number>();
+  try {
+    await api(privateUrl, "/api/v1/event-sources", { id: "bench", name: "bench", type: "rest" });
+    for (const name of ["healthy", ...setting.bad] as const) {
+      const resource = await api(privateUrl, "/api/v1/resources", {
+        name,
+        credentials: { url: `http://127.0.0.1:${hooks.ports[name]}/hook` },
+      });
+      await api(privateUrl, "/api/v1/destinations", {
+        name,
+        resource: { id: resource.id },
+        event_type: { id: "probe" },
+        mapping: { n: "event@properties.n" },
+      });
+    }
+    const track = async (n: number) => {
+      const res = await fetch(`${runtime.url}/track`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "user-agent": "Mozilla/5.0 Chrome/120" },
+        body: JSON.stringify({
+          source: { id: "bench" },
+          session: { id: `dest-${n}` },
+          events: [{ type: "probe", properties: { n } }],
+        }),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`track: ${res.status}`);
+      sentAt.set(n, performance.now());
+    };
+    let n = 0;
+    const burst: Promise<void>[] = [];
+    for (; n < options.burst; n++) burst.push(track(n));
+    await Promise.all(burst);
+    const steady: Promise<void>[] = [];
+    const total = options.burst + Math.round(options.rate * options.seconds);
+    const started = performance.now();
+    for (; n < total; n++) {
+      const due = started + ((n - options.burst) * 1000) / options.rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      steady.push(track(n));
+    }
+    await Promise.all(steady);
+    const deadline = performance.now() + options.graceSeconds * 1000;
+    while (hooks.received.size < total && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const latencies = [...sentAt]
+      .map(([i, sent]) => (hooks.received.get(i) ?? Number.POSITIVE_INFINITY) - sent)
+      .sort((a, b) => a - b);
+    const round = (ms: number) => (Number.isFinite(ms) ? Math.round(ms) : ms);
+    return {
+      queue: options.queue,
+      setting: setting.name,
+      sent: total,
+      delivered: [...sentAt.keys()].filter((i) => hooks.received.has(i)).length,
+      p50: round(percentile(latencies, 50)),
+      p99: round(percentile(latencies, 99)),
+      max: round(latencies.at(-1) ?? Number.NaN),
+    };
+  } finally {
+    await hooks.close();
+    await runtime.stop();
+  }
+}
+
+export async function destinationsBenchmark(options: DestinationBenchOptions): Promise<DestinationRow[]> {
+  const rows: DestinationRow[] = [];
+  for (const setting of SETTINGS) {
+    const row = await scenario(setting, options);
+    process.stderr.write(`${JSON.stringify(row)}\n`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function printDestinations(rows: DestinationRow[], options: DestinationBenchOptions): void {
+  const show = (ms: number) => (Number.isFinite(ms) ? String(ms) : "not delivered");
+  const lines = [
+    "| Queue | Healthy webhook | delivered / sent | p50 ms | p99 ms | max ms |",
+    "|---|---|---|---|---|---|",
+    ...rows.map(
+      (r) =>
+        `| ${r.queue} | ${r.setting} | ${r.delivered} / ${r.sent} | ${show(r.p50)} | ${show(r.p99)} | ${show(r.max)} |`,
+    ),
+  ];
+  process.stdout.write(
+    `\n## A bad destination only delays itself (burst of ${options.burst}, then ${options.rate}/s for ${options.seconds} s; /track 200 → receipt)\n\n${lines.join("\n")}\n`,
+  );
+}

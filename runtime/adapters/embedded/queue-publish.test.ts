@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { UnserialisableMessageError } from "../../ports/queue.js";
+import { type Db, GroupCommit, openDatabase } from "./database.js";
+import { EmbeddedQueue } from "./queue.js";
+
+// Publishes share one group commit: one that cannot be written must not fail the others.
+const dirs: string[] = [];
+const dbs: Db[] = [];
+afterEach(() => {
+  for (const db of dbs.splice(0)) if (db.open) db.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function open() {
+  const dir = mkdtempSync(join(tmpdir(), "queue-publish-test-"));
+  dirs.push(dir);
+  const db = openDatabase(dir);
+  dbs.push(db);
+  return new EmbeddedQueue(db, new GroupCommit(db), {
+    maxBacklog: 1000,
+    pollIntervalMs: 10,
+    retryBaseMs: 30,
+  });
+}
+
+describe("EmbeddedQueue.publish", () => {
+  it("fails only the publish whose message cannot be serialised; its group commit's others are stored", async () => {
+    const queue = open();
+    const circular: Record<string, unknown> = { n: 0 };
+    circular.self = circular;
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const before = queue.publish("collector", [{ key: "a", body: { n: 1 } }]);
+    const loop = queue.publish("collector", [{ key: "b", body: circular }]);
+    const tooDeep = queue.publish("collector", [{ key: "c", body: deep }]);
+    const after = queue.publish("collector", [{ key: "d", body: { n: 2 }, json: '{"n":2}' }]);
+    await expect(loop).rejects.toBeInstanceOf(UnserialisableMessageError);
+    await expect(tooDeep).rejects.toBeInstanceOf(UnserialisableMessageError);
+    await expect(Promise.all([before, after])).resolves.toBeDefined();
+    expect(await queue.backlog()).toMatchObject({ collector: 2 });
+    await queue.close();
+  });
+});
