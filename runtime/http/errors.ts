@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { UnserialisableMessageError } from "../ports/queue.js";
 import { BackendUnavailableError } from "../ports/unavailable.js";
+import type { RejectionReason } from "./metrics.js";
 
 /** FastAPI-shaped error bodies (`{detail}`), which Tracardi clients already understand. */
 export interface ValidationDetail {
@@ -13,6 +14,8 @@ export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     readonly detail: string | ValidationDetail[],
+    /** What a refused payload is counted as, where the status alone does not say. */
+    readonly reason?: RejectionReason,
   ) {
     super(typeof detail === "string" ? detail : detail.map((d) => d.msg).join("; "));
   }
@@ -38,7 +41,7 @@ export function validationDetails(errors: AjvLikeError[], context: string): Vali
     if (error.keyword === "pattern" && loc.at(-1) === "type") {
       return { loc, msg: "Event type can not be empty", type: "value_error" };
     }
-    if (error.keyword === "maxItems" && loc.at(-1) === "events") {
+    if (isTooManyEvents(error)) {
       return {
         loc,
         msg: `too many events in one payload (at most ${String(error.params.limit)})`,
@@ -47,6 +50,10 @@ export function validationDetails(errors: AjvLikeError[], context: string): Vali
     }
     return { loc, msg: error.message ?? "is invalid", type: `value_error.${error.keyword}` };
   });
+}
+
+function isTooManyEvents(error: AjvLikeError): boolean {
+  return error.keyword === "maxItems" && error.instancePath === "/events";
 }
 
 /**
@@ -99,6 +106,38 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ detail: `No route ${request.method} ${request.url.split("?")[0]}` });
   });
+}
+
+/**
+ * Counts every payload the routes of `app` answer with an error, once, by the reason of
+ * `rejectionReason`: the response's status says which refusal it was, the error what kind of it.
+ */
+export function countRejections(app: FastifyInstance, count: (reason: RejectionReason) => void): void {
+  const errors = new WeakMap<FastifyRequest, unknown>();
+  // onError sees the error as thrown, before the error handler turns it into a response.
+  app.addHook("onError", async (request, _reply, error) => {
+    errors.set(request, error);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const reason = rejectionReason(reply.statusCode, errors.get(request));
+    if (reason !== null) count(reason);
+  });
+}
+
+/** Why a response with `statusCode`, caused by `error`, did not accept a payload; null when it did. */
+export function rejectionReason(statusCode: number, error: unknown): RejectionReason | null {
+  if (statusCode < 400) return null;
+  if (error instanceof HttpError && error.reason !== undefined) return error.reason;
+  if (statusCode === 413) return "too_large";
+  if (statusCode === 415) return "content_type";
+  if (statusCode === 503) return "unavailable";
+  if (statusCode >= 500) return "error";
+  const fault = error as Partial<FastifyError> | undefined;
+  if (fault?.code === "FST_ERR_CTP_INVALID_JSON_BODY" || fault?.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+    return "not_json";
+  }
+  if ((fault?.validation as AjvLikeError[] | undefined)?.some(isTooManyEvents)) return "too_many_events";
+  return "invalid";
 }
 
 /** Drops what could be a credential from a message a client sees: URL user info, token and password parameters. */

@@ -12,8 +12,14 @@ export function installInputLimits(app: FastifyInstance, limits: JsonLimits): vo
     const breach =
       locate("body", findJsonLimitBreach(request.body, limits)) ??
       locate("query", findJsonLimitBreach(request.query, limits));
-    done(breach === null ? undefined : new HttpError(422, [breach]));
+    done(
+      breach === null ? undefined : new HttpError(422, [breach], tooDeep(breach) ? "too_deep" : "too_wide"),
+    );
   });
+}
+
+function tooDeep(breach: { type: string }): boolean {
+  return breach.type === "value_error.json.too_deep";
 }
 
 function locate(context: string, breach: ReturnType<typeof findJsonLimitBreach>) {

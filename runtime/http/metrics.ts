@@ -1,6 +1,25 @@
 import client from "prom-client";
 import type { Queue } from "../ports/queue.js";
 
+/**
+ * Why `/track` or `/collect` did not accept a payload: the `reason` label of
+ * `tracardi_payloads_rejected_total`. A fixed set, so dashboards and alerts can rely on it.
+ */
+export const rejectionReasons = [
+  "invalid", // 422: the payload breaks the schema (a field missing or of the wrong type, an empty event type)
+  "not_json", // 422: the body is empty or not JSON
+  "too_many_events", // 422: more than TRACARDI_MAX_EVENTS_PER_PAYLOAD events
+  "too_deep", // 422: body or query string nested deeper than TRACARDI_MAX_JSON_DEPTH
+  "too_wide", // 422: an array or object over TRACARDI_MAX_JSON_ARRAY_LENGTH / TRACARDI_MAX_JSON_OBJECT_KEYS
+  "too_large", // 413
+  "content_type", // 415
+  "source", // 401: unknown, disabled, wrong-type or internal source
+  "bot", // 401: crawler user agent
+  "unavailable", // 503: queue full or a backend out of reach
+  "error", // 500: an internal fault
+] as const;
+export type RejectionReason = (typeof rejectionReasons)[number];
+
 /** The runtime's Prometheus metrics; one registry per runtime so tests can run several. */
 export class RuntimeMetrics {
   readonly registry = new client.Registry();
@@ -16,7 +35,7 @@ export class RuntimeMetrics {
   });
   readonly payloadsRejected = new client.Counter({
     name: "tracardi_payloads_rejected_total",
-    help: "Payloads refused after parsing, by reason (source, bot, unavailable)",
+    help: `Payloads /track and /collect did not accept, by reason (${rejectionReasons.join(", ")})`,
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
@@ -51,6 +70,8 @@ export class RuntimeMetrics {
 
   /** `queue` given: this registry also reports the backlog and the process's default metrics. */
   constructor(queue: Queue | null) {
+    // Every reason is reported from the start, so a rate over it never misses the first refusal.
+    for (const reason of rejectionReasons) this.payloadsRejected.inc({ reason }, 0);
     if (queue === null) return;
     client.collectDefaultMetrics({ register: this.registry, prefix: "tracardi_process_" });
     new client.Gauge({

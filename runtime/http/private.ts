@@ -3,10 +3,12 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Runtime } from "../runtime.js";
 import { installBearerAuth } from "./auth.js";
 import { installErrorHandler } from "./errors.js";
+import { frameworkErrors, MAX_ID_PARAM_LENGTH } from "./framework-errors.js";
 import { installHealthRoutes } from "./health.js";
 import { installInputLimits } from "./input-limits.js";
 import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
+import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { destinationRoutes } from "./routes/destinations.js";
 import { statusRoutes } from "./routes/status.js";
 import { workflowRoutes } from "./routes/workflows.js";
@@ -17,6 +19,8 @@ const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/metrics", 
 export async function buildPrivateApp(runtime: Runtime, adminToken: string): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: runtime.settings.bodyLimitBytes,
+    maxParamLength: MAX_ID_PARAM_LENGTH,
+    frameworkErrors,
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
     },
@@ -35,6 +39,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   app.get("/docs", { schema: { hide: true } }, async () => app.swagger());
   configRoutes(app, runtime);
   dataRoutes(app, runtime);
+  deadLetterRoutes(app, runtime);
   destinationRoutes(app, runtime);
   statusRoutes(app, runtime);
   workflowRoutes(app, runtime);

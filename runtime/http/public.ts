@@ -1,5 +1,5 @@
 import cors from "@fastify/cors";
-import Fastify, { errorCodes, type FastifyInstance } from "fastify";
+import Fastify, { errorCodes, type FastifyInstance, type FastifyRequest } from "fastify";
 import { isCrawler } from "../domain/bot.js";
 import { normaliseEventType } from "../domain/ids.js";
 import type { TrackerPayload } from "../domain/payload.js";
@@ -7,7 +7,7 @@ import type { BridgeType, JsonObject } from "../domain/types.js";
 import type { Runtime } from "../runtime.js";
 import { collect, storableHeaders } from "../stages/collect/accept.js";
 import { trackerPayloadSchema, trackResponseSchema } from "../stages/collect/schema.js";
-import { HttpError, installErrorHandler } from "./errors.js";
+import { countRejections, HttpError, installErrorHandler } from "./errors.js";
 import { installHealthRoutes } from "./health.js";
 import { installInputLimits } from "./input-limits.js";
 
@@ -27,7 +27,7 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
     maxAge: 600,
   });
   installErrorHandler(app);
-  installBodyParsers(app);
+  app.decorateRequest("bodyJson", null);
   installInputLimits(app, settings.jsonLimits);
   installHealthRoutes(app, runtime);
 
@@ -50,8 +50,7 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   ) => {
     const userAgent = request.headers["user-agent"];
     if (settings.disallowBotTraffic && typeof userAgent === "string" && isCrawler(userAgent)) {
-      runtime.metrics.payloadsRejected.inc({ reason: "bot" });
-      throw new HttpError(401, "Traffic from bot is not allowed.");
+      throw new HttpError(401, "Traffic from bot is not allowed.", "bot");
     }
     const result = await collect(
       {
@@ -63,14 +62,8 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
         headers: storableHeaders(request.headers),
       },
       { sources: runtime.sources, identity: runtime.identity, queue: runtime.queue },
-    ).catch((error: unknown) => {
-      runtime.metrics.payloadsRejected.inc({ reason: "unavailable" });
-      throw error;
-    });
-    if (result.kind === "rejected") {
-      runtime.metrics.payloadsRejected.inc({ reason: "source" });
-      throw new HttpError(401, result.reason);
-    }
+    );
+    if (result.kind === "rejected") throw new HttpError(401, result.reason, "source");
     runtime.metrics.payloadsAccepted.inc();
     runtime.metrics.eventsAccepted.inc(payload.events.length);
     if (result.response !== null && (await triggersWorkflows(payload))) {
@@ -84,19 +77,22 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
     return result.response;
   };
 
-  app.post<{ Body: TrackerPayload; Querystring: { profile_less?: string } }>(
-    "/track",
-    {
-      schema: {
-        body: trackerPayloadSchema(settings.maxEventsPerPayload),
-        response: { 200: trackResponseSchema },
+  const track = async (routes: FastifyInstance) => {
+    acceptTrackerBodies(routes);
+    routes.post<{ Body: TrackerPayload; Querystring: { profile_less?: string } }>(
+      "/track",
+      {
+        schema: {
+          body: trackerPayloadSchema(settings.maxEventsPerPayload),
+          response: { 200: trackResponseSchema },
+        },
       },
-    },
-    async (request) => {
-      const profileLess = request.body.profile_less === true || request.query.profile_less === "true";
-      return accept(request, request.body, "rest", profileLess);
-    },
-  );
+      async (request) => {
+        const profileLess = request.body.profile_less === true || request.query.profile_less === "true";
+        return accept(request, request.body, "rest", profileLess);
+      },
+    );
+  };
 
   // Webhook bridge (tracardi.md §1.1): the body or the query string becomes one event's properties.
   const webhook = async (request: {
@@ -119,10 +115,21 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
     if (event_type.trim() === "") throw new HttpError(422, "Event type can not be empty");
     return accept(request, payload, "webhook", session_id === undefined);
   };
-  for (const path of ["/collect/:event_type/:source_id", "/collect/:event_type/:source_id/:session_id"]) {
-    app.get(path, (request) => webhook(request as Parameters<typeof webhook>[0]));
-    app.post(path, (request) => webhook(request as Parameters<typeof webhook>[0]));
-  }
+  const collectRoutes = async (routes: FastifyInstance) => {
+    acceptWebhookBodies(routes);
+    for (const path of ["/collect/:event_type/:source_id", "/collect/:event_type/:source_id/:session_id"]) {
+      routes.get(path, (request) => webhook(request as Parameters<typeof webhook>[0]));
+      routes.post(path, (request) => webhook(request as Parameters<typeof webhook>[0]));
+    }
+  };
+
+  // Each payload route parses the bodies its bridge takes (an encapsulated context each); both count
+  // what they refuse, in one place.
+  await app.register(async (payloadRoutes) => {
+    countRejections(payloadRoutes, (reason) => runtime.metrics.payloadsRejected.inc({ reason }));
+    await payloadRoutes.register(track);
+    await payloadRoutes.register(collectRoutes);
+  });
   return app;
 }
 
@@ -134,6 +141,7 @@ function toProperties(value: unknown): JsonObject {
 }
 
 const InvalidJsonError = errorCodes.FST_ERR_CTP_INVALID_JSON_BODY;
+const UnsupportedMediaTypeError = errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE;
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -143,32 +151,61 @@ declare module "fastify" {
 }
 
 /**
- * JSON is parsed as fastify does (prototype poisoning refused) and its text kept on the request;
- * forms become objects; text that holds JSON (sendBeacon) is parsed; anything else stays text.
+ * `/track` takes JSON, as `application/json`, as `text/plain` (sendBeacon) or without a content type
+ * (as FastAPI does); any other content type is answered 415. JSON is parsed as fastify does (prototype
+ * poisoning refused) and its text kept on the request.
  */
-function installBodyParsers(app: FastifyInstance): void {
-  app.decorateRequest("bodyJson", null);
-  const parseJson = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = jsonText(body as string);
-    if (text === null) return done(new InvalidJsonError(), undefined);
-    request.bodyJson = text;
-    parseJson(request, text, done);
+function acceptTrackerBodies(routes: FastifyInstance): void {
+  const parseJson = jsonParser(routes);
+  routes.removeAllContentTypeParsers();
+  routes.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, parseJson);
+  // The catch-all also gets bodies that come without a content type.
+  routes.addContentTypeParser("*", { parseAs: "string" }, (request, body, done) => {
+    const type = request.headers["content-type"];
+    if (type === undefined) return parseJson(request, body, done);
+    done(new UnsupportedMediaTypeError(type), undefined);
   });
-  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
-  // sendBeacon posts JSON as text/plain.
-  app.removeContentTypeParser("text/plain");
-  app.addContentTypeParser(["text/plain", "*"], { parseAs: "string" }, (request, body, done) => {
+}
+
+/**
+ * `/collect` takes any body, as Tracardi's webhook bridge does: JSON as above, forms as objects, text
+ * that holds a JSON object (sendBeacon) as that object, and anything else as text.
+ */
+function acceptWebhookBodies(routes: FastifyInstance): void {
+  const parseJson = jsonParser(routes);
+  routes.removeAllContentTypeParsers();
+  routes.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);
+  routes.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "string" },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
+  routes.addContentTypeParser(["text/plain", "*"], { parseAs: "string" }, (request, body, done) => {
     const text = jsonText(body as string);
     if (text === null || !text.trimStart().startsWith("{")) return done(null, body);
+    parseJson(request, text, (error, parsed) => done(null, error ? body : parsed));
+  });
+}
+
+type BodyParser = (
+  request: FastifyRequest,
+  body: string | Buffer,
+  done: (error: Error | null, body?: unknown) => void,
+) => void;
+
+/** Fastify's JSON parser over the text `jsonText` keeps, which it leaves on `request.bodyJson`. */
+function jsonParser(routes: FastifyInstance): BodyParser {
+  const parseJson = routes.getDefaultJsonParser("error", "error");
+  return (request, body, done) => {
+    const text = jsonText(body as string);
+    if (text === null) return done(new InvalidJsonError(), undefined);
     parseJson(request, text, (error, parsed) => {
       if (!error) request.bodyJson = text;
-      done(null, error ? body : parsed);
+      done(error, parsed);
     });
-  });
+  };
 }
 
 /**

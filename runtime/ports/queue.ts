@@ -135,6 +135,31 @@ export interface DeadLetter {
   failedAt: string;
 }
 
+/** Which dead letters a listing, replay or purge is about; every given part must match. */
+export interface DeadLetterFilter {
+  topic?: Topic;
+  /** Letters whose reason contains this text, ignoring case. */
+  reason?: string;
+  /** Only these letters (ids as listed). */
+  ids?: readonly string[];
+}
+
+export interface DeadLetterPage {
+  /** How many letters match the filter, whatever the page. */
+  total: number;
+  /** The page of matching letters, newest first. */
+  items: DeadLetter[];
+}
+
+/** True when the letter matches the filter (for queues that filter in memory). */
+export function matchesDeadLetter(letter: DeadLetter, filter: DeadLetterFilter): boolean {
+  if (filter.topic !== undefined && letter.topic !== filter.topic) return false;
+  if (filter.ids !== undefined && !filter.ids.includes(letter.id)) return false;
+  if (filter.reason !== undefined && !letter.reason.toLowerCase().includes(filter.reason.toLowerCase()))
+    return false;
+  return true;
+}
+
 export interface Queue {
   /** Resolves once every message is durably stored; rejects with QueueUnavailableError otherwise. */
   publish(topic: Topic, messages: OutgoingMessage[]): Promise<void>;
@@ -143,10 +168,13 @@ export interface Queue {
   backlog(): Promise<Record<Topic, number>>;
   /** When the oldest message still waiting on the topic (not acked) was queued, in epoch ms; null when none waits. */
   oldestWaitingSince(topic: Topic): Promise<number | null>;
-  deadLetters(topic?: Topic, limit?: number): Promise<DeadLetter[]>;
+  /** The matching dead letters, newest first, `limit` from `offset` (100 from 0 by default). */
+  deadLetters(filter?: DeadLetterFilter, window?: { limit: number; offset: number }): Promise<DeadLetterPage>;
   deadLetterCount(): Promise<number>;
-  /** Puts a dead letter back on its topic with a fresh attempt count; false if there is no such letter. */
-  replayDeadLetter(id: string): Promise<boolean>;
+  /** Puts the matching dead letters back on their topics with a fresh attempt count; how many. */
+  replayDeadLetters(filter: DeadLetterFilter): Promise<number>;
+  /** Deletes the matching dead letters for good; how many. */
+  deleteDeadLetters(filter: DeadLetterFilter): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS queue_dead_letters (
   attempts INTEGER NOT NULL,
   failed_at TEXT NOT NULL
 );
+-- Listing and counting one topic's dead letters, newest first.
+CREATE INDEX IF NOT EXISTS queue_dead_letters_topic ON queue_dead_letters (topic, seq);
 ${TOPICS.map(topicSchema).join("\n")}`);
   // Immediate: of several processes opening an older file at once, one moves its messages.
   db.transaction(() => {

@@ -125,7 +125,7 @@ describe("EmbeddedQueue", () => {
     const { queue } = open();
     await queue.publish("collector", [{ key: "a", body: { n: 1 } }]);
     await collect(queue, () => ({ kind: "retry", reason: "broken" }), 3);
-    const dead = await queue.deadLetters("collector");
+    const { items: dead } = await queue.deadLetters({ topic: "collector" });
     expect(dead).toHaveLength(1);
     expect(await queue.deadLetterCount()).toBe(1);
     expect(dead[0]).toMatchObject({ topic: "collector", reason: "broken", attempts: 3, body: { n: 1 } });
@@ -206,9 +206,9 @@ describe("EmbeddedQueue", () => {
     const queued = [...got].sort((x, y) => Number(x.id) - Number(y.id));
     expect(queued.map((d) => `${d.body.n}@${d.attempt}`)).toEqual(["1@1", "3@2"]);
     expect(await queue.backlog()).toMatchObject({ collector: 0, storage: 1 });
-    const [letter] = await queue.deadLetters("dispatch");
+    const [letter] = (await queue.deadLetters({ topic: "dispatch" })).items;
     expect(letter).toMatchObject({ id: "7", key: "d", reason: "broken", body: { n: 4 } });
-    expect(await queue.replayDeadLetter("7")).toBe(true);
+    expect(await queue.replayDeadLetters({ ids: ["7"] })).toBe(1);
     expect(await queue.backlog()).toMatchObject({ dispatch: 1 });
   });
 

@@ -1,7 +1,8 @@
 import type {
   BatchHandler,
   ConsumeOptions,
-  DeadLetter,
+  DeadLetterFilter,
+  DeadLetterPage,
   Delivery,
   Outcome,
   OutgoingMessage,
@@ -18,6 +19,7 @@ import {
   serialiseForwards,
 } from "../../ports/queue-isolation.js";
 import type { Db, GroupCommit } from "./database.js";
+import { deleteDeadLetters, matchingDeadLetters, pageDeadLetters } from "./dead-letters.js";
 import { queueTable } from "./queue-schema.js";
 
 export interface EmbeddedQueueOptions {
@@ -160,50 +162,33 @@ export class EmbeddedQueue implements Queue {
     return this.statements.deadLetterCount.get()?.n ?? 0;
   }
 
-  async deadLetters(topic?: Topic, limit = 100): Promise<DeadLetter[]> {
-    const rows = (
-      topic
-        ? this.db
-            .prepare("SELECT * FROM queue_dead_letters WHERE topic = ? ORDER BY seq DESC LIMIT ?")
-            .all(topic, limit)
-        : this.db.prepare("SELECT * FROM queue_dead_letters ORDER BY seq DESC LIMIT ?").all(limit)
-    ) as {
-      seq: number;
-      topic: Topic;
-      key: string;
-      body: string;
-      reason: string;
-      attempts: number;
-      failed_at: string;
-    }[];
-    return rows.map((r) => ({
-      id: String(r.seq),
-      topic: r.topic,
-      key: r.key,
-      body: bodyOrText(r.body),
-      reason: r.reason,
-      attempts: r.attempts,
-      failedAt: r.failed_at,
-    }));
+  async deadLetters(
+    filter: DeadLetterFilter = {},
+    window = { limit: 100, offset: 0 },
+  ): Promise<DeadLetterPage> {
+    return pageDeadLetters(this.db, filter, window);
   }
 
-  async replayDeadLetter(id: string): Promise<boolean> {
-    const seq = Number(id);
-    if (!Number.isInteger(seq)) return false;
-    let replayed = false;
-    let topic: Topic | null = null;
+  async replayDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    const topics = new Set<Topic>();
+    let replayed = 0;
     this.db
       .transaction(() => {
-        const letter = this.statements.deadLetter_get.get(seq);
-        if (!letter || !TOPICS.includes(letter.topic)) return;
-        this.insert(letter.topic, [{ key: letter.key, body: null, json: letter.body }]);
-        this.statements.deadLetter_delete.run(seq);
-        topic = letter.topic;
-        replayed = true;
+        for (const letter of matchingDeadLetters(this.db, filter)) {
+          if (!TOPICS.includes(letter.topic)) continue;
+          this.insert(letter.topic, [{ key: letter.key, body: null, json: letter.body }]);
+          this.statements.deadLetter_delete.run(letter.seq);
+          topics.add(letter.topic);
+          replayed++;
+        }
       })
       .immediate();
-    if (topic !== null) this.wake(topic);
+    for (const topic of topics) this.wake(topic);
     return replayed;
+  }
+
+  async deleteDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    return deleteDeadLetters(this.db, filter);
   }
 
   async close(): Promise<void> {
@@ -562,9 +547,6 @@ function prepareStatements(db: Db) {
       "INSERT INTO queue_counts (topic, n) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET n = n + excluded.n",
     ),
     deadLetterCount: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM queue_dead_letters"),
-    deadLetter_get: db.prepare<[number], { topic: Topic; key: string; body: string }>(
-      "SELECT topic, key, body FROM queue_dead_letters WHERE seq = ?",
-    ),
     deadLetter_delete: db.prepare("DELETE FROM queue_dead_letters WHERE seq = ?"),
     deadLetter: db.prepare(
       "INSERT INTO queue_dead_letters (topic, key, body, reason, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?)",

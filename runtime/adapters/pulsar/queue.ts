@@ -1,7 +1,8 @@
 import type {
   BatchHandler,
   ConsumeOptions,
-  DeadLetter,
+  DeadLetterFilter,
+  DeadLetterPage,
   OutgoingMessage,
   Queue,
   Subscription,
@@ -10,8 +11,8 @@ import type {
 import { messageJson, QueueUnavailableError, TOPICS } from "../../ports/queue.js";
 import { PulsarAdmin } from "./admin.js";
 import { PulsarConsumerSocket } from "./consumer.js";
-import { listDeadLetters, takeDeadLetter } from "./dead-letters.js";
-import type { OutgoingRecord } from "./frames.js";
+import { pageDeadLetters, takeDeadLetters } from "./dead-letters.js";
+import type { OutgoingRecord, ReceivedMessage } from "./frames.js";
 import { KeyHolds } from "./holds.js";
 import { DEFAULT_NAMING, type PulsarNaming, subscriptionName, topicPath, wsUrlFromWebUrl } from "./names.js";
 import { PulsarProducer } from "./producer.js";
@@ -133,28 +134,54 @@ export class PulsarQueue implements Queue {
     return counts.reduce((sum, n) => sum + n, 0);
   }
 
-  async deadLetters(topic?: Topic, limit = 100): Promise<DeadLetter[]> {
-    const topics = topic ? [topic] : TOPICS;
-    const lists = await Promise.all(
-      topics.map((t) => listDeadLetters(this.admin, this.deadLetterTopic(t), limit)),
-    );
-    return lists
-      .flat()
-      .sort((a, b) => b.failedAt.localeCompare(a.failedAt))
-      .slice(0, limit);
+  async deadLetters(
+    filter: DeadLetterFilter = {},
+    window = { limit: 100, offset: 0 },
+  ): Promise<DeadLetterPage> {
+    return pageDeadLetters(this.admin, this.deadLetterTopics(filter), filter, window);
   }
 
-  async replayDeadLetter(id: string): Promise<boolean> {
-    const topic = TOPICS.find((t) => id.startsWith(`${t}:`));
-    if (!topic) return false;
-    return takeDeadLetter(
-      this.admin,
-      this.wsUrl,
-      this.deadLetterTopic(topic),
-      id,
-      (message) => this.publishRecords(topic, [{ key: message.key, text: message.text }]),
-      { token: this.options.token, connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000 },
+  async replayDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    return this.takeDeadLetters(filter, (topic, messages) =>
+      this.publishRecords(
+        topic,
+        messages.map((message) => ({ key: message.key, text: message.text })),
+      ),
     );
+  }
+
+  async deleteDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    return this.takeDeadLetters(filter, async () => {});
+  }
+
+  private async takeDeadLetters(
+    filter: DeadLetterFilter,
+    handle: (topic: Topic, messages: ReceivedMessage[]) => Promise<void>,
+  ): Promise<number> {
+    const options = { token: this.options.token, connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000 };
+    const counts = await Promise.all(
+      this.deadLetterTopics(filter).map((where) =>
+        takeDeadLetters(
+          this.admin,
+          this.wsUrl,
+          where,
+          filter,
+          (messages) => handle(where.topic, messages),
+          options,
+        ),
+      ),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** The dead-letter topics a filter can match: its topic, the topics its ids name, or all. */
+  private deadLetterTopics(filter: DeadLetterFilter) {
+    const topics = TOPICS.filter(
+      (topic) =>
+        (filter.topic === undefined || filter.topic === topic) &&
+        (filter.ids === undefined || filter.ids.some((id) => id.startsWith(`${topic}:`))),
+    );
+    return topics.map((topic) => this.deadLetterTopic(topic));
   }
 
   async close(): Promise<void> {

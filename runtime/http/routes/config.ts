@@ -5,6 +5,7 @@ import { WRITABLE_PROFILE_ROOTS } from "../../domain/profile-fields.js";
 import type { BridgeType, EventSource, JsonObject } from "../../domain/types.js";
 import type { EventToProfileMapping, EventTypeSchema, MappingOperation } from "../../ports/store.js";
 import type { Runtime } from "../../runtime.js";
+import { MAX_ID_LENGTH } from "../../stages/collect/schema.js";
 import { HttpError, type ValidationDetail } from "../errors.js";
 import { crudRoutes } from "./crud.js";
 
@@ -14,7 +15,8 @@ const sourceBody = {
   type: "object",
   required: ["name", "type"],
   properties: {
-    id: { type: "string", minLength: 1, maxLength: 128, pattern: "^\\s*[^@\\s][^\\s]*\\s*$" },
+    // As long as the source ids /track accepts.
+    id: { type: "string", minLength: 1, maxLength: MAX_ID_LENGTH, pattern: "^\\s*[^@\\s][^\\s]*\\s*$" },
     name: { type: "string", minLength: 1 },
     description: { type: "string" },
     type: {

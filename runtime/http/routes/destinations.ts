@@ -69,7 +69,7 @@ type DestinationInput = Partial<Omit<Destination, "destination">> &
     destination?: { type?: "webhook"; init?: Partial<Destination["destination"]["init"]> };
   };
 
-/** Resources (credentials, shown redacted) and destinations bound to them; dead-letter replay. */
+/** Resources (credentials, shown redacted) and destinations bound to them. */
 export function destinationRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { resources, destinations } = runtime.config;
   const changed = () => runtime.configChanged();
@@ -157,12 +157,5 @@ export function destinationRoutes(app: FastifyInstance, runtime: Runtime): void 
       return destination;
     },
     changed,
-  });
-
-  app.post<{ Params: { id: string } }>("/api/v1/dead-letters/:id/replay", async (request) => {
-    if (!(await runtime.queue.replayDeadLetter(request.params.id))) {
-      throw new HttpError(404, `No dead letter with id \`${request.params.id}\`.`);
-    }
-    return { replayed: request.params.id };
   });
 }

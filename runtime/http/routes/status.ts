@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import { TOPICS, type Topic } from "../../ports/queue.js";
 import type { Runtime } from "../../runtime.js";
 import { describeError } from "../../supervision.js";
 import { HttpError } from "../errors.js";
@@ -55,17 +54,6 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
       );
     }
     return { queued: await runtime.mergePass() };
-  });
-
-  app.get<{ Querystring: { topic?: string; limit?: string } }>("/api/v1/dead-letters", async (request) => {
-    const topic = request.query.topic;
-    if (topic !== undefined && !TOPICS.includes(topic as Topic)) {
-      throw new HttpError(422, [
-        { loc: ["query", "topic"], msg: `must be one of ${TOPICS.join(", ")}`, type: "value_error.enum" },
-      ]);
-    }
-    const items = await runtime.queue.deadLetters(topic as Topic | undefined, 100);
-    return { total: items.length, items };
   });
 }
 

@@ -1,10 +1,16 @@
 /** JSON schema of the `POST /track` body (tracardi.md §1.2), used by fastify's ajv. */
 
+/**
+ * Longest id (in characters) a payload may carry for its source, session, profile and events; the
+ * private API reads back every id this allows (see MAX_ID_PARAM_LENGTH).
+ */
+export const MAX_ID_LENGTH = 256;
+
 const objectOrNull = { type: ["object", "null"] } as const;
 const idObject = {
   type: "object",
   required: ["id"],
-  properties: { id: { type: "string", minLength: 1, maxLength: 256 } },
+  properties: { id: { type: "string", minLength: 1, maxLength: MAX_ID_LENGTH } },
 } as const;
 
 export function trackerPayloadSchema(maxEvents: number) {
@@ -15,12 +21,12 @@ export function trackerPayloadSchema(maxEvents: number) {
       source: idObject,
       session: {
         type: ["object", "null"],
-        properties: { id: { type: "string", maxLength: 256 }, metadata: objectOrNull },
+        properties: { id: { type: "string", maxLength: MAX_ID_LENGTH }, metadata: objectOrNull },
       },
       profile: {
         type: ["object", "null"],
         properties: {
-          id: { type: "string", maxLength: 256 },
+          id: { type: "string", maxLength: MAX_ID_LENGTH },
           primary_id: { type: ["string", "null"] },
           ids: { type: "array", items: { type: "string" } },
           metadata: objectOrNull,
@@ -39,7 +45,7 @@ export function trackerPayloadSchema(maxEvents: number) {
           type: "object",
           required: ["type"],
           properties: {
-            id: { type: "string", minLength: 1, maxLength: 256 },
+            id: { type: "string", minLength: 1, maxLength: MAX_ID_LENGTH },
             type: { type: "string", pattern: "\\S", maxLength: 256 },
             properties: objectOrNull,
             options: objectOrNull,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type BatchHandler,
   type ConsumeOptions,
+  type DeadLetter,
   type Delivery,
   inKeyOrder,
   type Outcome,
@@ -170,14 +171,17 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
           d.key === "a" ? { kind: "retry", reason: "broken" } : { kind: "dead-letter", reason: "invalid" },
         );
         await poll(() => queue.deadLetterCount()).toBe(2);
-        const dead = await queue.deadLetters("collector");
+        const { items: dead } = await queue.deadLetters({ topic: "collector" });
         expect(dead).toHaveLength(2);
         const byKey = Object.fromEntries(dead.map((letter) => [letter.key, letter]));
         expect(byKey.a).toMatchObject({ topic: "collector", reason: "broken", attempts: 3, body: { n: 1 } });
         expect(byKey.b).toMatchObject({ topic: "collector", reason: "invalid", attempts: 1, body: { n: 2 } });
         expect(Number.isNaN(Date.parse(byKey.a?.failedAt ?? ""))).toBe(false);
-        expect(await queue.deadLetters("storage")).toEqual([]);
-        expect((await queue.deadLetters(undefined, 1)).length).toBe(1);
+        expect(await queue.deadLetters({ topic: "storage" })).toEqual({ total: 0, items: [] });
+        expect(await queue.deadLetters({}, { limit: 1, offset: 0 })).toMatchObject({
+          total: 2,
+          items: [expect.objectContaining({ topic: "collector" })],
+        });
         await poll(async () => (await queue.backlog()).collector).toBe(0);
       }),
     );
@@ -188,15 +192,90 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
         await queue.publish("storage", messages("a", 7));
         await consumeUntil(queue, "storage", 1, () => ({ kind: "dead-letter", reason: "down" }));
         await poll(() => queue.deadLetterCount()).toBe(1);
-        const [letter] = await queue.deadLetters("storage");
+        const [letter] = (await queue.deadLetters({ topic: "storage" })).items;
         expect(letter).toBeDefined();
-        expect(await queue.replayDeadLetter(letter?.id ?? "")).toBe(true);
+        expect(await queue.replayDeadLetters({ ids: [letter?.id ?? ""] })).toBe(1);
         await poll(() => queue.deadLetterCount()).toBe(0);
-        expect(await queue.replayDeadLetter(letter?.id ?? "")).toBe(false);
-        expect(await queue.replayDeadLetter("no-such-letter")).toBe(false);
+        expect(await queue.replayDeadLetters({ ids: [letter?.id ?? ""] })).toBe(0);
+        expect(await queue.replayDeadLetters({ ids: ["no-such-letter"] })).toBe(0);
         const got = await consumeUntil(queue, "storage", 1, ack);
         expect(got.map(describeDelivery)).toEqual(["a:7@1"]);
         await poll(async () => (await queue.backlog()).storage).toBe(0);
+      }),
+    );
+
+    it(
+      "lists dead letters in pages, newest first, with the total of all that match topic and reason",
+      withQueue(async ({ queue }) => {
+        await queue.publish(
+          "collector",
+          [0, 1, 2, 3, 4, 5, 6].map((n) => ({ key: `k${n}`, body: { n } })),
+        );
+        await queue.publish("storage", messages("s", 7, 8));
+        const reasonOf = (n: number) => (n % 2 === 0 ? "HTTP 400 Bad Request" : "timed out");
+        await consumeUntil(queue, "collector", 7, (d) => ({
+          kind: "dead-letter",
+          reason: reasonOf(d.body.n),
+        }));
+        await consumeUntil(queue, "storage", 2, () => ({ kind: "dead-letter", reason: "store down" }));
+        await poll(() => queue.deadLetterCount()).toBe(9);
+
+        const seen: DeadLetter[] = [];
+        for (let offset = 0; offset < 9; offset += 3) {
+          const page = await queue.deadLetters({ topic: "collector" }, { limit: 3, offset });
+          expect(page.total).toBe(7);
+          seen.push(...page.items);
+        }
+        expect(seen.map((letter) => (letter.body as Body).n).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+        expect(new Set(seen.map((letter) => letter.id)).size).toBe(7);
+        const times = seen.map((letter) => letter.failedAt);
+        expect(times).toEqual([...times].sort().reverse());
+
+        const http = await queue.deadLetters({ reason: "http 400" }, { limit: 2, offset: 0 });
+        expect(http.total).toBe(4);
+        expect(http.items).toHaveLength(2);
+        expect(http.items.every((l) => l.topic === "collector" && l.reason === reasonOf(0))).toBe(true);
+        expect((await queue.deadLetters({}, { limit: 100, offset: 0 })).total).toBe(9);
+        expect((await queue.deadLetters({}, { limit: 4, offset: 8 })).items).toHaveLength(1);
+        expect((await queue.deadLetters({ topic: "storage", reason: "HTTP" })).total).toBe(0);
+        const one = seen[0] as DeadLetter;
+        expect(await queue.deadLetters({ ids: [one.id] })).toEqual({ total: 1, items: [one] });
+      }),
+    );
+
+    it(
+      "replays and purges dead letters by topic, reason and id",
+      withQueue(async ({ queue }) => {
+        await queue.publish(
+          "collector",
+          [1, 2, 3, 4].map((n) => ({ key: `k${n}`, body: { n } })),
+        );
+        await queue.publish("storage", messages("s", 5));
+        const reasonOf = (n: number) => (n <= 2 || n === 5 ? "bad A" : "bad B");
+        await consumeUntil(queue, "collector", 4, (d) => ({
+          kind: "dead-letter",
+          reason: reasonOf(d.body.n),
+        }));
+        await consumeUntil(queue, "storage", 1, () => ({ kind: "dead-letter", reason: reasonOf(5) }));
+        await poll(() => queue.deadLetterCount()).toBe(5);
+
+        expect(await queue.replayDeadLetters({ topic: "collector", reason: "BAD a" })).toBe(2);
+        await poll(() => queue.deadLetterCount()).toBe(3);
+        const replayed = await consumeUntil(queue, "collector", 2, ack);
+        expect(replayed.map(describeDelivery).sort()).toEqual(["k1:1@1", "k2:2@1"]);
+
+        const [b] = (await queue.deadLetters({ reason: "bad b" }, { limit: 1, offset: 0 })).items;
+        expect(await queue.deleteDeadLetters({ ids: [b?.id ?? ""] })).toBe(1);
+        expect(await queue.deleteDeadLetters({ ids: [b?.id ?? ""] })).toBe(0);
+        await poll(() => queue.deadLetterCount()).toBe(2);
+        expect(await queue.deleteDeadLetters({ topic: "collector" })).toBe(1);
+        await poll(() => queue.deadLetterCount()).toBe(1);
+        expect((await queue.deadLetters({ topic: "storage" })).total).toBe(1);
+
+        expect(await queue.replayDeadLetters({})).toBe(1);
+        await poll(() => queue.deadLetterCount()).toBe(0);
+        expect((await consumeUntil(queue, "storage", 1, ack)).map(describeDelivery)).toEqual(["s:5@1"]);
+        await poll(async () => (await queue.backlog()).collector).toBe(0);
       }),
     );
 
@@ -213,7 +292,7 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
         const got = await consumeUntil(queue, "collector", 2, ack);
         expect(got.map(describeDelivery)).toEqual(["a:1@1", "a:3@1"]);
         await poll(() => queue.deadLetterCount()).toBe(2);
-        const dead = await queue.deadLetters("collector");
+        const { items: dead } = await queue.deadLetters({ topic: "collector" });
         expect(dead.map((letter) => letter.body).sort()).toEqual([bom, "not json"].sort());
         for (const letter of dead) {
           expect(letter.reason).toMatch(/^payload is not JSON: /);
@@ -239,7 +318,7 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
           async () => acked.length === 3 && (await queue.deadLetterCount()) === 1,
         );
         expect(acked.sort()).toEqual(["a:1@1", "c:3@1", "c:4@1"]);
-        const [letter] = await queue.deadLetters("collector");
+        const [letter] = (await queue.deadLetters({ topic: "collector" })).items;
         expect(letter).toMatchObject({ key: "b", reason: "two is poison", attempts: 2, body: { n: 2 } });
         await poll(async () => (await queue.backlog()).collector).toBe(0);
       }),
@@ -261,7 +340,7 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
           async () => acked.length === 1 && (await queue.deadLetterCount()) === 1,
         );
         expect(acked).toEqual(["a:1@1"]);
-        const [letter] = await queue.deadLetters("collector");
+        const [letter] = (await queue.deadLetters({ topic: "collector" })).items;
         expect(letter).toMatchObject({ key: "b", attempts: 2, body: { n: 2 } });
         expect(letter?.reason).toMatch(/outcomes for 1 messages/);
       }),
@@ -285,7 +364,7 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
             })),
           async () => (await queue.deadLetterCount()) === 1,
         );
-        const [letter] = await queue.deadLetters("collector");
+        const [letter] = (await queue.deadLetters({ topic: "collector" })).items;
         expect(letter).toMatchObject({ key: "a", attempts: 2, body: { n: 2 } });
         expect(letter?.reason).toMatch(/^forwarded message cannot be serialised: /);
         const got = await consumeUntil(queue, "storage", 2, ack);
