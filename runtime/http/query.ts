@@ -46,3 +46,18 @@ export function fieldPath(query: Record<string, string | undefined>, name: strin
   }
   return raw;
 }
+
+const TRUE = new Set(["1", "on", "t", "true", "y", "yes"]);
+const FALSE = new Set(["0", "off", "f", "false", "n", "no"]);
+
+/** A boolean query parameter, spelled as FastAPI (pydantic) reads one: `true`/`false`, `1`/`0`, `yes`/`no`… */
+export function booleanParam(query: Record<string, string | undefined>, name: string): boolean | undefined {
+  const raw = query[name];
+  if (raw === undefined || raw === "") return undefined;
+  const text = raw.trim().toLowerCase();
+  if (TRUE.has(text)) return true;
+  if (FALSE.has(text)) return false;
+  throw new HttpError(422, [
+    { loc: ["query", name], msg: "value could not be parsed to a boolean", type: "type_error.bool" },
+  ]);
+}

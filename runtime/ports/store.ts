@@ -33,6 +33,8 @@ export interface EventQuery {
   profileId?: string;
   sessionId?: string;
   type?: string;
+  /** `metadata.valid`: false lists the events that failed validation (their reasons are in `metadata.messages`). */
+  valid?: boolean;
   limit: number;
   offset: number;
 }

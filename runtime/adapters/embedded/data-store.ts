@@ -134,6 +134,11 @@ export class EmbeddedDataStore implements DataStore {
       where.push("type = ?");
       args.push(query.type);
     }
+    if (query.valid !== undefined) {
+      // JSON true/false extract as 1/0.
+      where.push("json_extract(doc, '$.metadata.valid') = ?");
+      args.push(query.valid ? 1 : 0);
+    }
     return this.page<TrackedEvent>("events", where, args, query);
   }
 

@@ -107,6 +107,7 @@ export class SearchDataStore implements DataStore {
     if (query.profileId !== undefined) filter.push({ term: { "profile.id": query.profileId } });
     if (query.sessionId !== undefined) filter.push({ term: { "session.id": query.sessionId } });
     if (query.type !== undefined) filter.push({ term: { type: query.type } });
+    if (query.valid !== undefined) filter.push({ term: { "metadata.valid": query.valid } });
     return this.page<TrackedEvent>("event", filter, query);
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Runtime } from "../../runtime.js";
 import { HttpError } from "../errors.js";
-import { fieldPath, pageWindow } from "../query.js";
+import { booleanParam, fieldPath, pageWindow } from "../query.js";
 
 type Query = Record<string, string | undefined>;
 
@@ -43,8 +43,9 @@ export function dataRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get<{ Querystring: Query }>("/api/v1/events", async (request) => {
     const window = pageWindow(request.query);
     const { profile, session, type } = request.query;
+    const valid = booleanParam(request.query, "valid");
     const profileId = profile ? ((await identity.resolveProfile(profile)) ?? profile) : undefined;
-    return { ...(await data.events({ ...window, profileId, sessionId: session, type })), ...window };
+    return { ...(await data.events({ ...window, profileId, sessionId: session, type, valid })), ...window };
   });
 
   app.get<{ Params: { id: string } }>("/api/v1/events/:id", async (request) => {

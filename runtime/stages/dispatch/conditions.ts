@@ -3,9 +3,9 @@ import type { ConditionCheck } from "./plan.js";
 
 /**
  * Destination conditions in TQL, parsed once per text (they were checked when saved). A condition
- * that cannot be evaluated does not hold; it must never stop storage.
+ * that cannot be evaluated does not hold; it must never stop storage. Date functions read `clock`.
  */
-export function tqlConditionCheck(): ConditionCheck {
+export function tqlConditionCheck(clock: () => number = Date.now): ConditionCheck {
   const parsed = new Map<string, Condition>();
   return (text, scope) => {
     try {
@@ -14,7 +14,7 @@ export function tqlConditionCheck(): ConditionCheck {
         condition = parseCondition(text);
         parsed.set(text, condition);
       }
-      return evaluate(condition, scope);
+      return evaluate(condition, scope, clock());
     } catch {
       return false;
     }

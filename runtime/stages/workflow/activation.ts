@@ -6,7 +6,7 @@ import { type NodeContext, NodeError } from "./nodes/types.js";
 import { renderTemplate, type Template } from "./template.js";
 import type { Condition, PathRef } from "./tql/ast.js";
 import { formatPath } from "./tql/ast.js";
-import { evaluate } from "./tql/evaluate.js";
+import { evaluate, TqlEvaluationError } from "./tql/evaluate.js";
 import { resolveValue, type ValueExpr } from "./values.js";
 
 /** State shared by every node of one flow run. */
@@ -105,13 +105,19 @@ export class Activation implements NodeContext {
   }
 
   test(condition: Condition): boolean {
-    return evaluate(condition, {
+    const context = {
       event: this.state.event,
       profile: this.state.profile,
       session: this.state.session,
       payload: this.current,
       memory: this.state.memory,
-    });
+    };
+    try {
+      return evaluate(condition, context, Date.parse(this.state.now));
+    } catch (error) {
+      if (error instanceof TqlEvaluationError) throw new NodeError(`condition: ${error.message}`);
+      throw error;
+    }
   }
 
   requireProfile(): Profile {

@@ -132,6 +132,40 @@ describe("runFlow", () => {
     ]);
   });
 
+  it("evaluates date functions at the run's now, and fails an if node on a value that is no date", async () => {
+    const compiled = flow(
+      [
+        { id: "s", type: "start" },
+        {
+          id: "if",
+          type: "if",
+          config: {
+            condition:
+              'datetime.offset(event@properties.at, "1h") > now() AND now() == datetime(event@properties.now)',
+          },
+        },
+        { id: "yes", type: "add-segment", config: { segment: "last-hour" } },
+      ],
+      [edge("s", "payload", "if"), edge("if", "true", "yes")],
+    );
+    // fixtures' NOW is 2024-05-01T10:00:00Z; the runner must use it, not the clock.
+    const recent = context({
+      event: makeEvent("purchase", { at: "2024-05-01T09:30:00Z", now: "2024-05-01T10:00:00Z" }),
+    });
+    expect((await runFlow(compiled, recent)).errors).toEqual([]);
+    expect(recent.profile?.segments).toEqual(["last-hour"]);
+    const bad = context({ event: makeEvent("purchase", { at: "half past nine" }) });
+    const result = await runFlow(compiled, bad);
+    expect(result.errors).toEqual([
+      {
+        node: "if",
+        type: "if",
+        message: expect.stringContaining('condition: datetime.offset(): "half past nine" is not a date'),
+      },
+    ]);
+    expect(bad.profile?.segments).toEqual([]);
+  });
+
   it("turns an unexpected exception into a node error", async () => {
     const compiled = chain({ type: "increase-views" });
     const broken = makeProfile();

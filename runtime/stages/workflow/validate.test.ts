@@ -95,7 +95,7 @@ describe("validateFlow", () => {
       {
         node: "check",
         field: "nodes[1].config.condition",
-        message: "expected a value or a path, found end of input at line 1, column 22",
+        message: "expected a value, a path or a function call, found end of input at line 1, column 22",
         position: { offset: 21, line: 1, column: 22 },
       },
     ]);

@@ -221,6 +221,25 @@ export function describeDataStoreContract(name: string, open: () => Promise<Open
       expect(everything.items).toHaveLength(1);
     });
 
+    it("filters events by metadata.valid, keeping the reasons in metadata.messages", async () => {
+      const p = profile(second(0));
+      const s = session(p.id, second(0));
+      const good = event(s, p.id, "purchase", second(1));
+      const bad = event(s, p.id, "purchase", second(2));
+      bad.metadata.valid = false;
+      bad.metadata.messages.push("order: /price must be number");
+      await store.write(batch({ profiles: [p], sessions: [s], events: [good, bad] }));
+
+      const invalid = await store.events({ sessionId: s.id, valid: false, limit: 10, offset: 0 });
+      expect(invalid.total).toBe(1);
+      expect(invalid.items).toEqual([bad]);
+      expect(invalid.items[0]?.metadata.messages).toEqual(["order: /price must be number"]);
+      const valid = await store.events({ sessionId: s.id, valid: true, limit: 10, offset: 0 });
+      expect(ids(valid.items)).toEqual([good.id]);
+      const both = await store.events({ sessionId: s.id, limit: 10, offset: 0 });
+      expect(both.total).toBe(2);
+    });
+
     it("finds profiles by the whole, case-sensitive value of a field, newest first", async () => {
       const email = `${randomUUID()}@Example.com`;
       const older = profile(second(1), email);

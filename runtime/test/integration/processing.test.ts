@@ -147,6 +147,54 @@ describe("per-event-type JSON-schema validation", () => {
     expect((await rt.profile(ids.profileId)).body).toMatchObject({ data: { pii: { firstname: "Ok" } } });
   });
 
+  it("lists exactly the invalid events with their reasons under ?valid=false, the others under ?valid=true", async () => {
+    const schema = await rt.admin("POST", "/api/v1/event-type-schemas", {
+      event_type: "order-placed",
+      schema: {
+        type: "object",
+        required: ["properties"],
+        properties: {
+          properties: { type: "object", required: ["total"], properties: { total: { type: "number" } } },
+        },
+      },
+    });
+    expect(schema.status).toBe(201);
+    const ids = await newProfile();
+    await send(ids, [
+      { type: "order-placed", properties: { total: 10, n: "ok-1" } },
+      { type: "order-placed", properties: { total: "ten", n: "bad-type" } },
+      { type: "order-placed", properties: { n: "bad-missing" } },
+      { type: "order-placed", properties: { total: 12.5, n: "ok-2" } },
+    ]);
+    await rt.drained();
+    interface Listed {
+      total: number;
+      items: { properties: { n?: string }; metadata: { valid: boolean; messages: string[] } }[];
+    }
+    const invalid = await rt.admin<Listed>("GET", `/api/v1/events?session=${ids.sessionId}&valid=false`);
+    expect(invalid.status).toBe(200);
+    expect(invalid.body.total).toBe(2);
+    const reasons = Object.fromEntries(
+      invalid.body.items.map((e) => [e.properties.n, e.metadata.messages.join()]),
+    );
+    expect(Object.keys(reasons).sort()).toEqual(["bad-missing", "bad-type"]);
+    expect(reasons["bad-type"]).toMatch(/total.*number/);
+    expect(reasons["bad-missing"]).toMatch(/total/);
+    expect(invalid.body.items.every((e) => e.metadata.valid === false)).toBe(true);
+
+    // System events of the session (e.g. its page-view) are valid too, so look at this type only.
+    const valid = await rt.admin<Listed>(
+      "GET",
+      `/api/v1/events?session=${ids.sessionId}&type=order-placed&valid=true`,
+    );
+    expect(valid.body.items.map((e) => e.properties.n).sort()).toEqual(["ok-1", "ok-2"]);
+    expect(valid.body.items.every((e) => e.metadata.valid && e.metadata.messages.length === 0)).toBe(true);
+
+    const bad = await rt.admin<{ detail: { loc: string[] }[] }>("GET", "/api/v1/events?valid=maybe");
+    expect(bad.status).toBe(422);
+    expect(bad.body.detail[0]?.loc).toEqual(["query", "valid"]);
+  });
+
   it("refuses a schema that is not a valid JSON schema", async () => {
     const res = await rt.admin<{ detail: { msg: string }[] }>("POST", "/api/v1/event-type-schemas", {
       event_type: "x",

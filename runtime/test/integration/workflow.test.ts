@@ -192,6 +192,77 @@ describe("workflows", () => {
   });
 });
 
+describe("TQL date functions", () => {
+  it("runs an if node on now.offset() against the event's stored insert time and a date property", async () => {
+    const flow = await rt.admin<{ id: string }>("POST", "/api/v1/flows", {
+      name: "recent orders",
+      nodes: [
+        { id: "start", type: "start" },
+        {
+          id: "recent",
+          type: "if",
+          config: {
+            condition:
+              'event@metadata.time.insert > now.offset("-1d") AND event@properties.ordered_at > now.offset("-1d")',
+          },
+        },
+        { id: "yes", type: "add-segment", config: { segment: "recent-order" } },
+        { id: "no", type: "add-segment", config: { segment: "old-order" } },
+      ],
+      edges: [edge("start", "recent"), edge("recent", "yes", "true"), edge("recent", "no", "false")],
+    });
+    expect(flow.status).toBe(201);
+    const rule = await rt.admin("POST", "/api/v1/rules", {
+      name: "orders",
+      source: { id: "shop" },
+      event_type: { id: "order" },
+      flow: { id: flow.body.id },
+      enabled: true,
+    });
+    expect(rule.status).toBe(201);
+
+    const order = async (hoursAgo: number) => {
+      const res = await rt.track({
+        source: { id: "shop" },
+        session: { id: randomUUID() },
+        events: [
+          {
+            type: "order",
+            properties: { ordered_at: new Date(Date.now() - hoursAgo * 3_600_000).toISOString() },
+          },
+        ],
+      });
+      expect(res.status).toBe(200);
+      return res.body.profile?.id as string;
+    };
+    const recent = await order(1);
+    const old = await order(72);
+    await rt.drained();
+    expect((await profileOf(recent)).segments).toEqual(["recent-order"]);
+    expect((await profileOf(old)).segments).toEqual(["old-order"]);
+  });
+
+  it("refuses to save a condition with an offset or function Tracardi does not know, at its position", async () => {
+    const save = (condition: string) =>
+      rt.admin<Detail>("POST", "/api/v1/flows", {
+        name: "x",
+        nodes: [
+          { id: "start", type: "start" },
+          { id: "check", type: "if", config: { condition } },
+        ],
+        edges: [edge("start", "check")],
+      });
+    const offset = await save('event@metadata.time.insert > now.offset("yesterday")');
+    expect(offset.status).toBe(422);
+    const problem = offset.body.detail.find((d) => d.node === "check");
+    expect(problem?.msg).toContain('"yesterday" is not a time offset');
+    expect(problem?.position).toMatchObject({ offset: 40, line: 1 });
+    const unknown = await save("event@metadata.time.insert > yesterday()");
+    expect(unknown.status).toBe(422);
+    expect(JSON.stringify(unknown.body.detail)).toContain("unknown function yesterday()");
+  });
+});
+
 describe("flow and rule validation", () => {
   it("names the node of an unknown type, a dangling edge and a cycle", async () => {
     const unknown = await rt.admin<Detail>("POST", "/api/v1/flows", {

@@ -10,7 +10,13 @@ export interface PathRef {
   path: string;
 }
 
-export type Operand = { kind: "path"; ref: PathRef } | { kind: "literal"; value: Json };
+/** What a function argument can be. */
+export type Argument = { kind: "path"; ref: PathRef } | { kind: "literal"; value: Json };
+
+/** `now.offset("-1d")` → `{kind: "call", name: "now.offset", args: [literal "-1d"]}`. */
+export type Call = { kind: "call"; name: string; args: Argument[] };
+
+export type Operand = Argument | Call;
 
 export type CompareOp = "==" | "!=" | ">" | ">=" | "<" | "<=";
 export type TextOp = "contains" | "starts-with" | "ends-with";

@@ -1,6 +1,9 @@
 import { getPath, isEmpty } from "../../../domain/paths.js";
 import type { Json } from "../../../domain/types.js";
 import type { CompareOp, Condition, Operand, PathRef, PathRoot } from "./ast.js";
+import { asDate, callFunction, type TqlValue } from "./functions.js";
+
+export { TqlEvaluationError } from "./functions.js";
 
 /** The documents a condition reads; a missing document reads as absent values. */
 export type ConditionContext = Partial<Record<PathRoot, unknown>>;
@@ -14,48 +17,92 @@ export function readPath(context: ConditionContext, ref: PathRef): Json | undefi
 }
 
 /**
- * Evaluates a parsed condition. Absent values compare like `null` for equality and make ordering
- * comparisons false; a number and a numeric string compare as numbers (event properties often arrive
- * as strings).
+ * Evaluates a parsed condition at the instant `now` (epoch ms; date functions read it, never the
+ * clock). Absent values compare like `null` for equality and make ordering comparisons false; a
+ * number and a numeric string compare as numbers (event properties often arrive as strings); a date
+ * made by a function compares with another date or an ISO date string by instant, as Tracardi
+ * compares its datetime fields. Throws TqlEvaluationError when a function gets a value it cannot use
+ * (Tracardi raises there too); absent or null arguments make a function's result absent instead.
  */
-export function evaluate(condition: Condition, context: ConditionContext): boolean {
+export function evaluate(condition: Condition, context: ConditionContext, now: number): boolean {
+  const scope: Scope = { context, now };
+  return test(condition, scope);
+}
+
+interface Scope {
+  context: ConditionContext;
+  now: number;
+}
+
+function test(condition: Condition, scope: Scope): boolean {
+  const { context } = scope;
   switch (condition.kind) {
     case "and":
-      return evaluate(condition.left, context) && evaluate(condition.right, context);
+      return test(condition.left, scope) && test(condition.right, scope);
     case "or":
-      return evaluate(condition.left, context) || evaluate(condition.right, context);
+      return test(condition.left, scope) || test(condition.right, scope);
     case "not":
-      return !evaluate(condition.operand, context);
+      return !test(condition.operand, scope);
     case "exists": {
       const value = readPath(context, condition.ref);
       return value !== undefined && value !== null;
     }
     case "is-null": {
-      const value = operand(condition.operand, context);
+      const value = operand(condition.operand, scope);
       return value === undefined || value === null;
     }
     case "empty":
-      return isEmpty(operand(condition.operand, context));
+      return isEmpty(plain(operand(condition.operand, scope)));
     case "compare":
-      return compare(condition.op, operand(condition.left, context), operand(condition.right, context));
+      return compare(condition.op, operand(condition.left, scope), operand(condition.right, scope));
     case "between": {
-      const value = operand(condition.operand, context);
+      const value = operand(condition.operand, scope);
       return (
-        compare(">=", value, operand(condition.low, context)) &&
-        compare("<=", value, operand(condition.high, context))
+        compare(">=", value, operand(condition.low, scope)) &&
+        compare("<=", value, operand(condition.high, scope))
       );
     }
     case "in": {
-      const value = operand(condition.operand, context);
-      return condition.list.some((item) => equals(value, operand(item, context)));
+      const value = operand(condition.operand, scope);
+      return condition.list.some((item) => same(value, operand(item, scope)));
     }
     case "text":
-      return text(condition.op, operand(condition.left, context), operand(condition.right, context));
+      return text(
+        condition.op,
+        plain(operand(condition.left, scope)),
+        plain(operand(condition.right, scope)),
+      );
   }
 }
 
-function operand(op: Operand, context: ConditionContext): Json | undefined {
-  return op.kind === "literal" ? op.value : readPath(context, op.ref);
+function operand(op: Operand, scope: Scope): TqlValue {
+  switch (op.kind) {
+    case "literal":
+      return op.value;
+    case "path":
+      return readPath(scope.context, op.ref);
+    case "call":
+      return callFunction(
+        op.name,
+        op.args.map((arg) => operand(arg, scope)),
+        scope.now,
+      );
+  }
+}
+
+/** A date as its ISO text, for predicates on text and emptiness. */
+function plain(value: TqlValue): Json | undefined {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/** Equality, by instant when either side is a date. */
+function same(a: TqlValue, b: TqlValue): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    const x = asDate(a);
+    const y = asDate(b);
+    return x !== undefined && y !== undefined && x.getTime() === y.getTime();
+  }
+  return equals(a, b);
 }
 
 function numeric(value: Json | undefined): number | undefined {
@@ -82,7 +129,13 @@ export function equals(a: Json | undefined, b: Json | undefined): boolean {
 }
 
 /** -1/0/1, or undefined when the two values have no order. */
-function order(a: Json | undefined, b: Json | undefined): number | undefined {
+function order(a: TqlValue, b: TqlValue): number | undefined {
+  if (a instanceof Date || b instanceof Date) {
+    const x = asDate(a)?.getTime();
+    const y = asDate(b)?.getTime();
+    if (x === undefined || y === undefined) return undefined;
+    return Math.sign(x - y);
+  }
   if (typeof a === "number" || typeof b === "number") {
     const x = numeric(a);
     const y = numeric(b);
@@ -93,9 +146,9 @@ function order(a: Json | undefined, b: Json | undefined): number | undefined {
   return undefined;
 }
 
-function compare(op: CompareOp, a: Json | undefined, b: Json | undefined): boolean {
-  if (op === "==") return equals(a, b);
-  if (op === "!=") return !equals(a, b);
+function compare(op: CompareOp, a: TqlValue, b: TqlValue): boolean {
+  if (op === "==") return same(a, b);
+  if (op === "!=") return !same(a, b);
   const o = order(a, b);
   if (o === undefined) return false;
   switch (op) {

@@ -1,6 +1,9 @@
 /**
  * Tracardi's condition language (TQL) as an Ohm grammar. Keywords are case-insensitive and must not run
  * into a following identifier character (`ANDROID` is not `AND`). Precedence: NOT > AND > OR.
+ * Function calls (`now.offset("-1d")`) take paths and literals, not other calls, as Tracardi's
+ * `op_compound_value` does (tracardi/process_engine/tql/grammar/uql_expr.lark); `5m` is its OP_TIME
+ * literal, a string.
  */
 export const TQL_GRAMMAR = String.raw`
 TQL {
@@ -43,7 +46,11 @@ TQL {
     = "(" ListOf<Operand, ","> ")"  -- round
     | "[" ListOf<Operand, ","> "]"  -- square
 
-  Operand (a value or a path) = path | literal
+  Operand (a value, a path or a function call) = Call | path | literal
+
+  Call = functionName "(" ListOf<Argument, ","> ")"
+  Argument = path | literal
+  functionName (a function name) = ident ("." ident)*
 
   PathOnly = path
 
@@ -56,7 +63,7 @@ TQL {
   ident = letter identPart*
   identPart = alnum | "_"
 
-  literal (a value) = string | number | boolean | nullLit
+  literal (a value) = string | duration | number | boolean | nullLit
 
   string
     = "\"" dqChar* "\""  -- double
@@ -68,6 +75,8 @@ TQL {
 
   number = ("-" | "+")? digit+ ("." digit+)? exponent? ~identPart
   exponent = ("e" | "E") ("-" | "+")? digit+
+
+  duration = digit+ ("s" | "m" | "h" | "d") ~identPart
 
   boolean = (caseInsensitive<"true"> | caseInsensitive<"false">) ~identPart
   nullLit = caseInsensitive<"null"> ~identPart

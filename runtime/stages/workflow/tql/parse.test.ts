@@ -117,7 +117,9 @@ describe("parseCondition", () => {
   it("reports the offset, line and column of a syntax error with a readable message", () => {
     const error = syntaxError("event@a == 1 AND\n  event@b >");
     expect(error.position).toEqual({ offset: 28, line: 2, column: 12 });
-    expect(error.message).toBe("expected a value or a path, found end of input at line 2, column 12");
+    expect(error.message).toBe(
+      "expected a value, a path or a function call, found end of input at line 2, column 12",
+    );
   });
 
   it("reports a wrong operator where it starts", () => {
@@ -139,6 +141,58 @@ describe("parseCondition", () => {
   it("rejects an empty condition and a bare path", () => {
     expect(syntaxError("  ").position.offset).toBe(0);
     expect(() => parseCondition("event@a")).toThrow(ConditionSyntaxError);
+  });
+});
+
+describe("parseCondition date functions", () => {
+  const call = (name: string, ...args: unknown[]) => ({ kind: "call", name, args });
+
+  it("parses Tracardi's function calls on either side, with paths and literals as arguments", () => {
+    expect(parseCondition('event@metadata.time.insert > now.offset("-1d")')).toEqual({
+      kind: "compare",
+      op: ">",
+      left: path("event", "metadata.time.insert"),
+      right: call("now.offset", lit("-1d")),
+    });
+    expect(parseCondition('datetime.offset(profile@metadata.time.insert, "-30m") < now ( )')).toMatchObject({
+      left: call("datetime.offset", path("profile", "metadata.time.insert"), lit("-30m")),
+      right: call("now"),
+    });
+    expect(parseCondition('event@a BETWEEN datetime("2024-01-01") AND now()')).toMatchObject({
+      kind: "between",
+      low: call("datetime", lit("2024-01-01")),
+    });
+  });
+
+  it("reads Tracardi's unquoted durations such as 5m as strings", () => {
+    expect(parseCondition("now.offset(5m) > event@a")).toMatchObject({ left: call("now.offset", lit("5m")) });
+    expect(() => parseCondition("now.offset(5min) > event@a")).toThrow(ConditionSyntaxError);
+  });
+
+  it("refuses unknown functions and wrong argument counts where they are written", () => {
+    const unknown = syntaxError("event@a > yesterday()");
+    expect(unknown.position.offset).toBe(10);
+    expect(unknown.message).toContain("unknown function yesterday() (expected one of now(), now(timezone)");
+    expect(syntaxError('event@a > now.offset("1d", "2d")').message).toContain(
+      "now.offset() takes 1 argument(s), not 2",
+    );
+    // `now` is a call in Tracardi's grammar; a bare word is no value.
+    expect(syntaxError("event@a > now").message).toContain('a function call, found "now"');
+    // Calls take paths and literals, not other calls (Tracardi's op_value_or_field).
+    expect(() => parseCondition('event@a > datetime.offset(now(), "-30m")')).toThrow(ConditionSyntaxError);
+  });
+
+  it("checks literal arguments when the condition is saved", () => {
+    const offset = syntaxError('event@a > now.offset("yesterday")');
+    expect(offset.position.offset).toBe(21);
+    expect(offset.message).toContain('now.offset(): "yesterday" is not a time offset');
+    expect(syntaxError('datetime("2021-02-30") < now()').message).toContain("is not a date");
+    expect(syntaxError('now.timezone("Mars/Olympus") < now()').message).toContain("is not a time zone");
+    expect(syntaxError('datetime.from_timestamp("x") < now()').message).toContain("not a Unix timestamp");
+  });
+
+  it("still refuses unsafe path segments inside a call", () => {
+    expect(() => parseCondition("datetime(profile@__proto__.x) < now()")).toThrow(UnsafeTqlPathError);
   });
 });
 

@@ -2,6 +2,7 @@ import * as ohm from "ohm-js";
 import { unsafePathProblem } from "../../../domain/paths.js";
 import type { Json } from "../../../domain/types.js";
 import {
+  type Argument,
   type CompareOp,
   type Condition,
   type Operand,
@@ -9,6 +10,7 @@ import {
   type PathRef,
   type PathRoot,
 } from "./ast.js";
+import { arities, FUNCTION_SIGNATURES, hasFunction, literalProblem } from "./functions.js";
 import { TQL_GRAMMAR } from "./grammar.js";
 
 export interface SourcePosition {
@@ -168,12 +170,28 @@ const semantics = grammar
     List_square(_open, items, _close) {
       return items.asIteration().children.map((item) => item.ast() as Operand);
     },
+    Call(name, _open, list, _close) {
+      const text = this.source.sourceString;
+      const fn = name.sourceString;
+      const items = list.asIteration().children;
+      if (!hasFunction(fn, items.length)) fail(text, name.source.startIdx, unknownCall(fn, items.length));
+      const args = items.map((item) => item.ast() as Argument);
+      args.forEach((arg, index) => {
+        const problem =
+          arg.kind === "literal" ? literalProblem(fn, items.length, index, arg.value) : undefined;
+        if (problem) fail(text, (items[index] as ohm.Node).source.startIdx, problem);
+      });
+      return { kind: "call", name: fn, args };
+    },
     path(ident, _at, segments) {
       // Roots were checked by checkRoots before this operation runs.
       return { kind: "path", ref: { root: ident.sourceString as PathRoot, path: segments.sourceString } };
     },
     literal(value) {
       return { kind: "literal", value: value.ast() as Json };
+    },
+    duration(_digits, _unit) {
+      return this.sourceString;
     },
     string_double(_open, chars, _close) {
       return unescape(chars.sourceString);
@@ -191,6 +209,12 @@ const semantics = grammar
       return null;
     },
   });
+
+function unknownCall(name: string, count: number): string {
+  const known = arities(name);
+  if (known.length > 0) return `${name}() takes ${known.join(" or ")} argument(s), not ${count}`;
+  return `unknown function ${name}() (expected one of ${FUNCTION_SIGNATURES.join(", ")})`;
+}
 
 function pathOf(operand: unknown): PathRef {
   return (operand as { kind: "path"; ref: PathRef }).ref;
