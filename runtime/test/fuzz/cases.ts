@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { NODE_TYPES as ALL_NODE_TYPES } from "../../stages/workflow/model.js";
 import {
   type FuzzValue,
   hostileObject,
@@ -254,28 +255,8 @@ const nodeConfig = (type: string): fc.Arbitrary<FuzzValue> => {
   }
 };
 
-const NODE_TYPES = [
-  "if",
-  "copy-data",
-  "append-data",
-  "remove-data",
-  "delete-fields",
-  "increment",
-  "decrement",
-  "increase-views",
-  "increase-visits",
-  "add-segment",
-  "delete-segment",
-  "add-interest",
-  "increase-interest",
-  "add-tag",
-  "merge-profiles",
-  "remote-call",
-  "create-response",
-  "payload-template",
-  "write-memory",
-  "read-memory",
-];
+/** Every node type but the flow's own start and end. */
+const NODE_TYPES = ALL_NODE_TYPES.filter((type) => type !== "start" && type !== "end");
 
 /** A start node and a chain of hostile nodes (valid shape, so most are saved and run). */
 const flowBody: fc.Arbitrary<FuzzValue> = fc
