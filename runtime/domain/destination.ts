@@ -1,3 +1,4 @@
+import { setOwn } from "./paths.js";
 import type { Json, JsonObject } from "./types.js";
 
 /** Credentials of an external system (tracardi.md §6). Secret fields never leave the private API. */
@@ -49,7 +50,7 @@ const SECRET = /pass|secret|token|key/i;
 export function redactResource(resource: Resource): Resource {
   const credentials: Resource["credentials"] = { url: resource.credentials.url };
   for (const [name, value] of Object.entries(resource.credentials)) {
-    if (name !== "url" && value !== undefined) credentials[name] = SECRET.test(name) ? "***" : value;
+    if (name !== "url" && value !== undefined) setOwn(credentials, name, SECRET.test(name) ? "***" : value);
   }
   return { ...resource, credentials };
 }

@@ -158,6 +158,28 @@ describe("mergeProfiles", () => {
     expect(survivor.metadata.system.aux.auto_merge).toEqual([]);
   });
 
+  it("merges interests and field stamps named like Object.prototype members as own keys", () => {
+    const keys = ["constructor", "toString", "__proto__"];
+    const first = profile("a", "2026-01-01T00:00:00Z", (p) => {
+      p.interests = { shoes: 1 };
+    });
+    const second = profile("b", "2026-02-01T00:00:00Z", (p) => {
+      p.interests = JSON.parse(`{${keys.map((k) => `"${k}":2`).join(",")}}`);
+      p.metadata.fields = JSON.parse(
+        `{${keys.map((k) => `"${k}":["2026-02-01T00:00:00.000Z","e"]`).join(",")}}`,
+      );
+    });
+    const { survivor } = mergeProfiles([first, second], new Date("2026-04-01T00:00:00Z"));
+    for (const key of keys) {
+      expect(Object.getOwnPropertyDescriptor(survivor.interests, key)?.value, key).toBe(2);
+      expect(Object.getOwnPropertyDescriptor(survivor.metadata.fields, key)?.value, key).toEqual([
+        "2026-02-01T00:00:00.000Z",
+        "e",
+      ]);
+    }
+    expect(Object.getPrototypeOf(survivor.interests)).toBe(Object.prototype);
+  });
+
   it("does not change its inputs", () => {
     const before = JSON.stringify(a);
     mergeProfiles([a, b], new Date());

@@ -39,8 +39,9 @@ export function mergeProfiles(profiles: Profile[], now: Date): { survivor: Profi
     survivor.data = mergeDocs(survivor.data, other.data, "data", survivor, other);
     survivor.aux = { ...other.aux, ...survivor.aux };
     for (const [field, stamp] of Object.entries(other.metadata.fields)) {
-      const mine = survivor.metadata.fields[field];
-      if (!mine || mine[0] < stamp[0]) survivor.metadata.fields[field] = stamp;
+      const fields = survivor.metadata.fields;
+      const mine = Object.hasOwn(fields, field) ? fields[field] : undefined;
+      if (!mine || mine[0] < stamp[0]) setOwn(fields, field, stamp);
     }
   }
   const identifier = getPath(ordered[0], STRONG_IDENTIFIER);
@@ -74,7 +75,7 @@ function mergeDocs(mine: JsonObject, theirs: JsonObject, path: string, a: Profil
 function changedLater(field: string, b: Profile, a: Profile): boolean {
   const stamp = (p: Profile) => {
     for (let f = field; f.includes("."); f = f.slice(0, f.lastIndexOf("."))) {
-      const s = p.metadata.fields[f];
+      const s = Object.hasOwn(p.metadata.fields, f) ? p.metadata.fields[f] : undefined;
       if (s) return s[0];
     }
     return p.metadata.time.update ?? p.metadata.time.insert;
@@ -101,7 +102,7 @@ function union<T>(a: T[], b: T[]): T[] {
 
 function sumNumbers(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(b)) setOwn(out, k, (Object.hasOwn(out, k) ? (out[k] ?? 0) : 0) + v);
   return out;
 }
 

@@ -169,7 +169,7 @@ export class Activation implements NodeContext {
       case "profile":
         changes.profile.add(ref.path);
         // Like event-to-profile mappings: merging and field-change logs read when/why a field changed.
-        if (profile) profile.metadata.fields[ref.path] = [now, event.id];
+        if (profile) setOwn(profile.metadata.fields, ref.path, [now, event.id]);
         return;
       case "session":
       case "event":

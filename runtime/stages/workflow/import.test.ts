@@ -142,6 +142,22 @@ describe("importTracardiFlow", () => {
     });
   });
 
+  it("finds no plugin for module names that are Object.prototype members", () => {
+    const names = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
+    const hostile = structuredClone(exported);
+    hostile.flowGraph.nodes.push(...names.map((module, i) => node(`p${i}`, module, { init: false })));
+    const result = importTracardiFlow(hostile);
+    expect(result).toEqual({
+      ok: false,
+      problems: [],
+      unsupported: names.map((module, i) => ({
+        id: `p${i}`,
+        module,
+        reason: "no supported node for this plugin",
+      })),
+    });
+  });
+
   it("maps a remote call, converting the timeout to milliseconds", () => {
     const flow = {
       flowGraph: {

@@ -23,73 +23,78 @@ type Mapper = (init: Init) => Mapped | string;
 
 const V1 = "tracardi.process_engine.action.v1.";
 
-/** Tracardi plugin modules (spec.module) and how their `init` maps to our node configs. */
-const MAPPERS: Record<string, Mapper> = {
-  [`${V1}flow.start.start_action`]: (init) => [
-    { type: "start", config: { event_types: eventTypes(init.event_types) } },
-  ],
-  [`${V1}end_action`]: () => [{ type: "end", config: {} }],
-  [`${V1}if_action`]: (init) => [{ type: "if", config: { condition: str(init.condition) } }],
-  [`${V1}traits.copy_trait_action`]: (init) => {
-    const set = isPlainObject(init.traits) && isPlainObject(init.traits.set) ? init.traits.set : {};
-    const nodes: Mapped = Object.entries(set).map(([to, from]): Mapped[number] => ({
-      type: "copy-data",
-      config: typeof from === "string" && readsAsPath(from) ? { from, to } : { value: from, to },
-    }));
-    return nodes.length > 0 ? nodes : "traits.set is empty";
-  },
-  [`${V1}traits.append_trait_action`]: (init) => {
-    const nodes: Mapped = [];
-    for (const [path, value] of Object.entries(isPlainObject(init.append) ? init.append : {})) {
-      nodes.push({ type: "append-data", config: { path, value } });
-    }
-    for (const [path, value] of Object.entries(isPlainObject(init.remove) ? init.remove : {})) {
-      nodes.push({ type: "remove-data", config: { path, value } });
-    }
-    return nodes.length > 0 ? nodes : "append and remove are empty";
-  },
-  [`${V1}traits.delete_trait_action`]: (init) => [
-    { type: "delete-fields", config: { paths: Array.isArray(init.delete) ? init.delete : [] } },
-  ],
-  [`${V1}increment_action`]: (init) => [
-    { type: "increment", config: { path: str(init.field), by: num(init.increment, 1) } },
-  ],
-  [`${V1}decrement_action`]: (init) => [
-    { type: "decrement", config: { path: str(init.field), by: num(init.decrement, 1) } },
-  ],
-  [`${V1}increase_views_action`]: () => [{ type: "increase-views", config: {} }],
-  [`${V1}increase_visits_action`]: () => [{ type: "increase-visits", config: {} }],
-  [`${V1}segmentation.add.plugin`]: (init) => [
-    { type: "add-segment", config: { segment: str(init.segment) } },
-  ],
-  [`${V1}segmentation.delete.plugin`]: (init) => [
-    { type: "delete-segment", config: { segment: str(init.segment) } },
-  ],
-  [`${V1}interest.add.plugin`]: (init) => [
-    { type: "add-interest", config: { interest: str(init.interest), value: num(init.value, 1) } },
-  ],
-  [`${V1}interest.increase.plugin`]: (init) => [
-    { type: "increase-interest", config: { interest: str(init.interest), by: num(init.value, 1) } },
-  ],
-  [`${V1}operations.merge_profiles_action`]: (init) => [
-    { type: "merge-profiles", config: { keys: Array.isArray(init.mergeBy) ? init.mergeBy : [] } },
-  ],
-  [`${V1}connectors.api_call.plugin`]: remoteCall,
-  [`${V1}internal.add_response.plugin`]: (init) => {
-    const body = parseJson(init.body ?? "{}");
-    if (body === undefined) return "body is not valid JSON";
-    return [{ type: "create-response", config: { key: str(init.key), value: body } }];
-  },
-  [`${V1}template_action`]: (init) => [
-    { type: "payload-template", config: { template: str(init.template) } },
-  ],
-  [`${V1}operations.write_to_memory.plugin`]: (init) => [
-    { type: "write-memory", config: { key: str(init.key), value: init.value ?? null } },
-  ],
-  [`${V1}operations.read_from_memory.plugin`]: (init) => [
-    { type: "read-memory", config: { key: str(init.key) } },
-  ],
-};
+/**
+ * Tracardi plugin modules (spec.module) and how their `init` maps to our node configs. A Map, as
+ * `spec.module` is client text: `__proto__` or `constructor` must find nothing.
+ */
+const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>(
+  Object.entries({
+    [`${V1}flow.start.start_action`]: (init) => [
+      { type: "start", config: { event_types: eventTypes(init.event_types) } },
+    ],
+    [`${V1}end_action`]: () => [{ type: "end", config: {} }],
+    [`${V1}if_action`]: (init) => [{ type: "if", config: { condition: str(init.condition) } }],
+    [`${V1}traits.copy_trait_action`]: (init) => {
+      const set = isPlainObject(init.traits) && isPlainObject(init.traits.set) ? init.traits.set : {};
+      const nodes: Mapped = Object.entries(set).map(([to, from]): Mapped[number] => ({
+        type: "copy-data",
+        config: typeof from === "string" && readsAsPath(from) ? { from, to } : { value: from, to },
+      }));
+      return nodes.length > 0 ? nodes : "traits.set is empty";
+    },
+    [`${V1}traits.append_trait_action`]: (init) => {
+      const nodes: Mapped = [];
+      for (const [path, value] of Object.entries(isPlainObject(init.append) ? init.append : {})) {
+        nodes.push({ type: "append-data", config: { path, value } });
+      }
+      for (const [path, value] of Object.entries(isPlainObject(init.remove) ? init.remove : {})) {
+        nodes.push({ type: "remove-data", config: { path, value } });
+      }
+      return nodes.length > 0 ? nodes : "append and remove are empty";
+    },
+    [`${V1}traits.delete_trait_action`]: (init) => [
+      { type: "delete-fields", config: { paths: Array.isArray(init.delete) ? init.delete : [] } },
+    ],
+    [`${V1}increment_action`]: (init) => [
+      { type: "increment", config: { path: str(init.field), by: num(init.increment, 1) } },
+    ],
+    [`${V1}decrement_action`]: (init) => [
+      { type: "decrement", config: { path: str(init.field), by: num(init.decrement, 1) } },
+    ],
+    [`${V1}increase_views_action`]: () => [{ type: "increase-views", config: {} }],
+    [`${V1}increase_visits_action`]: () => [{ type: "increase-visits", config: {} }],
+    [`${V1}segmentation.add.plugin`]: (init) => [
+      { type: "add-segment", config: { segment: str(init.segment) } },
+    ],
+    [`${V1}segmentation.delete.plugin`]: (init) => [
+      { type: "delete-segment", config: { segment: str(init.segment) } },
+    ],
+    [`${V1}interest.add.plugin`]: (init) => [
+      { type: "add-interest", config: { interest: str(init.interest), value: num(init.value, 1) } },
+    ],
+    [`${V1}interest.increase.plugin`]: (init) => [
+      { type: "increase-interest", config: { interest: str(init.interest), by: num(init.value, 1) } },
+    ],
+    [`${V1}operations.merge_profiles_action`]: (init) => [
+      { type: "merge-profiles", config: { keys: Array.isArray(init.mergeBy) ? init.mergeBy : [] } },
+    ],
+    [`${V1}connectors.api_call.plugin`]: remoteCall,
+    [`${V1}internal.add_response.plugin`]: (init) => {
+      const body = parseJson(init.body ?? "{}");
+      if (body === undefined) return "body is not valid JSON";
+      return [{ type: "create-response", config: { key: str(init.key), value: body } }];
+    },
+    [`${V1}template_action`]: (init) => [
+      { type: "payload-template", config: { template: str(init.template) } },
+    ],
+    [`${V1}operations.write_to_memory.plugin`]: (init) => [
+      { type: "write-memory", config: { key: str(init.key), value: init.value ?? null } },
+    ],
+    [`${V1}operations.read_from_memory.plugin`]: (init) => [
+      { type: "read-memory", config: { key: str(init.key) } },
+    ],
+  } satisfies Record<string, Mapper>),
+);
 
 /** An unsafe path is still a path: kept as one, so validating the flow refuses it naming the field. */
 function readsAsPath(text: string): boolean {
@@ -101,7 +106,7 @@ function readsAsPath(text: string): boolean {
   }
 }
 
-export const SUPPORTED_TRACARDI_MODULES: readonly string[] = Object.keys(MAPPERS);
+export const SUPPORTED_TRACARDI_MODULES: readonly string[] = [...MAPPERS.keys()];
 
 /**
  * Converts a Tracardi flow export (`{flowGraph: {nodes, edges}}`, React-flow format, tracardi.md §7.1)
@@ -129,7 +134,7 @@ export function importTracardiFlow(input: unknown): ImportResult {
     const id = str(node.id);
     const spec = isPlainObject(node.data) && isPlainObject(node.data.spec) ? node.data.spec : {};
     const module = str(spec.module);
-    const mapper = MAPPERS[module];
+    const mapper = MAPPERS.get(module);
     const mapped = mapper
       ? mapper(isPlainObject(spec.init) ? spec.init : {})
       : "no supported node for this plugin";

@@ -65,6 +65,37 @@ describe("runWorkflows", () => {
     expect(result.runs).toHaveLength(2);
   });
 
+  it("gives flows whose ids are Object.prototype members their own memory and response keys", async () => {
+    const writer = (id: string) =>
+      compileFlow({
+        id,
+        name: id,
+        nodes: [
+          { id: "s", type: "start" },
+          { id: "w", type: "write-memory", config: { key: "polluted", value: "yes" } },
+          { id: "r", type: "create-response", config: { key: "__proto__", value: { polluted: "yes" } } },
+        ],
+        edges: [
+          { source: "s", sourcePort: "payload", target: "w", targetPort: "payload" },
+          { source: "w", sourcePort: "payload", target: "r", targetPort: "payload" },
+        ],
+      });
+    const context = ctx();
+    const result = await runWorkflows(
+      ["__proto__", "constructor", "toString"].map((id) => ({ flow: writer(id) })),
+      context,
+    );
+    expect(result.errors).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object as unknown as Record<string, unknown>).polluted).toBeUndefined();
+    for (const id of ["__proto__", "constructor", "toString"]) {
+      expect(Object.getOwnPropertyDescriptor(context.memory, id)?.value).toEqual({ polluted: "yes" });
+      expect(Object.getOwnPropertyDescriptor(result.memoryChanged, id)?.value).toEqual({ polluted: "yes" });
+    }
+    expect(Object.getPrototypeOf(result.response)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(result.response, "__proto__")?.value).toEqual({ polluted: "yes" });
+  });
+
   it("runs nothing for no jobs", async () => {
     const context = ctx();
     const result = await runWorkflows([], context);

@@ -1,3 +1,4 @@
+import { isPlainObject, setOwn } from "../../domain/paths.js";
 import type { Json, JsonObject, Profile, Session, TrackedEvent } from "../../domain/types.js";
 import type { CompiledFlow } from "./compiled.js";
 import { type Changes, type FlowRunResult, type NodeFailure, type RunOptions, runFlow } from "./runner.js";
@@ -57,8 +58,7 @@ export async function runWorkflows(
   };
   for (const job of jobs) {
     const flowKey = job.flow.id ?? job.flow.name;
-    context.memory[flowKey] ??= {};
-    const memory = context.memory[flowKey];
+    const memory = flowMemory(context.memory, flowKey);
     const run = await runFlow(
       job.flow,
       {
@@ -72,7 +72,7 @@ export async function runWorkflows(
       options,
     );
     out.runs.push(run);
-    Object.assign(out.response, run.response);
+    for (const [key, value] of Object.entries(run.response)) setOwn(out.response, key, value);
     out.ux.push(...run.ux);
     for (const key of ["profile", "session", "event", "memory"] as const)
       addAll(out.changes[key], run.changes[key]);
@@ -80,10 +80,22 @@ export async function runWorkflows(
     addAll(out.forceMergeKeys, run.forceMergeKeys);
     if (job.ruleId !== undefined) addAll(out.processedBy.rules, [job.ruleId]);
     addAll(out.processedBy.flows, [flowKey]);
-    if (run.changes.memory.length > 0) out.memoryChanged[flowKey] = memory;
+    if (run.changes.memory.length > 0) setOwn(out.memoryChanged, flowKey, memory);
     for (const error of run.errors) out.errors.push({ flow: job.flow.id, ...error });
   }
   return out;
+}
+
+/**
+ * The flow's own memory, created when absent. Flow ids are client text: an id such as `__proto__` or
+ * `constructor` must get its own object, never an inherited member of the memory record.
+ */
+function flowMemory(all: Record<string, JsonObject>, flowKey: string): JsonObject {
+  const current = Object.hasOwn(all, flowKey) ? all[flowKey] : undefined;
+  if (isPlainObject(current)) return current;
+  const memory: JsonObject = {};
+  setOwn(all, flowKey, memory);
+  return memory;
 }
 
 function addAll(target: string[], items: string[]): void {

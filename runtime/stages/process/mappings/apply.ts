@@ -34,7 +34,7 @@ export function applyProfileWrite(
   const next = nextValue(write, current);
   if (next === undefined || JSON.stringify(next) === JSON.stringify(current)) return false;
   setPath(doc, write.target, next);
-  profile.metadata.fields[write.target] = [now, eventId];
+  setOwn(profile.metadata.fields, write.target, [now, eventId]);
   return true;
 }
 

@@ -21,9 +21,10 @@ export type Operand = Argument | Call;
 export type CompareOp = "==" | "!=" | ">" | ">=" | "<" | "<=";
 export type TextOp = "contains" | "starts-with" | "ends-with";
 
+/** AND and OR hold all operands of a chain (two or more), so a long chain is flat, not deep. */
 export type Condition =
-  | { kind: "and"; left: Condition; right: Condition }
-  | { kind: "or"; left: Condition; right: Condition }
+  | { kind: "and"; operands: Condition[] }
+  | { kind: "or"; operands: Condition[] }
   | { kind: "not"; operand: Condition }
   | { kind: "compare"; op: CompareOp; left: Operand; right: Operand }
   | { kind: "exists"; ref: PathRef }

@@ -32,7 +32,7 @@ describe("parseOffset", () => {
   });
 
   it("refuses unknown units and text that is no offset", () => {
-    for (const text of ["1y", "yesterday", "d", "-", "", "1d x"])
+    for (const text of ["1y", "yesterday", "d", "-", "", "1d x", "1 constructor", "2 __proto__", "1 valueOf"])
       expect(parseOffset(text), text).toBeUndefined();
   });
 });

@@ -47,7 +47,8 @@ function zoneOffsetMs(zone: string | undefined): number {
   return sign * (hours * 60 + minutes) * 60_000;
 }
 
-const UNIT_SECONDS: Record<string, number> = {};
+/** A Map: unit names are client text, and `constructor` is no unit. */
+const UNIT_SECONDS = new Map<string, number>();
 for (const [seconds, names] of [
   [604_800, ["w", "wk", "wks", "week", "weeks"]],
   [86_400, ["d", "dy", "dys", "day", "days"]],
@@ -55,7 +56,7 @@ for (const [seconds, names] of [
   [60, ["m", "mi", "min", "mins", "minute", "minutes"]],
   [1, ["s", "sec", "secs", "second", "seconds"]],
 ] as const) {
-  for (const name of names) UNIT_SECONDS[name] = seconds;
+  for (const name of names) UNIT_SECONDS.set(name, seconds);
 }
 
 const SIGNED = /^\s*([+-])?\s*(.*?)\s*$/s;
@@ -85,7 +86,7 @@ function offsetSeconds(body: string): number | undefined {
   if (!PARTS.test(body)) return undefined;
   let total = 0;
   for (const [, amount, unit = ""] of body.matchAll(PART)) {
-    const perUnit = UNIT_SECONDS[unit.toLowerCase()];
+    const perUnit = UNIT_SECONDS.get(unit.toLowerCase());
     if (perUnit === undefined) return undefined;
     total += Number(amount) * perUnit;
   }

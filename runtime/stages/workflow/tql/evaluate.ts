@@ -38,9 +38,9 @@ function test(condition: Condition, scope: Scope): boolean {
   const { context } = scope;
   switch (condition.kind) {
     case "and":
-      return test(condition.left, scope) && test(condition.right, scope);
+      return condition.operands.every((item) => test(item, scope));
     case "or":
-      return test(condition.left, scope) || test(condition.right, scope);
+      return condition.operands.some((item) => test(item, scope));
     case "not":
       return !test(condition.operand, scope);
     case "exists": {

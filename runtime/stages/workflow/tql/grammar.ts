@@ -3,23 +3,18 @@
  * into a following identifier character (`ANDROID` is not `AND`). Precedence: NOT > AND > OR.
  * Function calls (`now.offset("-1d")`) take paths and literals, not other calls, as Tracardi's
  * `op_compound_value` does (tracardi/process_engine/tql/grammar/uql_expr.lark); `5m` is its OP_TIME
- * literal, a string.
+ * literal, a string. AND/OR chains and runs of NOT are iterations, not recursion, so a long chain
+ * parses in constant stack depth; only brackets nest (bounded by limits.ts).
  */
 export const TQL_GRAMMAR = String.raw`
 TQL {
   Condition = OrExpr
 
-  OrExpr
-    = OrExpr or AndExpr  -- or
-    | AndExpr
+  OrExpr = NonemptyListOf<AndExpr, or>
 
-  AndExpr
-    = AndExpr and NotExpr  -- and
-    | NotExpr
+  AndExpr = NonemptyListOf<NotExpr, and>
 
-  NotExpr
-    = not NotExpr  -- not
-    | Primary
+  NotExpr = not* Primary
 
   Primary
     = "(" OrExpr ")"  -- paren

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { evaluate } from "./evaluate.js";
+import { TQL_MAX_DEPTH, TQL_MAX_LENGTH } from "./limits.js";
 import {
   ConditionSyntaxError,
   parseCondition,
@@ -24,8 +26,10 @@ describe("parseCondition", () => {
   it("parses the example of the contract", () => {
     expect(parseCondition('profile@stats.views > 0 AND event@type == "purchase"')).toEqual({
       kind: "and",
-      left: { kind: "compare", op: ">", left: path("profile", "stats.views"), right: lit(0) },
-      right: { kind: "compare", op: "==", left: path("event", "type"), right: lit("purchase") },
+      operands: [
+        { kind: "compare", op: ">", left: path("profile", "stats.views"), right: lit(0) },
+        { kind: "compare", op: "==", left: path("event", "type"), right: lit("purchase") },
+      ],
     });
   });
 
@@ -33,8 +37,22 @@ describe("parseCondition", () => {
     const c = parseCondition("NOT event@a == 1 OR event@b == 2 AND event@c == 3");
     expect(c.kind).toBe("or");
     if (c.kind !== "or") return;
-    expect(c.left.kind).toBe("not");
-    expect(c.right.kind).toBe("and");
+    expect(c.operands.map((o) => o.kind)).toEqual(["not", "and"]);
+  });
+
+  it("keeps a chain flat: one node holds every operand, parenthesised chains of its kind included", () => {
+    const c = parseCondition(
+      "event@a == 1 AND (event@b == 2 AND event@c == 3) AND event@d == 4 OR event@e == 5",
+    );
+    expect(c).toMatchObject({ kind: "or", operands: [{ kind: "and" }, { kind: "compare" }] });
+    if (c.kind !== "or" || c.operands[0]?.kind !== "and") throw new Error("unexpected shape");
+    expect(c.operands[0].operands).toHaveLength(4);
+  });
+
+  it("reads a run of NOTs by its parity", () => {
+    const inner = parseCondition("event@a == 1");
+    expect(parseCondition("NOT NOT event@a == 1")).toEqual(inner);
+    expect(parseCondition(`${"NOT ".repeat(3001)}event@a == 1`)).toEqual({ kind: "not", operand: inner });
   });
 
   it("lets parentheses override precedence", () => {
@@ -233,4 +251,55 @@ describe("parsePath", () => {
       path: "traits.constructors",
     });
   });
+});
+
+describe("TQL limits", () => {
+  const nested = (n: number) => `${"(".repeat(n)}event@type == "x"${")".repeat(n)}`;
+  const chain = (n: number, op = "AND") =>
+    Array.from({ length: n }, (_, i) => `event@n != ${i}`).join(` ${op} `);
+
+  it(`accepts brackets ${TQL_MAX_DEPTH} deep and refuses one more at the bracket that breaks the limit`, () => {
+    expect(parseCondition(nested(TQL_MAX_DEPTH))).toMatchObject({ kind: "compare" });
+    for (const n of [TQL_MAX_DEPTH + 1, 300, 5000]) {
+      const error = syntaxError(nested(n));
+      expect(error.message).toMatch(new RegExp(`nest deeper than ${TQL_MAX_DEPTH} levels`));
+      expect(error.position.offset).toBe(TQL_MAX_DEPTH);
+    }
+  });
+
+  it("counts list and call brackets but not brackets inside strings", () => {
+    const quoted = `event@a == "${"(".repeat(100)}" AND event@b == '${"[".repeat(100)}'`;
+    expect(parseCondition(quoted)).toMatchObject({ kind: "and" });
+    const deepList = `${"(".repeat(TQL_MAX_DEPTH)}event@a IN [1]${")".repeat(TQL_MAX_DEPTH)}`;
+    expect(syntaxError(deepList).position.offset).toBe(TQL_MAX_DEPTH + "event@a IN ".length);
+  });
+
+  it(`refuses text longer than ${TQL_MAX_LENGTH} characters, saying how long it is`, () => {
+    const long = chain(2000);
+    expect(long.length).toBeGreaterThan(TQL_MAX_LENGTH);
+    const error = syntaxError(long);
+    expect(error.message).toContain(`${long.length} characters long; TQL allows at most ${TQL_MAX_LENGTH}`);
+    expect(error.position.offset).toBe(TQL_MAX_LENGTH);
+    expect(() => parsePath(`event@${"a".repeat(TQL_MAX_LENGTH)}`)).toThrow(ConditionSyntaxError);
+  });
+
+  it("parses the longest chain the limit allows", () => {
+    const terms: string[] = [];
+    while ([...terms, "event@n != 9999"].join(" OR ").length <= TQL_MAX_LENGTH) terms.push("event@n != 9999");
+    const c = parseCondition(terms.join(" OR "));
+    expect(c).toMatchObject({ kind: "or" });
+    if (c.kind === "or") expect(c.operands).toHaveLength(terms.length);
+  });
+
+  it("parses and evaluates a 5000-term chain without deep recursion (limits raised)", () => {
+    const limits = { maxDepth: TQL_MAX_DEPTH, maxLength: 1_000_000 };
+    const all = parseCondition(chain(5000), limits);
+    expect(all).toMatchObject({ kind: "and" });
+    if (all.kind === "and") expect(all.operands).toHaveLength(5000);
+    expect(evaluate(all, { event: { n: -1 } }, 0)).toBe(true);
+    expect(evaluate(all, { event: { n: 4999 } }, 0)).toBe(false);
+    const any = parseCondition(chain(5000, "OR").replaceAll("!=", "=="), limits);
+    expect(evaluate(any, { event: { n: 4999 } }, 0)).toBe(true);
+    expect(evaluate(any, { event: { n: 5000 } }, 0)).toBe(false);
+  }, 60_000); // Ohm needs about a second per 100 KB of text
 });

@@ -12,6 +12,7 @@ import {
 } from "./ast.js";
 import { arities, FUNCTION_SIGNATURES, hasFunction, literalProblem } from "./functions.js";
 import { TQL_GRAMMAR } from "./grammar.js";
+import { DEFAULT_TQL_LIMITS, limitProblem, type TqlLimits } from "./limits.js";
 
 export interface SourcePosition {
   /** 0-based character offset. */
@@ -90,18 +91,20 @@ function unescape(body: string): string {
 }
 
 // Semantic actions turn the concrete syntax tree into the Condition AST. Wrapper nodes of one child
-// (OrExpr → AndExpr → ...) fall through Ohm's default `_nonterminal` action.
+// (Condition, Primary, ...) fall through Ohm's default `_nonterminal` action.
 const semantics = grammar
   .createSemantics()
   .addOperation<Condition | Operand | Operand[] | Json | string>("ast", {
-    OrExpr_or(left, _op, right) {
-      return { kind: "or", left: left.ast() as Condition, right: right.ast() as Condition };
+    OrExpr(list) {
+      return junction("or", list);
     },
-    AndExpr_and(left, _op, right) {
-      return { kind: "and", left: left.ast() as Condition, right: right.ast() as Condition };
+    AndExpr(list) {
+      return junction("and", list);
     },
-    NotExpr_not(_not, operand) {
-      return { kind: "not", operand: operand.ast() as Condition };
+    NotExpr(nots, primary) {
+      const operand = primary.ast() as Condition;
+      // NOT NOT x is x: a run of NOTs never deepens the tree.
+      return nots.numChildren % 2 === 1 ? { kind: "not", operand } : operand;
     },
     Primary_paren(_open, inner, _close) {
       return inner.ast();
@@ -210,6 +213,17 @@ const semantics = grammar
     },
   });
 
+/** One AND/OR node for a whole chain; a parenthesised chain of the same kind is merged into it. */
+function junction(kind: "and" | "or", list: ohm.Node): Condition {
+  const operands: Condition[] = [];
+  for (const item of list.asIteration().children) {
+    const operand = item.ast() as Condition;
+    if (operand.kind === kind) operands.push(...operand.operands);
+    else operands.push(operand);
+  }
+  return operands.length === 1 ? (operands[0] as Condition) : { kind, operands };
+}
+
 function unknownCall(name: string, count: number): string {
   const known = arities(name);
   if (known.length > 0) return `${name}() takes ${known.join(" or ")} argument(s), not ${count}`;
@@ -245,7 +259,9 @@ function checkPaths(text: string, match: ohm.MatchResult): void {
   roots(match).roots();
 }
 
-function matchOrThrow(text: string, rule: "Condition" | "PathOnly"): ohm.MatchResult {
+function matchOrThrow(text: string, rule: "Condition" | "PathOnly", limits: TqlLimits): ohm.MatchResult {
+  const beyond = limitProblem(text, limits);
+  if (beyond) fail(text, beyond.offset, beyond.message);
   const match = grammar.match(text, rule);
   if (match.failed()) {
     const offset = match.getRightmostFailurePosition();
@@ -260,15 +276,18 @@ function matchOrThrow(text: string, rule: "Condition" | "PathOnly"): ohm.MatchRe
   return match;
 }
 
-/** Parses a TQL condition such as `profile@stats.views > 0 AND event@type == "purchase"`. */
-export function parseCondition(text: string): Condition {
+/**
+ * Parses a TQL condition such as `profile@stats.views > 0 AND event@type == "purchase"`. Text longer
+ * or bracketed deeper than `limits` (limits.ts) is a syntax error; tests may pass other limits.
+ */
+export function parseCondition(text: string, limits: TqlLimits = DEFAULT_TQL_LIMITS): Condition {
   if (text.trim() === "") fail(text, 0, "condition is empty");
-  return semantics(matchOrThrow(text, "Condition")).ast() as Condition;
+  return semantics(matchOrThrow(text, "Condition", limits)).ast() as Condition;
 }
 
 /** Parses `root@dotted.path` (surrounding spaces allowed). */
 export function parsePath(text: string): PathRef {
-  const operand = semantics(matchOrThrow(text, "PathOnly")).ast() as Operand;
+  const operand = semantics(matchOrThrow(text, "PathOnly", DEFAULT_TQL_LIMITS)).ast() as Operand;
   return pathOf(operand);
 }
 
