@@ -1,3 +1,4 @@
+import { alreadyApplied, recordApplied } from "../../domain/applied-tasks.js";
 import { mergeProfiles } from "../../domain/merge.js";
 import { type IgnoredValues, isMergeId, markMergeIds, markMergeKeys } from "../../domain/merge-keys.js";
 import {
@@ -58,6 +59,11 @@ export interface Processed {
   ux: Json[];
   /** Some event of the payload triggered a workflow (a waiting `/track` request can stop waiting). */
   workflowsRan: boolean;
+  /**
+   * The profile or session already holds this payload's effects (a redelivery): nothing was applied
+   * again, and `profile`/`session` are the current documents.
+   */
+  alreadyApplied: boolean;
 }
 
 /**
@@ -89,6 +95,10 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
   }
 
   const stored = await deps.state.session(identity.sessionId);
+  if (alreadyApplied(message.task, profile, stored)) {
+    const none = { events: [], changedFields: [], response: {}, ux: [], workflowsRan: false };
+    return { profile, session: stored, ...none, alreadyApplied: true };
+  }
   const session =
     stored ??
     newSession({
@@ -160,12 +170,14 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
   if (profile && deps.mergeSalt !== null && markMergeIds(profile, deps.mergeSalt, deps.mergeIgnored))
     changed.add("ids");
   if (profile && changed.size > 0) profile.metadata.time.update = now.toISOString();
+  recordApplied(message.task, profile, session);
   return {
     profile: saveProfile ? profile : null,
     session: saveSession ? session : null,
     events: saveEvents ? events : [],
     changedFields: [...changed],
     ...inline,
+    alreadyApplied: false,
   };
 }
 
@@ -346,6 +358,33 @@ export async function processMerge(
   return { ...base, profile: survivor, changedFields: ["ids"], mergedProfiles: merged };
 }
 
+/** Forwards kept for redeliveries whose forward may have failed (see `collectorStage`). */
+const RECENT_FORWARDS_KEPT = 1000;
+
+interface Forwarded {
+  profile: boolean;
+  session: boolean;
+  events: TrackedEvent[];
+  changedFields: string[];
+}
+
+/** The newest forwards by task, oldest dropped first. */
+class RecentForwards {
+  private readonly entries = new Map<string, Forwarded>();
+  constructor(private readonly capacity: number) {}
+  get(task: string): Forwarded | undefined {
+    return this.entries.get(task);
+  }
+  set(task: string, forward: Forwarded): void {
+    this.entries.delete(task);
+    this.entries.set(task, forward);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
+
 export interface CollectorStageDeps {
   state: PendingState;
   config: ConfigCache;
@@ -376,6 +415,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const resolveProfile = (id: string) => deps.identity.resolveProfile(id);
   const gate = new ExclusiveGate();
   const locks = new KeyedLocks();
+  const forwarded = new RecentForwards(RECENT_FORWARDS_KEPT);
   return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const toStorage = (result: Omit<StorageMessage, "stateSeq">, key: string): Outcome => {
@@ -421,9 +461,31 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           workflows: deps.workflows,
           now,
         });
+        if (result.alreadyApplied) {
+          // A redelivery. Its forward may have failed after the effects were applied here: send
+          // what it carried again with the current documents (an upsert of the same ids).
+          const earlier = forwarded.get(body.task);
+          if (!earlier) return { kind: "ack" };
+          return toStorage(
+            {
+              task: body.task,
+              profile: earlier.profile ? result.profile : null,
+              session: earlier.session ? result.session : null,
+              events: earlier.events,
+              changedFields: earlier.changedFields,
+            },
+            key,
+          );
+        }
         if (result.workflowsRan) {
           deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
         }
+        forwarded.set(body.task, {
+          profile: result.profile !== null,
+          session: result.session !== null,
+          events: result.events,
+          changedFields: result.changedFields,
+        });
         return toStorage({ task: body.task, ...result }, key);
       });
     };
