@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseDuration } from "./domain/event-ids.js";
 import type { JsonLimits } from "./domain/json-limits.js";
 import { DEFAULT_IGNORED_MERGE_VALUES } from "./domain/merge-keys.js";
 import type { RestartPolicy } from "./supervision.js";
@@ -26,6 +27,8 @@ export interface RuntimeConfig {
   workflowEnabled: boolean;
   storageBatchSize: number;
   collectorBatchSize: number;
+  /** TRACARDI_DEDUPE_WINDOW in ms: a client event id re-sent by its owner within it is dropped. */
+  dedupeWindowMs: number;
   maxDeliveryAttempts: number;
   /** First retry delay of a failed destination delivery; doubles per attempt up to the max. */
   dispatchRetryBaseMs: number;
@@ -118,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     workflowEnabled: bool(env, "TRACARDI_WORKFLOW_ENABLED", true),
     storageBatchSize: int(env, "TRACARDI_STORAGE_BATCH", 200),
     collectorBatchSize: int(env, "TRACARDI_COLLECTOR_BATCH", 50),
+    dedupeWindowMs: duration(env, "TRACARDI_DEDUPE_WINDOW", 24 * 3_600_000),
     maxDeliveryAttempts: int(env, "TRACARDI_MAX_DELIVERY_ATTEMPTS", 10),
     dispatchRetryBaseMs: int(env, "TRACARDI_DISPATCH_RETRY_BASE_MS", 2000),
     dispatchRetryMaxMs: int(env, "TRACARDI_DISPATCH_RETRY_MAX_MS", 5 * 60_000),
@@ -262,6 +266,15 @@ function mergeSalt(raw: string | undefined): string | null {
   if (raw.length < 20)
     throw new ConfigError("TRACARDI_AUTO_PROFILE_MERGING (the merge salt) must be at least 20 characters");
   return raw;
+}
+
+function duration(env: Env, name: string, fallbackMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallbackMs;
+  const ms = parseDuration(raw);
+  if (ms === null)
+    throw new ConfigError(`${name} must be a duration such as 24h, 30m, 90s, 7d or seconds, got "${raw}"`);
+  return ms;
 }
 
 function int(env: Env, name: string, fallback: number): number {

@@ -270,6 +270,8 @@ export class Runtime {
         maxProfiles: this.settings.mergeMaxProfiles,
       },
       onMergeSkipped: (reason) => this.metrics.mergesSkipped.inc({ reason }),
+      dedupeWindowMs: this.settings.dedupeWindowMs,
+      onDuplicateEvents: (count) => this.metrics.eventsDeduplicated.inc(count),
       workflows: this.settings.workflowEnabled ? { http: this.http } : null,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
       onProfilesMerged: () => this.onProfilesMerged(),
@@ -327,6 +329,10 @@ export class Runtime {
       config: this.configCache,
       perDestinationLimit: 4,
       shutdown: this.shutdown.signal,
+      deliveries: {
+        delivered: (id) => this.identity.delivered(id, Date.now(), this.settings.dedupeWindowMs),
+        record: (id) => this.identity.recordDelivery(id, Date.now(), this.settings.dedupeWindowMs),
+      },
       deliver: (resource, settings, body, shutdown) =>
         deliverWebhook(resource, settings, body, shutdown, this.http),
     });

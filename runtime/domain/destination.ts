@@ -37,6 +37,11 @@ export interface Destination {
 
 /** One delivery to one destination (topic "dispatch"), rendered when it was planned. */
 export interface DispatchMessage {
+  /**
+   * Names this delivery: the same stored payload always gives the same one, so a redelivered message
+   * is delivered once (sent as `Idempotency-Key`). Absent on messages queued by older versions.
+   */
+  deliveryId?: string;
   destinationId: string;
   kind: "event" | "profile";
   profileId: string | null;

@@ -1,3 +1,4 @@
+import { APPLIED_TASKS_KEPT } from "./applied-tasks.js";
 import { STRONG_IDENTIFIER } from "./merge-keys.js";
 import { getPath, isPlainObject, setOwn, setPath } from "./paths.js";
 import type { Json, JsonObject, Profile } from "./types.js";
@@ -49,6 +50,12 @@ export function mergeProfiles(profiles: Profile[], now: Date): { survivor: Profi
     setPath(survivor as unknown as JsonObject, STRONG_IDENTIFIER, identifier);
   survivor.metadata.system.aux.auto_merge = [];
   delete survivor.metadata.system.aux.force_merge;
+  // A merged-away profile's redelivered payload now lands on the survivor: it must know it was applied.
+  const applied = others.flatMap((p) => p.metadata.system.aux.applied_tasks ?? []);
+  if (applied.length > 0) {
+    const all = union(survivor.metadata.system.aux.applied_tasks ?? [], applied);
+    survivor.metadata.system.aux.applied_tasks = all.slice(-APPLIED_TASKS_KEPT);
+  }
   survivor.metadata.time.update = now.toISOString();
   return { survivor, merged: others.map((p) => p.id) };
 }

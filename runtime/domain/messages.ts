@@ -18,6 +18,8 @@ export interface StorageMessage {
 export interface MergeCommand {
   kind: "merge";
   profileId: string;
+  /** Names this command (its storage message's task, so its deliveries are its own). */
+  task?: string;
   /** A forced merge (`POST /api/v1/merge {"profiles": [...]}`): exactly these profiles, no rails. */
   profiles?: string[];
 }

@@ -25,6 +25,8 @@ export interface Profile {
         force_merge?: string[];
         /** Why automatic merges of this profile were skipped (newest last, at most 10). */
         merge_skipped?: MergeSkip[];
+        /** Tasks of the last payloads applied to the profile: a redelivered one is not applied again. */
+        applied_tasks?: string[];
       };
     };
   };
@@ -60,6 +62,8 @@ export interface Session {
     time: { insert: string; update: string; timestamp: number; duration: number; weekday: number };
     channel: string | null;
     status: SessionStatus;
+    /** Tasks of the last payloads applied to the session: a redelivered one is not applied again. */
+    applied_tasks?: string[];
   };
   device: JsonObject;
   os: { name: string | null; version: string | null };

@@ -62,6 +62,11 @@ export class RuntimeMetrics {
     labelNames: ["kind", "thread"] as const,
     registers: [this.registry],
   });
+  readonly eventsDeduplicated = new client.Counter({
+    name: "tracardi_events_deduplicated_total",
+    help: "Client events dropped because their owner sent the same event id within TRACARDI_DEDUPE_WINDOW",
+    registers: [this.registry],
+  });
   readonly mergesSkipped = new client.Counter({
     name: "tracardi_merges_skipped_total",
     help: "Automatic profile merges the merge rails refused, by reason (identifier_conflict, shared_by_too_many)",

@@ -80,6 +80,21 @@ export interface SessionBinding {
   profileId: string | null;
 }
 
+/** A client-supplied event id claimed by an owner (a source and a profile, or a session) for a task. */
+export interface EventIdClaim {
+  id: string;
+  /** Who sends it, as one opaque key (see `eventIdOwner`). */
+  owner: string;
+  task: string;
+}
+
+/**
+ * What the claim found: `first` — the id is this owner's, for this task (a new id, the same task
+ * again, or the owner's id re-sent after the dedupe window); `duplicate` — the owner sent it in
+ * another task within the window; `foreign` — another owner sent it first.
+ */
+export type EventIdVerdict = "first" | "duplicate" | "foreign";
+
 /**
  * Which profile ids and sessions exist, decided at acceptance time so that concurrent requests for one
  * new session get one profile (Tracardi #652). Writes become durable together with the queued payload.
@@ -105,6 +120,15 @@ export interface IdentityIndex {
   alias(aliasId: string, survivorId: string): Promise<void>;
   /** Drops cached lookups (another connection merged profiles). */
   refresh(): void;
+  /**
+   * Claims client event ids, one verdict per claim, atomically per id across processes. An id keeps
+   * its first owner for good; `windowMs` is the dedupe window (`TRACARDI_DEDUPE_WINDOW`).
+   */
+  claimEventIds(claims: EventIdClaim[], now: number, windowMs: number): Promise<EventIdVerdict[]>;
+  /** Whether a delivery (by its id) was made within the last `windowMs`. */
+  delivered(deliveryId: string, now: number, windowMs: number): Promise<boolean>;
+  /** Remembers a delivery as made; records older than `windowMs` may be forgotten. */
+  recordDelivery(deliveryId: string, now: number, windowMs: number): Promise<void>;
 }
 
 export interface ConfigCollection<T extends { id: string }> {

@@ -9,6 +9,9 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS identity_profiles (id TEXT PRIMARY KEY, canonical TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identity_profiles_canonical ON identity_profiles (canonical);
 CREATE TABLE IF NOT EXISTS identity_sessions (id TEXT PRIMARY KEY, profile_id TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS event_ids (id TEXT PRIMARY KEY, owner TEXT NOT NULL, task TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries (at);
 CREATE TABLE IF NOT EXISTS profiles (id TEXT PRIMARY KEY, inserted TEXT NOT NULL, doc TEXT NOT NULL, merge_pending INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS profiles_merge_pending ON profiles (merge_pending) WHERE merge_pending = 1;
 CREATE TABLE IF NOT EXISTS profile_ids (id TEXT NOT NULL, profile_id TEXT NOT NULL, PRIMARY KEY (id, profile_id)) WITHOUT ROWID;

@@ -1,6 +1,10 @@
-import type { IdentityIndex, SessionBinding } from "../../ports/store.js";
+import { type EventIdRow, judgeEventId } from "../../domain/event-ids.js";
+import type { EventIdClaim, EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
 import type { Db, GroupCommit } from "./database.js";
 import { RecentMap } from "./recent.js";
+
+/** Deliveries older than the window are deleted once per this many recorded. */
+const FORGET_EVERY = 1000;
 
 /**
  * Identity index in the embedded file. New ids are visible to this process at once (pending maps)
@@ -13,6 +17,7 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
   private readonly bindings = new RecentMap<string | null>(100_000, 2000);
   private readonly statements;
   private lastWrite: Promise<void> = Promise.resolve();
+  private deliveriesRecorded = 0;
 
   constructor(
     private readonly db: Db,
@@ -29,6 +34,14 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
       insertSession: db.prepare("INSERT OR REPLACE INTO identity_sessions (id, profile_id) VALUES (?, ?)"),
       upsertAlias: db.prepare("INSERT OR REPLACE INTO identity_profiles (id, canonical) VALUES (?, ?)"),
       repoint: db.prepare("UPDATE identity_profiles SET canonical = ? WHERE canonical = ?"),
+      eventId: db.prepare<[string], EventIdRow>("SELECT owner, task, at FROM event_ids WHERE id = ?"),
+      insertEventId: db.prepare("INSERT INTO event_ids (id, owner, task, at) VALUES (?, ?, ?, ?)"),
+      renewEventId: db.prepare("UPDATE event_ids SET task = ?, at = ? WHERE id = ?"),
+      delivered: db.prepare<[string, number], { at: number }>(
+        "SELECT at FROM deliveries WHERE id = ? AND at >= ?",
+      ),
+      recordDelivery: db.prepare("INSERT OR REPLACE INTO deliveries (id, at) VALUES (?, ?)"),
+      forgetDeliveries: db.prepare("DELETE FROM deliveries WHERE at < ?"),
     };
   }
 
@@ -91,6 +104,34 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
 
   refresh(): void {
     this.canonical.clear();
+  }
+
+  async claimEventIds(claims: EventIdClaim[], now: number, windowMs: number): Promise<EventIdVerdict[]> {
+    // One transaction: every process on this file sees a claim whole.
+    return this.db
+      .transaction(() =>
+        claims.map((claim) => {
+          const { verdict, write } = judgeEventId(
+            this.statements.eventId.get(claim.id) ?? null,
+            claim,
+            now,
+            windowMs,
+          );
+          if (write === "insert") this.statements.insertEventId.run(claim.id, claim.owner, claim.task, now);
+          else if (write === "renew") this.statements.renewEventId.run(claim.task, now, claim.id);
+          return verdict;
+        }),
+      )
+      .immediate();
+  }
+
+  async delivered(deliveryId: string, now: number, windowMs: number): Promise<boolean> {
+    return this.statements.delivered.get(deliveryId, now - windowMs) !== undefined;
+  }
+
+  async recordDelivery(deliveryId: string, now: number, windowMs: number): Promise<void> {
+    this.statements.recordDelivery.run(deliveryId, now);
+    if (++this.deliveriesRecorded % FORGET_EVERY === 0) this.statements.forgetDeliveries.run(now - windowMs);
   }
 
   async alias(aliasId: string, survivorId: string): Promise<void> {

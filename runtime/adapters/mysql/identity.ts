@@ -1,5 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import type { IdentityIndex, SessionBinding } from "../../ports/store.js";
+import { type EventIdRow, judgeEventId } from "../../domain/event-ids.js";
+import type { EventIdClaim, EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
 import { RecentMap } from "../embedded/recent.js";
 import { type MysqlPool, mysqlError, runStatement, withConnection } from "./pool.js";
 
@@ -13,7 +14,23 @@ const SCHEMA = [
      id VARBINARY(1024) NOT NULL PRIMARY KEY,
      profile_id VARBINARY(1024) NULL
    )`,
+  // Client event ids and their first owner (a hash of source and profile or session), for good.
+  `CREATE TABLE IF NOT EXISTS tracardi_event_ids (
+     id VARBINARY(1024) NOT NULL PRIMARY KEY,
+     owner VARBINARY(64) NOT NULL,
+     task VARBINARY(64) NOT NULL,
+     at BIGINT NOT NULL
+   )`,
+  // Deliveries made, for the dedupe window.
+  `CREATE TABLE IF NOT EXISTS tracardi_deliveries (
+     id VARBINARY(64) NOT NULL PRIMARY KEY,
+     at BIGINT NOT NULL,
+     KEY tracardi_deliveries_at (at)
+   )`,
 ];
+
+/** Deliveries older than the window are deleted once per this many recorded. */
+const FORGET_EVERY = 1000;
 
 /** Cached lookups expire quickly: merges made by other processes must show up. */
 const CACHE_TTL_MS = 2000;
@@ -31,6 +48,7 @@ export class MysqlIdentityIndex implements IdentityIndex {
   private readonly writes = new Set<Promise<void>>();
   /** Profile registrations still being written, by profile id. */
   private readonly registrations = new Map<string, Promise<void>>();
+  private deliveriesRecorded = 0;
 
   constructor(private readonly db: MysqlPool) {}
 
@@ -103,6 +121,65 @@ export class MysqlIdentityIndex implements IdentityIndex {
   refresh(): void {
     this.canonical.clear();
     this.bindings.clear();
+  }
+
+  /**
+   * INSERT IGNORE decides the first owner of each id across processes; an owner re-sending after
+   * the window takes the row over only if it still holds the task read (else it is a duplicate).
+   */
+  async claimEventIds(claims: EventIdClaim[], now: number, windowMs: number): Promise<EventIdVerdict[]> {
+    if (claims.length === 0) return [];
+    const ids = [...new Set(claims.map((c) => c.id))];
+    const values = claims.flatMap((c) => [c.id, c.owner, c.task, String(now)]);
+    await this.query<ResultSetHeader>(
+      `INSERT IGNORE INTO tracardi_event_ids (id, owner, task, at) VALUES ${claims.map(() => "(?, ?, ?, ?)").join(", ")}`,
+      values,
+    );
+    const rows = await this.query<RowDataPacket[]>(
+      `SELECT id, owner, task, at FROM tracardi_event_ids WHERE id IN (${ids.map(() => "?").join(", ")})`,
+      ids,
+    );
+    const found = new Map<string, EventIdRow>(
+      rows.map((r) => [
+        text(r.id) ?? "",
+        { owner: text(r.owner) ?? "", task: text(r.task) ?? "", at: Number(r.at) },
+      ]),
+    );
+    const verdicts: EventIdVerdict[] = [];
+    for (const claim of claims) {
+      const row = found.get(claim.id) ?? null;
+      const { verdict, write } = judgeEventId(row, claim, now, windowMs);
+      if (write === "renew" && row) {
+        const renewed = await this.query<ResultSetHeader>(
+          "UPDATE tracardi_event_ids SET task = ?, at = ? WHERE id = ? AND task = ?",
+          [claim.task, String(now), claim.id, row.task],
+        );
+        verdicts.push(renewed.affectedRows === 1 ? "first" : "duplicate");
+        continue;
+      }
+      // Inserted above (a row the SELECT did not find was taken by nobody: cannot happen after INSERT IGNORE).
+      verdicts.push(verdict);
+    }
+    return verdicts;
+  }
+
+  async delivered(deliveryId: string, now: number, windowMs: number): Promise<boolean> {
+    const rows = await this.query<RowDataPacket[]>(
+      "SELECT 1 FROM tracardi_deliveries WHERE id = ? AND at >= ?",
+      [deliveryId, String(now - windowMs)],
+    );
+    return rows.length > 0;
+  }
+
+  async recordDelivery(deliveryId: string, now: number, windowMs: number): Promise<void> {
+    await this.query<ResultSetHeader>(
+      "INSERT INTO tracardi_deliveries (id, at) VALUES (?, ?) ON DUPLICATE KEY UPDATE at = VALUES(at)",
+      [deliveryId, String(now)],
+    );
+    if (++this.deliveriesRecorded % FORGET_EVERY === 0)
+      await this.query<ResultSetHeader>("DELETE FROM tracardi_deliveries WHERE at < ? LIMIT 10000", [
+        String(now - windowMs),
+      ]);
   }
 
   async alias(aliasId: string, survivorId: string): Promise<void> {

@@ -25,6 +25,8 @@ export interface IndexLayout {
 }
 
 const keyword = { type: "keyword" } as const;
+/** Kept in `_source` only: read back with the document, never searched. */
+const stored = { type: "keyword", index: false, doc_values: false } as const;
 /** Stored in `_source`, never indexed: free-form parts that would otherwise grow the mapping without end. */
 const opaque = { type: "object", enabled: false } as const;
 /** Dates as dates, plus the string as written: the embedded store orders by that string. */
@@ -60,7 +62,7 @@ const MAPPINGS: Record<Kind, object> = {
           time: { properties: { insert: time, create: time, update: time } },
           // Keys are dotted field paths with [time, event id] pairs: not a shape a mapping can follow.
           fields: opaque,
-          system: { properties: { aux: { properties: { auto_merge: keyword } } } },
+          system: { properties: { aux: { properties: { auto_merge: keyword, applied_tasks: stored } } } },
         },
       },
       segments: keyword,
@@ -85,6 +87,7 @@ const MAPPINGS: Record<Kind, object> = {
           },
           channel: keyword,
           status: keyword,
+          applied_tasks: stored,
         },
       },
       // Tracardi keeps these flattened (not individually searchable).

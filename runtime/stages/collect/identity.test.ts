@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { IdentityIndex, SessionBinding } from "../../ports/store.js";
+import type { EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
 import { resolveIdentity } from "./identity.js";
 
 /** An in-memory identity index: a unit-test stand-in for the port. */
@@ -29,6 +29,14 @@ class MemoryIndex implements IdentityIndex {
     for (const [id, canonical] of this.profiles) if (canonical === aliasId) this.profiles.set(id, survivorId);
     this.profiles.set(aliasId, survivorId);
   }
+  // Not used by resolveIdentity.
+  async claimEventIds(): Promise<EventIdVerdict[]> {
+    throw new Error("not used");
+  }
+  async delivered(): Promise<boolean> {
+    throw new Error("not used");
+  }
+  async recordDelivery(): Promise<void> {}
 }
 
 function ids() {

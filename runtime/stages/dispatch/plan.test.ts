@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Destination } from "../../domain/destination.js";
+import { deliveryId } from "../../domain/event-ids.js";
 import type { StorageMessage } from "../../domain/messages.js";
 import { buildEvent } from "../process/event.js";
 import { newProfile } from "../process/profile.js";
@@ -61,6 +62,7 @@ describe("planDispatch", () => {
     );
     expect(planned).toEqual([
       {
+        deliveryId: deliveryId("t", "d", "event:e0"),
         destinationId: "d",
         kind: "event",
         profileId: "p",
@@ -83,6 +85,7 @@ describe("planDispatch", () => {
     expect(planDispatch(message(["buy"]), [profileDestination], always)).toEqual([]);
     expect(planDispatch(message(["buy"], ["traits.a"]), [profileDestination], always)).toEqual([
       {
+        deliveryId: deliveryId("t", "d", "profile"),
         destinationId: "d",
         kind: "profile",
         profileId: "p",

@@ -1,4 +1,5 @@
 import type { Destination, DispatchMessage } from "../../domain/destination.js";
+import { deliveryId } from "../../domain/event-ids.js";
 import type { StorageMessage } from "../../domain/messages.js";
 import type { JsonObject } from "../../domain/types.js";
 import { renderTemplate } from "./template.js";
@@ -28,6 +29,7 @@ export function planDispatch(
       const scope = { profile, session, event: null };
       if (destination.condition && !holds(destination.condition, scope)) continue;
       out.push({
+        deliveryId: deliveryId(message.task, destination.id, "profile"),
         destinationId: destination.id,
         kind: "profile",
         profileId: message.profile?.id ?? null,
@@ -43,6 +45,7 @@ export function planDispatch(
       const scope = { profile, session, event: event as unknown as JsonObject };
       if (destination.condition && !holds(destination.condition, scope)) continue;
       out.push({
+        deliveryId: deliveryId(message.task, destination.id, `event:${event.id}`),
         destinationId: destination.id,
         kind: "event",
         profileId: event.profile?.id ?? null,

@@ -4,6 +4,11 @@ import type { ConfigCache } from "../process/config-cache.js";
 import { DestinationSlots } from "./slots.js";
 import { type DeliveryResult, deliverWebhook } from "./webhook.js";
 
+export interface DeliveryMemory {
+  delivered(deliveryId: string): Promise<boolean>;
+  record(deliveryId: string): Promise<void>;
+}
+
 export interface DispatchStageDeps {
   config: ConfigCache;
   /** Deliveries in flight to one destination at most; more wait, so a hanging receiver is contained. */
@@ -11,6 +16,8 @@ export interface DispatchStageDeps {
   /** Aborted when the process stops: deliveries in flight are put back, not counted as attempts. */
   shutdown?: AbortSignal;
   deliver?: typeof deliverWebhook;
+  /** Deliveries made (by delivery id), shared by every process: a redelivered message is not sent again. */
+  deliveries?: DeliveryMemory;
   onDelivered?: (message: DispatchMessage, result: DeliveryResult) => void;
 }
 
@@ -40,16 +47,27 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
             reason: `resource ${destination.resource.id} of destination ${destination.id} does not exist`,
           };
         if (!resource.enabled) return { kind: "dead-letter", reason: `resource ${resource.id} is disabled` };
+        const id = message.deliveryId;
+        if (id !== undefined && (await deps.deliveries?.delivered(id))) return { kind: "ack" };
         if (!(await slots.acquire(destination.id)))
           return { kind: "defer", delayMs: slots.busyDelayMs(destination.id) };
+        const settings = destination.destination.init;
+        const keyed =
+          id === undefined
+            ? settings
+            : { ...settings, headers: { ...settings.headers, "idempotency-key": id } };
         let result: DeliveryResult;
         try {
-          result = await deliver(resource, destination.destination.init, message.body, deps.shutdown);
+          result = await deliver(resource, keyed, message.body, deps.shutdown);
         } finally {
           slots.release(destination.id);
         }
         deps.onDelivered?.(message, result);
-        if (result.ok) return { kind: "ack" };
+        if (result.ok) {
+          // Not remembered (the memory unreachable): a redelivery would send it again, with the same key.
+          if (id !== undefined) await deps.deliveries?.record(id).catch(() => {});
+          return { kind: "ack" };
+        }
         if (deps.shutdown?.aborted) return { kind: "defer" };
         if (result.permanent) return { kind: "dead-letter", reason: result.reason };
         if (delivery.attempt >= destination.destination.init.max_attempts) {

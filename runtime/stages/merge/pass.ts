@@ -1,3 +1,4 @@
+import { newId } from "../../domain/ids.js";
 import type { MergeCommand } from "../../domain/messages.js";
 import type { Queue } from "../../ports/queue.js";
 import type { DataStore } from "../../ports/store.js";
@@ -12,7 +13,7 @@ export async function mergePass(store: DataStore, queue: Queue, limit = 1000): P
   if (marked.length === 0) return 0;
   const commands = marked.map((profileId) => ({
     key: profileId,
-    body: { kind: "merge", profileId } satisfies MergeCommand,
+    body: { kind: "merge", profileId, task: `merge:${newId()}` } satisfies MergeCommand,
   }));
   await queue.publish("collector", commands);
   return marked.length;
@@ -25,6 +26,11 @@ export async function mergePass(store: DataStore, queue: Queue, limit = 1000): P
 export async function forceMerge(queue: Queue, profiles: string[]): Promise<void> {
   const [first] = profiles;
   if (first === undefined) return;
-  const command: MergeCommand = { kind: "merge", profileId: first, profiles: profiles.slice(1) };
+  const command: MergeCommand = {
+    kind: "merge",
+    profileId: first,
+    task: `merge:${newId()}`,
+    profiles: profiles.slice(1),
+  };
   await queue.publish("collector", [{ key: first, body: command }]);
 }

@@ -1,3 +1,6 @@
+import { alreadyApplied, recordApplied } from "../../domain/applied-tasks.js";
+import { eventIdOwner, scopedEventId } from "../../domain/event-ids.js";
+import { cleanId } from "../../domain/ids.js";
 import { mergeProfiles } from "../../domain/merge.js";
 import { type IgnoredValues, isMergeId, markMergeIds, markMergeKeys } from "../../domain/merge-keys.js";
 import {
@@ -19,7 +22,7 @@ import type {
   TrackedEvent,
 } from "../../domain/types.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
-import type { DataStore, IdentityIndex } from "../../ports/store.js";
+import type { DataStore, EventIdClaim, EventIdVerdict, IdentityIndex } from "../../ports/store.js";
 import { type HttpClient, runWorkflows } from "../workflow/index.js";
 import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
 import { buildEvent } from "./event.js";
@@ -45,7 +48,46 @@ export interface ProcessDeps {
   mergeIgnored?: IgnoredValues;
   /** The workflow stage (null: switched off, no workflow runs); `http` serves remote-call nodes. */
   workflows: { http: HttpClient } | null;
+  /** Claims client event ids (dedupe window applied); absent: every id is taken as sent. */
+  claimEventIds?: (claims: EventIdClaim[]) => Promise<EventIdVerdict[]>;
   now: () => Date;
+}
+
+/**
+ * The payload's events as processed: a client event id its owner (source and profile, or session)
+ * sent before within the dedupe window, or earlier in the same payload, is dropped; one another
+ * owner holds is stored under an id scoped to this owner, with a warning (`notes`, by new id).
+ */
+async function claimedEvents(
+  message: AcceptedPayload,
+  events: EventPayload[],
+  owner: string,
+  claim: ProcessDeps["claimEventIds"],
+): Promise<{ events: EventPayload[]; notes: Map<string, string> }> {
+  const notes = new Map<string, string>();
+  const sent = message.payload.events.map((event) => cleanId(event.id));
+  const claims = sent.flatMap((id) => (id === null ? [] : [{ id, owner, task: message.task }]));
+  if (!claim || claims.length === 0) return { events, notes };
+  const verdicts = new Map<string, EventIdVerdict>();
+  for (const [index, verdict] of (await claim(claims)).entries())
+    verdicts.set((claims[index] as EventIdClaim).id, verdict);
+  const seen = new Set<string>();
+  const out: EventPayload[] = [];
+  for (const [index, event] of events.entries()) {
+    const id = sent[index];
+    if (id === null || id === undefined) {
+      out.push(event);
+      continue;
+    }
+    if (seen.has(id) || verdicts.get(id) === "duplicate") continue;
+    seen.add(id);
+    if (verdicts.get(id) === "foreign") {
+      const scoped = scopedEventId(owner, id);
+      notes.set(scoped, `event id ${id} belongs to another profile or session; stored as ${scoped}`);
+      out.push({ ...event, id: scoped });
+    } else out.push(event);
+  }
+  return { events: out, notes };
 }
 
 export interface Processed {
@@ -58,6 +100,11 @@ export interface Processed {
   ux: Json[];
   /** Some event of the payload triggered a workflow (a waiting `/track` request can stop waiting). */
   workflowsRan: boolean;
+  /**
+   * The profile or session already holds this payload's effects (a redelivery): nothing was applied
+   * again, and `profile`/`session` are the current documents.
+   */
+  alreadyApplied: boolean;
 }
 
 /**
@@ -89,6 +136,10 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
   }
 
   const stored = await deps.state.session(identity.sessionId);
+  if (alreadyApplied(message.task, profile, stored)) {
+    const none = { events: [], changedFields: [], response: {}, ux: [], workflowsRan: false };
+    return { profile, session: stored, ...none, alreadyApplied: true };
+  }
   const session =
     stored ??
     newSession({
@@ -109,6 +160,13 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
     changed.add("metadata.time.visit");
   }
 
+  const claimed = await claimedEvents(
+    message,
+    payload.events,
+    eventIdOwner(source.id, profileId, identity.sessionId),
+    deps.claimEventIds,
+  );
+  payload.events = claimed.events;
   const clientTypes = payload.events.map((e) => e.type);
   // Profile-less hits are anonymous: no profile, so no visit and no system events.
   const internal =
@@ -139,6 +197,11 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
       receivedAt: message.receivedAt,
       now,
     });
+    const note = claimed.notes.get(event.id);
+    if (note !== undefined) {
+      event.metadata.warning = true;
+      event.metadata.messages.push(note);
+    }
     mapEvent(event, eventPayload, profile, deps, now, changed);
     if (event.type === "visit-ended") session.metadata.status = "ended";
     else if (event.type === "visit-started") session.metadata.status = "started";
@@ -160,12 +223,14 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
   if (profile && deps.mergeSalt !== null && markMergeIds(profile, deps.mergeSalt, deps.mergeIgnored))
     changed.add("ids");
   if (profile && changed.size > 0) profile.metadata.time.update = now.toISOString();
+  recordApplied(message.task, profile, session);
   return {
     profile: saveProfile ? profile : null,
     session: saveSession ? session : null,
     events: saveEvents ? events : [],
     changedFields: [...changed],
     ...inline,
+    alreadyApplied: false,
   };
 }
 
@@ -295,7 +360,8 @@ export async function processMerge(
   command: MergeCommand,
   deps: MergeDeps,
 ): Promise<Omit<StorageMessage, "stateSeq"> | null> {
-  const base = { task: `merge:${command.profileId}`, session: null, events: [] };
+  const task = command.task ?? `merge:${command.profileId}:${deps.now().toISOString()}`;
+  const base = { task, session: null, events: [] };
   const rails = deps.salt ? { salt: deps.salt, ...(deps.rails ?? DEFAULT_MERGE_RAILS) } : null;
   const latest = async (id: string) => deps.state.profile((await deps.identity.resolveProfile(id)) ?? id);
   const profile = await latest(command.profileId);
@@ -346,6 +412,35 @@ export async function processMerge(
   return { ...base, profile: survivor, changedFields: ["ids"], mergedProfiles: merged };
 }
 
+const DEFAULT_DEDUPE_WINDOW_MS = 24 * 3_600_000;
+
+/** Forwards kept for redeliveries whose forward may have failed (see `collectorStage`). */
+const RECENT_FORWARDS_KEPT = 1000;
+
+interface Forwarded {
+  profile: boolean;
+  session: boolean;
+  events: TrackedEvent[];
+  changedFields: string[];
+}
+
+/** The newest forwards by task, oldest dropped first. */
+class RecentForwards {
+  private readonly entries = new Map<string, Forwarded>();
+  constructor(private readonly capacity: number) {}
+  get(task: string): Forwarded | undefined {
+    return this.entries.get(task);
+  }
+  set(task: string, forward: Forwarded): void {
+    this.entries.delete(task);
+    this.entries.set(task, forward);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
+
 export interface CollectorStageDeps {
   state: PendingState;
   config: ConfigCache;
@@ -362,6 +457,10 @@ export interface CollectorStageDeps {
   onWorkflowOutput?: (task: string, output: WorkflowOutput) => void;
   /** Called after a merge, so other connections drop cached identities. */
   onProfilesMerged?: () => void;
+  /** `TRACARDI_DEDUPE_WINDOW` in ms: a client event id re-sent by its owner within it is dropped. */
+  dedupeWindowMs?: number;
+  /** Called with the number of client events dropped as re-sent (the metric). */
+  onDuplicateEvents?: (count: number) => void;
   now?: () => Date;
 }
 
@@ -376,6 +475,8 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const resolveProfile = (id: string) => deps.identity.resolveProfile(id);
   const gate = new ExclusiveGate();
   const locks = new KeyedLocks();
+  const forwarded = new RecentForwards(RECENT_FORWARDS_KEPT);
+  const window = deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
   return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const toStorage = (result: Omit<StorageMessage, "stateSeq">, key: string): Outcome => {
@@ -419,11 +520,39 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           mergeSalt: deps.mergeSalt,
           mergeIgnored: deps.mergeRails?.ignored,
           workflows: deps.workflows,
+          claimEventIds: async (claims) => {
+            const verdicts = await deps.identity.claimEventIds(claims, now().getTime(), window);
+            const dropped = verdicts.filter((v) => v === "duplicate").length;
+            if (dropped > 0) deps.onDuplicateEvents?.(dropped);
+            return verdicts;
+          },
           now,
         });
+        if (result.alreadyApplied) {
+          // A redelivery. Its forward may have failed after the effects were applied here: send
+          // what it carried again with the current documents (an upsert of the same ids).
+          const earlier = forwarded.get(body.task);
+          if (!earlier) return { kind: "ack" };
+          return toStorage(
+            {
+              task: body.task,
+              profile: earlier.profile ? result.profile : null,
+              session: earlier.session ? result.session : null,
+              events: earlier.events,
+              changedFields: earlier.changedFields,
+            },
+            key,
+          );
+        }
         if (result.workflowsRan) {
           deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
         }
+        forwarded.set(body.task, {
+          profile: result.profile !== null,
+          session: result.session !== null,
+          events: result.events,
+          changedFields: result.changedFields,
+        });
         return toStorage({ task: body.task, ...result }, key);
       });
     };

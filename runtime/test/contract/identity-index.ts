@@ -80,5 +80,38 @@ export function describeIdentityIndexContract(name: string, open: () => Promise<
       other.refresh();
       expect(await other.resolveProfile(old)).toBe(mine);
     });
+
+    it("gives a client event id to its first owner, and finds the owner's re-sends in the window", async () => {
+      const [e, t1, t2, t3, t4] = [id(), id(), id(), id(), id()];
+      const hour = 3_600_000;
+      const claim = (owner: string, task: string, at: number) =>
+        index.claimEventIds([{ id: e, owner, task }], at, hour);
+      expect(await claim("victim", t1, 1000)).toEqual(["first"]);
+      expect(await claim("victim", t1, 2000)).toEqual(["first"]); // the same task redelivered
+      expect(await claim("other", t2, 3000)).toEqual(["foreign"]);
+      expect(await claim("victim", t3, 4000)).toEqual(["duplicate"]);
+      expect(await claim("victim", t4, 1000 + hour + 1)).toEqual(["first"]); // after the window
+      expect(await claim("other", t2, 1000 + 2 * hour)).toEqual(["foreign"]); // owners never change
+    });
+
+    it("agrees with another connection on who claimed an event id first", async () => {
+      const other = opened.other;
+      if (other === null) return;
+      const e = id();
+      const verdicts = await Promise.all([
+        index.claimEventIds([{ id: e, owner: "a", task: id() }], 1000, 60_000),
+        other.claimEventIds([{ id: e, owner: "b", task: id() }], 1000, 60_000),
+      ]);
+      expect(verdicts.flat().sort()).toEqual(["first", "foreign"]);
+    });
+
+    it("remembers deliveries made for the window", async () => {
+      const d = id();
+      expect(await index.delivered(d, 1000, 60_000)).toBe(false);
+      await index.recordDelivery(d, 1000, 60_000);
+      expect(await index.delivered(d, 2000, 60_000)).toBe(true);
+      expect(await (opened.other ?? index).delivered(d, 2000, 60_000)).toBe(true);
+      expect(await index.delivered(d, 1000 + 60_001, 60_000)).toBe(false);
+    });
   });
 }

@@ -127,6 +127,54 @@ describe("the runtime as separate processes over Pulsar, MariaDB and OpenSearch"
     }, 30_000);
   });
 
+  it("keeps client event ids apart and stores an id re-sent through two APIs and a collector restart once", async () => {
+    const privateApi = await launch(["api", "--role", "private"]);
+    const publicApis = [await launch(["api", "--role", "public"]), await launch(["api", "--role", "public"])];
+    let collector = await launch(["worker", "collector"]);
+    await launch(["worker", "background"]);
+    await privateApi.createSource("ids-site");
+    const send = (api: number, session: string, id: string, type: string, profile?: string) =>
+      (publicApis[api] as RuntimeProcess).track({
+        source: { id: "ids-site" },
+        session: { id: session },
+        ...(profile ? { profile: { id: profile } } : {}),
+        events: [{ id, type, properties: { value: 1 } }],
+      });
+
+    // The issue 11 reproduction: another session's event never takes over the victim's id.
+    const shared = `evt-${randomUUID()}`;
+    const victim = await send(0, `victim-${randomUUID()}`, shared, "purchase");
+    const other = await send(1, `other-${randomUUID()}`, shared, "other");
+    expect([victim.status, other.status]).toEqual([200, 200]);
+
+    // The same id three times, through both APIs and across a collector restart.
+    const order = `order-${randomUUID()}`;
+    const session = randomUUID();
+    const first = await send(0, session, order, "checkout-completed");
+    const profile = first.body.profile?.id as string;
+    await privateApi.drained(60_000);
+    await collector.kill("SIGKILL");
+    expect((await send(1, session, order, "checkout-completed", profile)).status).toBe(200);
+    collector = await launch(["worker", "collector"]);
+    expect((await send(0, session, order, "checkout-completed", profile)).status).toBe(200);
+    await privateApi.drained(60_000);
+
+    const stored = await privateApi.admin<{ type: string; profile: { id: string } }>(
+      "GET",
+      `/api/v1/events/${shared}`,
+    );
+    expect(stored.body).toMatchObject({ type: "purchase", profile: { id: victim.body.profile?.id } });
+    const theirs = await privateApi.events(`profile=${other.body.profile?.id}&type=other`);
+    expect(theirs.body.items.map((e) => e.id)).not.toContain(shared);
+    expect(theirs.body.total).toBe(1);
+    const checkouts = await privateApi.events(`profile=${profile}&type=checkout-completed`);
+    expect(checkouts.body.items.map((e) => e.id)).toEqual([order]);
+    const counted = (await privateApi.profile(profile)).body as unknown as {
+      data: { metrics: { ltcocc: number } };
+    };
+    expect(counted.data.metrics.ltcocc).toBe(1);
+  });
+
   it("loses no update when a collector restarts while storage is behind", async () => {
     const privateApi = await launch(["api", "--role", "private"]);
     const publicApi = await launch(["api", "--role", "public"]);
