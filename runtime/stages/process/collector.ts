@@ -132,7 +132,9 @@ export async function processPayload(message: AcceptedPayload, deps: ProcessDeps
       : ((await deps.resolveProfile(identity.profileId)) ?? identity.profileId);
   let profile: Profile | null = null;
   if (profileId !== null) {
-    profile = (await deps.state.profile(profileId)) ?? newProfile(profileId, now);
+    // A new profile is inserted when its payload was accepted, not when a collector loop got to it:
+    // loops process profiles concurrently, and merges keep the earliest inserted profile.
+    profile = (await deps.state.profile(profileId)) ?? newProfile(profileId, new Date(message.receivedAt));
   }
 
   const stored = await deps.state.session(identity.sessionId);
