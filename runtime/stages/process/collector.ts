@@ -380,10 +380,14 @@ export async function processMerge(
     if (profile.metadata.system.aux.auto_merge.length === 0) return null;
     if (rails) markMergeIds(profile, rails.salt, rails.ignored);
     const candidates: Profile[] = [];
+    const seen = new Set([profile.id]);
     for (const candidate of await deps.store.profilesWithIds(profile.ids.filter(isMergeId))) {
-      if (candidate.id === profile.id) continue;
-      const current = await deps.state.profile(candidate.id);
-      if (current) candidates.push(current);
+      // The store may still hold a profile an earlier merge of this pass joined: take its survivor
+      // (read back as it is, it would be merged, and counted, a second time).
+      const current = await latest(candidate.id);
+      if (!current || seen.has(current.id)) continue;
+      seen.add(current.id);
+      candidates.push(current);
     }
     const plan = rails
       ? planMerge(profile, candidates, rails, deps.now())
@@ -394,6 +398,8 @@ export async function processMerge(
   }
 
   if (others.length === 0) {
+    // A forced merge searched none of the profile's merge ids: its marks stay for the next pass.
+    if (command.profiles !== undefined) return null;
     profile.metadata.system.aux.auto_merge = [];
     delete profile.metadata.system.aux.force_merge;
     recordSkips(profile, skipped);
@@ -404,6 +410,13 @@ export async function processMerge(
     };
   }
   const { survivor, merged } = mergeProfiles([profile, ...others], deps.now());
+  // A mark is a search not done yet: the survivor keeps the marks of the merged profiles, except
+  // the ids an automatic merge has just searched (the base's), so a profile that shares one of them
+  // with a third is still found (by this pass, when the merged profile's own command comes, or the next).
+  const searched = new Set(command.profiles === undefined ? profile.ids : []);
+  survivor.metadata.system.aux.auto_merge = [
+    ...new Set([profile, ...others].flatMap((p) => p.metadata.system.aux.auto_merge)),
+  ].filter((id) => !searched.has(id));
   // The survivor holds every merged profile's ids: keep only those of values it still holds.
   if (rails) markMergeIds(survivor, rails.salt, rails.ignored);
   recordSkips(survivor, skipped);
