@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findJsonLimitBreach, type JsonLimits } from "./json-limits.js";
+import { findJsonLimitBreach, type JsonLimits, MALFORMED_TEXT } from "./json-limits.js";
 
 const limits: JsonLimits = { maxDepth: 4, maxArrayLength: 3, maxObjectKeys: 2 };
 
@@ -41,5 +41,16 @@ describe("JSON limits", () => {
       path: [0],
       type: "value_error.json.too_many_keys",
     });
+  });
+
+  it("refuses text with a lone surrogate, in a value or a key, naming where it is", () => {
+    expect(findJsonLimitBreach({ events: [{ id: "e-\ud800" }] }, limits)).toEqual({
+      path: ["events", 0, "id"],
+      msg: "text is not well-formed Unicode (a lone surrogate)",
+      type: MALFORMED_TEXT,
+    });
+    expect(findJsonLimitBreach({ list: ["ok", "\udc00"] }, limits)?.path).toEqual(["list", 1]);
+    expect(findJsonLimitBreach({ "k\ud83d": 1 }, limits)?.path).toEqual(["k\ud83d"]);
+    expect(findJsonLimitBreach({ emoji: "😀", rtl: ["\u202e", "\u0000"] }, limits)).toBeNull();
   });
 });

@@ -20,8 +20,13 @@ interface Frame {
   key: string | number;
 }
 
+/** The breach type of text that is not well-formed Unicode (a lone surrogate such as `"\\ud800"`). */
+export const MALFORMED_TEXT = "value_error.str.unicode";
+
 /**
- * The first place where `value` breaks a limit, or null. The walk keeps its own stack instead of
+ * The first place where `value` breaks a limit, or null. Text with a lone surrogate breaks one too:
+ * it has no UTF-8 form, so the stores would keep something else than what was validated (and an id
+ * holding one could not be read back). The walk keeps its own stack instead of
  * recursing, and never goes below `maxDepth + 1` levels, so no input can exhaust the call stack here;
  * once a value passed, everything that walks it later (serialisers, path helpers) stays shallow too.
  */
@@ -46,6 +51,7 @@ export function findJsonLimitBreach(value: unknown, limits: JsonLimits): JsonLim
         const item = items[index];
         if (item !== null && typeof item === "object")
           stack.push({ value: item, depth, parent: frame, key: index });
+        else if (typeof item === "string" && !isWellFormed(item)) return malformed(frame, index);
       }
       continue;
     }
@@ -59,11 +65,23 @@ export function findJsonLimitBreach(value: unknown, limits: JsonLimits): JsonLim
           "value_error.json.too_many_keys",
         );
       }
+      if (!isWellFormed(key)) return malformed(frame, key);
       const item = fields[key];
       if (item !== null && typeof item === "object") stack.push({ value: item, depth, parent: frame, key });
+      else if (typeof item === "string" && !isWellFormed(item)) return malformed(frame, key);
     }
   }
   return null;
+}
+
+function malformed(parent: Frame, key: string | number): JsonLimitBreach {
+  const at: Frame = { value: parent.value, depth: parent.depth + 1, parent, key };
+  return breach(at, "text is not well-formed Unicode (a lone surrogate)", MALFORMED_TEXT);
+}
+
+/** `String.prototype.isWellFormed` (Node 20+), which the ES2023 lib does not declare. */
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 function breach(frame: Frame, msg: string, type: string): JsonLimitBreach {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { findJsonLimitBreach, type JsonLimits } from "../domain/json-limits.js";
+import { findJsonLimitBreach, type JsonLimits, MALFORMED_TEXT } from "../domain/json-limits.js";
 import { HttpError } from "./errors.js";
 
 /**
@@ -12,14 +12,13 @@ export function installInputLimits(app: FastifyInstance, limits: JsonLimits): vo
     const breach =
       locate("body", findJsonLimitBreach(request.body, limits)) ??
       locate("query", findJsonLimitBreach(request.query, limits));
-    done(
-      breach === null ? undefined : new HttpError(422, [breach], tooDeep(breach) ? "too_deep" : "too_wide"),
-    );
+    done(breach === null ? undefined : new HttpError(422, [breach], rejectionOf(breach)));
   });
 }
 
-function tooDeep(breach: { type: string }): boolean {
-  return breach.type === "value_error.json.too_deep";
+function rejectionOf(breach: { type: string }): "too_deep" | "too_wide" | "invalid" {
+  if (breach.type === "value_error.json.too_deep") return "too_deep";
+  return breach.type === MALFORMED_TEXT ? "invalid" : "too_wide";
 }
 
 function locate(context: string, breach: ReturnType<typeof findJsonLimitBreach>) {

@@ -103,6 +103,17 @@ describe("case 1: what is queued is what was validated", () => {
     expect(twice.status).toBe(422);
     expect(twice.body.detail[0]?.type).toBe("value_error.jsondecode");
   });
+
+  it("refuses text with a lone surrogate (no UTF-8 form, so not storable as sent) with 422 naming it", async () => {
+    const res = await post("/track", trackJson(randomUUID(), '{"name":"\\ud800x"}'));
+    expect(res.status).toBe(422);
+    expect(res.body.detail[0]).toMatchObject({
+      loc: ["body", "events", 0, "properties", "name"],
+      type: "value_error.str.unicode",
+    });
+    // A well-formed pair of the same escapes is an emoji, and is stored.
+    expect((await post("/track", trackJson(randomUUID(), '{"name":"\\ud83d\\ude00"}'))).status).toBe(200);
+  });
 });
 
 describe("case 2: depth and size limits at the door", () => {
