@@ -265,6 +265,7 @@ export class Runtime {
       identity: this.identity,
       mergeSalt: this.settings.mergeSalt,
       workflows: this.settings.workflowEnabled ? { http: this.http } : null,
+      shutdown: this.shutdown.signal,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
       onProfilesMerged: () => this.onProfilesMerged(),
     });

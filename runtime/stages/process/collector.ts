@@ -298,6 +298,11 @@ export interface CollectorStageDeps {
   identity: IdentityIndex;
   mergeSalt: string | null;
   workflows: { http: HttpClient } | null;
+  /**
+   * Aborted when the process stops: remote calls in flight end at once, and a payload whose workflows
+   * ran meanwhile is deferred (handled again, whole, after the restart), never stored with a half result.
+   */
+  shutdown?: AbortSignal;
   /** Receives what workflows produced for a payload, for a `/track` request waiting for it. */
   onWorkflowOutput?: (task: string, output: WorkflowOutput) => void;
   /** Called after a merge, so other connections drop cached identities. */
@@ -316,6 +321,9 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const resolveProfile = (id: string) => deps.identity.resolveProfile(id);
   const gate = new ExclusiveGate();
   const locks = new KeyedLocks();
+  const shutdown = deps.shutdown;
+  const workflows =
+    deps.workflows && shutdown ? { http: withSignal(deps.workflows.http, shutdown) } : deps.workflows;
   return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const toStorage = (result: Omit<StorageMessage, "stateSeq">, key: string): Outcome => {
@@ -354,9 +362,11 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           validator: deps.validator,
           resolveProfile,
           mergeSalt: deps.mergeSalt,
-          workflows: deps.workflows,
+          workflows,
           now,
         });
+        // A remote call may have been cut short: what the flows did is not the whole of it.
+        if (result.workflowsRan && shutdown?.aborted) return { kind: "defer" };
         if (result.workflowsRan) {
           deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
         }
@@ -374,4 +384,10 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
     );
     return handle(batch, settleEarly);
   };
+}
+
+/** The client with `signal` (too) on every request. */
+function withSignal(http: HttpClient, signal: AbortSignal): HttpClient {
+  return (request) =>
+    http({ ...request, signal: request.signal ? AbortSignal.any([request.signal, signal]) : signal });
 }
