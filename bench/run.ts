@@ -17,10 +17,11 @@ if (runs("pipeline")) printPipeline(await pipelineBenchmark(events));
 if (runs("destinations")) {
   const options = {
     queue: process.env.BENCH_QUEUE === "pulsar" ? ("pulsar" as const) : ("embedded" as const),
-    burst: 150,
-    rate: 20,
-    seconds: 15,
+    rate: Number(process.env.BENCH_RATE ?? 20),
+    warmupSeconds: 5,
+    seconds: Number(process.env.BENCH_DEST_SECONDS ?? 20),
     graceSeconds: 30,
+    only: process.env.BENCH_DEST_ONLY,
   };
   printDestinations(await destinationsBenchmark(options), options);
 }

@@ -273,6 +273,7 @@ export class Runtime {
       dedupeWindowMs: this.settings.dedupeWindowMs,
       onDuplicateEvents: (count) => this.metrics.eventsDeduplicated.inc(count),
       workflows: this.settings.workflowEnabled ? { http: this.http } : null,
+      shutdown: this.shutdown.signal,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
       onProfilesMerged: () => this.onProfilesMerged(),
     });

@@ -25,11 +25,28 @@ export interface SettleTarget {
 /**
  * One consume loop on one consumer socket: takes a batch, hands it to the handler, carries out the
  * outcomes (re-publishing retries and defers with a delivery delay, dead letters to the dead-letter
- * topic, forwards before the ack), then acknowledges.
+ * topic, forwards before the ack), and acknowledges each message as it settles.
+ *
+ * It does not wait for a batch to end before taking the next: Key_Shared gives each key to one
+ * consumer, so a loop waiting for one hanging delivery would hold every other key it was given. Up
+ * to `maxInFlight` messages are taken and not yet settled at a time; a message whose key still has
+ * one in flight is held here, in arrival order, until the key is free (per-key order).
  */
 export class SubscriptionLoop {
   private running = false;
   private loop: Promise<void> | null = null;
+  /** Batches being handled. */
+  private readonly batches = new Set<Promise<void>>();
+  /** Messages handed to a batch and not settled yet, per key. */
+  private readonly keysInFlight = new Map<string, number>();
+  private inFlight = 0;
+  /** Taken, waiting for an earlier message of their key to settle; in arrival order. */
+  private held: ReceivedMessage[] = [];
+  /** No new messages until then: some could not be settled (the broker is unreachable). */
+  private backoffUntil = 0;
+  /** Ends a wait for a settled message. */
+  private nudge: (() => void) | null = null;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly topic: Topic,
@@ -38,32 +55,40 @@ export class SubscriptionLoop {
     private readonly options: ConsumeOptions,
     private readonly holds: KeyHolds,
     private readonly target: SettleTarget,
-  ) {}
+  ) {
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? options.maxBatch * 2);
+  }
 
   start(): void {
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Stops taking batches, waits for the one in hand, closes the socket. */
+  /** Stops taking batches, waits for those in hand, closes the socket (held messages go back). */
   async stop(): Promise<void> {
     this.running = false;
     this.socket.interrupt();
+    this.nudge?.();
     await this.loop;
+    await Promise.all(this.batches);
     await this.socket.close();
   }
 
-  /** Never ends on an error: one that escapes a batch is logged, and the loop goes on after a pause. */
+  /** Never ends on an error: one that escapes a step is logged, and the loop goes on after a pause. */
   private async run(): Promise<void> {
     while (this.running) {
       try {
         await this.step();
       } catch (error) {
-        process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
-        this.options.onLoopError?.(error);
+        this.loopError(error);
         await pause(500);
       }
     }
+  }
+
+  private loopError(error: unknown): void {
+    process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
+    this.options.onLoopError?.(error);
   }
 
   private async step(): Promise<void> {
@@ -71,20 +96,127 @@ export class SubscriptionLoop {
       await pause(Math.min(this.target.idleWaitMs, 100));
       return;
     }
-    const messages = await this.socket.take(
-      this.options.maxBatch,
-      this.options.maxBatchBytes ?? Number.POSITIVE_INFINITY,
-      this.target.idleWaitMs,
+    const batch = this.freeHeld();
+    const room = Math.min(
+      this.options.maxBatch - batch.length,
+      this.maxInFlight - this.inFlight - batch.length - this.held.length,
     );
+    const now = Date.now();
+    if (room > 0 && now >= this.backoffUntil) {
+      const maxBytes = this.options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
+      let bytes = batch.reduce((sum, message) => sum + message.text.length, 0);
+      const taken = await this.socket.take(
+        room,
+        Math.max(1, maxBytes - bytes),
+        batch.length > 0 ? 0 : this.target.idleWaitMs,
+      );
+      const heldKeys = new Set(this.held.map((message) => message.key));
+      for (const message of taken) {
+        const fits = batch.length === 0 || bytes + message.text.length <= maxBytes;
+        // Behind its key's messages in flight or held, or over the batch's size: held, in order.
+        if (!fits || this.keysInFlight.has(message.key) || heldKeys.has(message.key)) {
+          this.held.push(message);
+          heldKeys.add(message.key);
+          continue;
+        }
+        bytes += message.text.length;
+        batch.push(message);
+      }
+    } else if (batch.length === 0) {
+      await this.settlement(room > 0 ? this.backoffUntil - now : this.target.idleWaitMs);
+      return;
+    }
     // Stopping: messages taken now go back to the broker when the socket closes.
-    if (messages.length === 0 || !this.running) return;
-    const settled = await this.handle(messages);
-    // Some could not be settled (broker unreachable): they were given back for redelivery.
-    if (!settled) await pause(500);
+    if (batch.length === 0 || !this.running) {
+      this.held.unshift(...batch);
+      return;
+    }
+    this.launch(batch);
   }
 
-  /** Handles and settles a batch; false when some message could not be settled (and was nacked). */
-  private async handle(messages: ReceivedMessage[]): Promise<boolean> {
+  /** The held messages whose key has nothing in flight now (within one batch's limits), in order. */
+  private freeHeld(): ReceivedMessage[] {
+    if (this.held.length === 0) return [];
+    const batch: ReceivedMessage[] = [];
+    const kept: ReceivedMessage[] = [];
+    const blocked = new Set<string>();
+    const maxBytes = this.options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
+    let bytes = 0;
+    for (const message of this.held) {
+      const fits =
+        batch.length < this.options.maxBatch &&
+        (batch.length === 0 || bytes + message.text.length <= maxBytes);
+      if (!fits || blocked.has(message.key) || this.keysInFlight.has(message.key)) {
+        blocked.add(message.key);
+        kept.push(message);
+        continue;
+      }
+      bytes += message.text.length;
+      batch.push(message);
+    }
+    this.held = kept;
+    return batch;
+  }
+
+  /** Waits until a message settles (or `ms` pass). */
+  private settlement(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.nudge === done) this.nudge = null;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, ms));
+      this.nudge = done;
+    });
+  }
+
+  /** Handles the batch without waiting for it; every message of it is settled or given back in the end. */
+  private launch(batch: ReceivedMessage[]): void {
+    const open = new Set(batch);
+    this.inFlight += batch.length;
+    for (const message of batch)
+      this.keysInFlight.set(message.key, (this.keysInFlight.get(message.key) ?? 0) + 1);
+    const finished = (message: ReceivedMessage) => {
+      if (!open.delete(message)) return;
+      this.inFlight--;
+      const left = (this.keysInFlight.get(message.key) ?? 1) - 1;
+      if (left > 0) this.keysInFlight.set(message.key, left);
+      else {
+        this.keysInFlight.delete(message.key);
+        // A held message of this key may go now: wake a loop waiting for messages or room.
+        if (this.held.length > 0) this.socket.interrupt();
+      }
+      this.nudge?.();
+    };
+    const run = this.handle(batch, finished)
+      .then((settled) => {
+        // Some could not be settled (broker unreachable): they were given back for redelivery.
+        if (!settled) this.backoffUntil = Date.now() + 500;
+      })
+      .catch((error: unknown) => {
+        this.loopError(error);
+        this.backoffUntil = Date.now() + 500;
+      })
+      .finally(() => {
+        // Not settled (an error escaped): given back for redelivery.
+        for (const message of open) {
+          this.socket.nack(message.messageId);
+          finished(message);
+        }
+        this.batches.delete(run);
+      });
+    this.batches.add(run);
+  }
+
+  /**
+   * Handles and settles a batch, calling `finished` for each message once it is settled (or given
+   * back); false when some message could not be settled (and was nacked).
+   */
+  private async handle(
+    messages: ReceivedMessage[],
+    finished: (message: ReceivedMessage) => void,
+  ): Promise<boolean> {
     const now = Date.now();
     const decided: { message: ReceivedMessage; outcome: Outcome }[] = [];
     const deliveries: Delivery[] = [];
@@ -116,8 +248,14 @@ export class SubscriptionLoop {
       } catch {
         this.socket.nack(message.messageId);
         settled = false;
+      } finally {
+        finished(message);
       }
     };
+    // Decided without the handler: settled now, in order, not after the batch's slowest delivery.
+    const settledFirst = (async () => {
+      for (const { message, outcome } of decided) await settleOne(message, outcome);
+    })();
     // Settled early (a slow batch-mate does not hold them): forwards out, then the ack.
     const early = new Map<number, Promise<void>>();
     if (deliveries.length > 0) {
@@ -135,11 +273,12 @@ export class SubscriptionLoop {
       const outcomes = await this.forward(
         serialiseForwards(isolated.map((outcome, index) => (early.has(index) ? { kind: "ack" } : outcome))),
       );
+      await settledFirst;
       for (const [index, message] of handled.entries()) {
-        if (!early.has(index)) decided.push({ message, outcome: outcomes[index] as Outcome });
+        if (!early.has(index)) await settleOne(message, outcomes[index] as Outcome);
       }
     }
-    for (const { message, outcome } of decided) await settleOne(message, outcome);
+    await settledFirst;
     await Promise.all(early.values());
     return settled;
   }

@@ -1,6 +1,7 @@
 /**
- * At most `limit` deliveries in flight per destination. A caller waits up to `waitMs` for a slot;
- * if none frees up (the destination is slow or hanging), it gets none and defers its delivery by
+ * At most `limit` deliveries in flight per destination. A caller waits up to `waitMs` for a slot (not
+ * at all when the destination has been stuck longer than that); if none frees up (the destination is
+ * slow or hanging), it gets none and defers its delivery by
  * `busyDelayMs`, so a stuck receiver holds a bounded number of dispatch loops while a fast one is
  * never slowed down. The delay is as long as the destination has been stuck (no delivery of it
  * ended), between `minDelayMs` and `maxDelayMs`: a hanging receiver's messages come back seldom
@@ -19,13 +20,16 @@ export class DestinationSlots {
     private readonly maxDelayMs = 5000,
   ) {}
 
-  acquire(destination: string): Promise<boolean> {
+  acquire(destination: string, now = Date.now()): Promise<boolean> {
     const busy = this.inFlight.get(destination) ?? 0;
     if (busy < this.limit) {
       this.inFlight.set(destination, busy + 1);
-      if (busy === 0) this.lastEnded.set(destination, Date.now());
+      if (busy === 0) this.lastEnded.set(destination, now);
       return Promise.resolve(true);
     }
+    // No delivery of it ended for longer than the wait: none is likely to within it. Not waiting keeps
+    // a batch full of a hanging destination's deliveries short, so its loop goes on to other ones.
+    if (now - (this.lastEnded.get(destination) ?? now) > this.waitMs) return Promise.resolve(false);
     return new Promise((resolve) => {
       const queue = this.waiters.get(destination) ?? [];
       this.waiters.set(destination, queue);

@@ -468,6 +468,11 @@ export interface CollectorStageDeps {
   /** Called once per automatic merge the rails skipped (the metric). */
   onMergeSkipped?: (reason: MergeSkipReason) => void;
   workflows: { http: HttpClient } | null;
+  /**
+   * Aborted when the process stops: remote calls in flight end at once, and a payload whose workflows
+   * ran meanwhile is deferred (handled again, whole, after the restart), never stored with a half result.
+   */
+  shutdown?: AbortSignal;
   /** Receives what workflows produced for a payload, for a `/track` request waiting for it. */
   onWorkflowOutput?: (task: string, output: WorkflowOutput) => void;
   /** Called after a merge, so other connections drop cached identities. */
@@ -492,6 +497,9 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const locks = new KeyedLocks();
   const forwarded = new RecentForwards(RECENT_FORWARDS_KEPT);
   const window = deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
+  const shutdown = deps.shutdown;
+  const workflows =
+    deps.workflows && shutdown ? { http: withSignal(deps.workflows.http, shutdown) } : deps.workflows;
   return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const toStorage = (result: Omit<StorageMessage, "stateSeq">, key: string): Outcome => {
@@ -534,7 +542,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           resolveProfile,
           mergeSalt: deps.mergeSalt,
           mergeIgnored: deps.mergeRails?.ignored,
-          workflows: deps.workflows,
+          workflows,
           claimEventIds: async (claims) => {
             const verdicts = await deps.identity.claimEventIds(claims, now().getTime(), window);
             const dropped = verdicts.filter((v) => v === "duplicate").length;
@@ -559,6 +567,8 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
             key,
           );
         }
+        // A remote call may have been cut short: what the flows did is not the whole of it.
+        if (result.workflowsRan && shutdown?.aborted) return { kind: "defer" };
         if (result.workflowsRan) {
           deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
         }
@@ -582,4 +592,10 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
     );
     return handle(batch, settleEarly);
   };
+}
+
+/** The client with `signal` (too) on every request. */
+function withSignal(http: HttpClient, signal: AbortSignal): HttpClient {
+  return (request) =>
+    http({ ...request, signal: request.signal ? AbortSignal.any([request.signal, signal]) : signal });
 }

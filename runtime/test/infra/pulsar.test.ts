@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PulsarQueue } from "../../adapters/pulsar/queue.js";
-import { QueueUnavailableError } from "../../ports/queue.js";
+import { inKeyOrder, QueueUnavailableError } from "../../ports/queue.js";
 import { consumeUntil, describeQueueContract, type QueueFixture } from "../contract/queue.js";
 import { ensureServer, type ServerInfo } from "./servers.js";
 
@@ -77,6 +77,56 @@ describe("PulsarQueue, beyond the contract", () => {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       await queue.publish("collector", [{ key: "c", body: {} }]);
     } finally {
+      await queue.close();
+      await deleteTopics(prefix);
+    }
+  });
+
+  it("goes on with other keys while one key's delivery hangs, and keeps the hanging key's order", async () => {
+    const prefix = `test-${randomBytes(4).toString("hex")}-`;
+    const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix }, idleWaitMs: 100 });
+    const seen: string[] = [];
+    let release: () => void = () => {};
+    const hanging = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // One loop, one consumer: every key is this consumer's.
+    const subscription = queue.consume<{ n: number }>(
+      "dispatch",
+      inKeyOrder(async (delivery) => {
+        seen.push(`${delivery.key}:${delivery.body.n}`);
+        if (delivery.key === "slow" && delivery.body.n === 1) await hanging;
+        return { kind: "ack" };
+      }),
+      { maxBatch: 5, maxAttempts: 3, parallel: 1 },
+    );
+    try {
+      await queue.publish("dispatch", [{ key: "slow", body: { n: 1 } }]);
+      await expect.poll(() => seen, { timeout: 15_000, interval: 50 }).toContain("slow:1");
+      const others = Array.from({ length: 12 }, (_, i) => ({ key: `k${i % 4}`, body: { n: i } }));
+      await queue.publish("dispatch", [{ key: "slow", body: { n: 2 } }, ...others]);
+      const expected = others.map((m) => `${m.key}:${m.body.n}`);
+      await expect
+        .poll(() => expected.every((m) => seen.includes(m)), { timeout: 15_000, interval: 50 })
+        .toBe(true);
+      // Acked as they were handled; the hanging message and the one of its key behind it still wait.
+      await expect
+        .poll(async () => (await queue.backlog()).dispatch, { timeout: 15_000, interval: 100 })
+        .toBe(2);
+      expect(seen).not.toContain("slow:2");
+      for (const key of ["k0", "k1", "k2", "k3"]) {
+        const ns = seen.filter((m) => m.startsWith(`${key}:`));
+        expect(ns, key).toEqual(expected.filter((m) => m.startsWith(`${key}:`)));
+      }
+      release();
+      await expect.poll(() => seen, { timeout: 15_000, interval: 50 }).toContain("slow:2");
+      expect(seen.filter((m) => m.startsWith("slow:"))).toEqual(["slow:1", "slow:2"]);
+      await expect
+        .poll(async () => (await queue.backlog()).dispatch, { timeout: 15_000, interval: 100 })
+        .toBe(0);
+    } finally {
+      release();
+      await subscription.close();
       await queue.close();
       await deleteTopics(prefix);
     }
