@@ -1,28 +1,16 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, RuntimeProcess, type StoredEvent, sleep } from "../harness.js";
-import { ensureServer, type MariaDbInfo, onMariaDb, type ServerInfo } from "./servers.js";
+import { Topology } from "./topology.js";
 
 // The crash test's twin on the production topology: a public API, the private API, a collector
 // worker and a background worker as separate processes over Pulsar, MariaDB and OpenSearch. The
 // public API is SIGKILLed under load and the collector worker mid-batch; after restarts, every
 // acknowledged event is stored exactly once and every checkout counted exactly once.
-interface PulsarInfo extends ServerInfo {
-  serviceUrl: string;
-  webUrl: string;
-}
-interface SearchInfo extends ServerInfo {
-  url: string;
-}
-
-const RUN = randomBytes(5).toString("hex");
-const DATABASE = `tracardi_crash_${RUN}`;
 const SOURCE = "crash-site";
 const LOOPS = 16;
-const processes: RuntimeProcess[] = [];
-let env: Record<string, string>;
-let mysql: MariaDbInfo;
-let search: SearchInfo;
+let topology: Topology;
+const launch = (args: string[]) => topology.launch(args);
 
 interface LoopState {
   session: string;
@@ -33,49 +21,11 @@ interface LoopState {
   unanswered: string[][];
 }
 
-const sql = (statement: string) => onMariaDb(mysql, (run) => run(statement));
-
-async function launch(args: string[]): Promise<RuntimeProcess> {
-  const runtime = RuntimeProcess.create(env);
-  processes.push(runtime);
-  await runtime.launch(args);
-  return runtime;
-}
-
 beforeAll(async () => {
-  const [pulsar, mariadb, opensearch] = await Promise.all([
-    ensureServer<PulsarInfo>("pulsar"),
-    ensureServer<MariaDbInfo>("mariadb"),
-    ensureServer<SearchInfo>("opensearch"),
-  ]);
-  mysql = mariadb;
-  search = opensearch;
-  await sql(`CREATE DATABASE \`${DATABASE}\``);
-  env = {
-    TRACARDI_QUEUE: "pulsar",
-    TRACARDI_PULSAR_URL: pulsar.serviceUrl,
-    TRACARDI_PULSAR_WEB_URL: pulsar.webUrl,
-    TRACARDI_PULSAR_TOPIC_PREFIX: `crash-${RUN}-`,
-    TRACARDI_MYSQL_URL: `mysql://${new URL(mysql.url).host}/${DATABASE}`,
-    TRACARDI_MYSQL_USER: mysql.user,
-    TRACARDI_MYSQL_PASSWORD: mysql.password,
-    TRACARDI_STORE: "opensearch",
-    TRACARDI_SEARCH_URL: search.url,
-    TRACARDI_SEARCH_INDEX_PREFIX: `crash-${RUN}-`,
-    TRACARDI_PROCESS_INLINE: "false",
-    TRACARDI_MERGE_INTERVAL_MS: "0",
-  };
+  topology = await Topology.start("crash");
 }, 20 * 60_000);
 
-afterAll(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.stop()));
-  if (mysql) await sql(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-  if (search) {
-    for (const kind of ["profile", "session", "event"]) {
-      await fetch(`${search.url}/crash-${RUN}-tracardi-${kind}`, { method: "DELETE" });
-    }
-  }
-});
+afterAll(async () => topology?.close());
 
 /** Sends payloads of 3 page views and a checkout, each event with its own id as its marker. */
 async function load(api: RuntimeProcess, loop: LoopState, until: () => boolean): Promise<void> {

@@ -1,70 +1,20 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PulsarQueue } from "../../adapters/pulsar/queue.js";
 import type { DeadLetter } from "../../ports/queue.js";
 import { eventually, RuntimeProcess } from "../harness.js";
-import { ensureServer, type MariaDbInfo, onMariaDb, type ServerInfo } from "./servers.js";
+import { Topology } from "./topology.js";
 
 // Issue 10, case 1 over Pulsar: poison published straight onto the collector topic of a running
 // distributed runtime is dead-lettered alone, with the reason and its text; other events flow.
-interface PulsarInfo extends ServerInfo {
-  serviceUrl: string;
-  webUrl: string;
-}
-interface SearchInfo extends ServerInfo {
-  url: string;
-}
-
-const RUN = randomBytes(5).toString("hex");
-const DATABASE = `tracardi_poison_${RUN}`;
-const PREFIX = `poison-${RUN}-`;
-const processes: RuntimeProcess[] = [];
-let env: Record<string, string>;
-let mysql: MariaDbInfo;
-let pulsar: PulsarInfo;
-let search: SearchInfo;
-
-const sql = (statement: string) => onMariaDb(mysql, (run) => run(statement));
-
-async function launch(args: string[]): Promise<RuntimeProcess> {
-  const runtime = RuntimeProcess.create(env);
-  processes.push(runtime);
-  await runtime.launch(args);
-  return runtime;
-}
+let topology: Topology;
+const launch = (args: string[]) => topology.launch(args);
 
 beforeAll(async () => {
-  [pulsar, mysql, search] = await Promise.all([
-    ensureServer<PulsarInfo>("pulsar"),
-    ensureServer<MariaDbInfo>("mariadb"),
-    ensureServer<SearchInfo>("opensearch"),
-  ]);
-  await sql(`CREATE DATABASE \`${DATABASE}\``);
-  env = {
-    TRACARDI_QUEUE: "pulsar",
-    TRACARDI_PULSAR_URL: pulsar.serviceUrl,
-    TRACARDI_PULSAR_WEB_URL: pulsar.webUrl,
-    TRACARDI_PULSAR_TOPIC_PREFIX: PREFIX,
-    TRACARDI_MYSQL_URL: `mysql://${new URL(mysql.url).host}/${DATABASE}`,
-    TRACARDI_MYSQL_USER: mysql.user,
-    TRACARDI_MYSQL_PASSWORD: mysql.password,
-    TRACARDI_STORE: "opensearch",
-    TRACARDI_SEARCH_URL: search.url,
-    TRACARDI_SEARCH_INDEX_PREFIX: PREFIX,
-    TRACARDI_PROCESS_INLINE: "false",
-    TRACARDI_MERGE_INTERVAL_MS: "0",
-  };
+  topology = await Topology.start("poison");
 }, 20 * 60_000);
 
-afterAll(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.stop()));
-  if (mysql) await sql(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-  if (search) {
-    for (const kind of ["profile", "session", "event"]) {
-      await fetch(`${search.url}/${PREFIX}tracardi-${kind}`, { method: "DELETE" });
-    }
-  }
-});
+afterAll(async () => topology?.close());
 
 it("dead-letters non-JSON and BOM-prefixed messages on the collector topic alone; other events are stored", async () => {
   const privateApi = await launch(["api", "--role", "private"]);
@@ -79,7 +29,7 @@ it("dead-letters non-JSON and BOM-prefixed messages on the collector topic alone
   });
 
   const bom = `\ufeff${JSON.stringify(payload(randomUUID()))}`;
-  const producer = new PulsarQueue({ webUrl: pulsar.webUrl, naming: { prefix: PREFIX } });
+  const producer = new PulsarQueue({ webUrl: topology.pulsar.webUrl, naming: { prefix: topology.prefix } });
   try {
     await producer.publish("collector", [
       { key: "poison-1", body: null, json: "this is not JSON" },

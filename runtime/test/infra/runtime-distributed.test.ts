@@ -1,73 +1,21 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eventually, RuntimeProcess } from "../harness.js";
-import { ensureServer, type MariaDbInfo, onMariaDb, type ServerInfo } from "./servers.js";
+import { Topology } from "./topology.js";
 
 // The production topology on real servers, as the operator deploys it: two public APIs, the
 // private API, a collector worker and a background worker as separate processes, talking through
 // Pulsar, with configuration and identities in MariaDB and the data in OpenSearch.
-interface PulsarInfo extends ServerInfo {
-  serviceUrl: string;
-  webUrl: string;
-}
-interface SearchInfo extends ServerInfo {
-  url: string;
-}
-
-const RUN = randomBytes(5).toString("hex");
-const DATABASE = `tracardi_dist_${RUN}`;
-const processes: RuntimeProcess[] = [];
-let env: Record<string, string>;
-let mysql: MariaDbInfo;
-let search: SearchInfo;
-
-const sql = (statement: string) => onMariaDb(mysql, (run) => run(statement));
-
-async function launch(args: string[]): Promise<RuntimeProcess> {
-  const runtime = RuntimeProcess.create(env);
-  processes.push(runtime);
-  await runtime.launch(args);
-  return runtime;
-}
+let topology: Topology;
+const launch = (args: string[]) => topology.launch(args);
 
 beforeAll(async () => {
-  const [pulsar, mariadb, opensearch] = await Promise.all([
-    ensureServer<PulsarInfo>("pulsar"),
-    ensureServer<MariaDbInfo>("mariadb"),
-    ensureServer<SearchInfo>("opensearch"),
-  ]);
-  mysql = mariadb;
-  search = opensearch;
-  await sql(`CREATE DATABASE \`${DATABASE}\``);
-  env = {
-    TRACARDI_QUEUE: "pulsar",
-    TRACARDI_PULSAR_URL: pulsar.serviceUrl,
-    TRACARDI_PULSAR_WEB_URL: pulsar.webUrl,
-    TRACARDI_PULSAR_TOPIC_PREFIX: `dist-${RUN}-`,
-    TRACARDI_MYSQL_URL: `mysql://${new URL(mysql.url).host}/${DATABASE}`,
-    TRACARDI_MYSQL_USER: mysql.user,
-    TRACARDI_MYSQL_PASSWORD: mysql.password,
-    TRACARDI_STORE: "opensearch",
-    TRACARDI_SEARCH_URL: search.url,
-    TRACARDI_SEARCH_INDEX_PREFIX: `dist-${RUN}-`,
-    TRACARDI_PROCESS_INLINE: "false",
-    TRACARDI_MERGE_INTERVAL_MS: "0",
-  };
+  topology = await Topology.start("dist");
 }, 20 * 60_000);
 
 // Every test runs its own processes: none may consume another test's messages.
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.stop()));
-});
-
-afterAll(async () => {
-  if (mysql) await sql(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-  if (search) {
-    for (const kind of ["profile", "session", "event"]) {
-      await fetch(`${search.url}/dist-${RUN}-tracardi-${kind}`, { method: "DELETE" });
-    }
-  }
-});
+afterEach(async () => topology?.stopProcesses());
+afterAll(async () => topology?.close());
 
 describe("the runtime as separate processes over Pulsar, MariaDB and OpenSearch", () => {
   it("stores every accepted event once, with one profile per visitor, whichever API took the request", async () => {

@@ -1,63 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RuntimeProcess, request } from "../harness.js";
+import { RuntimeProcess } from "../harness.js";
+import { MergeRig } from "../merge-rig.js";
 
 // Issue 11 items 2 and 3 over HTTP: counters as Tracardi counts them, and the merge safety rails.
+// runtime/test/infra/merge-distributed.test.ts runs the merge cases on the production topology.
 let rt: RuntimeProcess;
-
-interface ProfileDoc {
-  id: string;
-  ids: string[];
-  stats: { visits: number; views: number };
-  data: { identifier?: { id?: string }; contact?: { email?: { main?: string } } };
-  metadata: {
-    time: { visit: { count: number } };
-    system: {
-      aux: {
-        auto_merge: string[];
-        merge_skipped?: { reason: string; profiles: string[]; merge_ids: string[]; at: string }[];
-      };
-    };
-  };
-}
-
-const edge = (source: string, target: string) => ({
-  source,
-  sourcePort: "payload",
-  target,
-  targetPort: "payload",
-});
+let rig: MergeRig;
 
 beforeAll(async () => {
   rt = await RuntimeProcess.start({
     TRACARDI_MERGE_INTERVAL_MS: "0",
     TRACARDI_AUTO_PROFILE_MERGING: "a-salt-of-twenty-chars-or-more",
   });
-  await rt.createSource("web");
-  const flow = await rt.admin<{ id: string }>("POST", "/api/v1/flows", {
-    name: "count visits and views",
-    nodes: [
-      { id: "start", type: "start" },
-      { id: "visits", type: "increase-visits" },
-      { id: "views", type: "increase-views" },
-    ],
-    edges: [edge("start", "visits"), edge("visits", "views")],
-  });
-  expect(flow.status).toBe(201);
-  const rule = await rt.admin("POST", "/api/v1/rules", {
-    name: "count",
-    source: { id: "web" },
-    event_type: { id: "count-me" },
-    flow: { id: flow.body.id },
-    enabled: true,
-  });
-  expect(rule.status).toBe(201);
+  rig = new MergeRig(rt, rt, `${rt.publicUrl}/metrics`);
+  await rig.setUp();
 });
 afterAll(async () => rt?.stop());
 
-async function profileOf(id: string): Promise<ProfileDoc> {
-  return (await rt.profile(id)).body as unknown as ProfileDoc;
-}
+const profileOf = (id: string) => rig.profileOf(id);
 
 const countMe = (n: number) => Array.from({ length: n }, () => ({ type: "count-me" }));
 
@@ -126,55 +87,21 @@ describe("counters as in Tracardi", () => {
   });
 });
 
-/** One visitor identifying in a new session; returns the profile id. */
-async function identify(properties: Record<string, unknown>, profile?: string): Promise<string> {
-  const res = await rt.track({
-    source: { id: "web" },
-    session: { id: randomUUID() },
-    ...(profile ? { profile: { id: profile } } : {}),
-    events: [{ type: "identification", properties }],
-  });
-  expect(res.status).toBe(200);
-  return res.body.profile?.id as string;
-}
-
-async function mergePass(): Promise<void> {
-  await rt.drained();
-  const pass = await rt.admin("POST", "/api/v1/merge");
-  expect(pass.status).toBe(200);
-  await rt.drained();
-}
-
-async function skippedMetric(reason: string): Promise<number> {
-  const text = (await request<string>(`${rt.publicUrl}/metrics`, {})).body;
-  const line = String(text)
-    .split("\n")
-    .find((l) => l.startsWith(`tracardi_merges_skipped_total{reason="${reason}"}`));
-  return line === undefined ? 0 : Number(line.split(" ").pop());
-}
+const identify = (properties: Record<string, unknown>, profile?: string) => rig.identify(properties, profile);
 
 describe("merge safety rails", () => {
   for (const placeholder of ["undefined", "null", "0", "anonymous", " Undefined "]) {
     it(`keeps two visitors identifying with e-mail and identifier.id ${JSON.stringify(placeholder)} apart`, async () => {
-      const a = await identify({ email: { main: placeholder }, id: placeholder });
-      const b = await identify({ email: { main: placeholder }, id: placeholder });
-      expect(a).not.toBe(b);
-      await mergePass();
-      for (const id of [a, b]) {
-        const profile = await profileOf(id);
-        expect(profile.id).toBe(id);
-        expect(profile.ids).toEqual([id]);
-        expect(profile.data.contact?.email?.main).toBe(placeholder);
-      }
+      await rig.expectPlaceholderKeepsApart(placeholder);
     });
   }
 
   it("does not merge two identified users sharing an e-mail, flags both and counts the skip", async () => {
     const email = `${randomUUID()}@shared.test`;
-    const before = await skippedMetric("identifier_conflict");
+    const before = await rig.skippedMetric("identifier_conflict");
     const first = await identify({ email: { main: email }, id: `user-${randomUUID()}` });
     const second = await identify({ email: { main: email }, id: `user-${randomUUID()}` });
-    await mergePass();
+    await rig.mergePass();
 
     const a = await profileOf(first);
     const b = await profileOf(second);
@@ -188,12 +115,10 @@ describe("merge safety rails", () => {
       expect.objectContaining({ reason: "identifier_conflict", profiles: [first] }),
     ]);
     expect(a.metadata.system.aux.auto_merge).toEqual([]);
-    expect(await skippedMetric("identifier_conflict")).toBe(before + 2);
+    expect(await rig.skippedMetric("identifier_conflict")).toBe(before + 2);
 
     // A forced merge joins them; the earliest keeps its id and its identifier.id.
-    const forced = await rt.admin("POST", "/api/v1/merge", { profiles: [second, first] });
-    expect(forced.status).toBe(200);
-    await rt.drained();
+    await rig.forceMerge([second, first]);
     const merged = await profileOf(second);
     expect(merged.id).toBe(first);
     expect(merged.data.identifier?.id).toBe(a.data.identifier?.id);
@@ -204,27 +129,12 @@ describe("merge safety rails", () => {
     const email = `${randomUUID()}@shared.test`;
     const user = await identify({ email: { main: email }, id: `user-${randomUUID()}` });
     const anon = await identify({ email: { main: email } });
-    await mergePass();
+    await rig.mergePass();
     expect((await profileOf(anon)).id).toBe(user);
   });
 
   it("drops the old e-mail's merge id when the e-mail changes, so a later login with it merges nothing", async () => {
-    const oldEmail = `${randomUUID()}@old.test`;
-    const person = await identify({ email: { main: oldEmail } });
-    await mergePass();
-    const oldIds = (await profileOf(person)).ids.filter((id) => id.startsWith("emm-"));
-    expect(oldIds).toHaveLength(1);
-
-    await identify({ email: { main: `${randomUUID()}@new.test` } }, person);
-    await rt.drained();
-    const changed = await profileOf(person);
-    expect(changed.ids).not.toContain(oldIds[0]);
-    expect(changed.ids.filter((id) => id.startsWith("emm-"))).toHaveLength(1);
-
-    const stranger = await identify({ email: { main: oldEmail } });
-    await mergePass();
-    expect((await profileOf(stranger)).id).toBe(stranger);
-    expect((await profileOf(person)).id).toBe(person);
+    await rig.expectChangedEmailMergesNothing();
   });
 
   it("refuses a forced merge naming fewer than two profiles or an unknown one", async () => {

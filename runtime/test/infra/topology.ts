@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { indexNames } from "../../adapters/search/indices.js";
+import { RuntimeProcess } from "../harness.js";
+import { ensureServer, type MariaDbInfo, onMariaDb, type ServerInfo } from "./servers.js";
+
+// The production topology on the real servers, as the operator deploys it: APIs and workers as
+// separate processes talking through Pulsar, with configuration and identities in MariaDB and the
+// data in OpenSearch. Each topology has its own database, topic prefix and index prefix, so test
+// files running side by side (and other helpers on the same servers) never share a message or a row.
+
+/** What `infra/pulsar.sh start` prints. */
+export interface PulsarInfo extends ServerInfo {
+  serviceUrl: string;
+  webUrl: string;
+}
+
+/** What `infra/opensearch.sh start` prints. */
+export interface SearchInfo extends ServerInfo {
+  url: string;
+}
+
+export class Topology {
+  /** The processes launched since the last `stopProcesses`. */
+  private readonly processes: RuntimeProcess[] = [];
+
+  private constructor(
+    /** Topic and index prefix of this topology (`<name>-<random>-`). */
+    readonly prefix: string,
+    readonly database: string,
+    readonly pulsar: PulsarInfo,
+    readonly mysql: MariaDbInfo,
+    readonly search: SearchInfo,
+    /** What every component of this topology runs with. */
+    readonly env: Record<string, string>,
+  ) {}
+
+  /**
+   * Starts the servers unless they run, creates a database of its own and returns the topology;
+   * `extraEnv` is added to every component's environment.
+   */
+  static async start(name: string, extraEnv: Record<string, string> = {}): Promise<Topology> {
+    const run = randomBytes(5).toString("hex");
+    const prefix = `${name}-${run}-`;
+    const database = `tracardi_${name.replace(/\W/g, "_")}_${run}`;
+    const [pulsar, mysql, search] = await Promise.all([
+      ensureServer<PulsarInfo>("pulsar"),
+      ensureServer<MariaDbInfo>("mariadb"),
+      ensureServer<SearchInfo>("opensearch"),
+    ]);
+    await onMariaDb(mysql, (sql) => sql(`CREATE DATABASE \`${database}\``));
+    const env = {
+      TRACARDI_QUEUE: "pulsar",
+      TRACARDI_PULSAR_URL: pulsar.serviceUrl,
+      TRACARDI_PULSAR_WEB_URL: pulsar.webUrl,
+      TRACARDI_PULSAR_TOPIC_PREFIX: prefix,
+      TRACARDI_MYSQL_URL: `mysql://${new URL(mysql.url).host}/${database}`,
+      TRACARDI_MYSQL_USER: mysql.user,
+      TRACARDI_MYSQL_PASSWORD: mysql.password,
+      TRACARDI_STORE: "opensearch",
+      TRACARDI_SEARCH_URL: search.url,
+      TRACARDI_SEARCH_INDEX_PREFIX: prefix,
+      TRACARDI_PROCESS_INLINE: "false",
+      TRACARDI_MERGE_INTERVAL_MS: "0",
+      ...extraEnv,
+    };
+    return new Topology(prefix, database, pulsar, mysql, search, env);
+  }
+
+  /** Starts one component (`api --role private`, `worker collector`…), `extraEnv` for it alone. */
+  async launch(args: string[], extraEnv: Record<string, string> = {}): Promise<RuntimeProcess> {
+    const runtime = RuntimeProcess.create(this.env);
+    this.processes.push(runtime);
+    await runtime.launch(args, extraEnv);
+    return runtime;
+  }
+
+  /** Stops every process launched so far (SIGTERM); the servers and the data stay. */
+  async stopProcesses(): Promise<void> {
+    await Promise.all(this.processes.splice(0).map((p) => p.stop()));
+  }
+
+  /** Stops the processes, then drops this topology's database, indices and topics. */
+  async close(): Promise<void> {
+    await this.stopProcesses();
+    await onMariaDb(this.mysql, (sql) => sql(`DROP DATABASE IF EXISTS \`${this.database}\``));
+    for (const index of Object.values(indexNames(this.prefix))) {
+      await fetch(`${this.search.url}/${index}`, { method: "DELETE" });
+    }
+    const namespace = `${this.pulsar.webUrl}/admin/v2/persistent/public/default`;
+    const topics = (await (await fetch(namespace)).json()) as string[];
+    for (const topic of topics) {
+      const name = topic.split("/").pop() ?? "";
+      if (name.startsWith(this.prefix)) {
+        await fetch(`${namespace}/${encodeURIComponent(name)}?force=true`, { method: "DELETE" });
+      }
+    }
+  }
+}
