@@ -240,6 +240,17 @@ describe("Reconciler", () => {
     expect(events).toContainEqual(expect.objectContaining({ type: "Warning", reason: "InvalidSpec" }));
   });
 
+  it("a stored spec the runtime would refuse (Pulsar over http://) is InvalidSpec, and nothing is applied", async () => {
+    const t = owner();
+    t.spec.pulsar = { url: "http://pulsar:8080" };
+    const { api, reconciler } = setup(t);
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    expect(api.applies()).toEqual([]);
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(reconciled?.message).toMatch(/spec.pulsar.url must be pulsar:\/\/host:6650.*spec.pulsar.webUrl/);
+  });
+
   it("an expired licence: LicenseValid=False/Expired, Ready's reason, one Warning Event, no timer", async () => {
     const { api, reconciler, events } = setup(owner(), licence(-1));
     const result = await reconciler.reconcile("shop/demo");

@@ -8,6 +8,7 @@ import type {
 } from "@kubernetes/client-node";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
+import { specProblems } from "../api/validate.js";
 import { applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
@@ -140,8 +141,11 @@ export class Reconciler {
   private async apply(
     owner: Tracardi,
   ): Promise<{ outcome: ApplyOutcome; deployments: Map<string, V1Deployment> }> {
-    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
     const deployments = new Map<string, V1Deployment>();
+    const problems = specProblems(owner.spec);
+    if (problems.length > 0)
+      return { outcome: { ok: false, reason: "InvalidSpec", message: problems.join("; ") }, deployments };
+    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
     const ns = owner.metadata.namespace;
     let applied = 0;
     try {

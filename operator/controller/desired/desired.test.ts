@@ -240,6 +240,21 @@ describe("desiredState", () => {
     expect(newAdminToken()).not.toBe(newAdminToken());
   });
 
+  it("passes spec.pulsar.webUrl as TRACARDI_PULSAR_WEB_URL when given", () => {
+    const config = (webUrl?: string) =>
+      desiredState(
+        sampleTracardi((s) => {
+          s.pulsar = webUrl ? { url: "pulsar://p:16650", webUrl } : { url: "pulsar://p:6650" };
+        }),
+        settings,
+      ).configMap.data ?? {};
+    expect(config("http://p:18080")).toMatchObject({
+      TRACARDI_PULSAR_URL: "pulsar://p:16650",
+      TRACARDI_PULSAR_WEB_URL: "http://p:18080",
+    });
+    expect(config()).not.toHaveProperty("TRACARDI_PULSAR_WEB_URL");
+  });
+
   it("honours replicas and stringifies numeric quantities", () => {
     const d = desiredState(
       sampleTracardi((s) => {
