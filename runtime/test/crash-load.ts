@@ -26,6 +26,16 @@ export function loadLoops(count: number): LoadLoop[] {
   }));
 }
 
+/**
+ * Resolves once the loops together have `payloads` acknowledged, or after `timeoutMs` (a loaded
+ * machine acknowledges fewer per second; the crash must still find a backlog worth killing for).
+ */
+export async function acknowledged(loops: LoadLoop[], payloads: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (loops.reduce((n, l) => n + l.ackedCheckouts, 0) < payloads && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 /** Sends payloads until `until()`; a request that fails is recorded as unanswered. */
 export async function load(
   api: RuntimeProcess,

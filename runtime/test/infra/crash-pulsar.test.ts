@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectExactlyOnce, load, loadLoops } from "../crash-load.js";
+import { acknowledged, expectExactlyOnce, load, loadLoops } from "../crash-load.js";
 import { eventually, type RuntimeProcess, sleep } from "../harness.js";
 import { Topology } from "./topology.js";
 
@@ -39,7 +39,7 @@ describe("crash safety over Pulsar, MariaDB and OpenSearch", () => {
       let killed = false;
       const api = publicApi;
       const running = loops.map((loop) => load(api, SOURCE, loop, () => killed));
-      await sleep(3000);
+      await acknowledged(loops, 150);
       await publicApi.kill("SIGKILL");
       killed = true;
       await Promise.all(running);

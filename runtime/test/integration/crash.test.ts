@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectExactlyOnce, load, loadLoops } from "../crash-load.js";
+import { acknowledged, expectExactlyOnce, load, loadLoops } from "../crash-load.js";
 import { RuntimeProcess, sleep } from "../harness.js";
 
 // Durable acceptance: whatever got a 2xx survives SIGKILL at any moment, and is processed once.
@@ -26,7 +26,8 @@ describe("crash safety", () => {
     const loops = loadLoops(LOOPS);
     let killed = false;
     const running = loops.map((loop) => load(rt, SOURCE, loop, () => killed));
-    await sleep(1500);
+    // Kill once a backlog builds up: enough that the second kill lands mid-processing.
+    await acknowledged(loops, 250);
     await rt.kill("SIGKILL");
     killed = true;
     await Promise.all(running);
