@@ -78,6 +78,7 @@ function setup(owner: Tracardi, licenceKey: string | null = licence(100)) {
     deployments: new MapCache<V1Deployment>(),
     services: new MapCache<KubernetesObject>(),
     configMaps: new MapCache<KubernetesObject>(),
+    disruptionBudgets: new MapCache<KubernetesObject>(),
     secrets: new MapCache<V1Secret>(),
   };
   if (api.secret) caches.secrets.put({ metadata: api.secret.metadata } as V1Secret);
@@ -175,6 +176,29 @@ describe("Reconciler", () => {
     const deletes = api.calls.filter((c) => c.method === "DELETE");
     expect(deletes.map((c) => c.path)).toEqual(["/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm"]);
     expect(deletes[0]?.body).toMatchObject({ preconditions: { uid: "d1" } });
+  });
+
+  it("applies a PodDisruptionBudget for an API with replicas > 1 and deletes the one it owns otherwise", async () => {
+    const t = owner();
+    t.spec.api.public.replicas = 2;
+    const { api, reconciler, caches } = setup(t);
+    const ours = { apiVersion: "v1", kind: "Tracardi", name: "demo", uid: "uid-1", controller: true };
+    caches.disruptionBudgets.put({
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: "demo-private-api", namespace: "shop", uid: "p1", ownerReferences: [ours] },
+    });
+    await reconciler.reconcile("shop/demo");
+    const pdbApplies = api.applies().filter((c) => c.path.includes("poddisruptionbudgets"));
+    expect(pdbApplies.map((c) => c.path)).toEqual([
+      "/apis/policy/v1/namespaces/shop/poddisruptionbudgets/demo-public-api",
+    ]);
+    expect(pdbApplies[0]?.body).toMatchObject({ spec: { maxUnavailable: 1 } });
+    const deletes = api.calls.filter((c) => c.method === "DELETE");
+    expect(deletes.map((c) => c.path)).toEqual([
+      "/apis/policy/v1/namespaces/shop/poddisruptionbudgets/demo-private-api",
+    ]);
+    expect(deletes[0]?.body).toMatchObject({ preconditions: { uid: "p1" } });
   });
 
   it("reports a rejected apply as Reconciled=False/InvalidSpec and fails the reconcile for a retry", async () => {

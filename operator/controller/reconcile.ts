@@ -3,16 +3,18 @@ import type {
   V1ConfigMap,
   V1Deployment,
   V1Pod,
+  V1PodDisruptionBudget,
   V1Secret,
   V1Service,
 } from "@kubernetes/client-node";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
+import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
 import { applyStatus, deleteObject, serverSideApply } from "../kube/apply.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
-import { RESOURCES } from "../kube/resources.js";
+import { RESOURCES, type ResourceRef } from "../kube/resources.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import { childName, desiredState, LABEL_INSTANCE, planComponents } from "./desired/index.js";
 import { diagnoseBackends, type UnreadyPodLog } from "./diagnose/backends.js";
@@ -43,6 +45,7 @@ export interface ReconcilerDeps {
   deployments: Cache<V1Deployment>;
   services: Cache<V1Service>;
   configMaps: Cache<V1ConfigMap>;
+  disruptionBudgets: Cache<V1PodDisruptionBudget>;
   pods: Cache<V1Pod>;
   /** Metadata only: tells whether the licence Secret changed since it was last read. */
   secrets: Cache<V1Secret>;
@@ -148,21 +151,15 @@ export class Reconciler {
         deployments.set(live.metadata?.name ?? "", live);
         applied++;
       }
+      for (const pdb of desired.disruptionBudgets) {
+        await this.ensure(pdb, this.deps.disruptionBudgets);
+        applied++;
+      }
       for (const component of desired.disabled) {
-        const existing = this.deps.deployments.get(ns, childName(owner.metadata.name, component));
-        if (existing && ownedBy(existing, owner)) {
-          try {
-            await deleteObject(
-              this.deps.http,
-              RESOURCES.deployment,
-              ns,
-              existing.metadata?.name ?? "",
-              existing.metadata?.uid,
-            );
-          } catch (err) {
-            if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
-          }
-        }
+        await this.deleteOwned(RESOURCES.deployment, this.deps.deployments, owner, component);
+      }
+      for (const component of desired.withoutDisruptionBudget) {
+        await this.deleteOwned(RESOURCES.podDisruptionBudget, this.deps.disruptionBudgets, owner, component);
       }
       return { outcome: { ok: true, applied }, deployments };
     } catch (err) {
@@ -171,6 +168,23 @@ export class Reconciler {
         outcome: { ok: false, reason: invalid ? "InvalidSpec" : "ApplyFailed", message: describeError(err) },
         deployments,
       };
+    }
+  }
+
+  /** Deletes the component's child of this kind if it exists and is ours (a uid precondition guards races). */
+  private async deleteOwned(
+    ref: ResourceRef,
+    cache: Cache<KubernetesObject>,
+    owner: Tracardi,
+    component: ComponentName,
+  ): Promise<void> {
+    const ns = owner.metadata.namespace;
+    const existing = cache.get(ns, childName(owner.metadata.name, component));
+    if (!existing || !ownedBy(existing, owner)) return;
+    try {
+      await deleteObject(this.deps.http, ref, ns, existing.metadata?.name ?? "", existing.metadata?.uid);
+    } catch (err) {
+      if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
     }
   }
 
