@@ -223,6 +223,25 @@ describe("scheduling and PodDisruptionBudgets", () => {
     },
   );
 
+  it.skipIf(IN_CLUSTER)(
+    "a pass-through field the API server does not know is refused: Reconciled=False/InvalidSpec",
+    async () => {
+      const typo = {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpresions: [{ key: "a", operator: "Exists" }] }],
+        },
+      };
+      await patch({
+        spec: { workers: { background: { scheduling: { affinity: { nodeAffinity: typo } } } } },
+      });
+      const c = await waitForCondition(ns, NAME, "Reconciled", { status: "False" }, 30_000);
+      expect(c.reason).toBe("InvalidSpec");
+      expect(c.message).toContain("matchExpresions");
+      await patch({ spec: { workers: { background: { scheduling: null } } } });
+      await waitForCondition(ns, NAME, "Reconciled", { status: "True" }, 30_000);
+    },
+  );
+
   it.skipIf(IN_CLUSTER)("a PodDisruptionBudget per API with replicas > 1, gone at one replica", async () => {
     await waitFor("both budgets", async () => ((await pdbNames()).length === 2 ? true : undefined));
     const budgets = (await getJson<List<PdbJson>>(["-n", ns, "get", "poddisruptionbudgets"])).items;

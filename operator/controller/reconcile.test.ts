@@ -216,6 +216,28 @@ describe("Reconciler", () => {
     expect(events).toContainEqual(expect.objectContaining({ type: "Warning", reason: "InvalidSpec" }));
   });
 
+  it("a field the API server's schema lacks (server-side apply's 500) is InvalidSpec too", async () => {
+    const { api, reconciler } = setup(owner());
+    api.failApplyWith = new KubeHttpError(
+      500,
+      '{"message":"failed to create typed patch object (shop/demo-wk-apm; apps/v1, Kind=Deployment): .spec.template.spec.affinity.nodeAffinity.x: field not declared in schema"}',
+      "PATCH",
+      "/x",
+    );
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(reconciled?.message).toContain("nodeAffinity.x: field not declared in schema");
+  });
+
+  it("any other server error is ApplyFailed", async () => {
+    const { api, reconciler } = setup(owner());
+    api.failApplyWith = new KubeHttpError(500, '{"message":"etcdserver: request timed out"}', "PATCH", "/x");
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "ApplyFailed" });
+  });
+
   it("an expired licence: LicenseValid=False/Expired, Ready's reason, one Warning Event, no timer", async () => {
     const { api, reconciler, events } = setup(owner(), licence(-1));
     const result = await reconciler.reconcile("shop/demo");

@@ -69,6 +69,20 @@ function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * Whether the API server refused what the spec asks for: invalid (422) or malformed (400), or a field
+ * its schema lacks, which server-side apply answers with a 500 "failed to create typed patch object"
+ * (a pass-through field of spec.scheduling, e.g. a misspelt affinity key).
+ */
+function rejectsSpec(err: unknown): boolean {
+  if (isStatus(err, 422) || isStatus(err, 400)) return true;
+  return (
+    err instanceof KubeHttpError &&
+    err.status === 500 &&
+    err.message.includes("failed to create typed patch object")
+  );
+}
+
 /** reconcile(key): read → desired → apply → delete disabled → observe → status (+ events on transitions). */
 export class Reconciler {
   private readonly oomHistory = new Map<string, OOMKill[]>();
@@ -163,7 +177,7 @@ export class Reconciler {
       }
       return { outcome: { ok: true, applied }, deployments };
     } catch (err) {
-      const invalid = isStatus(err, 422) || isStatus(err, 400);
+      const invalid = rejectsSpec(err);
       return {
         outcome: { ok: false, reason: invalid ? "InvalidSpec" : "ApplyFailed", message: describeError(err) },
         deployments,
