@@ -141,6 +141,17 @@ describe("scheduling and PodDisruptionBudgets", () => {
     expect(
       (await dryRun({ api: { private: { podDisruptionBudget: { maxUnavailable: "25%" } } } })).code,
     ).toBe(0);
+    const fullSample = await kubectlRaw([
+      "apply",
+      "--server-side",
+      "--dry-run=server",
+      "-n",
+      ns,
+      "-f",
+      `${ROOT}/manifests/samples/tracardi_full.yaml`,
+    ]);
+    expect(fullSample.stderr).toBe("");
+    expect(fullSample.code).toBe(0);
   });
 
   it.skipIf(IN_CLUSTER)(
