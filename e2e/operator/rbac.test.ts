@@ -63,7 +63,9 @@ describe("least-privilege RBAC from manifests/", () => {
     expect(await can("get", "poddisruptionbudgets.policy")).toBe(false);
     expect(await can("get", "secrets")).toBe(true);
     expect(await can("update", "secrets")).toBe(false);
-    expect(await can("create", "secrets")).toBe(false);
+    expect(await can("create", "secrets")).toBe(true);
+    expect(await can("patch", "secrets")).toBe(false);
+    expect(await can("delete", "secrets")).toBe(false);
     expect(await can("delete", "pods")).toBe(false);
     expect(await can("get", "pods", ["--subresource=log"])).toBe(true);
     expect(await can("create", "pods", ["--subresource=exec"])).toBe(false);

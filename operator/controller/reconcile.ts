@@ -10,13 +10,22 @@ import type {
 import { nextLicenseTransition } from "../../runtime/license/index.js";
 import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
-import { applyStatus, deleteObject, serverSideApply } from "../kube/apply.js";
+import { specProblems } from "../api/validate.js";
+import { applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES, type ResourceRef } from "../kube/resources.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
-import { childName, desiredState, LABEL_INSTANCE, planComponents } from "./desired/index.js";
+import {
+  childName,
+  desiredState,
+  generatedAdminTokenName,
+  generatedAdminTokenSecret,
+  LABEL_INSTANCE,
+  newAdminToken,
+  planComponents,
+} from "./desired/index.js";
 import { diagnoseBackends, type UnreadyPodLog } from "./diagnose/backends.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
@@ -47,7 +56,7 @@ export interface ReconcilerDeps {
   configMaps: Cache<V1ConfigMap>;
   disruptionBudgets: Cache<V1PodDisruptionBudget>;
   pods: Cache<V1Pod>;
-  /** Metadata only: tells whether the licence Secret changed since it was last read. */
+  /** Metadata only: tells whether the licence Secret changed since it was last read, and whether the generated admin-token Secret exists. */
   secrets: Cache<V1Secret>;
   license: LicenseSettings;
   record: (regarding: ObjectRef, event: RecordedEvent) => Promise<void>;
@@ -149,11 +158,15 @@ export class Reconciler {
   private async apply(
     owner: Tracardi,
   ): Promise<{ outcome: ApplyOutcome; deployments: Map<string, V1Deployment> }> {
-    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
     const deployments = new Map<string, V1Deployment>();
+    const problems = specProblems(owner.spec);
+    if (problems.length > 0)
+      return { outcome: { ok: false, reason: "InvalidSpec", message: problems.join("; ") }, deployments };
+    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
     const ns = owner.metadata.namespace;
     let applied = 0;
     try {
+      await this.ensureAdminTokenSecret(owner);
       await this.ensure(desired.configMap, this.deps.configMaps);
       applied++;
       for (const svc of desired.services) {
@@ -199,6 +212,23 @@ export class Reconciler {
       await deleteObject(this.deps.http, ref, ns, existing.metadata?.name ?? "", existing.metadata?.uid);
     } catch (err) {
       if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
+    }
+  }
+
+  /**
+   * Without spec.adminToken, creates `<name>-admin-token` once with a fresh token. Create, never apply:
+   * an existing Secret (generated earlier, or made by hand under that name) keeps its token.
+   */
+  private async ensureAdminTokenSecret(owner: Tracardi): Promise<void> {
+    if (owner.spec.adminToken) return;
+    const ns = owner.metadata.namespace;
+    if (this.deps.secrets.get(ns, generatedAdminTokenName(owner.metadata.name))) return;
+    const secret = generatedAdminTokenSecret(owner, newAdminToken());
+    if (!secret) return;
+    try {
+      await createObject(this.deps.http, secret);
+    } catch (err) {
+      if (!isStatus(err, 409)) throw err;
     }
   }
 
