@@ -3,6 +3,7 @@ import type {
   V1ConfigMap,
   V1Deployment,
   V1Pod,
+  V1PodDisruptionBudget,
   V1Secret,
   V1Service,
 } from "@kubernetes/client-node";
@@ -75,6 +76,10 @@ export class Manager {
     const pods = make<V1Pod>({ resource: RESOURCES.pod, labelSelector: managed });
     const services = make<V1Service>({ resource: RESOURCES.service, labelSelector: managed });
     const configMaps = make<V1ConfigMap>({ resource: RESOURCES.configMap, labelSelector: managed });
+    const disruptionBudgets = make<V1PodDisruptionBudget>({
+      resource: RESOURCES.podDisruptionBudget,
+      labelSelector: managed,
+    });
     // Secrets are watched only to notice licence changes; the cache keeps metadata, never data.
     const secrets = make<V1Secret>({
       resource: RESOURCES.secret,
@@ -98,6 +103,7 @@ export class Manager {
       deployments,
       services,
       configMaps,
+      disruptionBudgets,
       pods,
       secrets,
       license: options.license,
@@ -146,6 +152,7 @@ export class Manager {
     deployments.on(byOwner);
     services.on(byOwner);
     configMaps.on(byOwner);
+    disruptionBudgets.on(byOwner);
     pods.on((_, pod) => {
       const instance = pod.metadata?.labels?.[LABEL_INSTANCE];
       if (instance) this.queue.add(keyOf(pod.metadata?.namespace, instance));

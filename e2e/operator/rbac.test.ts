@@ -57,6 +57,10 @@ describe("least-privilege RBAC from manifests/", () => {
     expect(await can("patch", "deployments.apps")).toBe(true);
     expect(await can("delete", "deployments.apps")).toBe(true);
     expect(await can("delete", "services")).toBe(false);
+    expect(await can("patch", "poddisruptionbudgets.policy")).toBe(true);
+    expect(await can("delete", "poddisruptionbudgets.policy")).toBe(true);
+    expect(await can("update", "poddisruptionbudgets.policy")).toBe(false);
+    expect(await can("get", "poddisruptionbudgets.policy")).toBe(false);
     expect(await can("get", "secrets")).toBe(true);
     expect(await can("update", "secrets")).toBe(false);
     expect(await can("create", "secrets")).toBe(true);
@@ -126,6 +130,24 @@ describe("least-privilege RBAC from manifests/", () => {
       async () => (await kubectlRaw(["-n", ns, "get", "deployment", "rbac-wk-pl-workflow"])).code !== 0,
       30_000,
     );
+    // PodDisruptionBudgets: created when the public API scales out, deleted when it scales back.
+    const scalePublic = (replicas: number) =>
+      kubectl([
+        "-n",
+        ns,
+        "patch",
+        "tracardi",
+        "rbac",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { api: { public: { replicas } } } }),
+      ]);
+    const hasBudget = async () =>
+      (await kubectlRaw(["-n", ns, "get", "poddisruptionbudget", "rbac-public-api"])).code === 0;
+    await scalePublic(2);
+    await waitFor("public-api PodDisruptionBudget", hasBudget, 30_000);
+    await scalePublic(1);
+    await waitFor("public-api PodDisruptionBudget deleted", async () => !(await hasBudget()), 30_000);
     const described = await kubectl(["-n", ns, "describe", "tracardi", "rbac"]);
     expect(described).toMatch(/Normal\s+Ready/);
     expect(operator.logs.join("")).not.toMatch(/forbidden/i);

@@ -16,6 +16,10 @@ export function isComponentName(value: string | undefined): value is ComponentNa
 export const API_ROLES = ["public", "private"] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 
+export function apiComponentName(role: ApiRole): "public-api" | "private-api" {
+  return role === "public" ? "public-api" : "private-api";
+}
+
 export const WORKER_KINDS = ["collector", "background", "workflow", "apm"] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 

@@ -1,28 +1,25 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import {
   PULSAR_DERIVABLE_URL_PATTERN,
   PULSAR_SERVICE_URL_PATTERN,
   PULSAR_WEB_URL_PATTERN,
 } from "../../runtime/pulsar-url/index.js";
+import { applyDefaults } from "../testing/defaulting.js";
 import { COMPONENTS, WORKER_KINDS } from "./components.js";
 import { tracardiCrd } from "./crd.js";
 import { API_DEFAULTS, DEFAULT_IMAGE, WORKER_DEFAULTS } from "./defaults.js";
 import { CRD_PATH, renderCrd } from "./generate-crd.js";
 import type { Schema } from "./schema.js";
-import { PULL_POLICIES, SEARCH_FLAVORS, type TracardiSpec } from "./types.js";
-
-/** API-server style structural defaulting: a default fills a missing field, then its own fields default. */
-function applyDefaults(schema: Schema, value: unknown): unknown {
-  if (schema.type !== "object" || typeof value !== "object" || value === null || Array.isArray(value))
-    return value;
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const [key, prop] of Object.entries(schema.properties ?? {})) {
-    if (out[key] === undefined && prop.default !== undefined) out[key] = structuredClone(prop.default);
-    if (out[key] !== undefined) out[key] = applyDefaults(prop, out[key]);
-  }
-  return out;
-}
+import {
+  PULL_POLICIES,
+  SEARCH_FLAVORS,
+  TAINT_EFFECTS,
+  TOLERATION_OPERATORS,
+  type TracardiSpec,
+} from "./types.js";
 
 const schema = tracardiCrd().spec.versions[0]?.schema.openAPIV3Schema as Schema;
 const specSchema = schema.properties?.spec as Schema;
@@ -37,6 +34,15 @@ describe("CRD", () => {
   it("the committed YAML is what the generator produces (run: node dist/operator/api/generate-crd.js)", () => {
     expect(readFileSync(CRD_PATH, "utf8")).toBe(renderCrd());
     expect(renderCrd()).not.toMatch(/[&*]a\d/);
+  });
+
+  it("crds/ holds only CustomResourceDefinitions where kubectl apply -f crds/ looks", () => {
+    const manifests = readdirSync("crds").filter((f) => /\.(ya?ml|json)$/.test(f));
+    expect(manifests).toEqual(["tracardi.io_tracardis.yaml"]);
+    for (const file of manifests) {
+      const kinds = parseAllDocuments(readFileSync(join("crds", file), "utf8")).map((d) => d.get("kind"));
+      expect(kinds).toEqual(["CustomResourceDefinition"]);
+    }
   });
 
   it("names the resource as the issue asks", () => {
@@ -81,6 +87,7 @@ describe("CRD", () => {
       replicas: 1,
       resources: API_DEFAULTS.public.resources,
       service: { type: "ClusterIP", port: 8686 },
+      podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
     });
     expect(spec.api.private.service.port).toBe(8687);
   });
@@ -88,6 +95,36 @@ describe("CRD", () => {
   it("keeps enum lists in step with the types", () => {
     expect(at(specSchema, "imagePullPolicy").enum).toEqual(PULL_POLICIES);
     expect(at(specSchema, "search", "flavor").enum).toEqual(SEARCH_FLAVORS);
+  });
+
+  it("offers the same scheduling block globally and on every component, with typed tolerations", () => {
+    const global = at(specSchema, "scheduling");
+    expect(Object.keys(global.properties ?? {})).toEqual([
+      "nodeSelector",
+      "tolerations",
+      "affinity",
+      "topologySpreadConstraints",
+      "priorityClassName",
+    ]);
+    for (const c of COMPONENTS) {
+      const own = at(specSchema, ...c.specPath.split(".").slice(1), "scheduling");
+      expect(own.properties).toEqual(global.properties);
+      expect(own.description).toContain("replaces the same field of spec.scheduling whole");
+    }
+    const toleration = at(global, "tolerations").items as Schema;
+    expect(at(toleration, "operator").enum).toEqual(TOLERATION_OPERATORS);
+    expect(at(toleration, "effect").enum).toEqual(TAINT_EFFECTS);
+    expect(at(global, "nodeSelector").additionalProperties).toMatchObject({ type: "string" });
+    const spread = at(global, "topologySpreadConstraints").items as Schema;
+    expect(spread.required).toEqual(["maxSkew", "topologyKey", "whenUnsatisfiable"]);
+    expect(spread["x-kubernetes-preserve-unknown-fields"]).toBe(true);
+  });
+
+  it("gives each API, and no worker, a PodDisruptionBudget block", () => {
+    for (const c of COMPONENTS) {
+      const block = at(specSchema, ...c.specPath.split(".").slice(1)).properties?.podDisruptionBudget;
+      expect(block !== undefined).toBe(c.ref.kind === "api");
+    }
   });
 
   it("has a schema block for every component's spec path", () => {

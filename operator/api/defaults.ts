@@ -1,5 +1,5 @@
 import type { ApiRole, WorkerKind } from "./components.js";
-import type { PullPolicy, Resources, SearchFlavor, ServiceType } from "./types.js";
+import type { DisruptionBudgetSpec, PullPolicy, Resources, SearchFlavor, ServiceType } from "./types.js";
 
 /** Defaults follow the seed's Helm chart (tracardi.md §10.2); the CRD schema is generated from these. */
 export const DEFAULT_IMAGE = "tracardi/tracardi-ts:1.1.0";
@@ -12,6 +12,9 @@ export const DEFAULT_USERNAME_KEY = "username";
 export const DEFAULT_PASSWORD_KEY = "password";
 export const DEFAULT_TOKEN_KEY = "token";
 export const DEFAULT_SERVICE_TYPE: ServiceType = "ClusterIP";
+
+/** An API with more than one replica keeps all but one pod through a drain. */
+export const DEFAULT_DISRUPTION_BUDGET: DisruptionBudgetSpec = { enabled: true, maxUnavailable: 1 };
 
 export const PUBLIC_PORT = 8686;
 export const PRIVATE_PORT = 8687;

@@ -6,6 +6,7 @@ import {
 import { API_ROLES, type ApiRole, type WorkerKind } from "./components.js";
 import {
   API_DEFAULTS,
+  DEFAULT_DISRUPTION_BUDGET,
   DEFAULT_IMAGE,
   DEFAULT_LICENSE_KEY,
   DEFAULT_MYSQL_DATABASE,
@@ -18,7 +19,14 @@ import {
   DEFAULT_USERNAME_KEY,
   WORKER_DEFAULTS,
 } from "./defaults.js";
-import { PULL_POLICIES, SEARCH_FLAVORS, SERVICE_TYPES } from "./types.js";
+import {
+  PULL_POLICIES,
+  SEARCH_FLAVORS,
+  SERVICE_TYPES,
+  TAINT_EFFECTS,
+  TOLERATION_OPERATORS,
+  UNSATISFIABLE_ACTIONS,
+} from "./types.js";
 
 /** The subset of OpenAPI v3 the CRD uses, with the wire names. */
 export interface Schema {
@@ -149,6 +157,102 @@ const podLabels = (scope: string): Schema => ({
   ],
 });
 
+/** A core/v1 object kept as written; the API server validates it when the Deployment is applied. */
+const passThrough = (description: string): Schema => ({
+  type: "object",
+  description,
+  "x-kubernetes-preserve-unknown-fields": true,
+});
+
+const SCHEDULING_RULE =
+  "A field set here replaces the same field of spec.scheduling whole (lists and maps are not merged; [] or {} clears it).";
+
+/** Pod scheduling in the core/v1 PodSpec's own field names. */
+function schedulingSchema(scope: string, global: boolean): Schema {
+  const rule = global
+    ? "Applies to every component unless the component's own scheduling sets the same field."
+    : SCHEDULING_RULE;
+  return obj(`Where the pods of ${scope} may run (core/v1 PodSpec fields). ${rule}`, {
+    nodeSelector: {
+      type: "object",
+      description: "Node labels a pod's node must have (PodSpec.nodeSelector).",
+      additionalProperties: { type: "string", maxLength: 63 },
+      maxProperties: 64,
+    },
+    tolerations: {
+      type: "array",
+      description: "Taints the pods tolerate (PodSpec.tolerations).",
+      maxItems: 64,
+      "x-kubernetes-list-type": "atomic",
+      items: obj("A toleration (core/v1 Toleration).", {
+        key: str("Taint key; empty with operator Exists matches every taint.", { maxLength: 316 }),
+        operator: str("Exists or Equal (the default).", { enum: TOLERATION_OPERATORS }),
+        value: str("Taint value to match with operator Equal.", { maxLength: 63 }),
+        effect: str("NoSchedule, PreferNoSchedule or NoExecute; empty matches every effect.", {
+          enum: TAINT_EFFECTS,
+        }),
+        tolerationSeconds: int(
+          "With effect NoExecute: how long the pod stays bound after the taint appears.",
+        ),
+      }),
+    },
+    affinity: obj("Node and pod (anti-)affinity (PodSpec.affinity).", {
+      nodeAffinity: passThrough("core/v1 NodeAffinity."),
+      podAffinity: passThrough("core/v1 PodAffinity."),
+      podAntiAffinity: passThrough("core/v1 PodAntiAffinity."),
+    }),
+    topologySpreadConstraints: {
+      type: "array",
+      description:
+        "How pods spread over zones or nodes (PodSpec.topologySpreadConstraints). A constraint without labelSelector selects the component's own pods.",
+      maxItems: 16,
+      "x-kubernetes-list-type": "atomic",
+      items: obj(
+        "A core/v1 TopologySpreadConstraint; fields not listed here (minDomains, matchLabelKeys, …) are passed through.",
+        {
+          maxSkew: int("Largest allowed difference in pod count between two domains.", { minimum: 1 }),
+          topologyKey: str("Node label that defines a domain, e.g. topology.kubernetes.io/zone.", {
+            minLength: 1,
+            maxLength: 316,
+          }),
+          whenUnsatisfiable: str("DoNotSchedule or ScheduleAnyway.", { enum: UNSATISFIABLE_ACTIONS }),
+          labelSelector: passThrough(
+            "Pods counted (core/v1 LabelSelector); defaults to the component's pod selector.",
+          ),
+        },
+        {
+          required: ["maxSkew", "topologyKey", "whenUnsatisfiable"],
+          "x-kubernetes-preserve-unknown-fields": true,
+        },
+      ),
+    },
+    priorityClassName: str("PriorityClass of the pods (PodSpec.priorityClassName); empty: none.", {
+      maxLength: NAME_MAX,
+    }),
+  });
+}
+
+function disruptionBudgetSchema(role: ApiRole): Schema {
+  return obj(
+    `PodDisruptionBudget <name>-${role}-api, kept while the ${role} API has more than one replica and deleted otherwise: drains and evictions take down at most maxUnavailable pods at once.`,
+    {
+      enabled: bool("Keep a PodDisruptionBudget for this API.", {
+        default: DEFAULT_DISRUPTION_BUDGET.enabled,
+      }),
+      maxUnavailable: {
+        description:
+          "Pods that may be unavailable at once: a count (at least 1) or a percentage such as 25%.",
+        anyOf: [{ type: "integer" }, { type: "string" }],
+        "x-kubernetes-int-or-string": true,
+        default: DEFAULT_DISRUPTION_BUDGET.maxUnavailable,
+        minimum: 1,
+        pattern: "^([1-9][0-9]?|100)%$",
+      },
+    },
+    { default: {} },
+  );
+}
+
 function apiSchema(role: ApiRole): Schema {
   const d = API_DEFAULTS[role];
   const what =
@@ -169,6 +273,8 @@ function apiSchema(role: ApiRole): Schema {
         { default: {} },
       ),
       podLabels: podLabels(`the ${role} API`),
+      scheduling: schedulingSchema(`the ${role} API`, false),
+      podDisruptionBudget: disruptionBudgetSchema(role),
     },
     { default: {} },
   );
@@ -193,6 +299,7 @@ function workerSchema(kind: WorkerKind): Schema {
       replicas: int("Number of worker pods.", { default: d.replicas, minimum: 0, maximum: 100 }),
       resources: resources(d.resources, `the ${kind} worker`),
       podLabels: podLabels(`the ${kind} worker`),
+      scheduling: schedulingSchema(`the ${kind} worker`, false),
     },
     {
       // Spelled out rather than {} because the API server checks defaults against the CEL rule as they are.
@@ -232,6 +339,7 @@ const specSchema: Schema = obj(
       additionalProperties: { type: "string" },
       maxProperties: 32,
     },
+    scheduling: schedulingSchema("every component", true),
     license: obj(
       "The Tracardi licence. The key is read from a Secret and verified offline against the operator's public key.",
       { secretRef: secretKeyRef("the licence key (TRC1.…)", DEFAULT_LICENSE_KEY) },

@@ -43,11 +43,60 @@ export interface ServiceSpec {
   port: number;
 }
 
+export const TOLERATION_OPERATORS = ["Exists", "Equal"] as const;
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+export const UNSATISFIABLE_ACTIONS = ["DoNotSchedule", "ScheduleAnyway"] as const;
+
+/** core/v1 Toleration. */
+export interface Toleration {
+  key?: string;
+  operator?: (typeof TOLERATION_OPERATORS)[number];
+  value?: string;
+  effect?: (typeof TAINT_EFFECTS)[number];
+  tolerationSeconds?: number;
+}
+
+/** core/v1 TopologySpreadConstraint: the required fields typed, the rest passed through as written. */
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: (typeof UNSATISFIABLE_ACTIONS)[number];
+  labelSelector?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** core/v1 Affinity, validated by the API server when the Deployment is applied. */
+export interface Affinity {
+  nodeAffinity?: Record<string, unknown>;
+  podAffinity?: Record<string, unknown>;
+  podAntiAffinity?: Record<string, unknown>;
+}
+
+/**
+ * Where pods may run. `spec.scheduling` applies to every component; a component's own `scheduling`
+ * replaces it field by field (a field set there wins whole: lists and maps are not merged).
+ */
+export interface Scheduling {
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  affinity?: Affinity;
+  topologySpreadConstraints?: TopologySpreadConstraint[];
+  priorityClassName?: string;
+}
+
+export interface DisruptionBudgetSpec {
+  enabled: boolean;
+  /** Pods of the API that a voluntary disruption (drain, eviction) may take down at once: a count or "N%". */
+  maxUnavailable: number | string;
+}
+
 export interface ApiSpec {
   replicas: number;
   resources: Resources;
   service: ServiceSpec;
   podLabels?: Record<string, string>;
+  scheduling?: Scheduling;
+  podDisruptionBudget: DisruptionBudgetSpec;
 }
 
 export interface WorkerSpec {
@@ -55,6 +104,7 @@ export interface WorkerSpec {
   replicas: number;
   resources: Resources;
   podLabels?: Record<string, string>;
+  scheduling?: Scheduling;
 }
 
 export interface SearchSpec {
@@ -84,6 +134,7 @@ export interface TracardiSpec {
   imagePullSecrets?: { name: string }[];
   podLabels?: Record<string, string>;
   podAnnotations?: Record<string, string>;
+  scheduling?: Scheduling;
   license: { secretRef: SecretKeyRef };
   adminToken?: { secretRef: SecretKeyRef };
   search: SearchSpec;

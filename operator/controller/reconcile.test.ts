@@ -88,6 +88,7 @@ function setup(owner: Tracardi, licenceKey: string | null = licence(100)) {
     deployments: new MapCache<V1Deployment>(),
     services: new MapCache<KubernetesObject>(),
     configMaps: new MapCache<KubernetesObject>(),
+    disruptionBudgets: new MapCache<KubernetesObject>(),
     secrets: new MapCache<V1Secret>(),
   };
   if (api.secret) caches.secrets.put({ metadata: api.secret.metadata } as V1Secret);
@@ -225,6 +226,29 @@ describe("Reconciler", () => {
     expect(deletes[0]?.body).toMatchObject({ preconditions: { uid: "d1" } });
   });
 
+  it("applies a PodDisruptionBudget for an API with replicas > 1 and deletes the one it owns otherwise", async () => {
+    const t = owner();
+    t.spec.api.public.replicas = 2;
+    const { api, reconciler, caches } = setup(t);
+    const ours = { apiVersion: "v1", kind: "Tracardi", name: "demo", uid: "uid-1", controller: true };
+    caches.disruptionBudgets.put({
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: "demo-private-api", namespace: "shop", uid: "p1", ownerReferences: [ours] },
+    });
+    await reconciler.reconcile("shop/demo");
+    const pdbApplies = api.applies().filter((c) => c.path.includes("poddisruptionbudgets"));
+    expect(pdbApplies.map((c) => c.path)).toEqual([
+      "/apis/policy/v1/namespaces/shop/poddisruptionbudgets/demo-public-api",
+    ]);
+    expect(pdbApplies[0]?.body).toMatchObject({ spec: { maxUnavailable: 1 } });
+    const deletes = api.calls.filter((c) => c.method === "DELETE");
+    expect(deletes.map((c) => c.path)).toEqual([
+      "/apis/policy/v1/namespaces/shop/poddisruptionbudgets/demo-private-api",
+    ]);
+    expect(deletes[0]?.body).toMatchObject({ preconditions: { uid: "p1" } });
+  });
+
   it("reports a rejected apply as Reconciled=False/InvalidSpec and fails the reconcile for a retry", async () => {
     const { api, reconciler, events } = setup(owner());
     api.failApplyWith = new KubeHttpError(
@@ -238,6 +262,28 @@ describe("Reconciler", () => {
     expect(reconciled).toMatchObject({ status: "False", reason: "InvalidSpec" });
     expect(reconciled?.message).toContain("bad label");
     expect(events).toContainEqual(expect.objectContaining({ type: "Warning", reason: "InvalidSpec" }));
+  });
+
+  it("a field the API server's schema lacks (server-side apply's 500) is InvalidSpec too", async () => {
+    const { api, reconciler } = setup(owner());
+    api.failApplyWith = new KubeHttpError(
+      500,
+      '{"message":"failed to create typed patch object (shop/demo-wk-apm; apps/v1, Kind=Deployment): .spec.template.spec.affinity.nodeAffinity.x: field not declared in schema"}',
+      "PATCH",
+      "/x",
+    );
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(reconciled?.message).toContain("nodeAffinity.x: field not declared in schema");
+  });
+
+  it("any other server error is ApplyFailed", async () => {
+    const { api, reconciler } = setup(owner());
+    api.failApplyWith = new KubeHttpError(500, '{"message":"etcdserver: request timed out"}', "PATCH", "/x");
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "ApplyFailed" });
   });
 
   it("a stored spec the runtime would refuse (Pulsar over http://) is InvalidSpec, and nothing is applied", async () => {

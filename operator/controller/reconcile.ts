@@ -3,17 +3,19 @@ import type {
   V1ConfigMap,
   V1Deployment,
   V1Pod,
+  V1PodDisruptionBudget,
   V1Secret,
   V1Service,
 } from "@kubernetes/client-node";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
+import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
 import { specProblems } from "../api/validate.js";
 import { applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
-import { RESOURCES } from "../kube/resources.js";
+import { RESOURCES, type ResourceRef } from "../kube/resources.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import {
   childName,
@@ -52,6 +54,7 @@ export interface ReconcilerDeps {
   deployments: Cache<V1Deployment>;
   services: Cache<V1Service>;
   configMaps: Cache<V1ConfigMap>;
+  disruptionBudgets: Cache<V1PodDisruptionBudget>;
   pods: Cache<V1Pod>;
   /** Metadata only: tells whether the licence Secret changed since it was last read, and whether the generated admin-token Secret exists. */
   secrets: Cache<V1Secret>;
@@ -73,6 +76,20 @@ function ownedBy(obj: KubernetesObject, owner: Tracardi): boolean {
 function describeError(err: unknown): string {
   if (err instanceof KubeHttpError) return err.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Whether the API server refused what the spec asks for: invalid (422) or malformed (400), or a field
+ * its schema lacks, which server-side apply answers with a 500 "failed to create typed patch object"
+ * (a pass-through field of spec.scheduling, e.g. a misspelt affinity key).
+ */
+function rejectsSpec(err: unknown): boolean {
+  if (isStatus(err, 422) || isStatus(err, 400)) return true;
+  return (
+    err instanceof KubeHttpError &&
+    err.status === 500 &&
+    err.message.includes("failed to create typed patch object")
+  );
 }
 
 /** reconcile(key): read → desired → apply → delete disabled → observe → status (+ events on transitions). */
@@ -161,29 +178,40 @@ export class Reconciler {
         deployments.set(live.metadata?.name ?? "", live);
         applied++;
       }
+      for (const pdb of desired.disruptionBudgets) {
+        await this.ensure(pdb, this.deps.disruptionBudgets);
+        applied++;
+      }
       for (const component of desired.disabled) {
-        const existing = this.deps.deployments.get(ns, childName(owner.metadata.name, component));
-        if (existing && ownedBy(existing, owner)) {
-          try {
-            await deleteObject(
-              this.deps.http,
-              RESOURCES.deployment,
-              ns,
-              existing.metadata?.name ?? "",
-              existing.metadata?.uid,
-            );
-          } catch (err) {
-            if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
-          }
-        }
+        await this.deleteOwned(RESOURCES.deployment, this.deps.deployments, owner, component);
+      }
+      for (const component of desired.withoutDisruptionBudget) {
+        await this.deleteOwned(RESOURCES.podDisruptionBudget, this.deps.disruptionBudgets, owner, component);
       }
       return { outcome: { ok: true, applied }, deployments };
     } catch (err) {
-      const invalid = isStatus(err, 422) || isStatus(err, 400);
+      const invalid = rejectsSpec(err);
       return {
         outcome: { ok: false, reason: invalid ? "InvalidSpec" : "ApplyFailed", message: describeError(err) },
         deployments,
       };
+    }
+  }
+
+  /** Deletes the component's child of this kind if it exists and is ours (a uid precondition guards races). */
+  private async deleteOwned(
+    ref: ResourceRef,
+    cache: Cache<KubernetesObject>,
+    owner: Tracardi,
+    component: ComponentName,
+  ): Promise<void> {
+    const ns = owner.metadata.namespace;
+    const existing = cache.get(ns, childName(owner.metadata.name, component));
+    if (!existing || !ownedBy(existing, owner)) return;
+    try {
+      await deleteObject(this.deps.http, ref, ns, existing.metadata?.name ?? "", existing.metadata?.uid);
+    } catch (err) {
+      if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
     }
   }
 

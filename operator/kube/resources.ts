@@ -13,6 +13,12 @@ export const RESOURCES = {
   pod: { group: "", version: "v1", plural: "pods", kind: "Pod" },
   service: { group: "", version: "v1", plural: "services", kind: "Service" },
   configMap: { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap" },
+  podDisruptionBudget: {
+    group: "policy",
+    version: "v1",
+    plural: "poddisruptionbudgets",
+    kind: "PodDisruptionBudget",
+  },
   secret: { group: "", version: "v1", plural: "secrets", kind: "Secret" },
   event: { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event" },
   lease: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease" },

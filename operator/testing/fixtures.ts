@@ -1,4 +1,4 @@
-import { API_DEFAULTS, DEFAULT_IMAGE, WORKER_DEFAULTS } from "../api/defaults.js";
+import { API_DEFAULTS, DEFAULT_DISRUPTION_BUDGET, DEFAULT_IMAGE, WORKER_DEFAULTS } from "../api/defaults.js";
 import type { Tracardi, TracardiSpec } from "../api/types.js";
 
 /** A Tracardi as the API server returns it after defaulting (test fixture). */
@@ -15,11 +15,13 @@ export function sampleTracardi(mutate: (spec: TracardiSpec) => void = () => {}):
         replicas: API_DEFAULTS.public.replicas,
         resources: structuredClone(API_DEFAULTS.public.resources),
         service: { type: "ClusterIP", port: 8686 },
+        podDisruptionBudget: { ...DEFAULT_DISRUPTION_BUDGET },
       },
       private: {
         replicas: API_DEFAULTS.private.replicas,
         resources: structuredClone(API_DEFAULTS.private.resources),
         service: { type: "ClusterIP", port: 8687 },
+        podDisruptionBudget: { ...DEFAULT_DISRUPTION_BUDGET },
       },
     },
     workers: structuredClone(WORKER_DEFAULTS),

@@ -1,6 +1,7 @@
 import { COMPONENTS, type ComponentInfo, type ComponentName } from "../../api/components.js";
 import { PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
-import type { Resources, TracardiSpec } from "../../api/types.js";
+import type { Resources, Scheduling, TracardiSpec } from "../../api/types.js";
+import { resolveScheduling } from "./scheduling.js";
 
 export interface ComponentPlan {
   info: ComponentInfo;
@@ -8,6 +9,8 @@ export interface ComponentPlan {
   replicas: number;
   resources: Resources;
   podLabels: Record<string, string>;
+  /** spec.scheduling with the component's own fields in place. */
+  scheduling: Scheduling;
   args: string[];
   port: { name: string; containerPort: number };
 }
@@ -21,6 +24,7 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
       replicas: api.replicas,
       resources: api.resources,
       podLabels: api.podLabels ?? {},
+      scheduling: resolveScheduling(spec.scheduling, api.scheduling),
       args: ["api", "--role", info.ref.role],
       port: { name: "http", containerPort: info.ref.role === "public" ? PUBLIC_PORT : PRIVATE_PORT },
     };
@@ -32,6 +36,7 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
     replicas: worker.replicas,
     resources: worker.resources,
     podLabels: worker.podLabels ?? {},
+    scheduling: resolveScheduling(spec.scheduling, worker.scheduling),
     args: ["worker", info.ref.worker],
     port: { name: "health", containerPort: WORKER_HEALTH_PORT },
   };

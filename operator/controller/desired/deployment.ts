@@ -11,6 +11,7 @@ import {
   selectorLabels,
 } from "./labels.js";
 import { controllerRef } from "./owner.js";
+import { podScheduling } from "./scheduling.js";
 
 const RUN_AS = 10001;
 
@@ -29,6 +30,7 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
   const instance = owner.metadata.name;
   const spec = owner.spec;
   const component = plan.info.name;
+  const selector = selectorLabels(instance, component);
   const podLabels = {
     ...(spec.podLabels ?? {}),
     ...plan.podLabels,
@@ -52,7 +54,7 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
     spec: {
       replicas: plan.replicas,
       revisionHistoryLimit: 3,
-      selector: { matchLabels: selectorLabels(instance, component) },
+      selector: { matchLabels: selector },
       template: {
         metadata: {
           labels: podLabels,
@@ -62,6 +64,7 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           imagePullSecrets: spec.imagePullSecrets,
+          ...podScheduling(plan.scheduling, selector),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: RUN_AS,

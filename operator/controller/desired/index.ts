@@ -1,9 +1,10 @@
-import type { V1ConfigMap, V1Deployment, V1Service } from "@kubernetes/client-node";
-import type { ComponentName } from "../../api/components.js";
+import type { V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1Service } from "@kubernetes/client-node";
+import { API_ROLES, apiComponentName, type ComponentName } from "../../api/components.js";
 import type { Tracardi } from "../../api/types.js";
 import { planComponents } from "./component.js";
 import { configHash, configMap, type OperatorSettings, runtimeConfig } from "./config.js";
 import { deployment } from "./deployment.js";
+import { apiDisruptionBudget, needsDisruptionBudget } from "./pdb.js";
 import { apiService } from "./service.js";
 
 export interface DesiredState {
@@ -12,6 +13,9 @@ export interface DesiredState {
   deployments: V1Deployment[];
   /** Components whose Deployment must not exist. */
   disabled: ComponentName[];
+  disruptionBudgets: V1PodDisruptionBudget[];
+  /** APIs whose PodDisruptionBudget must not exist (one replica, or turned off). */
+  withoutDisruptionBudget: ComponentName[];
 }
 
 export function desiredState(owner: Tracardi, settings: OperatorSettings): DesiredState {
@@ -23,6 +27,10 @@ export function desiredState(owner: Tracardi, settings: OperatorSettings): Desir
     services: [apiService(owner, "public"), apiService(owner, "private")],
     deployments: plans.filter((p) => p.enabled).map((p) => deployment(owner, p, hash)),
     disabled: plans.filter((p) => !p.enabled).map((p) => p.info.name),
+    disruptionBudgets: API_ROLES.filter((r) => needsDisruptionBudget(owner, r)).map((r) =>
+      apiDisruptionBudget(owner, r),
+    ),
+    withoutDisruptionBudget: API_ROLES.filter((r) => !needsDisruptionBudget(owner, r)).map(apiComponentName),
   };
 }
 

@@ -1,12 +1,12 @@
 import type { V1Service } from "@kubernetes/client-node";
-import type { ApiRole } from "../../api/components.js";
+import { type ApiRole, apiComponentName } from "../../api/components.js";
 import type { Tracardi } from "../../api/types.js";
 import { childName, componentLabels, selectorLabels } from "./labels.js";
 import { controllerRef } from "./owner.js";
 
 export function apiService(owner: Tracardi, role: ApiRole): V1Service {
   const instance = owner.metadata.name;
-  const component = role === "public" ? "public-api" : "private-api";
+  const component = apiComponentName(role);
   const svc = owner.spec.api[role].service;
   return {
     apiVersion: "v1",
