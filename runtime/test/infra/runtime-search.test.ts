@@ -8,7 +8,7 @@ interface SearchInfo extends ServerInfo {
   url: string;
 }
 
-// Elasticsearch on both majors the embedded nodes of infra/ run: 8.x and 9.x.
+// Elasticsearch 8.x and 9.x (7.17 runs the store tests only: the runtime above the store is the same).
 describe.each([
   { engine: "opensearch", name: "opensearch" },
   { engine: "elasticsearch", name: "elasticsearch8" },
