@@ -1,4 +1,4 @@
-# Sourced by infra/opensearch.sh and infra/elasticsearch.sh: the life cycle of one embedded search
+# Sourced by infra/opensearch.sh and infra/elasticsearch{,8,7}.sh: the life cycle of one embedded search
 # node built from Maven Central artifacts (the Maven project in $SRC_DIR, one Java main class).
 #
 # The caller sets NAME, HTTP_PORT, TRANSPORT_PORT, MAIN_CLASS, SRC_DIR, CACHE, START_TIMEOUT and

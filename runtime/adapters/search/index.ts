@@ -44,7 +44,7 @@ export async function openSearchDataStore(
 }
 
 /**
- * The same on Elasticsearch 8/9, over `@elastic/elasticsearch`, with the same options. Merges move
+ * The same on Elasticsearch 7.17, 8.x or 9.x, over `@elastic/elasticsearch`, with the same options. Merges move
  * documents by `_update_by_query` only where the nodes list the painless and reindex modules.
  */
 export async function openElasticsearchDataStore(

@@ -6,7 +6,13 @@ import { inject } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 
-export type ServerName = "mariadb" | "pulsar" | "opensearch" | "elasticsearch";
+export type ServerName =
+  | "mariadb"
+  | "pulsar"
+  | "opensearch"
+  | "elasticsearch"
+  | "elasticsearch8"
+  | "elasticsearch7";
 
 /** What an `infra/<name>.sh start` prints as its last line: connection details, as JSON. */
 export interface ServerInfo {
