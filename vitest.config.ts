@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["runtime/**/*.test.ts", "operator/**/*.test.ts"],
+          include: ["runtime/**/*.test.ts", "operator/**/*.test.ts", "e2e/image/**/*.test.ts"],
           exclude: ["runtime/test/**", "node_modules/**"],
         },
       },

@@ -8,7 +8,8 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL("..", import.meta.url)),
     include: ["e2e/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "e2e/.cluster/**"],
+    // e2e/image holds unit tests (no cluster): they run in the unit project.
+    exclude: ["**/node_modules/**", "e2e/.cluster/**", "e2e/image/**"],
     globalSetup: ["e2e/setup/global-setup.ts"],
     // One shared cluster on 2 cores: files run one after the other, tests isolate by namespace.
     fileParallelism: false,

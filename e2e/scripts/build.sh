@@ -3,7 +3,10 @@
 #   k8s   kube-apiserver kube-controller-manager kube-scheduler kubectl  (k8s.io/kubernetes)
 #   etcd  etcd etcdctl                                                   (go.etcd.io/etcd)
 #   kwok  kwok                                                           (sigs.k8s.io/kwok)
-# Usage: e2e/scripts/build.sh [k8s|etcd|kwok ...]   (default: all)
+#   node  kubelet kube-proxy (the real node real-0)                      (k8s.io/kubernetes)
+#   coredns coredns (cluster DNS of the real node)                       (github.com/coredns/coredns)
+# Usage: e2e/scripts/build.sh [k8s|etcd|kwok|node|coredns ...]
+#   (default: k8s etcd kwok, plus node and coredns when CLUSTER_REAL_NODE=1)
 # A component whose cache directory holds a `.complete` stamp is not rebuilt.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -57,8 +60,10 @@ run_locked() {
 # --- Kubernetes ------------------------------------------------------------------------------
 # k8s.io/kubernetes requires its staging modules at v0.0.0 with local replaces, so a plain
 # `go install` fails; a throwaway module replaces every staging module by its published v0.X.Y tag.
-build_k8s() {
-  local out="$1" K="$E2E_K8S_VERSION" src="$E2E_CACHE_DIR/src/k8s-$E2E_K8S_VERSION"
+# k8s_module <src>: a throwaway module requiring k8s.io/kubernetes with every staging module
+# replaced by its published v0.X.Y tag; sets LDF to the version ldflags.
+k8s_module() {
+  local src="$1" K="$E2E_K8S_VERSION"
   local minor="${K#v1.}"; minor="${minor%%.*}"
   local S="v0.${K#v1.}"
   rm -rf "$src"; mkdir -p "$src"; cd "$src"
@@ -84,16 +89,71 @@ build_k8s() {
   } >go.mod
   cat go.mod
   go get "k8s.io/kubernetes@$K"
-  local ldf="-s -w" p
+  LDF="-s -w"
+  local p
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ldf+=" -X '$p.gitVersion=$K' -X '$p.gitMajor=1' -X '$p.gitMinor=$minor' -X '$p.gitTreeState=clean'"
-    ldf+=" -X '$p.gitCommit=0000000000000000000000000000000000000000' -X '$p.buildDate=1970-01-01T00:00:00Z'"
+    LDF+=" -X '$p.gitVersion=$K' -X '$p.gitMajor=1' -X '$p.gitMinor=$minor' -X '$p.gitTreeState=clean'"
+    LDF+=" -X '$p.gitCommit=0000000000000000000000000000000000000000' -X '$p.buildDate=1970-01-01T00:00:00Z'"
   done
-  go build -p "$E2E_BUILD_PARALLEL" -trimpath -ldflags "$ldf" -o "$out/bin/" \
+}
+
+build_k8s() {
+  local out="$1"
+  k8s_module "$E2E_CACHE_DIR/src/k8s-$E2E_K8S_VERSION"
+  go build -p "$E2E_BUILD_PARALLEL" -trimpath -ldflags "$LDF" -o "$out/bin/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
   "$out/bin/kube-apiserver" --version
   "$out/bin/kubectl" version --client
+}
+
+# The real node's kubelet and kube-proxy: same module and version as the control plane, but their
+# own cache directory and stamp, so adding them never invalidates a cached control plane.
+build_node() {
+  local out="$1"
+  k8s_module "$E2E_CACHE_DIR/src/node-$E2E_K8S_VERSION"
+  go build -p "$E2E_BUILD_PARALLEL" -trimpath -ldflags "$LDF" -o "$out/bin/" \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+  # The sandbox ("pause") process of every pod: sleeps until SIGINT/SIGTERM, reaps orphans as PID 1.
+  mkdir -p pause
+  cat >pause/main.go <<'GO'
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGCHLD)
+	for s := range sigs {
+		if s != syscall.SIGCHLD {
+			os.Exit(0)
+		}
+		for {
+			var ws syscall.WaitStatus
+			if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); pid <= 0 || err != nil {
+				break
+			}
+		}
+	}
+}
+GO
+  go build -trimpath -ldflags "-s -w" -o "$out/bin/pause" ./pause
+  "$out/bin/kubelet" --version
+  "$out/bin/kube-proxy" --version
+}
+
+# CoreDNS for the real node's pods (run as a host process; Service names resolve in-cluster only).
+build_coredns() {
+  local out="$1" src="$E2E_CACHE_DIR/src/coredns-$E2E_COREDNS_VERSION"
+  rm -rf "$src"; mkdir -p "$src"; cd "$src"
+  printf 'module local/corednsbuild\n\ngo 1.24.0\n' >go.mod
+  go get "github.com/coredns/coredns@$E2E_COREDNS_VERSION"
+  go build -p "$E2E_BUILD_PARALLEL" -trimpath -ldflags "-s -w" -o "$out/bin/coredns" github.com/coredns/coredns
+  "$out/bin/coredns" -version
 }
 
 # --- etcd --------------------------------------------------------------------------------------
@@ -130,15 +190,20 @@ build_component() {
     k8s) run_locked k8s "$E2E_CACHE_DIR/k8s-$E2E_K8S_VERSION" build_k8s ;;
     etcd) run_locked etcd "$E2E_CACHE_DIR/etcd-$E2E_ETCD_VERSION" build_etcd ;;
     kwok) run_locked kwok "$E2E_CACHE_DIR/kwok-$E2E_KWOK_VERSION" build_kwok ;;
+    node) run_locked node "$E2E_CACHE_DIR/node-$E2E_K8S_VERSION" build_node ;;
+    coredns) run_locked coredns "$E2E_CACHE_DIR/coredns-$E2E_COREDNS_VERSION" build_coredns ;;
   esac
 }
 
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(k8s etcd kwok)
+if [[ ${#components[@]} -eq 0 ]]; then
+  components=(k8s etcd kwok)
+  [[ "${CLUSTER_REAL_NODE:-0}" != 1 ]] || components+=(node coredns)
+fi
 for c in "${components[@]}"; do
   case "$c" in
-    k8s | etcd | kwok) ;;
-    *) log "unknown component: $c (expected k8s, etcd or kwok)"; exit 2 ;;
+    k8s | etcd | kwok | node | coredns) ;;
+    *) log "unknown component: $c (expected k8s, etcd, kwok, node or coredns)"; exit 2 ;;
   esac
 done
 total_start=$SECONDS

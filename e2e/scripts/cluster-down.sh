@@ -4,6 +4,11 @@
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=real-node.sh
+source "$E2E_SCRIPTS/real-node.sh"
+
+# The real node first: its pods are deleted through the API server, its leftovers cleaned.
+real_node_down
 
 stopped=()
 for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do

@@ -23,6 +23,13 @@ if ((up == ${#COMPONENTS[@]})) && [[ -f "$KUBECONFIG_ADMIN" ]]; then
   echo "kubeconfig: $KUBECONFIG_ADMIN"
   if "$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN" get --raw /readyz >/dev/null 2>&1; then
     echo "api: ready at https://$E2E_HOST:$E2E_APISERVER_PORT ($("$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN" get nodes --no-headers 2>/dev/null | wc -l) nodes)"
+    if [[ " ${COMPONENTS[*]} " == *" kubelet "* ]]; then
+      K=("$KUBECTL" --kubeconfig "$KUBECONFIG_ADMIN")
+      echo "real node: $("${K[@]}" get node real-0 --no-headers \
+        -o custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,KUBELET:.status.nodeInfo.kubeletVersion,RUNTIME:.status.nodeInfo.containerRuntimeVersion,IP:.status.addresses[0].address' 2>&1)"
+      echo "pods on real-0:"
+      "${K[@]}" get pods -A --field-selector spec.nodeName=real-0 -o wide 2>&1 | sed 's/^/  /'
+    fi
   else
     echo "api: not ready"
   fi

@@ -8,6 +8,8 @@
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=real-node.sh
+source "$E2E_SCRIPTS/real-node.sh"
 
 start_ts=$SECONDS
 
@@ -34,7 +36,12 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-"$E2E_SCRIPTS/build.sh"
+if [[ "$CLUSTER_REAL_NODE" == 1 ]]; then
+  "$E2E_SCRIPTS/node-deps.sh" >/dev/null
+  "$E2E_SCRIPTS/build.sh" k8s etcd kwok node coredns
+else
+  "$E2E_SCRIPTS/build.sh" k8s etcd kwok
+fi
 
 for port in "$E2E_ETCD_PORT" "$E2E_ETCD_PEER_PORT" "$E2E_APISERVER_PORT" "$E2E_KCM_PORT" \
   "$E2E_SCHEDULER_PORT" "$E2E_KWOK_PORT"; do
@@ -270,6 +277,7 @@ wait_for kube-controller-manager "/healthz" healthz_insecure "https://$E2E_HOST:
 wait_for kube-scheduler "/healthz" healthz_insecure "https://$E2E_HOST:$E2E_SCHEDULER_PORT/healthz"
 wait_for kwok "$E2E_NODES Ready nodes" api wait --for=condition=Ready node --all --timeout=2s
 wait_for kube-controller-manager "ServiceAccount default/default" api get serviceaccount default -n default
+if [[ "$CLUSTER_REAL_NODE" == 1 ]]; then real_node_up; fi
 mv "$E2E_CLUSTER_DIR/admin.kubeconfig.tmp" "$KUBECONFIG_ADMIN"
 
 log "cluster up in $((SECONDS - start_ts))s: export KUBECONFIG=$KUBECONFIG_ADMIN; kubectl: $E2E_CLUSTER_DIR/bin/kubectl"

@@ -23,8 +23,18 @@ LOGS="$E2E_CLUSTER_DIR/logs"
 PIDS="$E2E_CLUSTER_DIR/pids"
 KUBECONFIG_ADMIN="$E2E_CLUSTER_DIR/kubeconfig"
 KUBECTL="$E2E_K8S_BIN/kubectl"
-# Start order; cluster-down stops in reverse order.
+# The real node real-0 (e2e/scripts/real-node.sh): opt-in with CLUSTER_REAL_NODE=1 for now.
+: "${CLUSTER_REAL_NODE:=0}"
+: "${E2E_REAL_NODE_IP:=10.250.0.1}"         # a /32 on lo: kubelet refuses 127.0.0.1 as node IP
+: "${E2E_REAL_POD_CIDR:=10.244.254.0/24}"   # the bridge's subnet; kwok allocates from the bottom
+: "${E2E_REAL_BRIDGE:=tre2e0}"
+REAL_DIR="$E2E_CLUSTER_DIR/real-0"
+REAL_COMPONENTS=(apiserver-relay coredns containerd kubelet kube-proxy)
+
+# Start order; cluster-down stops in reverse order. The real node's processes count as components
+# when it is asked for or was started (its state directory exists).
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+if [[ "$CLUSTER_REAL_NODE" == 1 || -d "$REAL_DIR" ]]; then COMPONENTS+=("${REAL_COMPONENTS[@]}"); fi
 
 log() { printf '[e2e-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -33,6 +43,10 @@ binary_of() {
   case "$1" in
     etcd) echo "$E2E_ETCD_BIN/etcd" ;;
     kwok) echo "$E2E_KWOK_BIN/kwok" ;;
+    kubelet | kube-proxy) echo "$E2E_NODE_BIN/$1" ;;
+    coredns) echo "$E2E_COREDNS_BIN/coredns" ;;
+    containerd) echo /usr/bin/containerd ;;
+    apiserver-relay) echo /usr/bin/socat ;;
     *) echo "$E2E_K8S_BIN/$1" ;;
   esac
 }
