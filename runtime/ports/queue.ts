@@ -115,7 +115,8 @@ export interface ConsumeOptions {
   /**
    * A loop takes the next batch while earlier ones still run, up to this many messages taken and not
    * yet settled: over Pulsar 2 × maxBatch by default; the embedded queue's loops take one batch at a
-   * time unless this is set above maxBatch.
+   * time unless this is set above maxBatch (then one loop takes batches while earlier ones run, up to
+   * `parallel` × this many messages).
    */
   maxInFlight?: number;
   /** While this says true, nothing is fetched (messages wait in the queue). */

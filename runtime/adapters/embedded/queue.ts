@@ -133,10 +133,21 @@ export class EmbeddedQueue implements Queue {
   }
 
   consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription {
-    const loops = Array.from(
-      { length: Math.max(1, options.parallel ?? 1) },
-      () => new EmbeddedSubscription(this, topic, handler as BatchHandler, options),
-    );
+    const parallel = Math.max(1, options.parallel ?? 1);
+    // A loop that takes batches while earlier ones run needs no siblings, which would only scan the
+    // same rows again on every wake: one loop with room for what all of them would hold.
+    const pipelined = (options.maxInFlight ?? 0) > options.maxBatch;
+    const loops = pipelined
+      ? [
+          new EmbeddedSubscription(this, topic, handler as BatchHandler, {
+            ...options,
+            maxInFlight: (options.maxInFlight ?? 0) * parallel,
+          }),
+        ]
+      : Array.from(
+          { length: parallel },
+          () => new EmbeddedSubscription(this, topic, handler as BatchHandler, options),
+        );
     for (const loop of loops) {
       this.subscriptions.add(loop);
       loop.start();
@@ -459,8 +470,10 @@ class EmbeddedSubscription {
     this.inFlight += rows.length;
     const open = new Set(rows.keys());
     const settled = (indices: number[]) => {
+      const wasFull = this.inFlight >= this.maxInFlight;
       for (const index of indices) if (open.delete(index)) this.inFlight--;
-      this.nudge?.();
+      // Room again. (A settled key's next message is found by the next wake or poll.)
+      if (wasFull) this.nudge?.();
     };
     const batch = this.handle(rows, settled)
       .catch((error: unknown) => {
