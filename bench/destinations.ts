@@ -21,6 +21,8 @@ export interface DestinationRow {
   p50: number;
   p99: number;
   max: number;
+  /** Dispatch handler outcomes over the whole run (from /metrics): how much work the bad destinations made. */
+  outcomes: Record<string, number>;
 }
 
 export interface DestinationBenchOptions {
@@ -187,6 +189,14 @@ async function scenario(
     const latencies = measured
       .map(([i, sent]) => (hooks.received.get(i) ?? Number.POSITIVE_INFINITY) - sent)
       .sort((a, b) => a - b);
+    const metrics = await fetch(runtime.url.replace(String(PORT), String(PORT + 1)) + "/metrics").then((r) =>
+      r.text(),
+    );
+    const outcomes: Record<string, number> = {};
+    for (const match of metrics.matchAll(
+      /^tracardi_stage_messages_total\{stage="dispatch",outcome="([a-z-]+)"\} (\d+)/gm,
+    ))
+      outcomes[match[1] as string] = Number(match[2]);
     const round = (ms: number) => (Number.isFinite(ms) ? Math.round(ms) : ms);
     return {
       queue: options.queue,
@@ -196,6 +206,7 @@ async function scenario(
       p50: round(percentile(latencies, 50)),
       p99: round(percentile(latencies, 99)),
       max: round(latencies.at(-1) ?? Number.NaN),
+      outcomes,
     };
   } finally {
     await hooks.close();
@@ -223,11 +234,11 @@ export function printDestinations(rows: DestinationRow[], options: DestinationBe
     return `${change >= 0 ? "+" : ""}${change} %`;
   };
   const lines = [
-    "| Queue | Healthy webhook | delivered / sent | p50 ms | p99 ms | max ms | p99 vs alone |",
-    "|---|---|---|---|---|---|---|",
+    "| Queue | Healthy webhook | delivered / sent | p50 ms | p99 ms | max ms | p99 vs alone | dispatch ack / retry / defer |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.queue} | ${r.setting} | ${r.delivered} / ${r.sent} | ${show(r.p50)} | ${show(r.p99)} | ${show(r.max)} | ${versus(r)} |`,
+        `| ${r.queue} | ${r.setting} | ${r.delivered} / ${r.sent} | ${show(r.p50)} | ${show(r.p99)} | ${show(r.max)} | ${versus(r)} | ${r.outcomes.ack ?? 0} / ${r.outcomes.retry ?? 0} / ${r.outcomes.defer ?? 0} |`,
     ),
   ];
   process.stdout.write(

@@ -341,6 +341,8 @@ export class Runtime {
       retryBaseMs: this.settings.dispatchRetryBaseMs,
       retryMaxMs: this.settings.dispatchRetryMaxMs,
       parallel: 8,
+      // A loop takes the next batch while a hanging delivery runs (the embedded queue too).
+      maxInFlight: 100,
     });
   }
 
@@ -400,7 +402,10 @@ export class Runtime {
     topic: Topic,
     handler: BatchHandler<T>,
     maxBatch: number,
-    extra: Pick<ConsumeOptions, "retryBaseMs" | "retryMaxMs" | "parallel" | "maxBatchBytes"> = {},
+    extra: Pick<
+      ConsumeOptions,
+      "retryBaseMs" | "retryMaxMs" | "parallel" | "maxBatchBytes" | "maxInFlight"
+    > = {},
   ): void {
     const counted: BatchHandler<T> = async (batch, settleEarly) => {
       // A key settled early counts as progress at once: a slow batch-mate must not look like a stall.

@@ -113,8 +113,10 @@ export interface ConsumeOptions {
   /** Batches handled at the same time (never two of one key); 1 by default. */
   parallel?: number;
   /**
-   * Over Pulsar, a loop takes the next batch while earlier ones still run, up to this many messages
-   * taken and not yet settled (2 × maxBatch by default); the embedded queue's loops take one batch at a time.
+   * A loop takes the next batch while earlier ones still run, up to this many messages taken and not
+   * yet settled: over Pulsar 2 × maxBatch by default; the embedded queue's loops take one batch at a
+   * time unless this is set above maxBatch (then one loop takes batches while earlier ones run, up to
+   * `parallel` × this many messages).
    */
   maxInFlight?: number;
   /** While this says true, nothing is fetched (messages wait in the queue). */

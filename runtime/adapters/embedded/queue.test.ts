@@ -121,6 +121,40 @@ describe("EmbeddedQueue", () => {
     expect(await queue.backlog()).toMatchObject({ dispatch: 0, storage: 2 });
   });
 
+  it("with maxInFlight, one loop takes the next batches while a batch hangs, never two of a key at once", async () => {
+    const { queue } = open();
+    await queue.publish("dispatch", [
+      { key: "hangs", body: { n: 1 } },
+      { key: "hangs", body: { n: 2 } },
+    ]);
+    let finishHang = () => {};
+    const hang = new Promise<void>((resolve) => {
+      finishHang = resolve;
+    });
+    const seen: number[] = [];
+    const subscription = queue.consume<{ n: number }>(
+      "dispatch",
+      async (batch) => {
+        seen.push(...batch.map((d) => d.body.n));
+        if (batch.some((d) => d.body.n === 1)) await hang;
+        return batch.map(() => ({ kind: "ack" as const }));
+      },
+      { maxBatch: 1, maxInFlight: 4, maxAttempts: 3 },
+    );
+    while (!seen.includes(1)) await new Promise((r) => setTimeout(r, 5));
+    await queue.publish("dispatch", [
+      { key: "a", body: { n: 3 } },
+      { key: "b", body: { n: 4 } },
+    ]);
+    while ((await queue.backlog()).dispatch > 2) await new Promise((r) => setTimeout(r, 5));
+    // Handled while message 1 hangs; its key's message 2 waits for it.
+    expect(seen).toEqual([1, 3, 4]);
+    finishHang();
+    while ((await queue.backlog()).dispatch > 0) await new Promise((r) => setTimeout(r, 5));
+    await subscription.close();
+    expect(seen).toEqual([1, 3, 4, 2]);
+  });
+
   it("dead-letters a message after maxAttempts, with the reason", async () => {
     const { queue } = open();
     await queue.publish("collector", [{ key: "a", body: { n: 1 } }]);

@@ -133,10 +133,21 @@ export class EmbeddedQueue implements Queue {
   }
 
   consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription {
-    const loops = Array.from(
-      { length: Math.max(1, options.parallel ?? 1) },
-      () => new EmbeddedSubscription(this, topic, handler as BatchHandler, options),
-    );
+    const parallel = Math.max(1, options.parallel ?? 1);
+    // A loop that takes batches while earlier ones run needs no siblings, which would only scan the
+    // same rows again on every wake: one loop with room for what all of them would hold.
+    const pipelined = (options.maxInFlight ?? 0) > options.maxBatch;
+    const loops = pipelined
+      ? [
+          new EmbeddedSubscription(this, topic, handler as BatchHandler, {
+            ...options,
+            maxInFlight: (options.maxInFlight ?? 0) * parallel,
+          }),
+        ]
+      : Array.from(
+          { length: parallel },
+          () => new EmbeddedSubscription(this, topic, handler as BatchHandler, options),
+        );
     for (const loop of loops) {
       this.subscriptions.add(loop);
       loop.start();
@@ -270,6 +281,12 @@ export class EmbeddedQueue implements Queue {
     return keys;
   }
 
+  /** @internal Rows a loop took and will not settle: left as they are, their keys free again. */
+  giveBack(topic: Topic, rows: Row[]): void {
+    this.release(topic, rows);
+    if (rows.length > 0) this.wake(topic);
+  }
+
   private release(topic: Topic, rows: Row[]): void {
     const keys = this.inFlightKeys(topic);
     for (const row of rows) {
@@ -379,40 +396,61 @@ export class EmbeddedQueue implements Queue {
   }
 }
 
+/**
+ * One consume loop. With `maxInFlight` above `maxBatch` it takes the next batch while earlier ones
+ * still run, up to that many messages taken and not yet settled, so one slow delivery does not hold
+ * the loop; the queue never hands out a message whose key has one in a loop's hands (per-key order).
+ * Without it, one batch at a time.
+ */
 class EmbeddedSubscription {
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
+  /** Ends the loop's wait: something was published, or a message of this loop settled. */
+  private nudge: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
+  private readonly batches = new Set<Promise<void>>();
+  /** Messages taken by this loop and not settled yet. */
+  private inFlight = 0;
+  /** No new batch until then: settling failed (the database is busy or broken). */
+  private backoffUntil = 0;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly queue: EmbeddedQueue,
     private readonly topic: Topic,
     private readonly handler: BatchHandler,
     private readonly options: ConsumeOptions,
-  ) {}
+  ) {
+    this.maxInFlight = Math.max(options.maxBatch, options.maxInFlight ?? options.maxBatch);
+  }
 
   start(): void {
     this.running = true;
-    this.unsubscribe = this.queue.subscribeWake(this.topic, () => this.wakeUp?.());
+    this.unsubscribe = this.queue.subscribeWake(this.topic, () => this.nudge?.());
     this.loop = this.run();
   }
 
+  /** Stops taking batches and waits for those in hand. */
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    this.wakeUp?.();
+    this.nudge?.();
     await this.loop;
+    await Promise.all(this.batches);
   }
 
   /** Never ends on an error: one that escapes a batch is logged, and the loop goes on after a pause. */
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        if (this.options.paused?.() || !(await this.step())) await this.idle();
+        const room = Math.min(this.options.maxBatch, this.maxInFlight - this.inFlight);
+        const waiting = this.options.paused?.() || room <= 0 || Date.now() < this.backoffUntil;
+        const batch = waiting ? null : this.take(room);
+        if (batch === null) await this.idle();
+        // One batch at a time: the next is taken when this one is done.
+        else if (this.maxInFlight === this.options.maxBatch) await batch;
       } catch (error) {
-        process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
-        this.options.onLoopError?.(error);
+        this.loopError(error);
         await this.idle();
       }
       // Let the HTTP side of the process breathe between batches.
@@ -420,10 +458,41 @@ class EmbeddedSubscription {
     }
   }
 
-  /** Takes, handles and settles one batch; false when there was nothing to take. */
-  private async step(): Promise<boolean> {
-    const rows = this.queue.fetch(this.topic, this.options.maxBatch, this.options.maxBatchBytes);
-    if (rows.length === 0) return false;
+  private loopError(error: unknown): void {
+    process.stderr.write(`queue topic "${this.topic}": consume loop error: ${errorMessage(error)}\n`);
+    this.options.onLoopError?.(error);
+  }
+
+  /** Takes a batch and starts handling it; null when there was nothing to take. */
+  private take(room: number): Promise<void> | null {
+    const rows = this.queue.fetch(this.topic, room, this.options.maxBatchBytes);
+    if (rows.length === 0) return null;
+    this.inFlight += rows.length;
+    const open = new Set(rows.keys());
+    const settled = (indices: number[]) => {
+      const wasFull = this.inFlight >= this.maxInFlight;
+      for (const index of indices) if (open.delete(index)) this.inFlight--;
+      // Room again. (A settled key's next message is found by the next wake or poll.)
+      if (wasFull) this.nudge?.();
+    };
+    const batch = this.handle(rows, settled)
+      .catch((error: unknown) => {
+        this.loopError(error);
+        this.backoffUntil = Date.now() + this.queue.pollIntervalMs;
+        // Not settled: they stay in the queue as they were and come again.
+        this.queue.giveBack(
+          this.topic,
+          [...open].map((index) => rows[index] as Row),
+        );
+        settled([...open]);
+      })
+      .finally(() => this.batches.delete(batch));
+    this.batches.add(batch);
+    return batch;
+  }
+
+  /** Handles and settles one batch, telling `settled` which rows are settled as they are. */
+  private async handle(rows: Row[], settled: (indices: number[]) => void): Promise<void> {
     const outcomes: Outcome[] = new Array(rows.length);
     const deliveries: Delivery[] = [];
     const handled: number[] = [];
@@ -454,6 +523,8 @@ class EmbeddedSubscription {
       } catch (error) {
         // Not settled: the rows stay in the queue and come again.
         process.stderr.write(`queue topic "${this.topic}": could not settle: ${errorMessage(error)}\n`);
+      } finally {
+        settled(indices);
       }
     });
     if (deliveries.length > 0) {
@@ -469,14 +540,18 @@ class EmbeddedSubscription {
     }
     early.flush();
     const left = rows.flatMap((_, index) => (early.has(index) ? [] : [index]));
-    if (left.length === 0) return true;
-    this.queue.settle(
-      this.topic,
-      left.map((index) => rows[index] as Row),
-      left.map((index) => outcomes[index] as Outcome),
-      this.options,
-    );
-    return true;
+    if (left.length === 0) return;
+    try {
+      this.queue.settle(
+        this.topic,
+        left.map((index) => rows[index] as Row),
+        left.map((index) => outcomes[index] as Outcome),
+        this.options,
+      );
+    } finally {
+      // Settled, or (the database failing) left in the queue with their keys free: either way done here.
+      settled(left);
+    }
   }
 
   private idle(): Promise<void> {
@@ -485,10 +560,10 @@ class EmbeddedSubscription {
       const self = this;
       function done(): void {
         clearTimeout(timer);
-        self.wakeUp = null;
+        if (self.nudge === done) self.nudge = null;
         resolve();
       }
-      this.wakeUp = done;
+      this.nudge = done;
     });
   }
 }

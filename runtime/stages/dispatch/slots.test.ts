@@ -22,8 +22,8 @@ describe("DestinationSlots", () => {
   it("does not wait for a slot of a destination stuck longer than the wait", async () => {
     const slots = new DestinationSlots(1, 1000);
     const start = Date.now();
-    await slots.acquire("a", start);
-    const stuck = slots.acquire("a", start + 1001);
+    await slots.acquire("a", 0, start);
+    const stuck = slots.acquire("a", 0, start + 1001);
     // A waiter would get this slot; the caller has already been answered.
     slots.release("a");
     expect(await stuck).toBe(false);
@@ -31,9 +31,9 @@ describe("DestinationSlots", () => {
   });
 
   it("defers a stuck destination's deliveries by as long as it has been stuck, within bounds", async () => {
-    const slots = new DestinationSlots(1, 20, 100, 300);
+    const slots = new DestinationSlots(1, 20, 100, 300, () => 0);
     const start = Date.now();
-    await slots.acquire("a");
+    await slots.acquire("a", 0, start);
     expect(await slots.acquire("a")).toBe(false);
     expect(slots.busyDelayMs("a", start + 50)).toBe(100);
     expect(slots.busyDelayMs("a", start + 200)).toBe(200);
@@ -41,5 +41,54 @@ describe("DestinationSlots", () => {
     expect(slots.busyDelayMs("b")).toBe(100);
     slots.release("a");
     expect(slots.busyDelayMs("a", Date.now())).toBe(100);
+  });
+
+  it("parks a destination whose delivery got no answer: one probe at a time until one is answered", async () => {
+    const slots = new DestinationSlots(4, 1000);
+    expect(await slots.acquire("a")).toBe(true);
+    expect(await slots.acquire("a")).toBe(true);
+    slots.release("a", false);
+    expect(slots.isParked("a")).toBe(true);
+    // One still in flight: the probe slot is taken, the next is turned away without waiting.
+    expect(await slots.acquire("a")).toBe(false);
+    slots.release("a", false);
+    expect(await slots.acquire("a")).toBe(true);
+    expect(await slots.acquire("a")).toBe(false);
+    // Another destination is not affected.
+    expect(await slots.acquire("b")).toBe(true);
+    expect(await slots.acquire("b")).toBe(true);
+    // The probe is answered (any status): the destination takes `limit` again.
+    slots.release("a", true);
+    expect(slots.isParked("a")).toBe(false);
+    for (let n = 0; n < 4; n++) expect(await slots.acquire("a")).toBe(true);
+  });
+
+  it("does not park a destination that is only full, however long", async () => {
+    const slots = new DestinationSlots(1, 20, 250, 5000, () => 0);
+    const start = Date.now();
+    await slots.acquire("a", 10_000, start);
+    expect(await slots.acquire("a", 10_000, start + 21)).toBe(false);
+    expect(slots.isParked("a")).toBe(false);
+    expect(slots.busyDelayMs("a", start + 300)).toBe(300);
+    // A release that tells nothing (the delivery was made before) does not park it either.
+    slots.release("a");
+    expect(slots.isParked("a")).toBe(false);
+  });
+
+  it("defers a parked destination's deliveries until its probe has decided, spread over half as long again", async () => {
+    let next = 0;
+    const slots = new DestinationSlots(1, 20, 100, 300, () => next);
+    const start = Date.now();
+    await slots.acquire("a", 0, start);
+    slots.release("a", false, start);
+    expect(await slots.acquire("a", 2000, start + 10)).toBe(true);
+    expect(await slots.acquire("a", 2000, start + 10)).toBe(false);
+    expect(slots.busyDelayMs("a", start + 10)).toBe(2000);
+    expect(slots.busyDelayMs("a", start + 1010)).toBe(1000);
+    next = 0.999;
+    expect(slots.busyDelayMs("a", start + 1010)).toBe(1500);
+    // Past the probe's timeout: the shortest delay.
+    next = 0;
+    expect(slots.busyDelayMs("a", start + 5000)).toBe(100);
   });
 });

@@ -1,34 +1,44 @@
 /**
  * At most `limit` deliveries in flight per destination. A caller waits up to `waitMs` for a slot (not
  * at all when the destination has been stuck longer than that); if none frees up (the destination is
- * slow or hanging), it gets none and defers its delivery by
- * `busyDelayMs`, so a stuck receiver holds a bounded number of dispatch loops while a fast one is
- * never slowed down. The delay is as long as the destination has been stuck (no delivery of it
- * ended), between `minDelayMs` and `maxDelayMs`: a hanging receiver's messages come back seldom
- * instead of every 250 ms, a busy but working one's soon.
+ * slow or hanging), it gets none and defers its delivery by `busyDelayMs`, so a stuck receiver holds
+ * a bounded number of connections while a fast one is never slowed down.
+ *
+ * A destination whose delivery went unanswered until it gave up (a timeout) is parked: one delivery at a time (the probe) until
+ * one is answered, whatever the status. The deliveries it turns away are deferred until the probe
+ * has decided (its timeout), spread over up to half as long again, so they come back once per probe
+ * and one by one, not every few hundred milliseconds and together in bursts.
  */
 export class DestinationSlots {
   private readonly inFlight = new Map<string, number>();
   private readonly waiters = new Map<string, (() => void)[]>();
   /** When a delivery of each destination last ended (or it last got busy after being idle). */
   private readonly lastEnded = new Map<string, number>();
+  /** Parked destinations: when their probe (or the oldest delivery in flight) will have decided. */
+  private readonly decidedBy = new Map<string, number>();
 
   constructor(
     private readonly limit: number,
     private readonly waitMs: number,
     private readonly minDelayMs = 250,
     private readonly maxDelayMs = 5000,
+    private readonly random: () => number = Math.random,
   ) {}
 
-  acquire(destination: string, now = Date.now()): Promise<boolean> {
+  /** A slot for a delivery that gives up after `timeoutMs`; false: none now, defer it. */
+  acquire(destination: string, timeoutMs = 0, now = Date.now()): Promise<boolean> {
     const busy = this.inFlight.get(destination) ?? 0;
-    if (busy < this.limit) {
+    const parked = this.decidedBy.has(destination);
+    if (busy < (parked ? 1 : this.limit)) {
       this.inFlight.set(destination, busy + 1);
       if (busy === 0) this.lastEnded.set(destination, now);
+      if (parked) this.decidedBy.set(destination, now + timeoutMs);
       return Promise.resolve(true);
     }
+    // Its probe is out: whether it can take more is decided when the probe ends.
+    if (parked) return Promise.resolve(false);
     // No delivery of it ended for longer than the wait: none is likely to within it. Not waiting keeps
-    // a batch full of a hanging destination's deliveries short, so its loop goes on to other ones.
+    // a batch full of a hanging destination's deliveries short.
     if (now - (this.lastEnded.get(destination) ?? now) > this.waitMs) return Promise.resolve(false);
     return new Promise((resolve) => {
       const queue = this.waiters.get(destination) ?? [];
@@ -45,15 +55,34 @@ export class DestinationSlots {
     });
   }
 
-  /** How long a delivery that got no slot waits before it is tried again. */
-  busyDelayMs(destination: string, now = Date.now()): number {
-    const stuckFor = now - (this.lastEnded.get(destination) ?? now);
-    return Math.min(this.maxDelayMs, Math.max(this.minDelayMs, stuckFor));
+  /** Whether the destination takes one delivery at a time until one is answered. */
+  isParked(destination: string): boolean {
+    return this.decidedBy.has(destination);
   }
 
-  /** Frees a slot, handing it straight to the longest waiter if there is one. */
-  release(destination: string): void {
-    this.lastEnded.set(destination, Date.now());
+  /**
+   * How long a delivery that got no slot waits before it is tried again: of a parked destination,
+   * until its probe has decided; otherwise as long as it has been stuck (no delivery of it ended),
+   * between `minDelayMs` and `maxDelayMs`. Spread over up to half as long again.
+   */
+  busyDelayMs(destination: string, now = Date.now()): number {
+    const decidedBy = this.decidedBy.get(destination);
+    const base =
+      decidedBy === undefined
+        ? Math.min(this.maxDelayMs, Math.max(this.minDelayMs, now - (this.lastEnded.get(destination) ?? now)))
+        : Math.max(this.minDelayMs, decidedBy - now);
+    return Math.round(base * (1 + this.random() / 2));
+  }
+
+  /**
+   * Frees a slot, handing it straight to the longest waiter if there is one. `answered`: the receiver
+   * answered (any status) or refused at once, which unparks it; false: it gave no answer until the
+   * delivery gave up, which parks it; undefined: no news (nothing was sent).
+   */
+  release(destination: string, answered?: boolean, now = Date.now()): void {
+    this.lastEnded.set(destination, now);
+    if (answered === true) this.decidedBy.delete(destination);
+    else if (answered === false && !this.decidedBy.has(destination)) this.decidedBy.set(destination, now);
     const next = this.waiters.get(destination)?.shift();
     if (next) next();
     else this.inFlight.set(destination, (this.inFlight.get(destination) ?? 1) - 1);

@@ -48,19 +48,21 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
           };
         if (!resource.enabled) return { kind: "dead-letter", reason: `resource ${resource.id} is disabled` };
         const id = message.deliveryId;
-        if (id !== undefined && (await deps.deliveries?.delivered(id))) return { kind: "ack" };
-        if (!(await slots.acquire(destination.id)))
-          return { kind: "defer", delayMs: slots.busyDelayMs(destination.id) };
         const settings = destination.destination.init;
-        const keyed =
-          id === undefined
-            ? settings
-            : { ...settings, headers: { ...settings.headers, "idempotency-key": id } };
-        let result: DeliveryResult;
+        // Turned away before anything else: a parked destination's deliveries cost little each time.
+        if (!(await slots.acquire(destination.id, settings.timeout_ms)))
+          return { kind: "defer", delayMs: slots.busyDelayMs(destination.id) };
+        const started = Date.now();
+        let result: DeliveryResult | null = null;
         try {
+          if (id !== undefined && (await deps.deliveries?.delivered(id))) return { kind: "ack" };
+          const keyed =
+            id === undefined
+              ? settings
+              : { ...settings, headers: { ...settings.headers, "idempotency-key": id } };
           result = await deliver(resource, keyed, message.body, deps.shutdown);
         } finally {
-          slots.release(destination.id);
+          slots.release(destination.id, answeredIn(result, Date.now() - started, deps.shutdown));
         }
         deps.onDelivered?.(message, result);
         if (result.ok) {
@@ -82,4 +84,17 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
     );
     return handle(batch, settleEarly);
   };
+}
+
+/**
+ * Whether the receiver answered a delivery (any status, or a refusal within a second: it is there to
+ * say no, and retries with backoff deal with it); undefined when nothing was sent or a stop aborted it.
+ */
+function answeredIn(
+  result: DeliveryResult | null,
+  tookMs: number,
+  shutdown?: AbortSignal,
+): boolean | undefined {
+  if (result === null || shutdown?.aborted) return undefined;
+  return result.ok || result.status !== undefined || tookMs < 1000;
 }

@@ -2,7 +2,10 @@ import type { Resource, WebhookSettings } from "../../domain/destination.js";
 import type { Json } from "../../domain/types.js";
 import { type HttpClient, RefusedRequestError } from "../../ports/http.js";
 
-export type DeliveryResult = { ok: true; status: number } | { ok: false; permanent: boolean; reason: string };
+/** `status` on a failure: the receiver answered with it (none: a timeout, a refused connection, …). */
+export type DeliveryResult =
+  | { ok: true; status: number }
+  | { ok: false; permanent: boolean; reason: string; status?: number };
 
 /** Without a client (the runtime passes its guarded one) nothing is sent. */
 const noClient: HttpClient = async () => {
@@ -51,7 +54,7 @@ export async function deliverWebhook(
     if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
     const permanent =
       response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
-    return { ok: false, permanent, reason: `${where} answered ${response.status}` };
+    return { ok: false, permanent, reason: `${where} answered ${response.status}`, status: response.status };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, permanent: error instanceof RefusedRequestError, reason: `${where}: ${reason}` };

@@ -12,6 +12,10 @@ let partnerUrl = "";
 let refusingUrl = "";
 const healthy = new Set<string>();
 const hanging = new Set<Socket>();
+/** The flaky receiver hangs until it recovers, then answers 200. */
+let flakyRecovered = false;
+let flakyRequests = 0;
+const flakyDelivered = new Set<string>();
 
 beforeAll(async () => {
   partner = createServer((req, res) => {
@@ -21,11 +25,13 @@ beforeAll(async () => {
       req.socket.on("close", () => hanging.delete(req.socket));
       return;
     }
+    if (req.url?.startsWith("/flaky")) flakyRequests++;
+    if (req.url?.startsWith("/flaky") && !flakyRecovered) return;
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString()) as { data: { probe: string } };
-      healthy.add(body.data.probe);
+      (req.url?.startsWith("/flaky") ? flakyDelivered : healthy).add(body.data.probe);
       res.writeHead(200).end();
     });
   });
@@ -48,7 +54,13 @@ afterAll(async () => {
   partner?.close();
 });
 
-async function destination(name: string, url: string, eventType: string, timeoutMs = 10_000) {
+async function destination(
+  name: string,
+  url: string,
+  eventType: string,
+  timeoutMs = 10_000,
+  maxAttempts = 8,
+) {
   const resource = await rt.admin<{ id: string }>("POST", "/api/v1/resources", {
     name,
     credentials: { url },
@@ -59,7 +71,7 @@ async function destination(name: string, url: string, eventType: string, timeout
     resource: { id: resource.body.id },
     event_type: { id: eventType },
     mapping: { probe: "event@properties.probe" },
-    destination: { type: "webhook", init: { timeout_ms: timeoutMs } },
+    destination: { type: "webhook", init: { timeout_ms: timeoutMs, max_attempts: maxAttempts } },
   });
   expect(created.status).toBe(201);
 }
@@ -82,6 +94,33 @@ describe("a bad destination only delays itself", () => {
     expect(hanging.size).toBeGreaterThan(0);
     const backlog = await rt.admin<{ queue: { backlog: Record<string, number> } }>("GET", "/api/v1/status");
     expect(backlog.body.queue.backlog.dispatch).toBeGreaterThan(0);
+  });
+});
+
+describe("a destination that stops answering is parked and probed", () => {
+  it("delivers a healthy destination's events while it is parked, and its own backlog once a probe is answered", async () => {
+    await destination("healthy-2", `${partnerUrl}/ok`, "flaky");
+    // Enough attempts that none is dead-lettered however slow this machine is today.
+    await destination("flaky", `${partnerUrl}/flaky`, "flaky", 300, 100);
+    const first = Array.from({ length: 10 }, () => randomUUID());
+    for (const probe of first) expect((await send("flaky", { probe })).status).toBe(200);
+    // A delivery timed out and another was tried: the destination is parked now.
+    await eventually(async () => expect(flakyRequests).toBeGreaterThanOrEqual(2), 30_000);
+    const second = Array.from({ length: 10 }, () => randomUUID());
+    for (const probe of second) expect((await send("flaky", { probe })).status).toBe(200);
+    // The healthy destination's deliveries are not behind the parked ones.
+    await eventually(async () => {
+      const missing = [...first, ...second].filter((probe) => !healthy.has(probe));
+      if (missing.length > 0) throw new Error(`${missing.length} healthy deliveries missing`);
+    }, 30_000);
+    expect(flakyDelivered.size).toBe(0);
+    flakyRecovered = true;
+    await eventually(async () => {
+      const missing = [...first, ...second].filter((probe) => !flakyDelivered.has(probe));
+      if (missing.length > 0) throw new Error(`${missing.length} parked deliveries not made yet`);
+    }, 60_000);
+    const letters = await rt.admin<{ total: number }>("GET", "/api/v1/dead-letters?reason=flaky");
+    expect(letters.body.total).toBe(0);
   });
 });
 
