@@ -3,7 +3,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { parseConfig } from "./config.js";
 import { KubeHttp, type KubeRequester } from "./kube/http.js";
-import { LeaderElector } from "./kube/leader.js";
+import { LeaderElector, leaderOnlyWrites } from "./kube/leader.js";
 import { Manager } from "./manager.js";
 import { createMetrics } from "./metrics.js";
 
@@ -33,13 +33,9 @@ async function main(): Promise<void> {
     process.exit(1);
   };
   // Every write goes through here: none leaves a leader whose lease is past its renew deadline.
-  const writer: KubeRequester = {
-    request: (spec) => {
-      if (spec.method !== "GET" && elector && !elector.stillLeading())
-        return Promise.reject(new Error(`not the leader: refusing ${spec.method} ${spec.path}`));
-      return http.request(spec);
-    },
-  };
+  const writer: KubeRequester = config.leaderElect
+    ? leaderOnlyWrites(http, { stillLeading: () => elector?.stillLeading() ?? false })
+    : http;
 
   const manager = new Manager(http, writer, metrics, {
     ...(config.namespaces ? { namespaces: config.namespaces } : {}),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KubeHttpError, type KubeRequester, type RequestSpec } from "./http.js";
-import { LeaderElector, type LeaderOptions } from "./leader.js";
+import { LeaderElector, type LeaderOptions, leaderOnlyWrites } from "./leader.js";
 
 interface StoredLease {
   metadata: { name: string; namespace: string; resourceVersion?: string };
@@ -117,5 +117,25 @@ describe("LeaderElector", () => {
     expect(events.indexOf("b started")).toBeGreaterThan(events.findIndex((e) => e.startsWith("a stopped")));
     await b.release();
     expect(api.holder).toBe("");
+  });
+
+  it("leaderOnlyWrites: reads pass, writes are refused unsent once the leader is past its deadline", async () => {
+    const sent: string[] = [];
+    const http: KubeRequester = {
+      request: async <T>(spec: RequestSpec) => {
+        sent.push(spec.method);
+        return {} as T;
+      },
+    };
+    let leading = true;
+    const guarded = leaderOnlyWrites(http, { stillLeading: () => leading });
+    await guarded.request({ method: "PATCH", path: "/x" });
+    leading = false;
+    await guarded.request({ method: "GET", path: "/x" });
+    await expect(guarded.request({ method: "PATCH", path: "/x" })).rejects.toThrow(
+      "not the leader: refusing PATCH /x",
+    );
+    await expect(guarded.request({ method: "DELETE", path: "/x" })).rejects.toThrow("not the leader");
+    expect(sent).toEqual(["PATCH", "GET"]);
   });
 });

@@ -95,6 +95,8 @@ export class LeaderElector {
   async run(): Promise<void> {
     const retry = this.options.retryPeriodMs ?? 2000;
     while (!this.abort.signal.aborted) {
+      // First thing after a pause (a frozen process resumed): past the deadline, step down before trying.
+      if (this.leader && !this.stillLeading()) return;
       let ok = false;
       // Counted from before the attempt: the renewTime we write is no older than this.
       const startedAt = Date.now();
@@ -225,4 +227,21 @@ export class LeaderElector {
       throw err;
     }
   }
+}
+
+/**
+ * The requester a leader writes through: a write (anything but GET) is refused, and never sent, once the
+ * elector is no longer leading by its own clock; `stillLeading()` steps it down on the way.
+ */
+export function leaderOnlyWrites(
+  http: KubeRequester,
+  elector: Pick<LeaderElector, "stillLeading">,
+): KubeRequester {
+  return {
+    request: (spec) => {
+      if (spec.method !== "GET" && !elector.stillLeading())
+        return Promise.reject(new Error(`not the leader: refusing ${spec.method} ${spec.path}`));
+      return http.request(spec);
+    },
+  };
 }
