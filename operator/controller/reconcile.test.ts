@@ -192,6 +192,17 @@ describe("Reconciler", () => {
     expect(events).toContainEqual(expect.objectContaining({ type: "Warning", reason: "InvalidSpec" }));
   });
 
+  it("a refused apply (403) is Reconciled=False/Forbidden with the server's message naming the verb", async () => {
+    const { api, reconciler } = setup(owner());
+    const message =
+      'deployments.apps \\"demo-public-api\\" is forbidden: User \\"op\\" cannot patch resource \\"deployments\\" in API group \\"apps\\" in the namespace \\"shop\\"';
+    api.failApplyWith = new KubeHttpError(403, `{"message":"${message}"}`, "PATCH", "/x");
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "Forbidden" });
+    expect(reconciled?.message).toContain('cannot patch resource "deployments"');
+  });
+
   it("an expired licence: LicenseValid=False/Expired, Ready's reason, one Warning Event, no timer", async () => {
     const { api, reconciler, events } = setup(owner(), licence(-1));
     const result = await reconciler.reconcile("shop/demo");
