@@ -1,5 +1,6 @@
 import type { V1ConfigMap, V1Deployment, V1Pod, V1Secret, V1Service } from "@kubernetes/client-node";
 import type { Tracardi } from "./api/types.js";
+import { adminTokenRef } from "./controller/desired/admin-token.js";
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from "./controller/desired/labels.js";
 import type { LicenseSettings } from "./controller/observe.js";
 import { Reconciler } from "./controller/reconcile.js";
@@ -172,7 +173,8 @@ export class Manager {
     });
     secrets.on((_, secret) => {
       for (const t of this.tracardis.list(secret.metadata?.namespace)) {
-        if (t.spec.license?.secretRef?.name === secret.metadata?.name)
+        const name = secret.metadata?.name;
+        if (name === t.spec.license?.secretRef?.name || name === adminTokenRef(t).name)
           this.queue.add(keyOf(t.metadata.namespace, t.metadata.name));
       }
     });

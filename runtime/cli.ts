@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { FastifyInstance } from "fastify";
-import { adminToken } from "./admin-token.js";
+import { type AdminToken, adminToken, adminTokenLine } from "./admin-token.js";
 import { ConfigError, loadConfig, type RuntimeConfig } from "./config.js";
 import { buildPrivateApp } from "./http/private.js";
 import { buildPublicApp } from "./http/public.js";
@@ -77,7 +77,7 @@ async function serve(options: ServeOptions): Promise<number> {
     await app.listen({ host: settings.host, port: settings.publicPort });
     servers.push(app);
   }
-  let token: { token: string; generated: boolean } | null = null;
+  let token: AdminToken | null = null;
   if (options.privateApi) {
     token = adminToken(settings.adminToken, settings.dataDir);
     const app = await buildPrivateApp(runtime, token.token);
@@ -121,7 +121,7 @@ async function healthServer(runtime: Runtime, settings: RuntimeConfig): Promise<
 function banner(
   settings: RuntimeConfig,
   options: ServeOptions,
-  token: { token: string; generated: boolean } | null,
+  token: AdminToken | null,
   license: LicenseState,
 ) {
   const lines = [
@@ -132,14 +132,11 @@ function banner(
     lines.push(`  public API   http://localhost:${settings.publicPort}  (POST /track, /collect/…)`);
   if (options.privateApi && token) {
     lines.push(`  private API  http://localhost:${settings.privatePort}  (OpenAPI at /docs)`);
-    lines.push(
-      token.generated
-        ? `  admin token  ${token.token}   (kept in ${settings.dataDir}/admin-token; set TRACARDI_ADMIN_TOKEN to choose one)`
-        : "  admin token  from TRACARDI_ADMIN_TOKEN",
-    );
+    lines.push(adminTokenLine(token));
     lines.push(
       "",
       "Create a first event source, then send an event:",
+      ...(token.file === null ? [] : [`  TOKEN=$(cat ${token.file})`]),
       `  curl -s -X POST localhost:${settings.privatePort}/api/v1/event-sources -H "Authorization: Bearer $TOKEN" \\`,
       `       -H 'content-type: application/json' -d '{"id":"my-site","name":"My site","type":"rest"}'`,
       `  curl -s -X POST localhost:${settings.publicPort}/track -H 'content-type: application/json' \\`,

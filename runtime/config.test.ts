@@ -73,7 +73,19 @@ describe("backend settings", () => {
       [{ TRACARDI_QUEUE: "pulsar" }, /TRACARDI_PULSAR_URL is required/],
       [
         { TRACARDI_QUEUE: "pulsar", TRACARDI_PULSAR_URL: "http://x:8080" },
-        /TRACARDI_PULSAR_URL must start with pulsar:\/\//,
+        /TRACARDI_PULSAR_URL must be pulsar:\/\/host:6650 .*give it as TRACARDI_PULSAR_WEB_URL/,
+      ],
+      [
+        { TRACARDI_QUEUE: "pulsar", TRACARDI_PULSAR_URL: "pulsar://x:16650" },
+        /not on Pulsar's default port 6650 or 6651.*set TRACARDI_PULSAR_WEB_URL/,
+      ],
+      [
+        {
+          TRACARDI_QUEUE: "pulsar",
+          TRACARDI_PULSAR_URL: "pulsar://x:6650",
+          TRACARDI_PULSAR_WEB_URL: "ws://x:8080",
+        },
+        /TRACARDI_PULSAR_WEB_URL must be http:\/\/host:8080/,
       ],
       [{ TRACARDI_STORE: "opensearch" }, /TRACARDI_SEARCH_URL is required/],
       [{ TRACARDI_MYSQL_URL: "mysql://db:3306" }, /must name a database/],

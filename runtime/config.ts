@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseDuration } from "./domain/event-ids.js";
 import type { JsonLimits } from "./domain/json-limits.js";
 import { DEFAULT_IGNORED_MERGE_VALUES } from "./domain/merge-keys.js";
+import { pulsarAddressProblem } from "./pulsar-url/index.js";
 import type { RestartPolicy } from "./supervision.js";
 
 /** Runtime settings, from environment variables (names shared with the operator's ConfigMap). */
@@ -156,10 +157,14 @@ export function backendSettings(env: Env): BackendSettings {
 function queueSettings(env: Env): BackendSettings["queue"] {
   const kind = choice(env, "TRACARDI_QUEUE", ["embedded", "pulsar"]);
   if (kind === "embedded") return { kind };
-  const serviceUrl = url(env, "TRACARDI_PULSAR_URL", ["pulsar:", "pulsar+ssl:"]);
-  const webUrl = env.TRACARDI_PULSAR_WEB_URL
-    ? url(env, "TRACARDI_PULSAR_WEB_URL", ["http:", "https:"])
-    : null;
+  const serviceUrl = env.TRACARDI_PULSAR_URL;
+  if (!serviceUrl) throw new ConfigError("TRACARDI_PULSAR_URL is required by this configuration");
+  const webUrl = env.TRACARDI_PULSAR_WEB_URL || null;
+  const problem = pulsarAddressProblem(
+    { url: serviceUrl, webUrl },
+    { url: "TRACARDI_PULSAR_URL", webUrl: "TRACARDI_PULSAR_WEB_URL" },
+  );
+  if (problem !== null) throw new ConfigError(problem);
   const [tenant, namespace, ...rest] = (env.TRACARDI_PULSAR_NAMESPACE || "public/default").split("/");
   if (!tenant || !namespace || rest.length > 0)
     throw new ConfigError(

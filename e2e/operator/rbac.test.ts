@@ -64,7 +64,9 @@ describe("least-privilege RBAC from manifests/", () => {
     expect(await can("delete", "services")).toBe(false);
     expect(await can("get", "secrets")).toBe(true);
     expect(await can("update", "secrets")).toBe(false);
-    expect(await can("create", "secrets")).toBe(false);
+    expect(await can("create", "secrets")).toBe(true);
+    expect(await can("patch", "secrets")).toBe(false);
+    expect(await can("delete", "secrets")).toBe(false);
     expect(await can("delete", "pods")).toBe(false);
     expect(await can("get", "pods", ["--subresource=log"])).toBe(true);
     expect(await can("create", "pods", ["--subresource=exec"])).toBe(false);
@@ -171,14 +173,16 @@ describe.skipIf(IN_CLUSTER)("namespaced install (manifests/namespaced/)", () => 
   const opened: { close: () => Promise<void> }[] = [];
   const running: OperatorProcess[] = [];
   let watched = "";
+  let second = "";
   let other = "";
   let home = "";
   let namespaced: Manifest[] = [];
 
   beforeAll(async () => {
     namespaced = await render("manifests/namespaced");
-    [watched, other, home] = await Promise.all([
+    [watched, second, other, home] = await Promise.all([
       createNamespace("e2e-op-nsw"),
+      createNamespace("e2e-op-ns2"),
       createNamespace("e2e-op-nso"),
       createNamespace("e2e-op-nsh"),
     ]);
@@ -187,7 +191,7 @@ describe.skipIf(IN_CLUSTER)("namespaced install (manifests/namespaced/)", () => 
   afterAll(async () => {
     for (const op of running) await op.stop("SIGKILL");
     for (const o of opened) await o.close();
-    for (const n of [watched, other, home]) if (n) await deleteNamespace(n);
+    for (const n of [watched, second, other, home]) if (n) await deleteNamespace(n);
   });
 
   it("grants the ClusterRole's rules with Roles only, and scopes the operator with WATCH_NAMESPACES", async () => {
@@ -198,7 +202,7 @@ describe.skipIf(IN_CLUSTER)("namespaced install (manifests/namespaced/)", () => 
     expect(env).toContainEqual({ name: "WATCH_NAMESPACES", value: "tracardi" });
   });
 
-  it("reports a missing permission, reconciles its namespace once granted, ignores others, never receives Secret data", async () => {
+  it("reports a missing permission, reconciles its namespaces once granted, ignores others, never receives Secret data", async () => {
     // The operator's identity: a ServiceAccount of its own, bound by the variant's Roles rebound here.
     await kubectl(["-n", home, "create", "serviceaccount", "op"]);
     const role = rebind(find(namespaced, "Role", "tracardi-operator"), watched, home, "op");
@@ -209,8 +213,11 @@ describe.skipIf(IN_CLUSTER)("namespaced install (manifests/namespaced/)", () => 
     for (const doc of [
       rebind(find(namespaced, "Role", "tracardi-operator-leader-election"), home, home, "op"),
       rebind(find(namespaced, "RoleBinding", "tracardi-operator-leader-election"), home, home, "op"),
+      // The first watched namespace lacks the Secret rule at first; the second has all it needs.
       withoutSecretWatch,
       rebind(find(namespaced, "RoleBinding", "tracardi-operator"), watched, home, "op"),
+      rebind(find(namespaced, "Role", "tracardi-operator"), second, home, "op"),
+      rebind(find(namespaced, "RoleBinding", "tracardi-operator"), second, home, "op"),
     ])
       await applyJson(doc);
     expect(
@@ -229,6 +236,7 @@ describe.skipIf(IN_CLUSTER)("namespaced install (manifests/namespaced/)", () => 
       leaseNamespace: home,
       leaseName: "op",
       identity: "namespaced-op",
+      extraArgs: ["--namespaces", `${watched},${second}`],
     });
     running.push(op);
 
@@ -249,13 +257,15 @@ describe.skipIf(IN_CLUSTER)("namespaced install (manifests/namespaced/)", () => 
     // A decoy Secret the operator has no reason to read, and the licence it must read.
     const decoy = "decoy-secret-value-4711";
     await kubectl(["-n", watched, "create", "secret", "generic", "decoy", `--from-literal=token=${decoy}`]);
-    for (const n of [watched, other]) {
+    for (const n of [watched, second, other]) {
       await putLicenseSecret(n, kit.key(100));
       await applyJson(tracardiObject(n, "scoped", sampleSpec()), n);
     }
     await applyJson(role); // grant it: the operator retries and goes on, no restart
     await waitForCondition(watched, "scoped", "Reconciled", { status: "True" }, 90_000);
     await waitForCondition(watched, "scoped", "LicenseValid", { status: "True" }, 30_000);
+    await waitForCondition(second, "scoped", "Reconciled", { status: "True" }, 30_000);
+    await waitForCondition(second, "scoped", "LicenseValid", { status: "True" }, 30_000);
     // Ready once the refused Secret informer's retry (backoff) lists them.
     await waitFor(
       "readyz 200",
@@ -263,30 +273,41 @@ describe.skipIf(IN_CLUSTER)("namespaced install (manifests/namespaced/)", () => 
       45_000,
     );
 
-    // The other namespace is neither read nor written.
+    // The namespace not listed is neither read nor written.
     expect((await tracardi(other, "scoped")).status).toBeUndefined();
     expect((await kubectl(["-n", other, "get", "deployments", "-o", "name"])).trim()).toBe("");
     const paths = proxy.requests.map((r) => new URL(r.url, "http://x").pathname);
     const outside = paths.filter(
       (p) =>
         !p.includes(`/namespaces/${watched}/`) &&
+        !p.includes(`/namespaces/${second}/`) &&
         !p.startsWith(`/apis/coordination.k8s.io/v1/namespaces/${home}/leases`),
     );
     expect(outside).toEqual([]);
 
-    // Secrets: listed and watched as metadata only; the one Secret read with its data is the licence.
+    // Secrets: listed and watched as metadata only; the only Secrets read with their data are the
+    // licences; the only one written is the generated admin token (create).
     const secretCalls = proxy.requests.filter((r) =>
       new URL(r.url, "http://x").pathname.includes("/secrets"),
     );
-    const collection = secretCalls.filter((r) => new URL(r.url, "http://x").pathname.endsWith("/secrets"));
-    expect(collection.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(2); // a list and a watch
+    const collection = secretCalls.filter(
+      (r) => r.method === "GET" && new URL(r.url, "http://x").pathname.endsWith("/secrets"),
+    );
+    expect(collection.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(4); // list + watch, twice
     for (const r of collection)
       expect(r.accept).toMatch(/;as=PartialObjectMetadata(List)?;g=meta\.k8s\.io;v=v1$/);
     for (const r of collection) expect(r.body).not.toMatch(/"data"|"stringData"/);
     const named = secretCalls
       .filter((r) => !collection.includes(r))
       .map((r) => `${r.method} ${new URL(r.url, "http://x").pathname}`);
-    expect(new Set(named)).toEqual(new Set([`GET /api/v1/namespaces/${watched}/secrets/tracardi-license`]));
+    expect(new Set(named)).toEqual(
+      new Set(
+        [watched, second].flatMap((n) => [
+          `GET /api/v1/namespaces/${n}/secrets/tracardi-license`,
+          `POST /api/v1/namespaces/${n}/secrets`,
+        ]),
+      ),
+    );
     const everything = proxy.requests.map((r) => r.body).join("");
     expect(everything).not.toContain(Buffer.from(decoy).toString("base64"));
     expect(everything).not.toContain(decoy);

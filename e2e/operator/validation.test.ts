@@ -56,6 +56,22 @@ describe("invalid specs are rejected by the API server with a clear message", ()
     expect(r.stderr).toContain("spec.search.url");
   });
 
+  it("Pulsar addresses the runtime would refuse", async () => {
+    const web = await reject(sampleSpec({ pulsar: { url: "http://pulsar:8080" } }));
+    expect(web.code).not.toBe(0);
+    expect(web.stderr).toContain("spec.pulsar.url");
+    const port = await reject(sampleSpec({ pulsar: { url: "pulsar://pulsar:16650" } }));
+    expect(port.stderr).toContain(
+      "spec.pulsar.webUrl is required when spec.pulsar.url is not on Pulsar's default port",
+    );
+    const both = await reject(
+      sampleSpec({ pulsar: { url: "pulsar://pulsar:16650", webUrl: "http://pulsar:18080" } }),
+      "webok",
+    );
+    expect(both.stderr).toBe("");
+    expect(both.code).toBe(0);
+  });
+
   it("pod labels that would hijack the operator's selector", async () => {
     const r = await reject(sampleSpec({ podLabels: { "app.kubernetes.io/component": "x" } }));
     expect(r.stderr).toContain("podLabels must not set app.kubernetes.io/ labels");

@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import {
+  PULSAR_DERIVABLE_URL_PATTERN,
+  PULSAR_SERVICE_URL_PATTERN,
+  PULSAR_WEB_URL_PATTERN,
+} from "../../runtime/pulsar-url/index.js";
 import { COMPONENTS, WORKER_KINDS } from "./components.js";
 import { tracardiCrd } from "./crd.js";
 import { API_DEFAULTS, DEFAULT_IMAGE, WORKER_DEFAULTS } from "./defaults.js";
@@ -101,6 +106,15 @@ describe("CRD", () => {
     };
     walk(specSchema, "spec");
     expect(missing).toEqual([]);
+  });
+
+  it("checks Pulsar addresses by the runtime's own rule (runtime/pulsar-url)", () => {
+    const pulsar = at(specSchema, "pulsar");
+    expect(at(pulsar, "url").pattern).toBe(PULSAR_SERVICE_URL_PATTERN);
+    expect(at(pulsar, "webUrl").pattern).toBe(PULSAR_WEB_URL_PATTERN);
+    expect(pulsar["x-kubernetes-validations"]?.[0]?.rule).toBe(
+      `has(self.webUrl) || self.url.matches(r'${PULSAR_DERIVABLE_URL_PATTERN}')`,
+    );
   });
 
   it("has a cross-field CEL rule requiring Pulsar for queue workers", () => {

@@ -1,3 +1,8 @@
+import {
+  PULSAR_DERIVABLE_URL_PATTERN,
+  PULSAR_SERVICE_URL_PATTERN,
+  PULSAR_WEB_URL_PATTERN,
+} from "../../runtime/pulsar-url/index.js";
 import { API_ROLES, type ApiRole, type WorkerKind } from "./components.js";
 import {
   API_DEFAULTS,
@@ -265,13 +270,28 @@ const specSchema: Schema = obj(
     pulsar: obj(
       "Apache Pulsar, the queue between the public API and the workers. Required when a queue worker runs.",
       {
-        url: str("Service URL, e.g. pulsar://pulsar:6650 or http://pulsar:8080.", {
-          pattern: "^(pulsar|pulsar\\+ssl|http|https|ws|wss)://[^@/]+(/.*)?$",
+        url: str("The broker's service URL, pulsar://host:6650 or pulsar+ssl://host:6651.", {
+          pattern: PULSAR_SERVICE_URL_PATTERN,
           maxLength: 512,
         }),
+        webUrl: str(
+          "The broker's web service (admin and WebSocket APIs), e.g. http://pulsar:8080. Derived from url on ports 6650/6651 (→ 8080/8443); required on any other port.",
+          { pattern: PULSAR_WEB_URL_PATTERN, maxLength: 512 },
+        ),
         tokenSecretRef: secretKeyRef("the Pulsar auth token", DEFAULT_TOKEN_KEY),
       },
-      { required: ["url"] },
+      {
+        required: ["url"],
+        "x-kubernetes-validations": [
+          {
+            rule: `has(self.webUrl) || self.url.matches(r'${PULSAR_DERIVABLE_URL_PATTERN}')`,
+            message:
+              "spec.pulsar.webUrl is required when spec.pulsar.url is not on Pulsar's default port 6650 or 6651: the admin and WebSocket address cannot be derived",
+            fieldPath: ".webUrl",
+            reason: "FieldValueRequired",
+          },
+        ],
+      },
     ),
     api: obj("The two APIs.", Object.fromEntries(API_ROLES.map((role) => [role, apiSchema(role)])), {
       default: {},

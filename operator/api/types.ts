@@ -72,6 +72,8 @@ export interface MysqlSpec {
 
 export interface PulsarSpec {
   url: string;
+  /** The broker's web service (admin and WebSocket APIs); derived from `url` on default ports. */
+  webUrl?: string;
   tokenSecretRef?: SecretKeyRef;
 }
 

@@ -32,6 +32,8 @@ class MapCache<T extends { metadata?: { name?: string; namespace?: string } }> i
 class FakeApi implements KubeRequester {
   calls: RequestSpec[] = [];
   secret: V1Secret | undefined;
+  /** Secrets created with POST, by name; a second create of a name answers 409 like the API server. */
+  created = new Map<string, V1Secret>();
   failApplyWith: KubeHttpError | undefined;
   private rv = 100;
 
@@ -40,6 +42,14 @@ class FakeApi implements KubeRequester {
     if (spec.method === "GET" && spec.path.includes("/secrets/")) {
       if (!this.secret) throw new KubeHttpError(404, '{"message":"not found"}', "GET", spec.path);
       return this.secret as T;
+    }
+    if (spec.method === "POST" && spec.path.endsWith("/secrets")) {
+      const body = structuredClone(spec.body) as V1Secret;
+      const name = body.metadata?.name ?? "";
+      if (this.created.has(name))
+        throw new KubeHttpError(409, '{"message":"already exists"}', "POST", spec.path);
+      this.created.set(name, body);
+      return body as T;
     }
     if (spec.method === "PATCH" && !spec.path.endsWith("/status")) {
       if (this.failApplyWith) throw this.failApplyWith;
@@ -131,6 +141,7 @@ describe("Reconciler", () => {
   it("a resync with nothing changed makes no request at all", async () => {
     const { api, reconciler, caches } = setup(owner());
     await reconciler.reconcile("shop/demo");
+    for (const secret of api.created.values()) caches.secrets.put({ metadata: secret.metadata } as V1Secret);
     // What the informers see after the applies: the fake's resourceVersions, generation 1 for Deployments.
     for (const [i, c] of api.applies().entries()) {
       const obj = c.body as KubernetesObject;
@@ -152,6 +163,43 @@ describe("Reconciler", () => {
     expect(api.applies().map((c) => c.path)).toEqual([
       "/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm",
     ]);
+  });
+
+  it("without spec.adminToken creates <name>-admin-token once, owned, and never overwrites it", async () => {
+    const { api, reconciler, caches, events } = setup(owner());
+    await reconciler.reconcile("shop/demo");
+    expect(api.count("POST", "/secrets")).toBe(1);
+    const secret = api.created.get("demo-admin-token");
+    expect(secret?.metadata?.namespace).toBe("shop");
+    expect(secret?.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ uid: "uid-1", controller: true }),
+    ]);
+    const token = Buffer.from(secret?.data?.token ?? "", "base64").toString("utf8");
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Applied before any Deployment, so pods do not wait on a missing Secret.
+    const order = api.calls.map((c) => c.method + c.path);
+    expect(order.indexOf("POST/api/v1/namespaces/shop/secrets")).toBeLessThan(
+      order.findIndex((c) => c.includes("/deployments/")),
+    );
+
+    // The informer has not seen it yet: the create is tried again, answered 409, and the token stays.
+    await reconciler.reconcile("shop/demo");
+    expect(api.count("POST", "/secrets")).toBe(2);
+    expect(api.created.get("demo-admin-token")?.data?.token).toBe(secret?.data?.token);
+    // Once the informer has it, no request at all.
+    caches.secrets.put({ metadata: secret?.metadata } as V1Secret);
+    await reconciler.reconcile("shop/demo");
+    expect(api.count("POST", "/secrets")).toBe(2);
+    // Neither status nor Events carry the token.
+    expect(JSON.stringify([api.statusWrites(), events])).not.toContain(token);
+  });
+
+  it("with spec.adminToken creates no Secret", async () => {
+    const t = owner();
+    t.spec.adminToken = { secretRef: { name: "mine", key: "token" } };
+    const { api, reconciler } = setup(t);
+    await reconciler.reconcile("shop/demo");
+    expect(api.count("POST", "/secrets")).toBe(0);
   });
 
   it("deletes the Deployment of a disabled component it owns, and nothing it does not own", async () => {
@@ -201,6 +249,17 @@ describe("Reconciler", () => {
     const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
     expect(reconciled).toMatchObject({ status: "False", reason: "Forbidden" });
     expect(reconciled?.message).toContain('cannot patch resource "deployments"');
+  });
+
+  it("a stored spec the runtime would refuse (Pulsar over http://) is InvalidSpec, and nothing is applied", async () => {
+    const t = owner();
+    t.spec.pulsar = { url: "http://pulsar:8080" };
+    const { api, reconciler } = setup(t);
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    expect(api.applies()).toEqual([]);
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(reconciled?.message).toMatch(/spec.pulsar.url must be pulsar:\/\/host:6650.*spec.pulsar.webUrl/);
   });
 
   it("an expired licence: LicenseValid=False/Expired, Ready's reason, one Warning Event, no timer", async () => {

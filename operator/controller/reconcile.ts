@@ -8,13 +8,22 @@ import type {
 } from "@kubernetes/client-node";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
-import { applyStatus, deleteObject, serverSideApply } from "../kube/apply.js";
+import { specProblems } from "../api/validate.js";
+import { applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES } from "../kube/resources.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
-import { childName, desiredState, LABEL_INSTANCE, planComponents } from "./desired/index.js";
+import {
+  childName,
+  desiredState,
+  generatedAdminTokenName,
+  generatedAdminTokenSecret,
+  LABEL_INSTANCE,
+  newAdminToken,
+  planComponents,
+} from "./desired/index.js";
 import { diagnoseBackends, type UnreadyPodLog } from "./diagnose/backends.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
@@ -44,7 +53,7 @@ export interface ReconcilerDeps {
   services: Cache<V1Service>;
   configMaps: Cache<V1ConfigMap>;
   pods: Cache<V1Pod>;
-  /** Metadata only: tells whether the licence Secret changed since it was last read. */
+  /** Metadata only: tells whether the licence Secret changed since it was last read, and whether the generated admin-token Secret exists. */
   secrets: Cache<V1Secret>;
   license: LicenseSettings;
   record: (regarding: ObjectRef, event: RecordedEvent) => Promise<void>;
@@ -132,11 +141,15 @@ export class Reconciler {
   private async apply(
     owner: Tracardi,
   ): Promise<{ outcome: ApplyOutcome; deployments: Map<string, V1Deployment> }> {
-    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
     const deployments = new Map<string, V1Deployment>();
+    const problems = specProblems(owner.spec);
+    if (problems.length > 0)
+      return { outcome: { ok: false, reason: "InvalidSpec", message: problems.join("; ") }, deployments };
+    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
     const ns = owner.metadata.namespace;
     let applied = 0;
     try {
+      await this.ensureAdminTokenSecret(owner);
       await this.ensure(desired.configMap, this.deps.configMaps);
       applied++;
       for (const svc of desired.services) {
@@ -170,6 +183,23 @@ export class Reconciler {
       // 403: the operator's RBAC lacks a verb; the server's message names it, the resource and the namespace.
       const reason = invalid ? "InvalidSpec" : isStatus(err, 403) ? "Forbidden" : "ApplyFailed";
       return { outcome: { ok: false, reason, message: describeError(err) }, deployments };
+    }
+  }
+
+  /**
+   * Without spec.adminToken, creates `<name>-admin-token` once with a fresh token. Create, never apply:
+   * an existing Secret (generated earlier, or made by hand under that name) keeps its token.
+   */
+  private async ensureAdminTokenSecret(owner: Tracardi): Promise<void> {
+    if (owner.spec.adminToken) return;
+    const ns = owner.metadata.namespace;
+    if (this.deps.secrets.get(ns, generatedAdminTokenName(owner.metadata.name))) return;
+    const secret = generatedAdminTokenSecret(owner, newAdminToken());
+    if (!secret) return;
+    try {
+      await createObject(this.deps.http, secret);
+    } catch (err) {
+      if (!isStatus(err, 409)) throw err;
     }
   }
 

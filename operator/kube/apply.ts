@@ -17,6 +17,17 @@ export async function serverSideApply<T extends KubernetesObject>(http: KubeRequ
   });
 }
 
+/** Creates an object; fails with 409 when it exists (so an existing object is never overwritten). */
+export async function createObject<T extends KubernetesObject>(http: KubeRequester, obj: T): Promise<T> {
+  const ref = refForApiVersion(obj.apiVersion ?? "", obj.kind ?? "");
+  return await http.request<T>({
+    method: "POST",
+    path: resourcePath(ref, obj.metadata?.namespace),
+    query: { fieldManager: FIELD_MANAGER },
+    body: obj,
+  });
+}
+
 /** Applies only the status through the status subresource (the spec is the user's). */
 export async function applyStatus(
   http: KubeRequester,

@@ -112,7 +112,7 @@ function embeddedQueue(db: Db, commits: GroupCommit, maxBacklog: number, opened:
   return queue;
 }
 
-/** Pulsar over its WebSocket and admin APIs; one admin call proves at start that the broker answers. */
+/** Pulsar over its WebSocket and admin APIs; at start and at every check, both must answer. */
 async function openPulsar(settings: PulsarSettings, maxBacklog: number, opened: Opened[]): Promise<Queue> {
   const queue = openPulsarQueue(
     { url: settings.serviceUrl, webUrl: settings.webUrl ?? undefined, token: settings.token ?? undefined },
@@ -125,9 +125,14 @@ async function openPulsar(settings: PulsarSettings, maxBacklog: number, opened: 
   const problem = async () => {
     try {
       await queue.backlog();
-      return null;
     } catch (error) {
       return `Pulsar at ${where} does not answer: ${describe(error)}`;
+    }
+    try {
+      await queue.checkWebSocket();
+      return null;
+    } catch (error) {
+      return `Pulsar at ${where} refuses its WebSocket API: ${describe(error)}`;
     }
   };
   const atStart = await problem();

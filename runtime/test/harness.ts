@@ -86,7 +86,8 @@ export class RuntimeProcess {
     child.stderr?.on("data", (chunk: Buffer) => {
       this.output += chunk.toString();
     });
-    const deadline = Date.now() + 15_000;
+    // Generous: a loaded 2-core machine (Pulsar, OpenSearch and a build beside the tests) starts slowly.
+    const deadline = Date.now() + 45_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`runtime exited with ${child.exitCode}:\n${this.output}`);
       try {

@@ -28,6 +28,7 @@ export function runtimeConfig(spec: TracardiSpec, settings: OperatorSettings): R
     TRACARDI_WORKFLOW_ENABLED: String(spec.workers.workflow.enabled),
   };
   if (spec.pulsar) config.TRACARDI_PULSAR_URL = spec.pulsar.url;
+  if (spec.pulsar?.webUrl) config.TRACARDI_PULSAR_WEB_URL = spec.pulsar.webUrl;
   if (settings.licensePublicKey) config.TRACARDI_LICENSE_PUBLIC_KEY = settings.licensePublicKey;
   return config;
 }

@@ -76,7 +76,7 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
               imagePullPolicy: spec.imagePullPolicy,
               args: plan.args,
               envFrom: [{ configMapRef: { name: configMapName(instance) } }],
-              env: secretEnv(spec),
+              env: secretEnv(owner, component),
               ports: [{ name: plan.port.name, containerPort: plan.port.containerPort, protocol: "TCP" }],
               startupProbe: probe("/healthz", 2, 30),
               livenessProbe: probe("/healthz", 10, 3),

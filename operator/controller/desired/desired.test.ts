@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { sampleTracardi } from "../../testing/fixtures.js";
-import { CONFIG_HASH_ANNOTATION, desiredState } from "./index.js";
+import {
+  adminTokenRef,
+  CONFIG_HASH_ANNOTATION,
+  desiredState,
+  generatedAdminTokenSecret,
+  newAdminToken,
+} from "./index.js";
 
 const settings = { licensePublicKey: "-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----\n" };
 
@@ -191,7 +197,8 @@ describe("desiredState", () => {
       }),
       settings,
     );
-    const env = d.deployments[0]?.spec?.template.spec?.containers[0]?.env ?? [];
+    const privateApi = d.deployments.find((x) => x.metadata?.name === "demo-private-api");
+    const env = privateApi?.spec?.template.spec?.containers[0]?.env ?? [];
     expect(env.every((e) => e.value === undefined && e.valueFrom?.secretKeyRef)).toBe(true);
     expect(Object.fromEntries(env.map((e) => [e.name, e.valueFrom?.secretKeyRef?.name]))).toEqual({
       TRACARDI_LICENSE: "tracardi-license",
@@ -203,6 +210,49 @@ describe("desiredState", () => {
       TRACARDI_PULSAR_TOKEN: "pt",
     });
     expect(env.find((e) => e.name === "TRACARDI_MYSQL_PASSWORD")?.valueFrom?.secretKeyRef?.key).toBe("p");
+  });
+
+  it("without spec.adminToken points the private API at the generated <name>-admin-token Secret, and only it", () => {
+    const d = desiredState(sampleTracardi(), settings);
+    const envOf = (name: string) =>
+      d.deployments.find((x) => x.metadata?.name === name)?.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(envOf("demo-private-api").find((e) => e.name === "TRACARDI_ADMIN_TOKEN")?.valueFrom).toEqual({
+      secretKeyRef: { name: "demo-admin-token", key: "token", optional: false },
+    });
+    for (const name of ["demo-public-api", "demo-wk-pl-background", "demo-wk-apm"])
+      expect(envOf(name).some((e) => e.name === "TRACARDI_ADMIN_TOKEN")).toBe(false);
+  });
+
+  it("the generated admin-token Secret: owned, labelled, the token under key token; none when the spec names one", () => {
+    const secret = generatedAdminTokenSecret(sampleTracardi(), "abc");
+    expect(secret?.metadata).toMatchObject({
+      name: "demo-admin-token",
+      namespace: "shop",
+      labels: { "app.kubernetes.io/instance": "demo", "app.kubernetes.io/managed-by": "tracardi-operator" },
+      ownerReferences: [{ kind: "Tracardi", uid: "uid-1", controller: true }],
+    });
+    expect(secret?.data).toEqual({ token: Buffer.from("abc").toString("base64") });
+    const named = sampleTracardi((s) => {
+      s.adminToken = { secretRef: { name: "admin", key: "t" } };
+    });
+    expect(generatedAdminTokenSecret(named, "abc")).toBeNull();
+    expect(adminTokenRef(named)).toEqual({ name: "admin", key: "t" });
+    expect(newAdminToken()).not.toBe(newAdminToken());
+  });
+
+  it("passes spec.pulsar.webUrl as TRACARDI_PULSAR_WEB_URL when given", () => {
+    const config = (webUrl?: string) =>
+      desiredState(
+        sampleTracardi((s) => {
+          s.pulsar = webUrl ? { url: "pulsar://p:16650", webUrl } : { url: "pulsar://p:6650" };
+        }),
+        settings,
+      ).configMap.data ?? {};
+    expect(config("http://p:18080")).toMatchObject({
+      TRACARDI_PULSAR_URL: "pulsar://p:16650",
+      TRACARDI_PULSAR_WEB_URL: "http://p:18080",
+    });
+    expect(config()).not.toHaveProperty("TRACARDI_PULSAR_WEB_URL");
   });
 
   it("honours replicas and stringifies numeric quantities", () => {

@@ -1,15 +1,21 @@
 import type { V1EnvVar } from "@kubernetes/client-node";
-import type { SecretKeyRef, TracardiSpec } from "../../api/types.js";
+import type { ComponentName } from "../../api/components.js";
+import type { SecretKeyRef, Tracardi } from "../../api/types.js";
+import { adminTokenRef } from "./admin-token.js";
 
 function fromSecret(name: string, ref: SecretKeyRef, optional = false): V1EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key, optional } } };
 }
 
-/** Every credential reaches the runtime as a Secret-ref env var; the operator never reads these values. */
-export function secretEnv(spec: TracardiSpec): V1EnvVar[] {
+/**
+ * Every credential reaches the runtime as a Secret-ref env var; the operator never reads these values.
+ * Only the private API, which checks it, gets the admin token.
+ */
+export function secretEnv(owner: Tracardi, component: ComponentName): V1EnvVar[] {
+  const spec = owner.spec;
   // Optional so a missing licence Secret does not block pods: the runtime then reports it, and so does LicenseValid.
   const env: V1EnvVar[] = [fromSecret("TRACARDI_LICENSE", spec.license.secretRef, true)];
-  if (spec.adminToken) env.push(fromSecret("TRACARDI_ADMIN_TOKEN", spec.adminToken.secretRef));
+  if (component === "private-api") env.push(fromSecret("TRACARDI_ADMIN_TOKEN", adminTokenRef(owner)));
   const mysql = spec.mysql.credentialsSecretRef;
   if (mysql) {
     env.push(fromSecret("TRACARDI_MYSQL_USER", { name: mysql.name, key: mysql.usernameKey }));

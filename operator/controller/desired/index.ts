@@ -26,6 +26,12 @@ export function desiredState(owner: Tracardi, settings: OperatorSettings): Desir
   };
 }
 
+export {
+  adminTokenRef,
+  generatedAdminTokenName,
+  generatedAdminTokenSecret,
+  newAdminToken,
+} from "./admin-token.js";
 export { enabledComponents, planComponents } from "./component.js";
 export type { OperatorSettings } from "./config.js";
 export * from "./labels.js";

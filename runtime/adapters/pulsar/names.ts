@@ -1,4 +1,5 @@
 import type { Topic } from "../../ports/queue.js";
+import { derivedWebUrl } from "../../pulsar-url/index.js";
 
 /** Where the queue lives on the cluster, and how its topics and subscriptions are named. */
 export interface PulsarNaming {
@@ -21,20 +22,8 @@ export function subscriptionName(naming: PulsarNaming, topic: Topic, deadLetters
   return `${naming.prefix}${topic}${deadLetters ? "-dead-letters" : ""}`;
 }
 
-/**
- * The HTTP (admin, WebSocket) base URL of a broker given by its binary-protocol service URL:
- * `pulsar://host:6650` → `http://host:8080`, `pulsar+ssl://host:6651` → `https://host:8443`.
- * Only Pulsar's default ports are mapped; any other port needs the web URL configured.
- */
-export function webUrlFromServiceUrl(serviceUrl: string): string {
-  const url = new URL(serviceUrl);
-  const tls = url.protocol === "pulsar+ssl:";
-  if (!tls && url.protocol !== "pulsar:") throw new Error(`not a pulsar:// URL: ${url.protocol}`);
-  const port = url.port || (tls ? "6651" : "6650");
-  const webPort = { "6650": "8080", "6651": "8443" }[port];
-  if (!webPort) throw new Error(`cannot derive the web URL from port ${port}; configure it explicitly`);
-  return `${tls ? "https" : "http"}://${url.hostname}:${webPort}`;
-}
+/** The HTTP (admin, WebSocket) base URL of a broker given by its service URL on a default port. */
+export const webUrlFromServiceUrl = derivedWebUrl;
 
 /** `ws(s)://…` for an `http(s)://…` base URL. */
 export function wsUrlFromWebUrl(webUrl: string): string {

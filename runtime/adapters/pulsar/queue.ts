@@ -16,6 +16,7 @@ import type { OutgoingRecord, ReceivedMessage } from "./frames.js";
 import { KeyHolds } from "./holds.js";
 import { DEFAULT_NAMING, type PulsarNaming, subscriptionName, topicPath, wsUrlFromWebUrl } from "./names.js";
 import { PulsarProducer } from "./producer.js";
+import { endpoint, openSocket } from "./socket.js";
 import { SubscriptionLoop } from "./subscription.js";
 
 export interface PulsarQueueOptions {
@@ -108,6 +109,19 @@ export class PulsarQueue implements Queue {
         await Promise.all(loops.map((loop) => loop.stop()));
       },
     };
+  }
+
+  /**
+   * Proves the WebSocket API answers (the admin API can work while it is off): opens a producer on
+   * the collector topic and closes it. Throws with the reason, e.g. webSocketServiceEnabled.
+   */
+  async checkWebSocket(): Promise<void> {
+    const url = endpoint(this.wsUrl, `producer/persistent/${topicPath(this.naming, "collector")}`, {
+      token: this.options.token,
+    });
+    const socket = await openSocket(url, this.options.connectTimeoutMs ?? 10_000);
+    socket.on("error", () => {});
+    socket.close();
   }
 
   async backlog(): Promise<Record<Topic, number>> {

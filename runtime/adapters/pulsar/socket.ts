@@ -1,5 +1,15 @@
 import WebSocket from "ws";
 
+/**
+ * Why the broker refused a WebSocket handshake. 404: nothing serves /ws — the broker's WebSocket
+ * service is off, which is Pulsar's default outside standalone mode.
+ */
+export function refusal(status: number | undefined): string {
+  if (status === 404)
+    return "pulsar websocket API not found (HTTP 404): the broker's WebSocket service is off; set webSocketServiceEnabled=true in its broker.conf (standalone.conf for a standalone broker) and restart it";
+  return `pulsar websocket refused: HTTP ${status ?? "?"}`;
+}
+
 /** Opens a WebSocket to a Pulsar endpoint; rejects (without logging the URL, which may hold a token). */
 export function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -14,9 +24,7 @@ export function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
       socket.removeAllListeners();
       resolve(socket);
     });
-    socket.once("unexpected-response", (_request, response) =>
-      fail(`pulsar websocket refused: HTTP ${response.statusCode ?? "?"}`),
-    );
+    socket.once("unexpected-response", (_request, response) => fail(refusal(response.statusCode)));
     socket.once("error", (error) => fail(`pulsar websocket: ${error.message}`));
   });
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, RuntimeProcess, type StoredEvent, sleep } from "../harness.js";
+import { expectExactlyOnce, load, loadLoops } from "../crash-load.js";
+import { eventually, type RuntimeProcess, sleep } from "../harness.js";
 import { Topology } from "./topology.js";
 
 // The crash test's twin on the production topology: a public API, the private API, a collector
@@ -12,46 +12,11 @@ const LOOPS = 16;
 let topology: Topology;
 const launch = (args: string[]) => topology.launch(args);
 
-interface LoopState {
-  session: string;
-  profileId: string | null;
-  acked: Set<string>;
-  ackedCheckouts: number;
-  /** Requests sent but never answered: their events may or may not be stored (at most once). */
-  unanswered: string[][];
-}
-
 beforeAll(async () => {
   topology = await Topology.start("crash");
 }, 20 * 60_000);
 
 afterAll(async () => topology?.close());
-
-/** Sends payloads of 3 page views and a checkout, each event with its own id as its marker. */
-async function load(api: RuntimeProcess, loop: LoopState, until: () => boolean): Promise<void> {
-  while (!until()) {
-    const ids = Array.from({ length: 4 }, () => randomUUID());
-    const payload = {
-      source: { id: SOURCE },
-      session: { id: loop.session },
-      ...(loop.profileId ? { profile: { id: loop.profileId } } : {}),
-      events: [
-        ...ids.slice(0, 3).map((id) => ({ id, type: "page-view", properties: { marker: id } })),
-        { id: ids[3], type: "checkout-completed", properties: { marker: ids[3], value: 1 } },
-      ],
-    };
-    try {
-      const res = await api.track(payload);
-      if (res.status !== 200) throw new Error(`status ${res.status}`);
-      loop.profileId = res.body.profile?.id ?? loop.profileId;
-      for (const id of ids) loop.acked.add(id);
-      loop.ackedCheckouts++;
-    } catch {
-      loop.unanswered.push(ids);
-      if (until()) return; // the server is gone
-    }
-  }
-}
 
 async function backlog(privateApi: RuntimeProcess, topic: "collector" | "storage"): Promise<number> {
   const status = await privateApi.admin<{ queue: { backlog: Record<string, number> } }>(
@@ -68,18 +33,12 @@ describe("crash safety over Pulsar, MariaDB and OpenSearch", () => {
       const privateApi = await launch(["api", "--role", "private"]);
       let publicApi = await launch(["api", "--role", "public"]);
       await privateApi.createSource(SOURCE);
-      const loops: LoopState[] = Array.from({ length: LOOPS }, () => ({
-        session: randomUUID(),
-        profileId: null,
-        acked: new Set<string>(),
-        ackedCheckouts: 0,
-        unanswered: [],
-      }));
+      const loops = loadLoops(LOOPS);
 
       // 1. The public API dies under load (no collector yet, so a backlog builds up for step 2).
       let killed = false;
       const api = publicApi;
-      const running = loops.map((loop) => load(api, loop, () => killed));
+      const running = loops.map((loop) => load(api, SOURCE, loop, () => killed));
       await sleep(3000);
       await publicApi.kill("SIGKILL");
       killed = true;
@@ -90,7 +49,7 @@ describe("crash safety over Pulsar, MariaDB and OpenSearch", () => {
       publicApi = await launch(["api", "--role", "public"]);
       let stopped = false;
       const api2 = publicApi;
-      const more = loops.map((loop) => load(api2, loop, () => stopped));
+      const more = loops.map((loop) => load(api2, SOURCE, loop, () => stopped));
       await sleep(1500);
       stopped = true;
       await Promise.all(more);
@@ -122,23 +81,7 @@ describe("crash safety over Pulsar, MariaDB and OpenSearch", () => {
           expect([...loop.acked].filter((id) => !ids.has(id))).toEqual([]);
           return res.body;
         }, 60_000);
-        // Exactly once: each marker appears once among the stored events, whatever their ids.
-        const markers = new Map<string, number>();
-        for (const event of stored.items) {
-          const marker = (event as StoredEvent).properties.marker;
-          if (typeof marker === "string") markers.set(marker, (markers.get(marker) ?? 0) + 1);
-        }
-        expect([...markers].filter(([, n]) => n > 1)).toEqual([]);
-        const unanswered = new Set(loop.unanswered.flat());
-        expect([...markers.keys()].filter((m) => !loop.acked.has(m) && !unanswered.has(m))).toEqual([]);
-        // The checkout counter: once per stored checkout, at least once per acknowledged one.
-        const profile = await privateApi.profile(loop.profileId);
-        const counted = (profile.body as unknown as { data: { metrics: { ltcocc: number } } }).data.metrics
-          .ltcocc;
-        const storedCheckouts = stored.items.filter((e) => e.type === "checkout-completed").length;
-        expect(counted).toBe(storedCheckouts);
-        expect(counted).toBeGreaterThanOrEqual(loop.ackedCheckouts);
-        expect(counted).toBeLessThanOrEqual(loop.ackedCheckouts + loop.unanswered.length);
+        expectExactlyOnce(loop, stored, await privateApi.profile(loop.profileId));
       }
     },
     10 * 60_000,

@@ -289,7 +289,8 @@ describe("TQL limits", () => {
     const c = parseCondition(terms.join(" OR "));
     expect(c).toMatchObject({ kind: "or" });
     if (c.kind === "or") expect(c.operands).toHaveLength(terms.length);
-  });
+    // Ohm takes a few hundred ms for 16 KB; far more on a loaded 2-core machine.
+  }, 60_000);
 
   it("parses and evaluates a 5000-term chain without deep recursion (limits raised)", () => {
     const limits = { maxDepth: TQL_MAX_DEPTH, maxLength: 1_000_000 };
