@@ -17,7 +17,7 @@ describe("parseConfig", () => {
       resyncSeconds: 300,
       concurrency: 3,
     });
-    expect(c.namespace).toBeUndefined();
+    expect(c.namespaces).toBeUndefined();
     expect(c.licensePublicKey).toBeUndefined();
   });
 
@@ -38,12 +38,20 @@ describe("parseConfig", () => {
       { TRACARDI_LICENSE_PUBLIC_KEY: "PEM-ENV" },
     );
     expect(c).toMatchObject({
-      namespace: "shop",
+      namespaces: ["shop"],
       httpPort: 9090,
       leaderElect: false,
       licensePublicKey: "PEM-FILE",
     });
     expect(parseConfig([], { TRACARDI_LICENSE_PUBLIC_KEY: "PEM-ENV" }).licensePublicKey).toBe("PEM-ENV");
+  });
+
+  it("watches a list of namespaces from the flag or the environment", () => {
+    expect(parseConfig(["--namespaces", "shop, blog,,shop"], {}).namespaces).toEqual(["shop", "blog"]);
+    expect(parseConfig([], { WATCH_NAMESPACES: "a,b" }).namespaces).toEqual(["a", "b"]);
+    expect(parseConfig([], { WATCH_NAMESPACE: "a" }).namespaces).toEqual(["a"]);
+    expect(parseConfig(["--namespaces", "x"], { WATCH_NAMESPACES: "a,b" }).namespaces).toEqual(["x"]);
+    expect(() => parseConfig(["--namespaces", "ok,Not_OK"], {})).toThrow('"Not_OK" is not a valid namespace');
   });
 
   it("rejects bad numbers", () => {

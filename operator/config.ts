@@ -3,7 +3,8 @@ import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 
 export interface OperatorConfig {
-  namespace?: string;
+  /** Watched namespaces; absent: all (needs ClusterRoles). */
+  namespaces?: string[];
   httpPort: number;
   leaderElect: boolean;
   leaseNamespace: string;
@@ -17,7 +18,8 @@ export interface OperatorConfig {
 }
 
 export const USAGE = `tracardi-operator [flags]   (KUBECONFIG or in-cluster config)
-  --namespace NS              watch one namespace (env WATCH_NAMESPACE; default: all)
+  --namespaces NS[,NS...]     watch only these namespaces, one informer each, so Roles in them suffice
+                              (env WATCH_NAMESPACES; --namespace / WATCH_NAMESPACE alike; default: all)
   --http-port N               /healthz, /readyz, /metrics (default 8080)
   --leader-elect true|false   Lease-based leader election (default true)
   --lease-namespace NS        (env POD_NAMESPACE; default "default")
@@ -38,11 +40,29 @@ function int(value: string | undefined, fallback: number, flag: string): number 
   return n;
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** "a, b,,a" → ["a", "b"]; a name that cannot be a namespace is refused rather than watched in vain. */
+function parseNamespaces(value: string | undefined): string[] {
+  const names = [
+    ...new Set(
+      (value ?? "")
+        .split(",")
+        .map((n) => n.trim())
+        .filter((n) => n !== ""),
+    ),
+  ];
+  const bad = names.find((n) => !DNS_LABEL.test(n));
+  if (bad !== undefined) throw new Error(`--namespaces: "${bad}" is not a valid namespace name`);
+  return names;
+}
+
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
   const { values } = parseArgs({
     args: argv,
     options: {
       namespace: { type: "string" },
+      namespaces: { type: "string" },
       "http-port": { type: "string" },
       "leader-elect": { type: "string" },
       "lease-namespace": { type: "string" },
@@ -59,7 +79,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   if (values.help) throw new Error(USAGE);
   const keyFile = values["license-public-key"] ?? env.TRACARDI_LICENSE_PUBLIC_KEY_FILE;
   const licensePublicKey = keyFile ? readFileSync(keyFile, "utf8") : env.TRACARDI_LICENSE_PUBLIC_KEY;
-  const namespace = values.namespace ?? env.WATCH_NAMESPACE;
+  const namespaces = parseNamespaces(
+    values.namespaces ?? values.namespace ?? env.WATCH_NAMESPACES ?? env.WATCH_NAMESPACE,
+  );
   const config: OperatorConfig = {
     httpPort: int(values["http-port"] ?? env.HTTP_PORT, 8080, "--http-port"),
     leaderElect: (values["leader-elect"] ?? env.LEADER_ELECT ?? "true") !== "false",
@@ -71,7 +93,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     concurrency: Math.max(1, int(values.concurrency, 3, "--concurrency")),
     logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",
   };
-  if (namespace) config.namespace = namespace;
+  if (namespaces.length > 0) config.namespaces = namespaces;
   if (licensePublicKey) config.licensePublicKey = licensePublicKey;
   return config;
 }

@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { parseConfig } from "./config.js";
-import { KubeHttp } from "./kube/http.js";
-import { LeaderElector } from "./kube/leader.js";
+import { KubeHttp, type KubeRequester } from "./kube/http.js";
+import { LeaderElector, leaderOnlyWrites } from "./kube/leader.js";
 import { Manager } from "./manager.js";
 import { createMetrics } from "./metrics.js";
 
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   }
   const logger = pino({ level: config.logLevel, base: { identity: config.identity } });
   const log = (msg: string, err?: unknown) => (err ? logger.warn({ err }, msg) : logger.info(msg));
+  const logError = (msg: string) => logger.error(msg);
 
   const kc = new KubeConfig();
   kc.loadFromDefault();
@@ -24,8 +25,20 @@ async function main(): Promise<void> {
   const http = new KubeHttp(kc, (method, code) => metrics.apiRequests.inc({ method, code: String(code) }));
   if (!config.licensePublicKey) logger.warn("no licence public key configured: LicenseValid will be Unknown");
 
-  const manager = new Manager(kc, http, metrics, {
-    ...(config.namespace ? { namespace: config.namespace } : {}),
+  // Not a const: the elector is created after the manager, whose writes it guards.
+  let elector: LeaderElector | undefined;
+  const stepDown = (reason: string) => {
+    // Another replica may already be reconciling: stop at once rather than risk two writers.
+    logger.error({ reason }, "stepping down: leadership lost; exiting");
+    process.exit(1);
+  };
+  // Every write goes through here: none leaves a leader whose lease is past its renew deadline.
+  const writer: KubeRequester = config.leaderElect
+    ? leaderOnlyWrites(http, { stillLeading: () => elector?.stillLeading() ?? false })
+    : http;
+
+  const manager = new Manager(http, writer, metrics, {
+    ...(config.namespaces ? { namespaces: config.namespaces } : {}),
     concurrency: config.concurrency,
     resyncMs: config.resyncSeconds * 1000,
     identity: config.identity,
@@ -33,7 +46,10 @@ async function main(): Promise<void> {
       ...(config.licensePublicKey ? { publicKey: config.licensePublicKey } : {}),
       warningDays: config.licenseWarningDays,
     },
+    ...(config.leaderElect ? { leading: () => elector?.stillLeading() ?? false } : {}),
     log,
+    logError,
+    debug: (msg) => logger.debug(msg),
   });
 
   const startManager = () => {
@@ -44,17 +60,13 @@ async function main(): Promise<void> {
     });
   };
 
-  const elector = config.leaderElect
+  elector = config.leaderElect
     ? new LeaderElector(http, {
         namespace: config.leaseNamespace,
         name: config.leaseName,
         identity: config.identity,
         onStartedLeading: startManager,
-        onStoppedLeading: () => {
-          // Another replica may already be reconciling: stop at once rather than risk two writers.
-          logger.error("leadership lost; exiting");
-          process.exit(1);
-        },
+        onStoppedLeading: stepDown,
         log,
       })
     : undefined;
@@ -69,7 +81,11 @@ async function main(): Promise<void> {
     },
   });
   logger.info(
-    { port: config.httpPort, namespace: config.namespace ?? "(all)", leaderElect: config.leaderElect },
+    {
+      port: config.httpPort,
+      namespaces: config.namespaces ?? "(all)",
+      leaderElect: config.leaderElect,
+    },
     "tracardi operator starting",
   );
 

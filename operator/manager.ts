@@ -1,5 +1,4 @@
 import type {
-  KubeConfig,
   V1ConfigMap,
   V1Deployment,
   V1Pod,
@@ -12,20 +11,26 @@ import { adminTokenRef } from "./controller/desired/admin-token.js";
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from "./controller/desired/labels.js";
 import type { LicenseSettings } from "./controller/observe.js";
 import { Reconciler } from "./controller/reconcile.js";
-import type { KubeHttp } from "./kube/http.js";
-import { Informer, type InformerOptions, type KubeObject } from "./kube/informer.js";
+import type { KubeRequester, KubeWatcher } from "./kube/http.js";
+import type { InformerOptions, KubeObject } from "./kube/informer.js";
+import { NamespacedInformers } from "./kube/informers.js";
 import { WorkQueue } from "./kube/queue.js";
 import { EventRecorder } from "./kube/recorder.js";
 import { RESOURCES } from "./kube/resources.js";
 import type { Metrics } from "./metrics.js";
 
 export interface ManagerOptions {
-  namespace?: string;
+  /** Watch only these namespaces (one informer each); all namespaces when absent. */
+  namespaces?: string[];
   concurrency: number;
   resyncMs: number;
   identity: string;
   license: LicenseSettings;
+  /** With leader election: whether we may still act (steps down when not). Checked before each reconcile. */
+  leading?: () => boolean;
   log: (msg: string, err?: unknown) => void;
+  debug?: (msg: string) => void;
+  logError: (msg: string) => void;
 }
 
 const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ""}/${name ?? ""}`;
@@ -48,23 +53,38 @@ interface RunningInformer {
 export class Manager {
   private readonly informers: RunningInformer[] = [];
   readonly queue: WorkQueue;
-  private readonly tracardis: Informer<Tracardi>;
+  private readonly tracardis: NamespacedInformers<Tracardi>;
   private readonly reconciler: Reconciler;
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly generations = new Map<string, string>();
   private started = false;
 
+  /**
+   * `watcher` lists and watches; `http` carries every other request (the leader's guarded writes).
+   */
   constructor(
-    kc: KubeConfig,
-    http: KubeHttp,
+    watcher: KubeWatcher,
+    http: KubeRequester,
     private readonly metrics: Metrics,
     private readonly options: ManagerOptions,
   ) {
-    const make = <T extends KubeObject>(o: Omit<InformerOptions<T>, "onRestart" | "log" | "namespace">) => {
-      const informer = new Informer<T>(kc, http, {
+    const reported = new Set<string>();
+    const make = <T extends KubeObject>(
+      o: Omit<InformerOptions<T>, "onRestart" | "log" | "namespace" | "onForbidden">,
+    ) => {
+      const informer = new NamespacedInformers<T>(watcher, options.namespaces, {
         ...o,
-        ...(options.namespace ? { namespace: options.namespace } : {}),
         onRestart: () => metrics.informerRestarts.inc({ resource: o.resource.plural }),
+        // Once per distinct refusal: the informer keeps retrying (RBAC may be granted later), but the
+        // missing permission must be said plainly rather than look like a slow start.
+        onForbidden: (message) => {
+          metrics.permissionDenied.inc({ resource: o.resource.plural });
+          if (reported.has(message)) return;
+          reported.add(message);
+          options.logError(
+            `missing permission, waiting until it is granted (see manifests/ for the operator's RBAC): ${message}`,
+          );
+        },
         log: options.log,
       });
       this.informers.push(informer);
@@ -80,10 +100,13 @@ export class Manager {
       resource: RESOURCES.podDisruptionBudget,
       labelSelector: managed,
     });
-    // Secrets are watched only to notice licence changes; the cache keeps metadata, never data.
+    // Secrets are watched only to notice licence changes, through the metadata-only API: the server never
+    // sends their data (a cluster's Helm release Secrets alone can be hundreds of MB). The licence key is
+    // read by a GET of the one Secret a Tracardi names.
     const secrets = make<V1Secret>({
       resource: RESOURCES.secret,
-      // Annotations are dropped too: kubectl's last-applied-configuration holds the data in clear text.
+      metadataOnly: true,
+      // Annotations are dropped: kubectl's last-applied-configuration holds the data in clear text.
       transform: (s) => ({
         apiVersion: "v1",
         kind: "Secret",
@@ -121,7 +144,11 @@ export class Manager {
     this.queue = new WorkQueue({
       concurrency: options.concurrency,
       backoff: { baseMs: 1000, maxMs: 300_000 },
-      handler: (key) => this.reconciler.reconcile(key),
+      handler: async (key) => {
+        if (options.leading && !options.leading()) return {};
+        options.debug?.(`reconciling ${key}`);
+        return await this.reconciler.reconcile(key);
+      },
       onDepth: (depth) => metrics.queueDepth.set(depth),
       onDone: (key, outcome, seconds, err) => {
         metrics.reconcileTotal.inc({ result: outcome });

@@ -28,6 +28,12 @@ export function createMetrics() {
       labelNames: ["resource"] as const,
       registers: [registry],
     }),
+    permissionDenied: new Counter({
+      name: "tracardi_operator_permission_denied_total",
+      help: "Lists and watches the API server refused (403: the operator's RBAC lacks a permission)",
+      labelNames: ["resource"] as const,
+      registers: [registry],
+    }),
     licenseExpiry: new Gauge({
       name: "tracardi_license_expiry_timestamp_seconds",
       help: "Unix time at which the licence of a Tracardi expires",

@@ -6,12 +6,14 @@ import {
   ensureCrd,
   getJson,
   IN_CLUSTER,
+  kubectl,
   licenseKit,
   metricValue,
   type OperatorProcess,
   putLicenseSecret,
   sampleSpec,
   startOperator,
+  tracardi,
   tracardiObject,
   waitFor,
   waitForCondition,
@@ -31,9 +33,15 @@ beforeAll(async () => {
   await putLicenseSecret(ns, kit.key(365));
 });
 
+const namespaces: string[] = [];
+
 afterAll(async () => {
-  for (const op of ops) await op.stop("SIGKILL");
+  for (const op of ops) {
+    op.child?.kill("SIGCONT");
+    await op.stop("SIGKILL");
+  }
   if (ns) await deleteNamespace(ns);
+  for (const n of namespaces) await deleteNamespace(n);
 });
 
 const leaderFlag = async (op: OperatorProcess) =>
@@ -81,6 +89,131 @@ describe.skipIf(IN_CLUSTER)("leader election", () => {
     const lease = await getJson<LeaseJson>(["-n", ns, "get", "lease", "e2e-leader"]);
     expect(lease.spec.holderIdentity).toBe(holder === "op-a" ? "op-b" : "op-a");
     console.log(`[measure] leader hand-over after SIGTERM: ${Date.now() - started} ms`);
+  });
+});
+
+/** Two operators on one lease in a namespace of their own; resolves with the leader first. */
+async function pair(
+  lease: string,
+): Promise<{ ns: string; leader: OperatorProcess; standby: OperatorProcess; ids: [string, string] }> {
+  const own = await createNamespace(`e2e-op-${lease}`);
+  namespaces.push(own);
+  await putLicenseSecret(own, kit.key(365));
+  const started = ["a", "b"].map((suffix) => {
+    const op = startOperator({
+      namespace: own,
+      publicKey: kit.publicKey,
+      leaderElect: true,
+      identity: `${lease}-${suffix}`,
+      leaseName: lease,
+      // debug: every reconcile is logged ("reconciling ns/name"), so a test can tell who acted when.
+      extraArgs: ["--log-level", "debug"],
+    });
+    ops.push(op);
+    return op;
+  });
+  const holder = await waitFor(
+    "a lease holder",
+    async () => (await getJson<LeaseJson>(["-n", own, "get", "lease", lease])).spec.holderIdentity,
+    30_000,
+  );
+  const leaderIndex = holder === `${lease}-a` ? 0 : 1;
+  return {
+    ns: own,
+    leader: started[leaderIndex] as OperatorProcess,
+    standby: started[1 - leaderIndex] as OperatorProcess,
+    ids: [holder, leaderIndex === 0 ? `${lease}-b` : `${lease}-a`],
+  };
+}
+
+const holderOf = async (ns: string, lease: string) =>
+  (await getJson<LeaseJson>(["-n", ns, "get", "lease", lease])).spec.holderIdentity;
+
+const exited = (op: OperatorProcess) => op.child?.exitCode !== null || op.child?.signalCode !== null;
+
+describe.skipIf(IN_CLUSTER)("leader election when the leader cannot step aside cleanly", () => {
+  it("a frozen leader (SIGSTOP) is replaced after the lease expires and, resumed, steps down before any reconcile", async () => {
+    const { ns: own, leader, standby, ids } = await pair("frozen");
+    const [leaderId, standbyId] = ids;
+    await applyJson(tracardiObject(own, "t", sampleSpec()), own);
+    await waitForCondition(own, "t", "Reconciled", { status: "True" }, 30_000);
+
+    leader.child?.kill("SIGSTOP");
+    const frozenAt = Date.now();
+    await waitFor(
+      "the standby takes the lease",
+      async () => (await holderOf(own, "frozen")) === standbyId,
+      60_000,
+    );
+    await waitFor("the standby leads", async () => (await leaderFlag(standby)) === 1, 30_000);
+    console.log(`[measure] take-over from a frozen leader: ${Date.now() - frozenAt} ms`);
+
+    // Work for whoever leads: the new leader reconciles it while the old one is still frozen.
+    await kubectl([
+      "-n",
+      own,
+      "patch",
+      "tracardi",
+      "t",
+      "--type=merge",
+      "-p",
+      '{"spec":{"api":{"public":{"replicas":2}}}}',
+    ]);
+    await waitFor(
+      "the new leader reconciles generation 2",
+      async () => (await tracardi(own, "t")).status?.observedGeneration === 2,
+      30_000,
+    );
+
+    const mark = leader.logs.join("").length;
+    leader.child?.kill("SIGCONT");
+    await waitFor("the resumed leader exits", async () => exited(leader), 30_000);
+    expect(leader.child?.exitCode).toBe(1);
+    const resumed = leader.logs
+      .join("")
+      .slice(mark)
+      .split("\n")
+      .filter((l) => l.trim() !== "");
+    const stepDown = resumed.findIndex((l) => l.includes("stepping down"));
+    expect(stepDown).toBeGreaterThanOrEqual(0);
+    expect(resumed.filter((l) => l.includes("reconciling ") || l.includes("became leader"))).toEqual([]);
+    expect(resumed[stepDown]).toContain("renew deadline");
+    expect(await holderOf(own, "frozen")).toBe(standbyId);
+    expect(leaderId).not.toBe(standbyId);
+  });
+
+  it("a killed leader (SIGKILL) is replaced after the lease expires", async () => {
+    const { ns: own, leader, standby, ids } = await pair("killed");
+    const [, standbyId] = ids;
+    await applyJson(tracardiObject(own, "t", sampleSpec()), own);
+    await waitForCondition(own, "t", "Reconciled", { status: "True" }, 30_000);
+    expect(standby.logs.join("")).not.toContain("reconciling ");
+
+    const killedAt = Date.now();
+    await leader.stop("SIGKILL");
+    await waitFor(
+      "the standby takes the lease",
+      async () => (await holderOf(own, "killed")) === standbyId,
+      60_000,
+    );
+    await waitFor("the standby leads", async () => (await leaderFlag(standby)) === 1, 30_000);
+    console.log(`[measure] take-over from a killed leader: ${Date.now() - killedAt} ms`);
+    await kubectl([
+      "-n",
+      own,
+      "patch",
+      "tracardi",
+      "t",
+      "--type=merge",
+      "-p",
+      '{"spec":{"api":{"public":{"replicas":2}}}}',
+    ]);
+    await waitFor(
+      "the new leader reconciles generation 2",
+      async () => (await tracardi(own, "t")).status?.observedGeneration === 2,
+      30_000,
+    );
+    expect(standby.logs.join("")).toContain(`reconciling ${own}/t`);
   });
 });
 

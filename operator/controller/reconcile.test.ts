@@ -286,6 +286,17 @@ describe("Reconciler", () => {
     expect(reconciled).toMatchObject({ status: "False", reason: "ApplyFailed" });
   });
 
+  it("a refused apply (403) is Reconciled=False/Forbidden with the server's message naming the verb", async () => {
+    const { api, reconciler } = setup(owner());
+    const message =
+      'deployments.apps \\"demo-public-api\\" is forbidden: User \\"op\\" cannot patch resource \\"deployments\\" in API group \\"apps\\" in the namespace \\"shop\\"';
+    api.failApplyWith = new KubeHttpError(403, `{"message":"${message}"}`, "PATCH", "/x");
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "Forbidden" });
+    expect(reconciled?.message).toContain('cannot patch resource "deployments"');
+  });
+
   it("a stored spec the runtime would refuse (Pulsar over http://) is InvalidSpec, and nothing is applied", async () => {
     const t = owner();
     t.spec.pulsar = { url: "http://pulsar:8080" };

@@ -191,10 +191,9 @@ export class Reconciler {
       return { outcome: { ok: true, applied }, deployments };
     } catch (err) {
       const invalid = rejectsSpec(err);
-      return {
-        outcome: { ok: false, reason: invalid ? "InvalidSpec" : "ApplyFailed", message: describeError(err) },
-        deployments,
-      };
+      // 403: the operator's RBAC lacks a verb; the server's message names it, the resource and the namespace.
+      const reason = invalid ? "InvalidSpec" : isStatus(err, 403) ? "Forbidden" : "ApplyFailed";
+      return { outcome: { ok: false, reason, message: describeError(err) }, deployments };
     }
   }
 

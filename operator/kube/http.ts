@@ -32,18 +32,40 @@ export interface RequestSpec {
   contentType?: string;
   /** "text" resolves the body as it came (pod logs); JSON otherwise. */
   responseType?: "json" | "text";
+  /** Overrides the Accept header, e.g. METADATA_ONLY for metadata-only lists. */
+  accept?: string;
+  /** Aborts the request (and rejects) when it fires, whatever stage the request is in. */
+  signal?: AbortSignal;
 }
+
+/** Accept headers of the metadata-only API: the server strips everything but metadata (no Secret data). */
+export const METADATA_ONLY = {
+  list: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+  watch: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+} as const;
 
 /** What the controller needs from an API client: one JSON request (lets tests pass a fake). */
 export interface KubeRequester {
   request<T>(spec: RequestSpec): Promise<T>;
 }
 
+export interface WatchSpec {
+  path: string;
+  query?: Record<string, string | undefined>;
+  accept?: string;
+  signal: AbortSignal;
+}
+
+/** A requester that can also stream a watch: onLine gets each event; resolves when the server ends it. */
+export interface KubeWatcher extends KubeRequester {
+  watch(spec: WatchSpec, onEvent: (event: unknown) => void): Promise<void>;
+}
+
 /**
  * A minimal JSON request against the API server, authenticated from the KubeConfig. Used where list and
  * watch must see the same raw JSON (the generated clients turn timestamps into Dates, the watch does not).
  */
-export class KubeHttp implements KubeRequester {
+export class KubeHttp implements KubeWatcher {
   private readonly agents = {
     https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
     http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
@@ -54,9 +76,14 @@ export class KubeHttp implements KubeRequester {
     private readonly onRequest: (method: string, status: number) => void = () => {},
   ) {}
 
-  async request<T>(spec: RequestSpec): Promise<T> {
+  /** Connects and sends; resolves with the response once its headers arrive. */
+  private async open(
+    spec: RequestSpec,
+    timeoutMs: number,
+  ): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error("no current cluster in kubeconfig");
+    spec.signal?.throwIfAborted();
     const url = new URL(cluster.server.replace(/\/$/, "") + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const secure = url.protocol === "https:";
@@ -69,10 +96,10 @@ export class KubeHttp implements KubeRequester {
       path: url.pathname + url.search,
       agent: secure ? this.agents.https : this.agents.http,
       headers: {
-        Accept: spec.responseType === "text" ? "text/plain, */*" : "application/json",
+        Accept: spec.accept ?? (spec.responseType === "text" ? "text/plain, */*" : "application/json"),
         ...(payload !== undefined ? { "Content-Type": spec.contentType ?? "application/json" } : {}),
       },
-      timeout: 30_000,
+      timeout: timeoutMs,
     };
     // applyToHTTPSOptions builds a fresh Agent per call (no connection reuse); take the credentials and TLS
     // settings it computes, keep our keep-alive agent.
@@ -80,26 +107,11 @@ export class KubeHttp implements KubeRequester {
     await this.kc.applyToHTTPSOptions(auth);
     const { agent: _perCallAgent, headers: authHeaders, ...tls } = auth;
     Object.assign(options, tls, { headers: { ...options.headers, ...(authHeaders ?? {}) } });
+    if (spec.signal) options.signal = spec.signal;
     const transport = secure ? https : http;
-    return await new Promise<T>((resolve, reject) => {
-      const req = transport.request(options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const status = res.statusCode ?? 0;
-          this.onRequest(spec.method, status);
-          if (status < 200 || status >= 300)
-            return reject(new KubeHttpError(status, text, spec.method, spec.path));
-          if (spec.responseType === "text") return resolve(text as T);
-          try {
-            resolve((text === "" ? {} : JSON.parse(text)) as T);
-          } catch (err) {
-            reject(err);
-          }
-        });
-      });
+    return await new Promise((resolve, reject) => {
+      const req = transport.request(options, (res) => resolve({ res, req }));
+      // The socket timeout counts idle time only; an abort signal bounds the whole exchange.
       req.on("timeout", () => req.destroy(new Error(`${spec.method} ${spec.path}: timed out`)));
       req.on("error", reject);
       if (payload !== undefined) req.write(payload);
@@ -107,8 +119,50 @@ export class KubeHttp implements KubeRequester {
     });
   }
 
+  async request<T>(spec: RequestSpec): Promise<T> {
+    const { res } = await this.open(spec, 30_000);
+    const text = await readAll(res);
+    const status = res.statusCode ?? 0;
+    this.onRequest(spec.method, status);
+    if (status < 200 || status >= 300) throw new KubeHttpError(status, text, spec.method, spec.path);
+    if (spec.responseType === "text") return text as T;
+    return (text === "" ? {} : JSON.parse(text)) as T;
+  }
+
+  /** One watch stream: newline-delimited JSON events until the server ends it or the signal aborts it. */
+  async watch(spec: WatchSpec, onEvent: (event: unknown) => void): Promise<void> {
+    const request: RequestSpec = {
+      method: "GET",
+      path: spec.path,
+      query: { ...spec.query, watch: "true" },
+      signal: spec.signal,
+      ...(spec.accept ? { accept: spec.accept } : {}),
+    };
+    // No socket timeout: a watch is quiet by nature; the informer's watchdog aborts silent ones.
+    const { res } = await this.open(request, 0);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw new KubeHttpError(status, await readAll(res), "GET", spec.path);
+    let pending = "";
+    for await (const chunk of res) {
+      pending += (chunk as Buffer).toString("utf8");
+      let nl = pending.indexOf("\n");
+      while (nl >= 0) {
+        const line = pending.slice(0, nl).trim();
+        pending = pending.slice(nl + 1);
+        if (line !== "") onEvent(JSON.parse(line));
+        nl = pending.indexOf("\n");
+      }
+    }
+  }
+
   close(): void {
     this.agents.https.destroy();
     this.agents.http.destroy();
   }
+}
+
+async function readAll(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }

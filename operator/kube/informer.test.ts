@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
-import { KubeHttp } from "./http.js";
-import { Informer, type KubeObject } from "./informer.js";
+import { KubeHttp, METADATA_ONLY } from "./http.js";
+import { Informer, type InformerOptions, type KubeObject } from "./informer.js";
 import { RESOURCES } from "./resources.js";
 
 const cm = (name: string, rv: string): KubeObject => ({
@@ -44,7 +44,7 @@ afterEach(() => {
   cleanup = [];
 });
 
-async function start(api: ReturnType<typeof fakeApi>) {
+async function start(api: { server: Server }, extra: Partial<InformerOptions<KubeObject>> = {}) {
   await new Promise<void>((r) => api.server.listen(0, "127.0.0.1", r));
   const port = (api.server.address() as AddressInfo).port;
   const kc = new KubeConfig();
@@ -56,11 +56,12 @@ async function start(api: ReturnType<typeof fakeApi>) {
   });
   const http = new KubeHttp(kc);
   const restarts: string[] = [];
-  const informer = new Informer<KubeObject>(kc, http, {
+  const informer = new Informer<KubeObject>(http, {
     resource: RESOURCES.configMap,
     namespace: "ns",
     backoff: { baseMs: 10, maxMs: 20 },
     onRestart: (reason) => restarts.push(reason),
+    ...extra,
   });
   const events: string[] = [];
   informer.on((e, o) => events.push(`${e} ${o.metadata?.name}`));
@@ -144,5 +145,82 @@ describe("Informer", () => {
     expect(informer.list()).toHaveLength(1);
     expect(restarts).toHaveLength(3);
     expect(restarts[0]).toContain("503");
+  });
+
+  it("metadataOnly: lists and watches through the metadata-only API, so no Secret data is ever sent", async () => {
+    const seen: { url: string; accept: string }[] = [];
+    const server = createServer((req, res) => {
+      seen.push({ url: req.url ?? "", accept: req.headers.accept ?? "" });
+      if ((req.url ?? "").includes("watch=true")) {
+        res.writeHead(200);
+        res.write(
+          line("ADDED", {
+            kind: "PartialObjectMetadata",
+            metadata: { name: "s2", namespace: "ns", resourceVersion: "6" },
+          }),
+        );
+        return;
+      }
+      res.writeHead(200).end(
+        JSON.stringify({
+          kind: "PartialObjectMetadataList",
+          items: [{ metadata: { name: "s1", namespace: "ns", resourceVersion: "5" } }],
+          metadata: { resourceVersion: "5" },
+        }),
+      );
+    });
+    const { informer, events } = await start({ server }, { resource: RESOURCES.secret, metadataOnly: true });
+    await informer.start();
+    await until(() => events.includes("add s2"));
+    expect(seen.map((r) => r.url.split("?")[0])).toEqual([
+      "/api/v1/namespaces/ns/secrets",
+      "/api/v1/namespaces/ns/secrets",
+    ]);
+    expect(seen.map((r) => r.accept)).toEqual([METADATA_ONLY.list, METADATA_ONLY.watch]);
+  });
+
+  it("reports a refused list (403) with the server's message naming verb, resource and namespace", async () => {
+    let refusals = 2;
+    const message =
+      'secrets is forbidden: User "system:serviceaccount:x:op" cannot list resource "secrets" in API group "" in the namespace "ns"';
+    const server = createServer((req, res) => {
+      if ((req.url ?? "").includes("watch=true")) return;
+      if (refusals-- > 0) {
+        res.writeHead(403).end(JSON.stringify({ kind: "Status", code: 403, reason: "Forbidden", message }));
+        return;
+      }
+      res.writeHead(200).end(JSON.stringify({ items: [], metadata: { resourceVersion: "1" } }));
+    });
+    const forbidden: string[] = [];
+    const { informer } = await start({ server }, { onForbidden: (m) => forbidden.push(m) });
+    const synced = informer.start();
+    await until(() => forbidden.length >= 1);
+    expect(informer.hasSynced()).toBe(false);
+    expect(informer.forbidden).toContain('cannot list resource "secrets"');
+    expect(forbidden[0]).toContain('in the namespace "ns"');
+    await synced;
+    expect(forbidden).toHaveLength(2);
+    expect(informer.forbidden).toBeUndefined();
+  });
+
+  it("stop() ends a watch that is still open", async () => {
+    let closed = false;
+    const server = createServer((req, res) => {
+      if ((req.url ?? "").includes("watch=true")) {
+        res.writeHead(200);
+        res.write(line("BOOKMARK", { metadata: { resourceVersion: "2" } }));
+        req.on("close", () => {
+          closed = true;
+        });
+        return;
+      }
+      res.writeHead(200).end(JSON.stringify({ items: [], metadata: { resourceVersion: "1" } }));
+    });
+    const { informer } = await start({ server });
+    await informer.start();
+    await new Promise((r) => setTimeout(r, 50));
+    informer.stop();
+    await until(() => closed);
+    expect(closed).toBe(true);
   });
 });

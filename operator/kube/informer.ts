@@ -1,6 +1,6 @@
-import { type KubeConfig, type V1OwnerReference, Watch } from "@kubernetes/client-node";
+import type { V1OwnerReference } from "@kubernetes/client-node";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
-import { isStatus, type KubeRequester } from "./http.js";
+import { isStatus, type KubeWatcher, METADATA_ONLY } from "./http.js";
 import { type ResourceRef, resourcePath } from "./resources.js";
 
 /** The fields the informer needs; client-node's typed objects and our own Tracardi both fit. */
@@ -25,13 +25,17 @@ export interface InformerOptions<T extends KubeObject> {
   /** Watch one namespace, or all when undefined. */
   namespace?: string;
   labelSelector?: string;
-  /** Shrink what the cache keeps (e.g. Secrets: metadata only). */
+  /** List and watch through the metadata-only API: the server never sends spec, data or status. */
+  metadataOnly?: boolean;
+  /** Shrink what the cache keeps (e.g. drop annotations). */
   transform?: (obj: T) => T;
   backoff?: BackoffOptions;
   /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. */
   watchTimeoutSeconds?: number;
   onRestart?: (reason: string) => void;
   log?: (msg: string, err?: unknown) => void;
+  /** A 403: the message names the verb, resource and namespace RBAC lacks. Called on every failed attempt. */
+  onForbidden?: (message: string) => void;
 }
 
 interface ListResult<T> {
@@ -58,14 +62,15 @@ export class Informer<T extends KubeObject> {
   private synced = false;
   private readonly stopper = new AbortController();
   private current: AbortController | undefined;
+  /** Set while the last list or watch was refused (403), cleared by the next success. */
+  forbidden: string | undefined;
   private firstSync: Promise<void>;
   private resolveFirstSync: () => void = () => {};
   lastEventAt = Date.now();
   restarts = 0;
 
   constructor(
-    private readonly kc: KubeConfig,
-    private readonly http: KubeRequester,
+    private readonly http: KubeWatcher,
     private readonly options: InformerOptions<T>,
   ) {
     this.firstSync = new Promise((resolve) => {
@@ -75,6 +80,12 @@ export class Informer<T extends KubeObject> {
 
   get resource(): string {
     return this.options.resource.plural;
+  }
+
+  /** "secrets in namespace a" / "secrets in all namespaces", for log lines. */
+  get scope(): string {
+    const ns = this.options.namespace;
+    return `${this.options.resource.plural} in ${ns ? `namespace ${ns}` : "all namespaces"}`;
   }
 
   on(handler: Handler<T>): void {
@@ -137,6 +148,10 @@ export class Informer<T extends KubeObject> {
       } catch (err) {
         if (this.stopper.signal.aborted) break;
         failures += 1;
+        if (isStatus(err, 403)) {
+          this.forbidden = err instanceof Error ? err.message : String(err);
+          this.options.onForbidden?.(this.forbidden);
+        }
         if (isStatus(err, 410)) {
           this.resourceVersion = "";
           this.restart("410 Gone: relisting");
@@ -165,6 +180,8 @@ export class Informer<T extends KubeObject> {
         method: "GET",
         path: resourcePath(this.options.resource, this.options.namespace),
         query: { labelSelector: this.options.labelSelector, limit: "500", continue: cont },
+        signal: this.stopper.signal,
+        ...(this.options.metadataOnly ? { accept: METADATA_ONLY.list } : {}),
       });
       items.push(...page.items);
       cont = page.metadata?.continue || undefined;
@@ -188,6 +205,7 @@ export class Informer<T extends KubeObject> {
     }
     this.resourceVersion = rv;
     this.lastEventAt = Date.now();
+    this.forbidden = undefined;
     if (!this.synced) {
       this.synced = true;
       this.resolveFirstSync();
@@ -195,55 +213,57 @@ export class Informer<T extends KubeObject> {
   }
 
   /** Resolves "done" when the server ends the watch, "gone" on a 410 event; rejects on errors. */
-  private watchOnce(): Promise<"done" | "gone"> {
+  private async watchOnce(): Promise<"done" | "gone"> {
     const timeoutSeconds = this.options.watchTimeoutSeconds ?? 240 + Math.floor(Math.random() * 60);
-    return new Promise((resolve, reject) => {
-      let gone = false;
-      let settled = false;
-      const settle = (err: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearInterval(watchdog);
-        if (err && !gone) reject(err);
-        else resolve(gone ? "gone" : "done");
-      };
-      const silentLimitMs = (timeoutSeconds + 30) * 1000;
-      const started = Date.now();
-      const watchdog = setInterval(() => {
-        if (Date.now() - Math.max(started, this.lastEventAt) > silentLimitMs) {
-          this.current?.abort();
-          settle(new Error("watch went silent; restarting"));
-        }
-      }, 10_000);
-      watchdog.unref();
-      const query: Record<string, string | number | boolean> = {
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-        timeoutSeconds,
-      };
-      if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
-      new Watch(this.kc)
-        .watch(
-          resourcePath(this.options.resource, this.options.namespace),
-          query,
-          (type: string, object: unknown) =>
-            this.onEvent({ type, object } as WatchEvent<T>, () => (gone = true)),
-          (err: unknown) => settle(err),
-        )
-        .then((controller) => {
-          this.current = controller;
-          if (this.stopper.signal.aborted) controller.abort();
-        }, settle);
-    });
+    const controller = new AbortController();
+    this.current = controller;
+    if (this.stopper.signal.aborted) controller.abort();
+    const signal = controller.signal;
+    let gone = false;
+    let silent = false;
+    const silentLimitMs = (timeoutSeconds + 30) * 1000;
+    const started = Date.now();
+    const watchdog = setInterval(() => {
+      if (Date.now() - Math.max(started, this.lastEventAt) > silentLimitMs) {
+        silent = true;
+        controller.abort();
+      }
+    }, 10_000);
+    watchdog.unref();
+    try {
+      await this.http.watch(
+        {
+          path: resourcePath(this.options.resource, this.options.namespace),
+          query: {
+            resourceVersion: this.resourceVersion,
+            allowWatchBookmarks: "true",
+            timeoutSeconds: String(timeoutSeconds),
+            labelSelector: this.options.labelSelector,
+          },
+          signal,
+          ...(this.options.metadataOnly ? { accept: METADATA_ONLY.watch } : {}),
+        },
+        (event) =>
+          this.onEvent(event as WatchEvent<T>, () => {
+            gone = true;
+            controller.abort();
+          }),
+      );
+    } catch (err) {
+      if (gone) return "gone";
+      if (silent) throw new Error("watch went silent; restarting");
+      throw err;
+    } finally {
+      clearInterval(watchdog);
+    }
+    this.forbidden = undefined;
+    return gone ? "gone" : "done";
   }
 
   private onEvent(event: WatchEvent<T>, markGone: () => void): void {
     this.lastEventAt = Date.now();
     if (event.type === "ERROR") {
-      if (event.object.code === 410) {
-        markGone();
-        this.current?.abort();
-      }
+      if (event.object.code === 410) markGone();
       return;
     }
     const rv = event.object.metadata?.resourceVersion;

@@ -1,0 +1,64 @@
+import { createServer, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterEach, describe, expect, it } from "vitest";
+import { KubeHttp, KubeHttpError } from "./http.js";
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanup) c();
+  cleanup = [];
+});
+
+async function clientOf(handler: RequestListener) {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: "c",
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        skipTLSVerify: true,
+      },
+    ],
+    users: [{ name: "u" }],
+    contexts: [{ name: "x", cluster: "c", user: "u" }],
+    currentContext: "x",
+  });
+  const http = new KubeHttp(kc);
+  cleanup.push(() => {
+    http.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  return http;
+}
+
+describe("KubeHttp", () => {
+  it("an abort signal ends a request the server never answers (the socket timeout alone is 30 s)", async () => {
+    let received = 0;
+    // Accepts the request and answers nothing: what a half-open connection looks like.
+    const http = await clientOf(() => received++);
+    const outcome = await http
+      .request({ method: "PUT", path: "/lease", body: {}, signal: AbortSignal.timeout(100) })
+      .then(
+        () => "answered",
+        (err: unknown) => (err instanceof Error ? err.name : String(err)),
+      );
+    expect(received).toBe(1);
+    expect(outcome).toMatch(/AbortError|TimeoutError/);
+  });
+
+  it("a refused watch rejects with the server's message (verb, resource, namespace)", async () => {
+    const message =
+      'pods is forbidden: User "u" cannot watch resource "pods" in API group "" in the namespace "a"';
+    const http = await clientOf((_, res) => res.writeHead(403).end(JSON.stringify({ code: 403, message })));
+    const err = await http
+      .watch({ path: "/api/v1/namespaces/a/pods", signal: new AbortController().signal }, () => {})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeHttpError);
+    expect((err as KubeHttpError).status).toBe(403);
+    expect((err as Error).message).toContain('cannot watch resource "pods"');
+  });
+});
