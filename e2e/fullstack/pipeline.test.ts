@@ -1,11 +1,12 @@
 // The product on the real node: the operator deploys a Tracardi (collector worker on) on real-0 wired
 // to the real MariaDB, Pulsar and OpenSearch of infra/; every Deployment turns Ready by its own
 // readiness probe, /track through the public-api Service is answered, and every event and profile
-// is stored exactly once, read back through the private-api Service.
+// is stored exactly once, read back through the private-api Service; pods killed mid-load lose and
+// duplicate nothing that was acknowledged.
 // Skipped (not passed) when the cluster has no Ready node real-0 (CLUSTER_REAL_NODE=1).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Pod, waitFor } from "../lib/kubectl.js";
+import { kubectlOk, list, type Pod, waitFor } from "../lib/kubectl.js";
 import { getJson } from "../operator/helpers.js";
 import { deployFullstack, type Fullstack, IMAGE, realNodeMissing, serviceUrl } from "./deployment.js";
 import { type ApiClient, apiClient } from "./http.js";
@@ -29,17 +30,18 @@ describe.skipIf(missing !== undefined)(
     let api: ApiClient;
 
     beforeAll(async () => {
-      stack = await deployFullstack(NAME);
+      // Two public APIs: the Service keeps answering while one of them is killed.
+      stack = await deployFullstack(NAME, { api: { public: { replicas: 2 } } });
     }, 300_000);
     afterAll(async () => {
       await stack?.close();
     }, 120_000);
 
-    it("turns every Deployment Ready on real-0 through the runtime's own readiness probe", async () => {
-      const deployments = await waitFor(
-        "all five Deployments Ready",
+    const readyDeployments = () =>
+      waitFor(
+        "all five Deployments Ready and up to date",
         async () => {
-          const list = await getJson<{ items: Deployment[] }>([
+          const all = await getJson<{ items: Deployment[] }>([
             "-n",
             stack.ns,
             "get",
@@ -47,13 +49,19 @@ describe.skipIf(missing !== undefined)(
             "-l",
             `app.kubernetes.io/instance=${NAME}`,
           ]);
-          const ready = list.items.filter((d) => d.status?.readyReplicas === d.spec.replicas);
-          return list.items.length === COMPONENTS.length && ready.length === list.items.length
-            ? list.items
+          const ready = all.items.filter(
+            (d) =>
+              d.status?.readyReplicas === d.spec.replicas && d.status?.updatedReplicas === d.spec.replicas,
+          );
+          return all.items.length === COMPONENTS.length && ready.length === all.items.length
+            ? all.items
             : undefined;
         },
         { timeoutMs: 240_000, intervalMs: 1_000 },
       );
+
+    it("turns every Deployment Ready on real-0 through the runtime's own readiness probe", async () => {
+      const deployments = await readyDeployments();
       expect(deployments.map((d) => d.metadata.name).sort()).toEqual(COMPONENTS.map((c) => `${NAME}-${c}`));
 
       const pods = await getJson<{ items: Pod[] }>([
@@ -136,5 +144,74 @@ describe.skipIf(missing !== undefined)(
       expect(await api.profileCount()).toBe(visitors.length);
       expect((await api.events("type=page-view")).body.total).toBe(visitors.length * viewsPerVisitor);
     });
+
+    it("stores every acknowledged event exactly once when a collector and a public-api pod are killed mid-load", async () => {
+      expect(api, "the Deployments became Ready").toBeDefined();
+      await api.createSource("kill-site");
+      const sessions = Array.from({ length: 8 }, () => randomUUID());
+      const acknowledged = new Set<number>();
+      let sent = 0;
+      let stop = false;
+      const sender = async (session: string) => {
+        while (!stop) {
+          const seq = sent++;
+          const answer = await api
+            .track({
+              source: { id: "kill-site" },
+              session: { id: session },
+              events: [{ type: "kill-load", properties: { seq } }],
+            })
+            .catch(() => undefined);
+          if (answer?.status === 200) acknowledged.add(seq);
+        }
+      };
+      const acks = (n: number) =>
+        waitFor(`${n} acknowledged events`, async () => acknowledged.size >= n, { timeoutMs: 90_000 });
+      const kill = async (component: string) => {
+        const [victim] = await list<Pod>("pods", {
+          namespace: stack.ns,
+          selector: `app.kubernetes.io/instance=${NAME},app.kubernetes.io/component=${component}`,
+        });
+        expect(victim, component).toBeDefined();
+        await kubectlOk([
+          "-n",
+          stack.ns,
+          "delete",
+          "pod",
+          victim?.metadata.name ?? "",
+          "--grace-period=0",
+          "--force",
+        ]);
+      };
+
+      const load = Promise.all(sessions.map(sender));
+      await acks(50);
+      await kill("wk-pl-collector");
+      await acks(acknowledged.size + 50);
+      await kill("public-api");
+      await acks(acknowledged.size + 100);
+      stop = true;
+      await load;
+
+      await readyDeployments();
+      await api.drained(180_000);
+      const stored = new Map<number, number>();
+      for (const session of sessions) {
+        const page = await api.events(`session=${session}&type=kill-load&limit=1000`);
+        expect(page.status).toBe(200);
+        expect(page.body.items.length).toBe(page.body.total);
+        for (const event of page.body.items) {
+          const seq = event.properties.seq as number;
+          stored.set(seq, (stored.get(seq) ?? 0) + 1);
+        }
+      }
+      const lost = [...acknowledged].filter((seq) => stored.get(seq) !== 1);
+      const duplicated = [...stored].filter(([, count]) => count > 1).map(([seq]) => seq);
+      expect({ lost, duplicated }).toEqual({ lost: [], duplicated: [] });
+      expect(acknowledged.size).toBeGreaterThanOrEqual(200);
+      console.log(
+        `[e2e] kill mid-load: ${sent} sent, ${acknowledged.size} acknowledged, ${stored.size} stored`,
+      );
+    }, 300_000);
   },
 );
