@@ -8,6 +8,7 @@ import {
   type StoredEvent,
   type TrackBody,
 } from "../../runtime/test/harness.js";
+import { waitFor } from "../lib/kubectl.js";
 import { adminToken, serviceUrl } from "./deployment.js";
 
 export interface ApiClient {
@@ -24,9 +25,20 @@ export interface ApiClient {
   drained: (timeoutMs: number) => Promise<void>;
 }
 
+/**
+ * The client once both Services answer /readyz: kube-proxy programs a Service's rules a moment after
+ * its pods turn Ready, and until then this machine refuses the ClusterIP (TRE2E-OUTPUT).
+ */
 export async function apiClient(ns: string, name: string): Promise<ApiClient> {
   const publicUrl = await serviceUrl(ns, `${name}-public-api`);
   const privateUrl = await serviceUrl(ns, `${name}-private-api`);
+  for (const url of [publicUrl, privateUrl]) {
+    await waitFor(
+      `${url}/readyz through the Service`,
+      async () => (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200,
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+  }
   const token = await adminToken(ns, name);
   const timeout = () => AbortSignal.timeout(15_000);
 
