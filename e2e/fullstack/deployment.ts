@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { indexNames } from "../../runtime/adapters/search/indices.js";
 import { infra, type MariaDbInfo, onMariaDb, type ServerName } from "../../runtime/test/infra/servers.js";
-import { get, type KubeObject } from "../lib/kubectl.js";
+import { get, type KubeObject, list, waitFor } from "../lib/kubectl.js";
 import {
   applyJson,
   createNamespace,
@@ -151,6 +151,15 @@ export async function deployFullstack(name: string, extra: Record<string, unknow
     close: async () => {
       await operator.stop();
       await deleteNamespace(ns);
+      // Running pods would re-create the topics dropped under them: wait until they are gone.
+      await waitFor(
+        `no pods left in ${ns}`,
+        async () => (await list("pods", { namespace: ns })).length === 0,
+        {
+          timeoutMs: 90_000,
+          intervalMs: 1_000,
+        },
+      ).catch(() => undefined);
       await dropBackends(b);
     },
   };
