@@ -51,7 +51,15 @@ export async function ensureCrd(): Promise<void> {
     "-f",
     join(ROOT, "crds/tracardi.io_tracardis.yaml"),
   ]);
-  await kubectl(["wait", "--for=condition=Established", "crd/tracardis.tracardi.io", "--timeout=60s"]);
+  // Right after a first apply the CRD has no status.conditions yet and `kubectl wait` fails at once
+  // ("accessor error: <nil>") instead of waiting: poll until it succeeds.
+  await waitFor(
+    "CRD tracardis.tracardi.io Established",
+    async () =>
+      (await kubectlRaw(["wait", "--for=condition=Established", "crd/tracardis.tracardi.io", "--timeout=5s"]))
+        .code === 0,
+    60_000,
+  );
   // Discovery can lag behind Established.
   await waitFor(
     "tracardi discovery",

@@ -29,7 +29,11 @@ KUBECTL="$E2E_K8S_BIN/kubectl"
 : "${E2E_REAL_POD_CIDR:=10.244.254.0/24}"   # the bridge's subnet; kwok allocates from the bottom
 : "${E2E_REAL_BRIDGE:=tre2e0}"
 REAL_DIR="$E2E_CLUSTER_DIR/real-0"
-REAL_COMPONENTS=(apiserver-relay coredns containerd kubelet kube-proxy)
+# Ports of the infra/ servers (MariaDB, Pulsar broker and web, OpenSearch) that listen on loopback
+# only: a relay per port on the node IP lets pods reach them without restarting any server.
+: "${E2E_REAL_INFRA_PORTS:=33306 16650 18080 19200}"
+read -ra REAL_INFRA_RELAYS <<<"$(printf 'infra-relay-%s ' $E2E_REAL_INFRA_PORTS)"
+REAL_COMPONENTS=(apiserver-relay "${REAL_INFRA_RELAYS[@]}" coredns containerd kubelet kube-proxy)
 
 # Start order; cluster-down stops in reverse order. The real node's processes count as components
 # when it is asked for or was started (its state directory exists).
@@ -46,7 +50,7 @@ binary_of() {
     kubelet | kube-proxy) echo "$E2E_NODE_BIN/$1" ;;
     coredns) echo "$E2E_COREDNS_BIN/coredns" ;;
     containerd) echo /usr/bin/containerd ;;
-    apiserver-relay) echo /usr/bin/socat ;;
+    apiserver-relay | infra-relay-*) echo /usr/bin/socat ;;
     *) echo "$E2E_K8S_BIN/$1" ;;
   esac
 }

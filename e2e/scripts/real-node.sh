@@ -1,5 +1,5 @@
-# The real node real-0: containerd + runc + CNI bridge, kubelet, kube-proxy, CoreDNS and a relay that
-# lets pods reach the API server, next to the kwok nodes. Sourced by cluster-up.sh (real_node_up,
+# The real node real-0: containerd + runc + CNI bridge, kubelet, kube-proxy, CoreDNS and relays that
+# let pods reach the API server and the infra/ servers (loopback only) on the node IP, next to the kwok nodes. Sourced by cluster-up.sh (real_node_up,
 # which uses its genkey/gencert/kubeconfig/start/wait_for/failed helpers) and cluster-down.sh
 # (real_node_down). One real node per machine: kube-proxy's iptables chains, the CNI bridge and
 # /run/netns are machine-wide, so a lock names the cluster directory that owns them. Needs root.
@@ -113,6 +113,10 @@ real_node_up() {
   real_network_guard || failed real-0 "node address or iptables guard rules"
   real_kube_objects || failed real-0 "RBAC/endpoints for the real node"
   start apiserver-relay -d "TCP-LISTEN:$E2E_APISERVER_PORT,bind=$ip,fork,reuseaddr" "TCP:$E2E_HOST:$E2E_APISERVER_PORT"
+  local relay
+  for relay in "${REAL_INFRA_RELAYS[@]}"; do
+    start "$relay" -d "TCP-LISTEN:${relay#infra-relay-},bind=$ip,fork,reuseaddr" "TCP:127.0.0.1:${relay#infra-relay-}"
+  done
 
   cat >"$REAL_DIR/Corefile" <<EOF
 .:53 {
@@ -282,6 +286,8 @@ real_node_down() {
   done
   stop_component coredns
   stop_component apiserver-relay
+  local relay
+  for relay in "${REAL_INFRA_RELAYS[@]}"; do stop_component "$relay"; done
 
   # Mounts (overlay rootfs, shm, projected volumes) under our directory, then the pods' netns.
   local m

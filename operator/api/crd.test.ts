@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { indexNames } from "../../runtime/adapters/search/indices.js";
 import {
   PULSAR_DERIVABLE_URL_PATTERN,
   PULSAR_SERVICE_URL_PATTERN,
@@ -152,6 +153,21 @@ describe("CRD", () => {
     expect(pulsar["x-kubernetes-validations"]?.[0]?.rule).toBe(
       `has(self.webUrl) || self.url.matches(r'${PULSAR_DERIVABLE_URL_PATTERN}')`,
     );
+  });
+
+  it("accepts exactly the index prefixes the runtime accepts (spec.search.indexPrefix)", () => {
+    const pattern = new RegExp(at(specSchema, "search", "indexPrefix").pattern ?? "");
+    const runtimeAccepts = (prefix: string) => {
+      try {
+        indexNames(prefix);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const prefix of ["", "shop-", "a.b_c-1", "Shop-", "-shop", "_x", "a b", "shop/"]) {
+      expect(pattern.test(prefix), prefix).toBe(runtimeAccepts(prefix));
+    }
   });
 
   it("has a cross-field CEL rule requiring Pulsar for queue workers", () => {

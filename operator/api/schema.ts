@@ -361,6 +361,10 @@ const specSchema: Schema = obj(
           pattern: "^https?://[^@/]+(/.*)?$",
           maxLength: 512,
         }),
+        indexPrefix: str(
+          "Prefix of the index names (<prefix>tracardi-profile, -session, -event), so that several Tracardis can share one search cluster. Empty by default.",
+          { pattern: "^([a-z0-9][a-z0-9._-]*)?$", maxLength: 64 },
+        ),
         credentialsSecretRef: credentialsRef("search engine"),
       },
       { required: ["url"] },
@@ -385,6 +389,10 @@ const specSchema: Schema = obj(
         webUrl: str(
           "The broker's web service (admin and WebSocket APIs), e.g. http://pulsar:8080. Derived from url on ports 6650/6651 (→ 8080/8443); required on any other port.",
           { pattern: PULSAR_WEB_URL_PATTERN, maxLength: 512 },
+        ),
+        topicPrefix: str(
+          "Prefix of the topic names (<prefix>collector, -storage, …), so that several Tracardis can share one Pulsar namespace. The runtime's default is tracardi-.",
+          { pattern: "^[A-Za-z0-9._-]{1,64}$", maxLength: 64 },
         ),
         tokenSecretRef: secretKeyRef("the Pulsar auth token", DEFAULT_TOKEN_KEY),
       },

@@ -110,6 +110,8 @@ export interface WorkerSpec {
 export interface SearchSpec {
   flavor: SearchFlavor;
   url: string;
+  /** Prefix of the index names (TRACARDI_SEARCH_INDEX_PREFIX), so several Tracardis can share a cluster. */
+  indexPrefix?: string;
   credentialsSecretRef?: CredentialsSecretRef;
 }
 
@@ -124,6 +126,8 @@ export interface PulsarSpec {
   url: string;
   /** The broker's web service (admin and WebSocket APIs); derived from `url` on default ports. */
   webUrl?: string;
+  /** Prefix of the topic names (TRACARDI_PULSAR_TOPIC_PREFIX); the runtime's default is `tracardi-`. */
+  topicPrefix?: string;
   tokenSecretRef?: SecretKeyRef;
 }
 

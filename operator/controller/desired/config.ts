@@ -29,6 +29,8 @@ export function runtimeConfig(spec: TracardiSpec, settings: OperatorSettings): R
   };
   if (spec.pulsar) config.TRACARDI_PULSAR_URL = spec.pulsar.url;
   if (spec.pulsar?.webUrl) config.TRACARDI_PULSAR_WEB_URL = spec.pulsar.webUrl;
+  if (spec.pulsar?.topicPrefix) config.TRACARDI_PULSAR_TOPIC_PREFIX = spec.pulsar.topicPrefix;
+  if (spec.search.indexPrefix) config.TRACARDI_SEARCH_INDEX_PREFIX = spec.search.indexPrefix;
   if (settings.licensePublicKey) config.TRACARDI_LICENSE_PUBLIC_KEY = settings.licensePublicKey;
   return config;
 }

@@ -255,6 +255,23 @@ describe("desiredState", () => {
     expect(config()).not.toHaveProperty("TRACARDI_PULSAR_WEB_URL");
   });
 
+  it("passes spec.pulsar.topicPrefix and spec.search.indexPrefix so Tracardis can share the servers", () => {
+    const config = (prefixes: boolean) =>
+      desiredState(
+        sampleTracardi((s) => {
+          s.pulsar = { url: "pulsar://p:6650", ...(prefixes ? { topicPrefix: "shop-" } : {}) };
+          if (prefixes) s.search.indexPrefix = "shop-";
+        }),
+        settings,
+      ).configMap.data ?? {};
+    expect(config(true)).toMatchObject({
+      TRACARDI_PULSAR_TOPIC_PREFIX: "shop-",
+      TRACARDI_SEARCH_INDEX_PREFIX: "shop-",
+    });
+    expect(config(false)).not.toHaveProperty("TRACARDI_PULSAR_TOPIC_PREFIX");
+    expect(config(false)).not.toHaveProperty("TRACARDI_SEARCH_INDEX_PREFIX");
+  });
+
   it("honours replicas and stringifies numeric quantities", () => {
     const d = desiredState(
       sampleTracardi((s) => {
