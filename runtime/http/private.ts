@@ -19,7 +19,7 @@ const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/metrics", 
 export async function buildPrivateApp(runtime: Runtime, adminToken: string): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: runtime.settings.bodyLimitBytes,
-    maxParamLength: MAX_ID_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_ID_PARAM_LENGTH },
     frameworkErrors,
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },

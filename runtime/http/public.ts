@@ -18,7 +18,7 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   const app = Fastify({
     bodyLimit: settings.bodyLimitBytes,
     trustProxy: true,
-    maxParamLength: MAX_ID_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_ID_PARAM_LENGTH },
     // Answered by the router before any hook runs, so CORS is added here.
     frameworkErrors: (error, request, reply) => {
       reply.header("access-control-allow-origin", "*");
