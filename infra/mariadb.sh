@@ -10,15 +10,18 @@
 # Everything lives in /var/tmp/tracardi-infra/mariadb/ (TRACARDI_INFRA_DIR moves it): mariadbd runs
 # as the mysql user, which cannot enter a 0700 $HOME. Both commands hold a lock on that dir, so
 # concurrent calls (parallel test runs) serialise instead of racing.
+#
+# TRACARDI_MARIADB_PORT=<port> runs a second, independent instance (its own dir, mariadb-<port>/):
+# a test that stops its database to watch the runtime lose it stops that one, not the shared server.
 set -euo pipefail
 
-PORT=33306
+PORT="${TRACARDI_MARIADB_PORT:-33306}"
 HOST=127.0.0.1
 DATABASE=tracardi
 USER_NAME=tracardi
 USER_PASSWORD=tracardi
 
-DIR="${TRACARDI_INFRA_DIR:-/var/tmp/tracardi-infra}/mariadb"
+DIR="${TRACARDI_INFRA_DIR:-/var/tmp/tracardi-infra}/mariadb$([[ "$PORT" == 33306 ]] || echo "-$PORT")"
 DATA="$DIR/data"
 RUN="$DIR/run"
 SOCKET="$RUN/mariadbd.sock"
