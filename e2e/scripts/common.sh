@@ -30,8 +30,10 @@ KUBECTL="$E2E_K8S_BIN/kubectl"
 : "${E2E_REAL_BRIDGE:=tre2e0}"
 REAL_DIR="$E2E_CLUSTER_DIR/real-0"
 # Ports of the infra/ servers (MariaDB, Pulsar broker and web, OpenSearch) that listen on loopback
-# only: a relay per port on the node IP lets pods reach them without restarting any server.
-: "${E2E_REAL_INFRA_PORTS:=33306 16650 18080 19200}"
+# only: a relay per port on the node IP lets pods reach them without restarting any server. 33316 is
+# the fullstack suite's own MariaDB (TRACARDI_MARIADB_PORT=33316 infra/mariadb.sh), the one its
+# lost-backend scenario stops and starts; until it runs, its relay refuses like a stopped server.
+: "${E2E_REAL_INFRA_PORTS:=33306 16650 18080 19200 33316}"
 read -ra REAL_INFRA_RELAYS <<<"$(printf 'infra-relay-%s ' $E2E_REAL_INFRA_PORTS)"
 REAL_COMPONENTS=(apiserver-relay "${REAL_INFRA_RELAYS[@]}" coredns containerd kubelet kube-proxy)
 

@@ -132,8 +132,9 @@ export class Reconciler {
     }
     const now = this.deps.now();
 
-    const { outcome, deployments } = await this.apply(owner);
-    const license = await this.observeLicenseSafely(owner, now);
+    // The licence first: its key's hash goes into the pod template (a renewed key rolls the pods).
+    const { observation: license, key: licenseKey } = await this.observeLicenseSafely(owner, now);
+    const { outcome, deployments } = await this.apply(owner, licenseKey);
     const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
     const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
@@ -157,12 +158,17 @@ export class Reconciler {
 
   private async apply(
     owner: Tracardi,
+    licenseKey: string | undefined,
   ): Promise<{ outcome: ApplyOutcome; deployments: Map<string, V1Deployment> }> {
     const deployments = new Map<string, V1Deployment>();
     const problems = specProblems(owner.spec);
     if (problems.length > 0)
       return { outcome: { ok: false, reason: "InvalidSpec", message: problems.join("; ") }, deployments };
-    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
+    const desired = desiredState(
+      owner,
+      { licensePublicKey: this.deps.license.publicKey },
+      licenseKey === undefined ? {} : { licenseKey },
+    );
     const ns = owner.metadata.namespace;
     let applied = 0;
     try {
@@ -231,12 +237,19 @@ export class Reconciler {
     }
   }
 
-  private async observeLicenseSafely(owner: Tracardi, now: Date): Promise<LicenseObservation> {
+  /**
+   * The licence as the Secret holds it, and its key for the pod template. When the Secret cannot be
+   * read (API error), the last key read stands in, so a passing error never rolls the pods.
+   */
+  private async observeLicenseSafely(
+    owner: Tracardi,
+    now: Date,
+  ): Promise<{ observation: LicenseObservation; key: string | undefined }> {
     const { name, key } = owner.spec.license.secretRef;
     const ns = owner.metadata.namespace;
     const id = `${ns}/${name}/${key}`;
+    const memo = this.licenseKeys.get(id);
     try {
-      const memo = this.licenseKeys.get(id);
       const current = this.deps.secrets.get(ns, name)?.metadata?.resourceVersion;
       let read: LicenseKeyRead;
       if (memo && current === memo.resourceVersion) {
@@ -246,9 +259,18 @@ export class Reconciler {
         if (read.found) this.licenseKeys.set(id, read);
         else this.licenseKeys.delete(id);
       }
-      return checkLicense(read, this.deps.license, now);
+      return {
+        observation: checkLicense(read, this.deps.license, now),
+        key: read.found ? read.value : undefined,
+      };
     } catch (err) {
-      return { state: "missing", message: `could not read the licence Secret: ${describeError(err)}` };
+      return {
+        observation: {
+          state: "missing",
+          message: `could not read the licence Secret: ${describeError(err)}`,
+        },
+        key: memo?.value,
+      };
     }
   }
 

@@ -35,6 +35,11 @@ export function runtimeConfig(spec: TracardiSpec, settings: OperatorSettings): R
   return config;
 }
 
+/** A short, one-way hash of the licence key for the pod template (never the key itself). */
+export function licenseHash(key: string): string {
+  return createHash("sha256").update(key).digest("hex").slice(0, 16);
+}
+
 export function configHash(data: Record<string, string>): string {
   const canonical = JSON.stringify(
     Object.keys(data)

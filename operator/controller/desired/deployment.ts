@@ -8,6 +8,7 @@ import {
   childName,
   componentLabels,
   configMapName,
+  LICENSE_HASH_ANNOTATION,
   selectorLabels,
 } from "./labels.js";
 import { controllerRef } from "./owner.js";
@@ -26,7 +27,14 @@ function toRequirements(resources: Resources): V1ResourceRequirements {
   return out;
 }
 
-export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: string): V1Deployment {
+/** What the pod template carries so that a change to it rolls the pods. */
+export interface TemplateHashes {
+  config: string;
+  /** Of the licence key, when the Secret was read (absent: the Secret or its key is missing). */
+  license?: string;
+}
+
+export function deployment(owner: Tracardi, plan: ComponentPlan, hashes: TemplateHashes): V1Deployment {
   const instance = owner.metadata.name;
   const spec = owner.spec;
   const component = plan.info.name;
@@ -58,7 +66,11 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
       template: {
         metadata: {
           labels: podLabels,
-          annotations: { ...(spec.podAnnotations ?? {}), [CONFIG_HASH_ANNOTATION]: configHash },
+          annotations: {
+            ...(spec.podAnnotations ?? {}),
+            [CONFIG_HASH_ANNOTATION]: hashes.config,
+            ...(hashes.license ? { [LICENSE_HASH_ANNOTATION]: hashes.license } : {}),
+          },
         },
         spec: {
           automountServiceAccountToken: false,
@@ -77,6 +89,9 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
               name: component,
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy,
+              // A container that dies before writing /dev/termination-log (the runtime never does)
+              // gets its last log lines as the termination message: ComponentsHealthy quotes them.
+              terminationMessagePolicy: "FallbackToLogsOnError",
               args: plan.args,
               envFrom: [{ configMapRef: { name: configMapName(instance) } }],
               env: secretEnv(owner, component),

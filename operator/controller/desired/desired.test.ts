@@ -5,6 +5,7 @@ import {
   CONFIG_HASH_ANNOTATION,
   desiredState,
   generatedAdminTokenSecret,
+  LICENSE_HASH_ANNOTATION,
   newAdminToken,
 } from "./index.js";
 
@@ -101,6 +102,34 @@ describe("desiredState", () => {
     const worker = d.deployments[2]?.spec?.template.spec?.containers[0];
     expect(worker?.ports).toEqual([{ name: "health", containerPort: 8688, protocol: "TCP" }]);
     expect(worker?.readinessProbe?.httpGet?.port).toBe("health");
+  });
+
+  it("makes every container's last log lines its termination message when it dies without one", () => {
+    const d = desiredState(
+      sampleTracardi((s) => (s.workers.collector.enabled = true)),
+      settings,
+    );
+    const policies = d.deployments.flatMap((x) =>
+      (x.spec?.template.spec?.containers ?? []).map((c) => c.terminationMessagePolicy),
+    );
+    expect(policies).toEqual(Array(5).fill("FallbackToLogsOnError"));
+  });
+
+  it("rolls the pods when the licence key changes: its hash, never the key, is in the pod template", () => {
+    const hashOf = (licenseKey?: string) =>
+      desiredState(
+        sampleTracardi(),
+        settings,
+        licenseKey === undefined ? {} : { licenseKey },
+      ).deployments.map((x) => x.spec?.template.metadata?.annotations?.[LICENSE_HASH_ANNOTATION]);
+    const old = hashOf("key-one");
+    expect(new Set(old).size).toBe(1);
+    expect(old[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(hashOf("key-one")).toEqual(old);
+    expect(hashOf("key-two")[0]).not.toBe(old[0]);
+    expect(hashOf(undefined)).toEqual(Array(old.length).fill(undefined));
+    const template = JSON.stringify(desiredState(sampleTracardi(), settings, { licenseKey: "key-one" }));
+    expect(template).not.toContain("key-one");
   });
 
   it("passes spec and per-component pod labels through, but never over the operator's labels", () => {

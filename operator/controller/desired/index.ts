@@ -2,7 +2,7 @@ import type { V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1Service } from
 import { API_ROLES, apiComponentName, type ComponentName } from "../../api/components.js";
 import type { Tracardi } from "../../api/types.js";
 import { planComponents } from "./component.js";
-import { configHash, configMap, type OperatorSettings, runtimeConfig } from "./config.js";
+import { configHash, configMap, licenseHash, type OperatorSettings, runtimeConfig } from "./config.js";
 import { deployment } from "./deployment.js";
 import { apiDisruptionBudget, needsDisruptionBudget } from "./pdb.js";
 import { apiService } from "./service.js";
@@ -18,14 +18,26 @@ export interface DesiredState {
   withoutDisruptionBudget: ComponentName[];
 }
 
-export function desiredState(owner: Tracardi, settings: OperatorSettings): DesiredState {
+/** What the reconciler read besides the Tracardi: the licence key, when its Secret holds one. */
+export interface Observed {
+  licenseKey?: string;
+}
+
+export function desiredState(
+  owner: Tracardi,
+  settings: OperatorSettings,
+  observed: Observed = {},
+): DesiredState {
   const data = runtimeConfig(owner.spec, settings);
-  const hash = configHash(data);
+  const hashes = {
+    config: configHash(data),
+    ...(observed.licenseKey ? { license: licenseHash(observed.licenseKey) } : {}),
+  };
   const plans = planComponents(owner.spec);
   return {
     configMap: configMap(owner, data),
     services: [apiService(owner, "public"), apiService(owner, "private")],
-    deployments: plans.filter((p) => p.enabled).map((p) => deployment(owner, p, hash)),
+    deployments: plans.filter((p) => p.enabled).map((p) => deployment(owner, p, hashes)),
     disabled: plans.filter((p) => !p.enabled).map((p) => p.info.name),
     disruptionBudgets: API_ROLES.filter((r) => needsDisruptionBudget(owner, r)).map((r) =>
       apiDisruptionBudget(owner, r),

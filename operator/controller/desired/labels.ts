@@ -7,6 +7,8 @@ export const LABEL_INSTANCE = "app.kubernetes.io/instance";
 export const LABEL_COMPONENT = "app.kubernetes.io/component";
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 export const CONFIG_HASH_ANNOTATION = "tracardi.io/config-hash";
+/** A hash of the licence key: the runtime reads TRACARDI_LICENSE once, so a renewed key rolls the pods. */
+export const LICENSE_HASH_ANNOTATION = "tracardi.io/license-hash";
 
 export function instanceLabels(instance: string): Record<string, string> {
   return { [LABEL_NAME]: "tracardi", [LABEL_INSTANCE]: instance, [LABEL_MANAGED_BY]: MANAGED_BY };

@@ -10,7 +10,7 @@ import {
   unschedulable,
 } from "../../testing/pods.js";
 import { mergeOOMHistory, observeOOMKills } from "./oom.js";
-import { type ComponentObservation, diagnosePods } from "./pods.js";
+import { type ComponentObservation, diagnosePods, lastLine } from "./pods.js";
 
 const now = new Date("2026-06-01T12:00:00Z");
 
@@ -126,6 +126,28 @@ describe("diagnosePods", () => {
     expect(d.condition.message).toBe(
       "private-api: container private-api in pod demo-private-api-c is in CrashLoopBackOff after 7 restarts; last exit code 1 (Error): Error: connect ECONNREFUSED 10.0.0.5:3306",
     );
+  });
+
+  it("quotes the last line of a termination message made from the log (FallbackToLogsOnError)", () => {
+    const logTail = [
+      "Tracardi runtime starting",
+      "cannot start: Pulsar at http://10.0.0.9:8080 does not answer: fetch failed (ECONNREFUSED)",
+      "",
+    ].join("\n");
+    const crashing = crashLoop();
+    if (crashing.lastState?.terminated) crashing.lastState.terminated.message = logTail;
+    const d = diagnose([
+      {
+        name: "public-api",
+        desired: 1,
+        deployment: deploymentStatus(1, 0),
+        pods: [pod("public-api", "demo-public-api-c", crashing)],
+      },
+    ]);
+    expect(d.condition.message).toMatch(
+      /last exit code 1 \(Error\): cannot start: Pulsar at http:\/\/10\.0\.0\.9:8080 does not answer: fetch failed \(ECONNREFUSED\)$/,
+    );
+    expect(lastLine("  \n\n")).toBe("");
   });
 
   it("reports ImagePullBackOff with the image", () => {

@@ -33,6 +33,18 @@ export interface PodsDiagnosis {
   components: ComponentStatus[];
 }
 
+/**
+ * The last non-empty line of a termination message. With FallbackToLogsOnError the message is the
+ * log's tail, and the runtime's last line says why it stopped (`cannot start: …`).
+ */
+export function lastLine(message: string): string {
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  return lines.at(-1) ?? "";
+}
+
 function containerFinding(
   component: ComponentName,
   pod: V1Pod,
@@ -56,10 +68,10 @@ function containerFinding(
   const waiting = cs.state?.waiting;
   if (waiting?.reason === "CrashLoopBackOff") {
     const exit = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : "";
-    const said = last?.message ? `: ${last.message.trim().slice(0, 300)}` : "";
+    const said = last?.message ? `: ${lastLine(last.message).slice(0, 300)}` : "";
     return {
       reason: "CrashLoopBackOff",
-      message: `${where} is in CrashLoopBackOff after ${cs.restartCount} restarts${exit}${said}`,
+      message: `${where} is in CrashLoopBackOff after ${cs.restartCount} restart${cs.restartCount === 1 ? "" : "s"}${exit}${said}`,
     };
   }
   if (waiting?.reason && IMAGE_PULL.has(waiting.reason)) {
