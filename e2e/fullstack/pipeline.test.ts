@@ -8,7 +8,14 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectlOk, list, type Pod, waitFor } from "../lib/kubectl.js";
 import { getJson } from "../operator/helpers.js";
-import { deployFullstack, type Fullstack, IMAGE, realNodeMissing, serviceUrl } from "./deployment.js";
+import {
+  deployFullstack,
+  type Fullstack,
+  IMAGE,
+  readyDeployments as readyDeploymentsOf,
+  realNodeMissing,
+  serviceUrl,
+} from "./deployment.js";
 import { type ApiClient, apiClient } from "./http.js";
 
 const missing = await realNodeMissing();
@@ -16,12 +23,6 @@ if (missing) console.warn(`[e2e] fullstack/pipeline.test.ts SKIPPED: ${missing}`
 
 const NAME = "pipe";
 const COMPONENTS = ["private-api", "public-api", "wk-apm", "wk-pl-background", "wk-pl-collector"];
-
-interface Deployment {
-  metadata: { name: string };
-  spec: { replicas: number };
-  status?: { readyReplicas?: number; updatedReplicas?: number };
-}
 
 describe.skipIf(missing !== undefined)(
   `Tracardi on the real node${missing ? ` (SKIPPED: ${missing})` : ""}`,
@@ -37,28 +38,7 @@ describe.skipIf(missing !== undefined)(
       await stack?.close();
     }, 120_000);
 
-    const readyDeployments = () =>
-      waitFor(
-        "all five Deployments Ready and up to date",
-        async () => {
-          const all = await getJson<{ items: Deployment[] }>([
-            "-n",
-            stack.ns,
-            "get",
-            "deployments",
-            "-l",
-            `app.kubernetes.io/instance=${NAME}`,
-          ]);
-          const ready = all.items.filter(
-            (d) =>
-              d.status?.readyReplicas === d.spec.replicas && d.status?.updatedReplicas === d.spec.replicas,
-          );
-          return all.items.length === COMPONENTS.length && ready.length === all.items.length
-            ? all.items
-            : undefined;
-        },
-        { timeoutMs: 240_000, intervalMs: 1_000 },
-      );
+    const readyDeployments = () => readyDeploymentsOf(stack.ns, NAME, COMPONENTS.length);
 
     it("turns every Deployment Ready on real-0 through the runtime's own readiness probe", async () => {
       const deployments = await readyDeployments();
