@@ -31,12 +31,16 @@ const MYSQL_SECRET = "mysql-credentials";
 /** Why the suite cannot run here, or undefined when real-0 is up and Ready. */
 export async function realNodeMissing(): Promise<string | undefined> {
   interface Node extends KubeObject {
-    status?: { conditions?: { type: string; status: string }[] };
+    status?: { conditions?: { type: string; status: string }[]; images?: { names?: string[] }[] };
   }
   const node = await get<Node>("node", "real-0").catch(() => undefined);
-  if (!node) return "the cluster has no node real-0 (start it with CLUSTER_REAL_NODE=1, see e2e/README.md)";
+  if (!node) return "the cluster has no node real-0 (it started without one: see e2e/README.md)";
   const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
-  return ready ? undefined : "node real-0 is not Ready";
+  if (!ready) return "node real-0 is not Ready";
+  const images = node.status?.images?.flatMap((i) => i.names ?? []) ?? [];
+  return images.some((n) => n === IMAGE || n === `docker.io/${IMAGE}`)
+    ? undefined
+    : `real-0 has no image ${IMAGE} (dist/ was not built when the cluster started: e2e/scripts/runtime-image.sh)`;
 }
 
 async function server<T>(name: ServerName): Promise<T> {
