@@ -24,6 +24,8 @@ export interface ManagerOptions {
   namespaces?: string[];
   concurrency: number;
   resyncMs: number;
+  /** How often an autoscaled worker's backlog is read and a scaling step taken. */
+  autoscaleIntervalMs: number;
   identity: string;
   license: LicenseSettings;
   /** With leader election: whether we may still act (steps down when not). Checked before each reconcile. */
@@ -140,6 +142,7 @@ export class Manager {
       },
       now: () => new Date(),
       log: options.log,
+      autoscaleIntervalMs: options.autoscaleIntervalMs,
     });
     this.queue = new WorkQueue({
       concurrency: options.concurrency,

@@ -1,4 +1,9 @@
-import { COMPONENTS, type ComponentInfo, type ComponentName } from "../../api/components.js";
+import {
+  COMPONENTS,
+  type ComponentInfo,
+  type ComponentName,
+  isAutoscaledWorker,
+} from "../../api/components.js";
 import { PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
 import type { Resources, Scheduling, TracardiSpec } from "../../api/types.js";
 import { resolveScheduling } from "./scheduling.js";
@@ -7,6 +12,8 @@ export interface ComponentPlan {
   info: ComponentInfo;
   enabled: boolean;
   replicas: number;
+  /** The operator's autoscaler sets the replicas: the Deployment is applied without spec.replicas. */
+  autoscaled: boolean;
   resources: Resources;
   podLabels: Record<string, string>;
   /** spec.scheduling with the component's own fields in place. */
@@ -22,6 +29,7 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
       info,
       enabled: true,
       replicas: api.replicas,
+      autoscaled: false,
       resources: api.resources,
       podLabels: api.podLabels ?? {},
       scheduling: resolveScheduling(spec.scheduling, api.scheduling),
@@ -34,6 +42,7 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
     info,
     enabled: worker.enabled,
     replicas: worker.replicas,
+    autoscaled: worker.enabled && isAutoscaledWorker(info.ref.worker) && worker.autoscaling?.enabled === true,
     resources: worker.resources,
     podLabels: worker.podLabels ?? {},
     scheduling: resolveScheduling(spec.scheduling, worker.scheduling),

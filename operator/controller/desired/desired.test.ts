@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_WORKER_AUTOSCALING } from "../../api/defaults.js";
 import { sampleTracardi } from "../../testing/fixtures.js";
 import {
   adminTokenRef,
@@ -285,5 +286,21 @@ describe("desiredState", () => {
     expect(apm?.spec?.template.spec?.containers[0]?.resources).toEqual({
       limits: { cpu: "2", memory: "1Gi" },
     });
+  });
+
+  it("leaves spec.replicas out of an autoscaled worker's Deployment (the autoscaler's field manager owns it)", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.workers.collector.enabled = true;
+        s.workers.collector.replicas = 4;
+        s.workers.collector.autoscaling = { ...DEFAULT_WORKER_AUTOSCALING, enabled: true };
+        s.workers.background.autoscaling = { ...DEFAULT_WORKER_AUTOSCALING, enabled: false };
+      }),
+      settings,
+    );
+    const byName = (n: string) => d.deployments.find((x) => x.metadata?.name === n);
+    expect(byName("demo-wk-pl-collector")?.spec).not.toHaveProperty("replicas");
+    expect(byName("demo-wk-pl-background")?.spec?.replicas).toBe(1);
+    expect(byName("demo-public-api")?.spec?.replicas).toBe(1);
   });
 });
