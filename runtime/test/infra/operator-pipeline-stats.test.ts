@@ -9,7 +9,7 @@ import { ensureServer, type ServerInfo } from "./servers.js";
 // What the operator reads from the real Pulsar to autoscale workers: per stage the backlog of the
 // runtime's subscription, the rates and the consumers, for plain and partitioned topics.
 interface PulsarInfo extends ServerInfo {
-  url: string;
+  serviceUrl: string;
   webUrl: string;
 }
 
@@ -31,7 +31,7 @@ afterAll(async () => {
 describe("PulsarAdminPipelineStats (operator/pulsar) against a real broker", () => {
   it("reads backlog, consumers and existence per stage, plain and partitioned, under spec.pulsar.topicPrefix", async () => {
     const stats = new PulsarAdminPipelineStats(
-      pulsarAdminConnection({ url: server.url, webUrl: server.webUrl, topicPrefix: prefix }),
+      pulsarAdminConnection({ url: server.serviceUrl, webUrl: server.webUrl, topicPrefix: prefix }),
     );
     const base = `${server.webUrl}/admin/v2/persistent/public/default`;
     const created = await fetch(`${base}/${prefix}storage/partitions`, {
