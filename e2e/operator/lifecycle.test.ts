@@ -145,7 +145,7 @@ describe("Tracardi lifecycle", () => {
     );
 
     const table = await kubectl(["-n", ns, "get", "trc", NAME]);
-    expect(table).toMatch(/NAME\s+READY\s+REASON\s+PUBLIC API\s+WORKERS\s+LICENSE EXPIRY\s+AGE/);
+    expect(table).toMatch(/NAME\s+READY\s+REASON\s+PUBLIC API\s+WORKERS\s+BACKLOG\s+LICENSE EXPIRY\s+AGE/);
     expect(table).toMatch(/shop\s+True\s+Ready\s+1\/1\s+2\/2\s+\d{4}-/);
   });
 

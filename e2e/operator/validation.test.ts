@@ -40,6 +40,32 @@ describe("invalid specs are rejected by the API server with a clear message", ()
     expect(r.stderr).toContain("an enabled worker needs replicas >= 1");
   });
 
+  it("autoscaling bounds the wrong way round, or out of range", async () => {
+    const bounds = await reject(
+      sampleSpec({
+        workers: { collector: { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 2 } } },
+      }),
+    );
+    expect(bounds.code).not.toBe(0);
+    expect(bounds.stderr).toContain("autoscaling.minReplicas must not exceed autoscaling.maxReplicas");
+    const range = await reject(
+      sampleSpec({
+        workers: { background: { autoscaling: { maxReplicas: 0, targetBacklogPerReplica: 0 } } },
+      }),
+    );
+    expect(range.stderr).toContain("spec.workers.background.autoscaling.maxReplicas");
+    expect(range.stderr).toContain("spec.workers.background.autoscaling.targetBacklogPerReplica");
+    // Scale to zero is allowed; the defaults fill the rest.
+    const zero = await reject(
+      sampleSpec({
+        workers: { collector: { enabled: true, autoscaling: { enabled: true, minReplicas: 0 } } },
+      }),
+      "zero",
+    );
+    expect(zero.stderr).toBe("");
+    expect(zero.code).toBe(0);
+  });
+
   it("missing licence, search or MySQL", async () => {
     const r = await reject({ pulsar: { url: "pulsar://p:6650" } });
     expect(r.stderr).toMatch(/spec.license: Required value/);
