@@ -424,7 +424,9 @@ describe("Reconciler", () => {
 
     it("hands spec.replicas of an existing Deployment to the autoscaler before applying it without them", async () => {
       const stats = backlogOf(300);
-      const { api, reconciler, caches } = setup(autoscaled(), licence(100), { pipelineStats: () => stats });
+      const { api, reconciler, caches, tracardis } = setup(autoscaled(), licence(100), {
+        pipelineStats: () => stats,
+      });
       caches.deployments.put({
         apiVersion: "apps/v1",
         kind: "Deployment",
@@ -440,6 +442,28 @@ describe("Reconciler", () => {
         ["tracardi-operator-autoscaler", 3],
         ["tracardi-operator", undefined],
       ]);
+
+      // Once: a later apply (the image changed) must not re-apply what may be a stale cached value.
+      const changed = autoscaled();
+      changed.spec.image = "tracardi/tracardi-ts:1.1.1";
+      tracardis.put(changed);
+      api.calls = [];
+      await reconciler.reconcile("shop/demo");
+      expect(api.calls.find((c) => c.path === collectorPath)?.query?.fieldManager).toBe("tracardi-operator");
+
+      // Autoscaling off gives the field back to the spec; on again hands it over again.
+      const off = autoscaled();
+      off.spec.workers.collector.autoscaling = undefined;
+      tracardis.put(off);
+      api.calls = [];
+      await reconciler.reconcile("shop/demo");
+      expect((api.calls.find((c) => c.path === collectorPath)?.body as V1Deployment).spec?.replicas).toBe(1);
+      tracardis.put(autoscaled());
+      api.calls = [];
+      await reconciler.reconcile("shop/demo");
+      expect(api.calls.find((c) => c.path === collectorPath)?.query?.fieldManager).toBe(
+        "tracardi-operator-autoscaler",
+      );
     });
 
     it("leaves the replicas alone and says why when Pulsar does not answer", async () => {

@@ -106,6 +106,8 @@ export class Reconciler {
   private readonly oomHistory = new Map<string, OOMKill[]>();
   private readonly lastStatus = new Map<string, TracardiStatus>();
   private readonly applied = new Map<string, AppliedRecord>();
+  /** Autoscaled Deployments (`namespace/name`) whose spec.replicas this process gave the autoscaler's manager. */
+  private readonly replicasHandedOver = new Set<string>();
   private readonly licenseKeys = new Map<string, LicenseKeyRead & { found: true }>();
   private readonly pulsarTokens = new Map<string, LicenseKeyRead & { found: true }>();
   private readonly autoscaler: Autoscaler;
@@ -124,16 +126,18 @@ export class Reconciler {
     this.lastStatus.delete(key);
     const [ns, name] = key.split("/");
     for (const id of this.applied.keys()) if (id.includes(`/${ns}/${name}-`)) this.applied.delete(id);
+    for (const id of this.replicasHandedOver)
+      if (id.startsWith(`${ns}/${name}-`)) this.replicasHandedOver.delete(id);
   }
 
   /**
    * Server-side apply, skipped when the live object is still what we last applied (no request at rest).
-   * `beforeApply` runs first when an existing object is about to be applied.
+   * `beforeApply` runs first whenever the object is about to be applied (with the live object, if any).
    */
   private async ensure<T extends KubernetesObject>(
     desired: T,
     cache: Cache<T>,
-    beforeApply?: (live: T) => Promise<void>,
+    beforeApply?: (live: T | undefined) => Promise<void>,
   ): Promise<T> {
     const ns = desired.metadata?.namespace ?? "";
     const name = desired.metadata?.name ?? "";
@@ -141,7 +145,7 @@ export class Reconciler {
     const hash = fingerprint(desired);
     const live = cache.get(ns, name);
     if (live && upToDate(this.applied.get(id), hash, live)) return live;
-    if (live && beforeApply) await beforeApply(live);
+    if (beforeApply) await beforeApply(live);
     const result = await serverSideApply(this.deps.http, desired);
     this.applied.set(id, recordApplied(hash, result));
     return result;
@@ -267,16 +271,9 @@ export class Reconciler {
         applied++;
       }
       for (const d of desired.deployments) {
-        // An autoscaled Deployment is applied without spec.replicas. Server-side apply removes a field
-        // its last owner stops applying (the API server would then default replicas to 1): the
-        // autoscaler's field manager first takes it over at its current value, so the field stays.
-        const handOver =
-          d.spec?.replicas === undefined
-            ? async (live: V1Deployment) => {
-                await applyReplicas(this.deps.http, ns, live.metadata?.name ?? "", live.spec?.replicas ?? 1);
-              }
-            : undefined;
-        const live = await this.ensure(d, this.deps.deployments, handOver);
+        const live = await this.ensure(d, this.deps.deployments, (current) =>
+          this.handOverReplicas(d, current),
+        );
         deployments.set(live.metadata?.name ?? "", live);
         applied++;
       }
@@ -297,6 +294,27 @@ export class Reconciler {
       const reason = invalid ? "InvalidSpec" : isStatus(err, 403) ? "Forbidden" : "ApplyFailed";
       return { outcome: { ok: false, reason, message: describeError(err) }, deployments };
     }
+  }
+
+  /**
+   * An autoscaled Deployment is applied without spec.replicas. Server-side apply removes a field its
+   * last owner stops applying (the API server would then default replicas to 1), so the autoscaler's
+   * field manager first takes the field over at its current value. Once per Deployment and process:
+   * later, the cache may lag behind the autoscaler's own writes, and a stale value must not be re-applied.
+   * A Deployment applied with replicas (autoscaling off) is the main manager's again.
+   */
+  private async handOverReplicas(desired: V1Deployment, live: V1Deployment | undefined): Promise<void> {
+    const ns = desired.metadata?.namespace ?? "";
+    const name = desired.metadata?.name ?? "";
+    const id = `${ns}/${name}`;
+    if (desired.spec?.replicas !== undefined) {
+      this.replicasHandedOver.delete(id);
+      return;
+    }
+    if (this.replicasHandedOver.has(id)) return;
+    // A Deployment created without the field was never the main manager's.
+    if (live) await applyReplicas(this.deps.http, ns, name, live.spec?.replicas ?? 1);
+    this.replicasHandedOver.add(id);
   }
 
   /** Deletes the component's child of this kind if it exists and is ours (a uid precondition guards races). */
