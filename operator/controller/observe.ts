@@ -12,9 +12,11 @@ export interface LicenseSettings {
   warningDays: number;
 }
 
-export type LicenseKeyRead =
+/** One key of a Secret, read: its value and the Secret's resourceVersion (to notice changes), or why not. */
+export type SecretRead =
   | { found: false; message: string }
   | { found: true; value: string; resourceVersion: string };
+export type LicenseKeyRead = SecretRead;
 
 /**
  * Reads one key of a Secret the spec references (`field` names the reference in messages). The value
@@ -25,7 +27,7 @@ export async function readSecretValue(
   namespace: string,
   ref: SecretKeyRef,
   field: string,
-): Promise<LicenseKeyRead> {
+): Promise<SecretRead> {
   let secret: V1Secret;
   try {
     secret = await http.request<V1Secret>({

@@ -42,6 +42,7 @@ import {
   readLicenseKey,
   readSecretValue,
   readUnreadyLogs,
+  type SecretRead,
   unreadyPods,
 } from "./observe.js";
 import { buildStatus, sameStatus } from "./status.js";
@@ -109,7 +110,7 @@ export class Reconciler {
   /** Autoscaled Deployments (`namespace/name`) whose spec.replicas this process gave the autoscaler's manager. */
   private readonly replicasHandedOver = new Set<string>();
   private readonly licenseKeys = new Map<string, LicenseKeyRead & { found: true }>();
-  private readonly pulsarTokens = new Map<string, LicenseKeyRead & { found: true }>();
+  private readonly pulsarTokens = new Map<string, SecretRead & { found: true }>();
   private readonly autoscaler: Autoscaler;
 
   constructor(private readonly deps: ReconcilerDeps) {
