@@ -419,7 +419,7 @@ const specSchema: Schema = obj(
       default: {},
     }),
     workers: obj(
-      "The queue workers. Each enabled worker is a Deployment <name>-<pod>.",
+      "The queue workers. Each enabled worker is a Deployment <name>-<pod> when spec.pulsar is set; workflow only switches flows (no pod).",
       {
         collector: workerSchema("collector"),
         background: workerSchema("background"),
