@@ -87,5 +87,5 @@ describe("process → stages over Pulsar", () => {
     }, 60_000);
     const stored = await (await fetch(`${background.healthUrl}/metrics`)).text();
     expect(stored).toMatch(/^tracardi_events_stored_total 5$/m);
-  });
+  }, 120_000);
 });
