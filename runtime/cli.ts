@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { type AdminToken, adminToken, adminTokenLine } from "./admin-token.js";
 import { ConfigError, loadConfig, type RuntimeConfig } from "./config.js";
+import { buildGuiApp } from "./gui/server.js";
 import { buildPrivateApp } from "./http/private.js";
 import { buildPublicApp } from "./http/public.js";
 import { licenseCommand } from "./license/cli.js";
@@ -12,6 +13,7 @@ import { Runtime } from "./runtime.js";
 const USAGE = `usage: tracardi <command>
   standalone                          public API, private API and every stage in one process
   api --role public|private           one API (the public one also processes when TRACARDI_PROCESS_INLINE=true)
+  gui                                 the web console (TRACARDI_GUI_PORT, 8787), /api/ proxied to TRACARDI_GUI_API_URL
   worker collector|background|apm|workflow
                                       one pipeline stage (background: storage and dispatch; apm: merging;
                                       workflow: flows run in the collector, this only reports health)
@@ -43,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       if (stage === "workflow") return serve({ stages: [] });
       return usage(`unknown worker "${stage ?? ""}"`);
     }
+    case "gui":
+      return serveGui();
     case "license":
       return licenseCommand(rest);
     case undefined:
@@ -84,6 +88,13 @@ async function serve(options: ServeOptions): Promise<number> {
     await app.listen({ host: settings.host, port: settings.privatePort });
     servers.push(app);
   }
+  // Standalone serves the console too, so a new user sees it without Kubernetes.
+  const gui = options.processing === true && options.privateApi && settings.guiPort !== 0;
+  if (gui) {
+    const app = await buildGuiApp({ apiUrl: `http://127.0.0.1:${settings.privatePort}` });
+    await app.listen({ host: settings.host, port: settings.guiPort });
+    servers.push(app);
+  }
   if (options.processing === true || (options.processing === "inline" && settings.processInline)) {
     await runtime.startProcessing();
   }
@@ -95,7 +106,7 @@ async function serve(options: ServeOptions): Promise<number> {
   };
   for (const stage of options.stages ?? []) start[stage]();
   if (servers.length === 0) servers.push(await healthServer(runtime, settings));
-  banner(settings, options, token, runtime.license.state);
+  banner(settings, options, token, runtime.license.state, gui);
   runtime.watchBackends();
 
   await new Promise<void>((resolve) => {
@@ -106,6 +117,22 @@ async function serve(options: ServeOptions): Promise<number> {
   // Stop taking requests first, then let the stages finish their batch, then close the file.
   await Promise.all(servers.map((s) => s.close()));
   await runtime.close();
+  return 0;
+}
+
+/** `tracardi gui`: the console alone, in front of the private API at TRACARDI_GUI_API_URL. */
+async function serveGui(): Promise<number> {
+  const settings = loadConfig();
+  const app = await buildGuiApp({ apiUrl: settings.guiApiUrl });
+  await app.listen({ host: settings.host, port: settings.guiPort });
+  process.stdout.write(
+    `Tracardi console http://localhost:${settings.guiPort}  (private API ${settings.guiApiUrl})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+  await app.close();
   return 0;
 }
 
@@ -123,11 +150,13 @@ function banner(
   options: ServeOptions,
   token: AdminToken | null,
   license: LicenseState,
+  gui = false,
 ) {
   const lines = [
     `Tracardi runtime (data in ${settings.dataDir}); stages: ${options.processing ? "collector, storage, dispatch, merge" : (options.stages ?? []).join(", ") || "none"}`,
     `  licence      ${license.status}: ${license.message}`,
   ];
+  if (gui) lines.push(`  console      http://localhost:${settings.guiPort}  (log in with the admin token)`);
   if (options.publicApi)
     lines.push(`  public API   http://localhost:${settings.publicPort}  (POST /track, /collect/…)`);
   if (options.privateApi && token) {

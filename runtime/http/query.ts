@@ -12,12 +12,13 @@ export function pageWindow(
   maxLimit = 1000,
 ): Window {
   return {
-    limit: integer(query, "limit", defaultLimit, 1, maxLimit),
-    offset: integer(query, "offset", 0, 0, Number.MAX_SAFE_INTEGER),
+    limit: integerParam(query, "limit", defaultLimit, 1, maxLimit),
+    offset: integerParam(query, "offset", 0, 0, Number.MAX_SAFE_INTEGER),
   };
 }
 
-function integer(
+/** An integer query parameter from `min` to `max`, `fallback` when absent; a 422 naming it otherwise. */
+export function integerParam(
   query: Record<string, string | undefined>,
   name: string,
   fallback: number,

@@ -1,0 +1,78 @@
+import type { ThreadMetrics } from "./metrics.js";
+
+/** Events accepted (queued by `/track` and `/collect`) and stored in one minute. */
+export interface MinuteCounts {
+  /** Start of the minute, ISO 8601. */
+  time: string;
+  accepted: number;
+  stored: number;
+}
+
+/** Webhook deliveries of one destination since the process started. */
+export interface DeliveryCounts {
+  destination: string;
+  delivered: number;
+  failed: number;
+}
+
+export interface CounterTotals {
+  accepted: number;
+  stored: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Per-minute counts built from samples of ever-growing counters: each sample's growth since the
+ * previous one goes to the minute the sample was taken in. Keeps `keepMinutes` minutes.
+ */
+export class ThroughputBook {
+  private last: CounterTotals = { accepted: 0, stored: 0 };
+  private readonly minutes = new Map<number, CounterTotals>();
+
+  constructor(private readonly keepMinutes = 60) {}
+
+  record(totals: CounterTotals, now: number): void {
+    // A counter that went down was reset (a restarted processing thread): count from zero again.
+    const grown = (key: keyof CounterTotals) =>
+      totals[key] >= this.last[key] ? totals[key] - this.last[key] : totals[key];
+    const minute = Math.floor(now / MINUTE);
+    const bucket = this.minutes.get(minute) ?? { accepted: 0, stored: 0 };
+    bucket.accepted += grown("accepted");
+    bucket.stored += grown("stored");
+    this.minutes.set(minute, bucket);
+    this.last = { ...totals };
+    for (const key of this.minutes.keys()) if (key <= minute - this.keepMinutes) this.minutes.delete(key);
+  }
+
+  /** The last `count` minutes up to the one `now` is in, oldest first, minutes without samples as 0. */
+  series(now: number, count = this.keepMinutes): MinuteCounts[] {
+    const current = Math.floor(now / MINUTE);
+    const series: MinuteCounts[] = [];
+    for (let minute = current - Math.min(count, this.keepMinutes) + 1; minute <= current; minute++) {
+      const counts = this.minutes.get(minute) ?? { accepted: 0, stored: 0 };
+      series.push({ time: new Date(minute * MINUTE).toISOString(), ...counts });
+    }
+    return series;
+  }
+}
+
+/** Sum of one metric's values (all label sets), 0 when the registry does not have it. */
+export function metricTotal(metrics: ThreadMetrics, name: string): number {
+  const metric = metrics.find((m) => m.name === name);
+  return (metric?.values ?? []).reduce((sum, v) => sum + Number(v.value), 0);
+}
+
+/** `tracardi_deliveries_total` by destination. */
+export function deliveryCounts(metrics: ThreadMetrics): DeliveryCounts[] {
+  const metric = metrics.find((m) => m.name === "tracardi_deliveries_total");
+  const byDestination = new Map<string, DeliveryCounts>();
+  for (const { labels, value } of metric?.values ?? []) {
+    const destination = String(labels.destination ?? "");
+    const counts = byDestination.get(destination) ?? { destination, delivered: 0, failed: 0 };
+    if (labels.result === "delivered") counts.delivered += Number(value);
+    else counts.failed += Number(value);
+    byDestination.set(destination, counts);
+  }
+  return [...byDestination.values()].sort((a, b) => a.destination.localeCompare(b.destination));
+}
