@@ -32,9 +32,6 @@ describe("metric totals", () => {
   const metrics = [
     {
       name: "tracardi_deliveries_total",
-      help: "",
-      type: "counter" as never,
-      aggregator: "sum" as const,
       values: [
         { labels: { destination: "b", result: "delivered" }, value: 3 },
         { labels: { destination: "a", result: "failed" }, value: 2 },

@@ -1,4 +1,8 @@
-import type { ThreadMetrics } from "./metrics.js";
+/** What these functions read of a registry's metrics as JSON (prom-client's `getMetricsAsJSON`). */
+export type MetricValues = readonly {
+  name: string;
+  values: readonly { labels: Partial<Record<string, string | number>>; value: number }[];
+}[];
 
 /** Events accepted (queued by `/track` and `/collect`) and stored in one minute. */
 export interface MinuteCounts {
@@ -58,13 +62,13 @@ export class ThroughputBook {
 }
 
 /** Sum of one metric's values (all label sets), 0 when the registry does not have it. */
-export function metricTotal(metrics: ThreadMetrics, name: string): number {
+export function metricTotal(metrics: MetricValues, name: string): number {
   const metric = metrics.find((m) => m.name === name);
   return (metric?.values ?? []).reduce((sum, v) => sum + Number(v.value), 0);
 }
 
 /** `tracardi_deliveries_total` by destination. */
-export function deliveryCounts(metrics: ThreadMetrics): DeliveryCounts[] {
+export function deliveryCounts(metrics: MetricValues): DeliveryCounts[] {
   const metric = metrics.find((m) => m.name === "tracardi_deliveries_total");
   const byDestination = new Map<string, DeliveryCounts>();
   for (const { labels, value } of metric?.values ?? []) {
