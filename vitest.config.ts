@@ -21,6 +21,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          // The console (dist/console, built by vite) in headless Chromium against the real runtime.
+          name: "browser",
+          include: ["console/test/**/*.test.ts"],
+          globalSetup: ["runtime/test/infra/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 10 * 60_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -91,7 +91,10 @@ async function serve(options: ServeOptions): Promise<number> {
   // Standalone serves the console too, so a new user sees it without Kubernetes.
   const gui = options.processing === true && options.privateApi && settings.guiPort !== 0;
   if (gui) {
-    const app = await buildGuiApp({ apiUrl: `http://127.0.0.1:${settings.privatePort}` });
+    const app = await buildGuiApp({
+      apiUrl: `http://127.0.0.1:${settings.privatePort}`,
+      publicApi: publicApiFor(settings) ?? { port: settings.publicPort },
+    });
     await app.listen({ host: settings.host, port: settings.guiPort });
     servers.push(app);
   }
@@ -123,7 +126,7 @@ async function serve(options: ServeOptions): Promise<number> {
 /** `tracardi gui`: the console alone, in front of the private API at TRACARDI_GUI_API_URL. */
 async function serveGui(): Promise<number> {
   const settings = loadConfig();
-  const app = await buildGuiApp({ apiUrl: settings.guiApiUrl });
+  const app = await buildGuiApp({ apiUrl: settings.guiApiUrl, publicApi: publicApiFor(settings) });
   await app.listen({ host: settings.host, port: settings.guiPort });
   process.stdout.write(
     `Tracardi console http://localhost:${settings.guiPort}  (private API ${settings.guiApiUrl})\n`,
@@ -134,6 +137,10 @@ async function serveGui(): Promise<number> {
   });
   await app.close();
   return 0;
+}
+
+function publicApiFor(settings: RuntimeConfig): { url: string } | undefined {
+  return settings.guiPublicApiUrl === null ? undefined : { url: settings.guiPublicApiUrl };
 }
 
 async function healthServer(runtime: Runtime, settings: RuntimeConfig): Promise<FastifyInstance> {

@@ -15,6 +15,8 @@ export interface GuiOptions {
   root?: string;
   /** How long `/healthz` waits for the private API. */
   healthTimeoutMs?: number;
+  /** Where sites reach the public API, for the snippets the console shows (`/console-config.json`). */
+  publicApi?: { url: string } | { port: number };
 }
 
 /** The private API as the GUI sees it: reachable or not, and its own readiness. */
@@ -42,6 +44,8 @@ export async function buildGuiApp(options: GuiOptions): Promise<FastifyInstance>
     }
     return { status: "ok", api };
   });
+
+  app.get("/console-config.json", async () => ({ publicApi: options.publicApi ?? null }));
 
   await app.register(proxy, { upstream: apiUrl, prefix: "/api", rewritePrefix: "/api" });
 

@@ -14,7 +14,7 @@ export interface HttpResult<T = unknown> {
   body: T;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.once("error", fail);

@@ -1,4 +1,4 @@
-import { Background, Controls, type Edge, MarkerType, type Node, ReactFlow } from "@xyflow/react";
+import { Background, Controls, type Edge, MarkerType, type Node, Position, ReactFlow } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import type { Graph } from "../lib/flow-graph";
 
@@ -9,6 +9,9 @@ export function FlowGraph({ graph, problems }: { graph: Graph; problems?: Map<st
     return {
       id: n.id,
       position: { x: n.x, y: n.y },
+      // Laid out left to right.
+      sourcePosition: Position.Right,
+      targetPosition: Position.Left,
       className: messages.length > 0 ? "flow-node flow-node-error" : "flow-node",
       data: {
         label: (
@@ -38,6 +41,7 @@ export function FlowGraph({ graph, problems }: { graph: Graph; problems?: Map<st
         nodes={nodes}
         edges={edges}
         fitView
+        fitViewOptions={{ maxZoom: 1, padding: 0.25 }}
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={false}

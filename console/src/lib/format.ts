@@ -2,7 +2,9 @@
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return "—";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString([], { dateStyle: "short", timeStyle: "medium" });
 }
 
 /** Hours and minutes only, for chart axes. */

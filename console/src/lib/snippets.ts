@@ -4,9 +4,21 @@
 
 const KEY = "tracardi.public-api-url";
 
-/** The public API as a browser on a site reaches it: saved per browser, by default this host's port 8686. */
-export function publicApiUrl(): string {
-  return localStorage.getItem(KEY) ?? `${location.protocol}//${location.hostname}:8686`;
+/** What the console's server says about the public API (`/console-config.json`). */
+export interface ConsoleConfig {
+  publicApi: { url: string } | { port: number } | null;
+}
+
+/**
+ * The public API as a browser on a site reaches it: what this browser saved, else what the server
+ * says (a URL, or a port on the console's host), else the console's host on port 8686.
+ */
+export function publicApiUrl(config: ConsoleConfig | null): string {
+  const saved = localStorage.getItem(KEY);
+  if (saved) return saved;
+  const api = config?.publicApi;
+  if (api && "url" in api) return api.url.replace(/\/+$/, "");
+  return `${location.protocol}//${location.hostname}:${api && "port" in api ? api.port : 8686}`;
 }
 
 export function savePublicApiUrl(url: string): void {

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { Badge, Card, Empty, ErrorNote, Field, JsonView, PageHeader } from "../components/ui";
 import { query } from "../lib/api";
@@ -18,6 +18,10 @@ export function EventsPage() {
   const [params, setParams] = useSearchParams();
   const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""])) as Filters;
   const [draft, setDraft] = useState<Filters>(filters);
+  const search = params.toString();
+  // The form shows the filters of the URL (a link to /events?profile=… or back to /events).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the URL only
+  useEffect(() => setDraft(filters), [search]);
   const [offset, setOffset] = useState(0);
   const limit = 25;
   const path = `/api/v1/events${query({
@@ -98,7 +102,9 @@ export function EventsPage() {
                   >
                     <td>{dateTime(e.metadata.time.insert)}</td>
                     <td className="mono">{e.type}</td>
-                    <td className="mono">{e.source.id}</td>
+                    <td className="mono" title={e.source.id}>
+                      {e.source.id.startsWith("@internal") ? "runtime" : e.source.id}
+                    </td>
                     <td className="mono" title={e.profile?.id}>
                       {e.profile ? (
                         <Link to={`/profiles/${encodeURIComponent(e.profile.id)}`}>

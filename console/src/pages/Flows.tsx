@@ -27,6 +27,8 @@ const NEW_FLOW = JSON.stringify(
 interface Draft {
   graph: Graph;
   error: ApiError;
+  /** Each failed attempt draws afresh (and fits the view to it). */
+  attempt: number;
 }
 
 export function FlowsPage() {
@@ -35,6 +37,8 @@ export function FlowsPage() {
   const [draft, setDraft] = useState<Draft | null>(null);
   const flow = flows.data?.items.find((f) => f.id === selected) ?? null;
 
+  const failed = (next: Omit<Draft, "attempt">) =>
+    setDraft((last) => ({ ...next, attempt: (last?.attempt ?? 0) + 1 }));
   const saved = (created: Flow) => {
     setDraft(null);
     flows.reload();
@@ -69,17 +73,21 @@ export function FlowsPage() {
         <Card title={draft ? "Not saved: fix the marked nodes" : (flow?.name ?? "Graph")} testId="flow-view">
           {draft && <ErrorNote error={draft.error} />}
           {draft ? (
-            <FlowGraph graph={draft.graph} problems={draft.error.nodeProblems()} />
+            <FlowGraph
+              key={`draft-${draft.attempt}`}
+              graph={draft.graph}
+              problems={draft.error.nodeProblems()}
+            />
           ) : flow ? (
-            <FlowGraph graph={layoutFlow(flow.nodes, flow.edges)} />
+            <FlowGraph key={flow.id} graph={layoutFlow(flow.nodes, flow.edges)} />
           ) : (
             <Empty>Pick a flow to see its graph.</Empty>
           )}
         </Card>
       </div>
       <div className="grid-2">
-        <FlowEditor onSaved={saved} onFailed={setDraft} />
-        <FlowImport onSaved={saved} onFailed={setDraft} />
+        <FlowEditor onSaved={saved} onFailed={failed} />
+        <FlowImport onSaved={saved} onFailed={failed} />
       </div>
       <Rules flows={flows.data?.items ?? []} />
     </>
@@ -88,7 +96,7 @@ export function FlowsPage() {
 
 interface EditorProps {
   onSaved: (flow: Flow) => void;
-  onFailed: (draft: Draft | null) => void;
+  onFailed: (draft: Omit<Draft, "attempt">) => void;
 }
 
 function parse(text: string): unknown {

@@ -1,16 +1,5 @@
 import { Link } from "react-router-dom";
-import {
-  Area,
-  AreaChart,
-  Bar,
-  BarChart,
-  CartesianGrid,
-  Legend,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Badge, Card, ErrorNote, PageHeader, Stat, type Tone } from "../components/ui";
 import { clock, dateTime } from "../lib/format";
 import { pipelineVerdict } from "../lib/health";
@@ -35,6 +24,10 @@ export function OverviewPage() {
       <div className="grid-2">
         <Card title="Events per minute (last hour)" testId="throughput-chart">
           <ThroughputChart throughput={throughput.data} />
+          <p className="muted small">
+            Accepted: client events queued by /track and /collect. Stored: every event written, with the
+            profile-created, session-opened and visit-started events the runtime adds.
+          </p>
         </Card>
         <Card title="Backlog per topic">{s && <BacklogChart status={s} />}</Card>
       </div>
@@ -95,29 +88,15 @@ function ThroughputChart({ throughput }: { throughput: Throughput | null }) {
   return (
     <div className="chart">
       <ResponsiveContainer width="100%" height={240}>
-        <AreaChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: -12 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e5e8ef" />
+        <BarChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: -12 }} barGap={0}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e5e8ef" vertical={false} />
           <XAxis dataKey="label" minTickGap={40} tick={{ fontSize: 11 }} />
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
           <Tooltip />
           <Legend />
-          <Area
-            type="monotone"
-            dataKey="accepted"
-            stroke="#4f6bed"
-            fill="#4f6bed"
-            fillOpacity={0.15}
-            isAnimationActive={false}
-          />
-          <Area
-            type="monotone"
-            dataKey="stored"
-            stroke="#1aa37a"
-            fill="#1aa37a"
-            fillOpacity={0.15}
-            isAnimationActive={false}
-          />
-        </AreaChart>
+          <Bar dataKey="accepted" fill="#4f6bed" isAnimationActive={false} />
+          <Bar dataKey="stored" fill="#1aa37a" isAnimationActive={false} />
+        </BarChart>
       </ResponsiveContainer>
     </div>
   );

@@ -3,12 +3,20 @@ import { CopyBlock } from "../components/CopyBlock";
 import { Badge, Card, Empty, ErrorNote, Field, PageHeader } from "../components/ui";
 import { api } from "../lib/api";
 import { dateTime } from "../lib/format";
-import { curlSnippet, publicApiUrl, savePublicApiUrl, trackerSnippet, webhookSnippet } from "../lib/snippets";
+import {
+  type ConsoleConfig,
+  curlSnippet,
+  publicApiUrl,
+  savePublicApiUrl,
+  trackerSnippet,
+  webhookSnippet,
+} from "../lib/snippets";
 import type { EventSource, Page } from "../lib/types";
 import { useApi } from "../lib/use-api";
 
 export function SourcesPage() {
   const sources = useApi<Page<EventSource>>("/api/v1/event-sources");
+  const config = useApi<ConsoleConfig>("/console-config.json");
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const current = sources.data?.items.find((s) => s.id === selected) ?? null;
@@ -90,7 +98,7 @@ export function SourcesPage() {
           }}
         />
       </div>
-      {current && <SourceSnippets source={current} />}
+      {current && config.data && <SourceSnippets source={current} config={config.data} />}
     </>
   );
 }
@@ -145,8 +153,8 @@ function CreateSource({ onCreated }: { onCreated: (id: string) => void }) {
   );
 }
 
-function SourceSnippets({ source }: { source: EventSource }) {
-  const [url, setUrl] = useState(publicApiUrl());
+function SourceSnippets({ source, config }: { source: EventSource; config: ConsoleConfig }) {
+  const [url, setUrl] = useState(() => publicApiUrl(config));
   const webhook = source.type.includes("webhook");
   return (
     <Card

@@ -1,0 +1,268 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, RuntimeProcess } from "../../runtime/test/harness.js";
+import {
+  clickButton,
+  clickRow,
+  fill,
+  launchChromium,
+  requireBuiltConsole,
+  screenshot,
+  textOf,
+  waitForText,
+} from "./browser.js";
+import { WebhookReceiver } from "./webhook-receiver.js";
+
+// The console in a real headless Chromium against the real runtime: what a new user does after
+// `make start`. Each step builds on the one before; each takes the README's screenshot of its page.
+
+let rt: RuntimeProcess;
+let browser: Browser;
+let page: Page;
+const receiver = new WebhookReceiver();
+const files = mkdtempSync(join(tmpdir(), "tracardi-console-"));
+const session = { first: randomUUID(), second: randomUUID() };
+let profileId = "";
+
+beforeAll(async () => {
+  requireBuiltConsole();
+  await receiver.start();
+  rt = await RuntimeProcess.start({
+    // The webhook receiver listens on loopback.
+    TRACARDI_HTTP_ALLOW_PRIVATE: "true",
+    TRACARDI_MERGE_INTERVAL_MS: "0",
+  });
+  browser = await launchChromium();
+  page = await browser.newPage();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await rt?.stop();
+  await receiver.stop();
+  rmSync(files, { recursive: true, force: true });
+});
+
+const stat = async (testId: string) => Number(await textOf(page, `[data-testid="${testId}"] .stat-value`));
+
+describe("the console", () => {
+  it("refuses a wrong token, logs in with the admin token and logs out", async () => {
+    await page.goto(rt.guiUrl);
+    await page.waitForSelector("input[name=token]");
+    await screenshot(page, "login");
+    await page.type("input[name=token]", "not-the-token");
+    await page.click("button[type=submit]");
+    await waitForText(page, "[role=alert]", "That token was refused");
+
+    await fill(page, "input[name=token]", rt.token);
+    await page.click("button[type=submit]");
+    await page.waitForSelector('[data-testid="verdict"]');
+    expect(await page.evaluate(() => sessionStorage.getItem("tracardi.admin-token"))).toBe(rt.token);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+    await clickButton(page, "Log out");
+    await page.waitForSelector("input[name=token]");
+    expect(await page.evaluate(() => sessionStorage.getItem("tracardi.admin-token"))).toBeNull();
+    await page.type("input[name=token]", rt.token);
+    await page.click("button[type=submit]");
+    await page.waitForSelector('[data-testid="verdict"]');
+    await waitForText(page, '[data-testid="verdict"]', "Ready, waiting for events");
+    expect(await stat("accepted-hour")).toBe(0);
+  });
+
+  it("creates an event source and shows the snippet to paste", async () => {
+    await page.goto(`${rt.guiUrl}/sources`);
+    await page.waitForSelector('[data-testid="create-source"]');
+    await page.type('[data-testid="create-source"] input[name=name]', "Web shop");
+    await page.type('[data-testid="create-source"] input[name=id]', "web-shop");
+    await clickButton(page, "Create source");
+    await waitForText(page, '[data-testid="sources-table"]', "web-shop");
+    await page.waitForSelector('[data-testid="tracker-snippet"]');
+    const snippet = await textOf(page, '[data-testid="tracker-snippet"]');
+    expect(snippet).toContain("id: 'web-shop'");
+    // The public API of this runtime, as the console's server announces it.
+    expect(snippet).toContain(`:${new URL(rt.publicUrl).port}/tracker`);
+    expect((await rt.admin("GET", "/api/v1/event-sources/web-shop")).status).toBe(200);
+    await screenshot(page, "sources");
+  });
+
+  it("shows an event sent to /track on the Events page, as formatted JSON", async () => {
+    const sent = await rt.track({
+      source: { id: "web-shop" },
+      session: { id: session.first },
+      events: [
+        { type: "page-view", properties: { url: "https://shop.example/" } },
+        { type: "product-view", properties: { sku: "TS-1" } },
+      ],
+    });
+    expect(sent.status).toBe(200);
+    profileId = sent.body.profile?.id ?? "";
+    await page.goto(`${rt.guiUrl}/events`);
+    await waitForText(page, '[data-testid="events-table"]', "product-view");
+    await clickRow(page, '[data-testid="events-table"]', "product-view");
+    await waitForText(page, '[data-testid="event-json"]', '"sku": "TS-1"');
+    // The type filter.
+    await page.type('[data-testid="event-filters"] input[name=type]', "page-view");
+    await clickButton(page, "Search", '[data-testid="event-filters"]');
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-testid="events-table"] tbody tr')].every((r) =>
+          r.textContent?.includes("page-view"),
+        ),
+      { polling: 200 },
+    );
+    await page.goto(`${rt.guiUrl}/events`);
+    await waitForText(page, '[data-testid="events-table"]', "product-view");
+    await clickRow(page, '[data-testid="events-table"]', "product-view");
+    await waitForText(page, '[data-testid="event-json"]', '"sku": "TS-1"');
+    await screenshot(page, "events");
+  });
+
+  it("moves the counts on the Overview", async () => {
+    await page.goto(rt.guiUrl);
+    await page.waitForSelector('[data-testid="accepted-hour"]');
+    await page.waitForFunction(
+      () => {
+        const value = (id: string) =>
+          Number(document.querySelector(`[data-testid="${id}"] .stat-value`)?.textContent ?? "0");
+        return value("accepted-hour") >= 2 && value("stored-hour") >= 2;
+      },
+      { polling: 250, timeout: 30_000 },
+    );
+    await waitForText(page, '[data-testid="verdict"]', "Data is flowing");
+    expect(await stat("accepted-hour")).toBe(2);
+    await screenshot(page, "overview");
+  });
+
+  it("opens the profile: its sessions and events as a timeline, and the ids merged into it", async () => {
+    const second = await rt.track({
+      source: { id: "web-shop" },
+      session: { id: session.second },
+      events: [{ type: "purchase", properties: { order: "A-100", total: 59.9 } }],
+    });
+    const otherId = second.body.profile?.id ?? "";
+    expect(otherId).not.toBe(profileId);
+    await rt.drained();
+    expect((await rt.admin("POST", "/api/v1/merge", { profiles: [profileId, otherId] })).status).toBe(200);
+    await eventually(async () => {
+      const merged = await rt.profile(otherId);
+      expect([profileId, otherId]).toContain(merged.body.id);
+      expect((await rt.profile(profileId)).body.id).toBe(merged.body.id);
+    }, 20_000);
+    await rt.drained();
+    const survivor = (await rt.profile(profileId)).body.id;
+    const mergedAway = survivor === profileId ? otherId : profileId;
+
+    await page.goto(`${rt.guiUrl}/events?type=purchase`);
+    await waitForText(page, '[data-testid="events-table"]', "purchase");
+    await page.click('[data-testid="events-table"] tbody tr a');
+    await page.waitForSelector('[data-testid="timeline"]');
+    await waitForText(page, '[data-testid="timeline"]', "purchase");
+    await waitForText(page, '[data-testid="timeline"]', "product-view");
+    await waitForText(page, '[data-testid="merge-history"]', mergedAway);
+    expect(await textOf(page, '[data-testid="timeline"]')).toMatch(/Session .*Session /s);
+    await screenshot(page, "profile");
+
+    await page.goto(`${rt.guiUrl}/sessions`);
+    await waitForText(page, "table", survivor.slice(0, 8));
+    await clickRow(page, "table", survivor.slice(0, 8));
+    await waitForText(page, "pre.json", session.second);
+    await screenshot(page, "sessions");
+  });
+
+  it("imports a Tracardi flow export and draws it; a node it cannot import is marked", async () => {
+    const node = (id: string, module: string, className: string, x: number) => ({
+      id,
+      type: "flowNode",
+      position: { x, y: 60 },
+      data: {
+        name: className,
+        spec: { module, className, inputs: ["payload"], outputs: ["payload"], init: {} },
+      },
+    });
+    const flowGraph = {
+      nodes: [
+        node("start", "tracardi.process_engine.action.v1.flow.start.start_action", "StartAction", 0),
+        node("views", "tracardi.process_engine.action.v1.increase_views_action", "IncreaseViewsAction", 260),
+      ],
+      edges: [
+        { id: "e1", source: "start", sourceHandle: "payload", target: "views", targetHandle: "payload" },
+      ],
+    };
+    const good = join(files, "flow.json");
+    writeFileSync(good, JSON.stringify({ name: "Count views", flowGraph }));
+    await page.goto(`${rt.guiUrl}/flows`);
+    const upload = async (file: string) => {
+      const input = await page.waitForSelector('[data-testid="flow-import"] input[type=file]');
+      await input?.uploadFile(file);
+      await page.waitForFunction(
+        () =>
+          (document.querySelector('[data-testid="flow-import"] textarea') as HTMLTextAreaElement).value !==
+          "",
+      );
+      await clickButton(page, "Import", '[data-testid="flow-import"]');
+    };
+    await upload(good);
+    await page.waitForSelector('[data-testid="flow-graph"] [data-testid="flow-node-views"]');
+    await waitForText(page, '[data-testid="flow-graph"]', "increase-views");
+    expect(await page.$$eval('[data-testid="flow-graph"] .react-flow__edge', (edges) => edges.length)).toBe(
+      1,
+    );
+    await screenshot(page, "flows");
+
+    const bad = join(files, "bad-flow.json");
+    flowGraph.nodes.push(
+      node("mail", "tracardi.process_engine.action.v1.connectors.mailchimp.send", "MailChimpSend", 520),
+    );
+    writeFileSync(bad, JSON.stringify({ flowGraph }));
+    await upload(bad);
+    await page.waitForSelector('[data-testid="flow-graph"] .flow-node-error [data-testid="flow-node-mail"]');
+    await waitForText(page, ".flow-node-error", "not supported");
+    expect(await page.$$eval(".flow-node-error", (marked) => marked.length)).toBe(1);
+    await screenshot(page, "flow-validation");
+  });
+
+  it("shows a broken destination's dead letter with its reason, and delivers it once fixed and replayed", async () => {
+    await page.goto(`${rt.guiUrl}/destinations`);
+    await page.waitForSelector('[data-testid="create-destination"]');
+    const form = '[data-testid="create-destination"]';
+    await page.type(`${form} input[name=name]`, "CRM");
+    await page.type(`${form} input[name=url]`, `${receiver.url}/broken`);
+    await page.type(`${form} input[name=eventType]`, "purchase");
+    await clickButton(page, "Create destination", form);
+    await waitForText(page, '[data-testid="destinations-table"]', "/broken");
+
+    const sent = await rt.track({
+      source: { id: "web-shop" },
+      session: { id: session.second },
+      events: [{ type: "purchase", properties: { order: "A-101" } }],
+    });
+    expect(sent.status).toBe(200);
+    await waitForText(page, '[data-testid="dead-letters-table"]', "400");
+    expect(receiver.deliveredTo("/broken")).toBe(1);
+    await waitForText(page, '[data-testid="destinations-table"] td', "1");
+    await screenshot(page, "destinations");
+
+    await clickButton(page, "Edit webhook", '[data-testid="destinations-table"]');
+    await fill(page, '[data-testid="edit-resource"] input[name=url]', `${receiver.url}/hook`);
+    await clickButton(page, "Save", '[data-testid="edit-resource"]');
+    await waitForText(page, '[data-testid="destinations-table"]', "/hook");
+    await clickButton(page, "Replay", '[data-testid="dead-letters-table"]');
+    await waitForText(page, '[data-testid="dead-letters"]', "No dead letter");
+    await eventually(async () => expect(receiver.deliveredTo("/hook")).toBe(1), 20_000);
+    const delivered = receiver.received.find((r) => r.path === "/hook")?.body as {
+      data: { type: string; properties: { order: string } };
+    };
+    expect(delivered.data).toMatchObject({ type: "purchase", properties: { order: "A-101" } });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="destinations-table"] tbody tr td:nth-child(4)')?.textContent ===
+        "1",
+      { polling: 250, timeout: 20_000 },
+    );
+  });
+});
