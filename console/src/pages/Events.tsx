@@ -20,7 +20,6 @@ export function EventsPage() {
   const [draft, setDraft] = useState<Filters>(filters);
   const search = params.toString();
   // The form shows the filters of the URL (a link to /events?profile=… or back to /events).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the URL only
   useEffect(() => setDraft(filters), [search]);
   const [offset, setOffset] = useState(0);
   const limit = 25;
