@@ -14,6 +14,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["runtime/test/**/*.test.ts"],
+          exclude: ["runtime/test/browser/**", "node_modules/**"],
           // Real servers (infra/*.sh) that integration tests start are stopped after the run.
           globalSetup: ["runtime/test/infra/global-setup.ts"],
           testTimeout: 60_000,
@@ -23,9 +24,10 @@ export default defineConfig({
       },
       {
         test: {
-          // The console (dist/console, built by vite) in headless Chromium against the real runtime.
+          // Headless Chromium (infra/chromium.sh) against the real runtime: the console (dist/console,
+          // built by vite) and the tracker script.
           name: "browser",
-          include: ["console/test/**/*.test.ts"],
+          include: ["console/test/**/*.test.ts", "runtime/test/browser/**/*.test.ts"],
           globalSetup: ["runtime/test/infra/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 10 * 60_000,

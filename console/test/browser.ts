@@ -68,10 +68,13 @@ export async function clickButton(page: Page, label: string, scope = "body"): Pr
   if (!clicked) throw new Error(`no button "${label}" in ${scope}`);
 }
 
-/** A screenshot for the README (docs/screenshots/<name>.png), the page scrolled to the top. */
+/** A screenshot for the README (docs/screenshots/<name>.png): the page at the top, nothing focused. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(() => {
+    window.scrollTo(0, 0);
+    (document.activeElement as HTMLElement | null)?.blur();
+  });
   await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) as `${string}.png`, fullPage: false });
 }
 

@@ -28,6 +28,19 @@ describe("ThroughputBook", () => {
   });
 });
 
+describe("ThroughputBook.setStored", () => {
+  it("replaces a minute's stored count and keeps its accepted count", () => {
+    const book = new ThroughputBook(60);
+    book.record({ accepted: 4, stored: 0 }, at(3, 10));
+    book.setStored(at(3), 9);
+    book.setStored(at(4), 2);
+    expect(book.series(at(4, 30), 2)).toEqual([
+      { time: "2026-12-02T01:03:00.000Z", accepted: 4, stored: 9 },
+      { time: "2026-12-02T01:04:00.000Z", accepted: 0, stored: 2 },
+    ]);
+  });
+});
+
 describe("metric totals", () => {
   const metrics = [
     {

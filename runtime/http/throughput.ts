@@ -24,7 +24,7 @@ export interface CounterTotals {
   stored: number;
 }
 
-const MINUTE = 60_000;
+export const MINUTE_MS = 60_000;
 
 /**
  * Per-minute counts built from samples of ever-growing counters: each sample's growth since the
@@ -40,7 +40,7 @@ export class ThroughputBook {
     // A counter that went down was reset (a restarted processing thread): count from zero again.
     const grown = (key: keyof CounterTotals) =>
       totals[key] >= this.last[key] ? totals[key] - this.last[key] : totals[key];
-    const minute = Math.floor(now / MINUTE);
+    const minute = Math.floor(now / MINUTE_MS);
     const bucket = this.minutes.get(minute) ?? { accepted: 0, stored: 0 };
     bucket.accepted += grown("accepted");
     bucket.stored += grown("stored");
@@ -49,13 +49,20 @@ export class ThroughputBook {
     for (const key of this.minutes.keys()) if (key <= minute - this.keepMinutes) this.minutes.delete(key);
   }
 
+  /** Sets the stored count of the minute starting at `minuteStart` (counted elsewhere, e.g. in the store). */
+  setStored(minuteStart: number, stored: number): void {
+    const minute = Math.floor(minuteStart / MINUTE_MS);
+    const bucket = this.minutes.get(minute) ?? { accepted: 0, stored: 0 };
+    this.minutes.set(minute, { ...bucket, stored });
+  }
+
   /** The last `count` minutes up to the one `now` is in, oldest first, minutes without samples as 0. */
   series(now: number, count = this.keepMinutes): MinuteCounts[] {
-    const current = Math.floor(now / MINUTE);
+    const current = Math.floor(now / MINUTE_MS);
     const series: MinuteCounts[] = [];
     for (let minute = current - Math.min(count, this.keepMinutes) + 1; minute <= current; minute++) {
       const counts = this.minutes.get(minute) ?? { accepted: 0, stored: 0 };
-      series.push({ time: new Date(minute * MINUTE).toISOString(), ...counts });
+      series.push({ time: new Date(minute * MINUTE_MS).toISOString(), ...counts });
     }
     return series;
   }

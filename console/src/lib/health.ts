@@ -10,7 +10,7 @@ export interface Verdict {
 /** The answer to "is data flowing?" from the status and the last minutes' counts. */
 export function pipelineVerdict(status: Status, throughput: Throughput | null, recentMinutes = 5): Verdict {
   const recent = (throughput?.minutes ?? []).slice(-recentMinutes);
-  const accepted = recent.reduce((sum, m) => sum + m.accepted, 0);
+  const accepted = recent.reduce((sum, m) => sum + (m.accepted ?? 0), 0);
   const stored = recent.reduce((sum, m) => sum + m.stored, 0);
   const problems = isError(status.backends.problems)
     ? [`backends: ${status.backends.problems.error}`]
@@ -28,11 +28,19 @@ export function pipelineVerdict(status: Status, throughput: Throughput | null, r
     return {
       tone: notes.length > 0 ? "warn" : "ok",
       headline: "Data is flowing",
-      reasons: [`${accepted} accepted, ${stored} stored in the last ${recentMinutes} minutes`, ...notes],
+      reasons: [
+        throughput?.counted === "store"
+          ? `${stored} stored in the last ${recentMinutes} minutes`
+          : `${accepted} accepted, ${stored} stored in the last ${recentMinutes} minutes`,
+        ...notes,
+      ],
     };
   return {
     tone: notes.length > 0 ? "warn" : "neutral",
     headline: "Ready, waiting for events",
-    reasons: [`nothing accepted in the last ${recentMinutes} minutes`, ...notes],
+    reasons: [
+      `nothing ${throughput?.counted === "store" ? "stored" : "accepted"} in the last ${recentMinutes} minutes`,
+      ...notes,
+    ],
   };
 }

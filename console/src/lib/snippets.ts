@@ -1,6 +1,4 @@
-// What a site pastes to send events to a source. The tracker loader is Tracardi's snippet shape
-// (options, then a loader that fetches `<script url>/liliput.min.js`); the runtime serves that file
-// at `GET /tracker/liliput.min.js` on the public API.
+// What a site pastes to send events to a source: Tracardi's tracker options and loader, or curl.
 
 const KEY = "tracardi.public-api-url";
 
@@ -25,7 +23,10 @@ export function savePublicApiUrl(url: string): void {
   localStorage.setItem(KEY, url.replace(/\/+$/, ""));
 }
 
-/** Tracardi's JavaScript loader snippet for a `rest` source (tracker at `<api>/tracker`). */
+/**
+ * Tracardi's loader snippet for a `rest` source: the options, then the loader the public API serves
+ * (`/tracker/loader.min.js`, Tracardi's loader contract), which loads `<script>/liliput.min.js`.
+ */
 export function trackerSnippet(api: string, sourceId: string): string {
   return `<script>
   var options = {
@@ -39,15 +40,8 @@ export function trackerSnippet(api: string, sourceId: string): string {
       }
     }
   };
-  !function(e){var t=window.tracker=window.tracker||[];if(!t.initialize)if(t.invoked)
-  window.console&&console.error&&console.error("Tracardi snippet included twice.");else{
-  t.invoked=!0;t.methods=["track","page","identify"];t.factory=function(e){return function(){
-  var r=Array.prototype.slice.call(arguments);r.unshift(e);t.push(r);return t}};
-  for(var r=0;r<t.methods.length;r++){var n=t.methods[r];t[n]=t.factory(n)}
-  t.load=function(e){var r=document.createElement("script");r.type="text/javascript";r.async=!0;
-  r.src=e.tracker.url.script+"/liliput.min.js";var n=document.getElementsByTagName("script")[0];
-  n.parentNode.insertBefore(r,n);t._options=e};t.SNIPPET_VERSION="0.0.1";t.load(e)}}(options);
 </script>
+<script src="${api}/tracker/loader.min.js"></script>
 <script>
   window.tracker.track('page-view', {});
 </script>`;

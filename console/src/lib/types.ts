@@ -45,9 +45,10 @@ export interface Status {
 }
 
 export interface Throughput {
-  minutes: { time: string; accepted: number; stored: number }[];
+  /** `process`: this process accepts and stores (standalone); `store`: stored events counted in the store, accepted unknown. */
+  counted: "process" | "store";
+  minutes: { time: string; accepted: number | null; stored: number }[];
   deliveries: { destination: string; delivered: number; failed: number }[];
-  stages: string[];
 }
 
 export interface EventSource {

@@ -6,7 +6,9 @@ import type { LogEntry } from "../lib/types";
 import { useApi } from "../lib/use-api";
 import { Pager } from "./Events";
 
-const LEVEL_TONE: Record<string, Tone> = { error: "bad", warning: "warn", warn: "warn", info: "ok" };
+const LEVEL_TONE: Record<string, Tone> = { error: "bad", warning: "warn", info: "ok" };
+/** What an entry is about (the `kind` filter of `GET /api/v1/logs`). */
+const KINDS = ["backend", "stage", "dead-letter", "licence", "merge"];
 const SINCE = [
   { label: "last 15 minutes", minutes: 15 },
   { label: "last hour", minutes: 60 },
@@ -56,12 +58,18 @@ export function MonitoringPage() {
             </select>
           </Field>
           <Field label="Kind">
-            <input
+            <select
               name="kind"
               value={draft.kind}
               onChange={(e) => setDraft({ ...draft, kind: e.target.value })}
-              placeholder="backend"
-            />
+            >
+              <option value="">any</option>
+              {KINDS.map((kind) => (
+                <option key={kind} value={kind}>
+                  {kind}
+                </option>
+              ))}
+            </select>
           </Field>
           <Field label="Since">
             <select

@@ -25,8 +25,11 @@ export function OverviewPage() {
         <Card title="Events per minute (last hour)" testId="throughput-chart">
           <ThroughputChart throughput={throughput.data} />
           <p className="muted small">
-            Accepted: client events queued by /track and /collect. Stored: every event written, with the
-            profile-created, session-opened and visit-started events the runtime adds.
+            {throughput.data?.counted === "store"
+              ? "Stored events by the minute they were accepted, counted in the store (the public APIs count what they accept in /metrics). "
+              : "Accepted: client events queued by /track and /collect. "}
+            Stored: every event written, with the profile-created, session-opened and visit-started events the
+            runtime adds.
           </p>
         </Card>
         <Card title="Backlog per topic">{s && <BacklogChart status={s} />}</Card>
@@ -53,9 +56,10 @@ function Verdict({ status, throughput }: { status: Status; throughput: Throughpu
 
 function Numbers({ status, throughput }: { status: Status; throughput: Throughput | null }) {
   const lastHour = (throughput?.minutes ?? []).reduce(
-    (sum, m) => ({ accepted: sum.accepted + m.accepted, stored: sum.stored + m.stored }),
+    (sum, m) => ({ accepted: sum.accepted + (m.accepted ?? 0), stored: sum.stored + m.stored }),
     { accepted: 0, stored: 0 },
   );
+  const acceptedHere = throughput?.counted !== "store";
   const backlog = isError(status.queue.backlog)
     ? null
     : Object.values(status.queue.backlog).reduce((a, b) => a + b, 0);
@@ -63,7 +67,11 @@ function Numbers({ status, throughput }: { status: Status; throughput: Throughpu
   const license = status.license;
   return (
     <div className="stats">
-      <Stat label="accepted, last hour" value={lastHour.accepted} testId="accepted-hour" />
+      <Stat
+        label={acceptedHere ? "accepted, last hour" : "accepted: see the public APIs' /metrics"}
+        value={acceptedHere ? lastHour.accepted : "—"}
+        testId="accepted-hour"
+      />
       <Stat label="stored, last hour" value={lastHour.stored} testId="stored-hour" />
       <Stat label="waiting in the queue" value={backlog ?? "?"} tone={backlog ? "warn" : undefined} />
       <Stat
@@ -94,7 +102,9 @@ function ThroughputChart({ throughput }: { throughput: Throughput | null }) {
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="accepted" fill="#4f6bed" isAnimationActive={false} />
+          {throughput?.counted !== "store" && (
+            <Bar dataKey="accepted" fill="#4f6bed" isAnimationActive={false} />
+          )}
           <Bar dataKey="stored" fill="#1aa37a" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>

@@ -8,6 +8,7 @@ import { eventually, RuntimeProcess } from "../harness.js";
 const CLI = resolve(import.meta.dirname, "../../../dist/runtime/cli.js");
 
 interface Throughput {
+  counted: string;
   minutes: { time: string; accepted: number; stored: number }[];
   deliveries: { destination: string; delivered: number; failed: number }[];
 }
@@ -67,6 +68,7 @@ describe("the console in the standalone process", () => {
       return answer.body;
     });
     expect(counts.minutes).toHaveLength(5);
+    expect(counts.counted).toBe("process");
     expect((await rt.admin("GET", "/api/v1/throughput?minutes=61")).status).toBe(422);
   });
 });
