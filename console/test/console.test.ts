@@ -74,7 +74,7 @@ describe("the console", () => {
     expect(await stat("accepted-hour")).toBe(0);
   });
 
-  it("creates an event source and shows the snippet to paste", async () => {
+  it("creates an event source, disables and enables it, and shows the snippet to paste", async () => {
     await page.goto(`${rt.guiUrl}/sources`);
     await page.waitForSelector('[data-testid="create-source"]');
     await page.type('[data-testid="create-source"] input[name=name]', "Web shop");
@@ -87,6 +87,14 @@ describe("the console", () => {
     // The public API of this runtime, as the console's server announces it.
     expect(snippet).toContain(`:${new URL(rt.publicUrl).port}/tracker`);
     expect((await rt.admin("GET", "/api/v1/event-sources/web-shop")).status).toBe(200);
+    const enabled = async () =>
+      (await rt.admin<{ enabled: boolean }>("GET", "/api/v1/event-sources/web-shop")).body.enabled;
+    await clickButton(page, "Disable", '[data-testid="sources-table"]');
+    await waitForText(page, '[data-testid="sources-table"]', "disabled");
+    expect(await enabled()).toBe(false);
+    await clickButton(page, "Enable", '[data-testid="sources-table"]');
+    await waitForText(page, '[data-testid="sources-table"] .badge', "enabled");
+    expect(await enabled()).toBe(true);
     await screenshot(page, "sources");
   });
 

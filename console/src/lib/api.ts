@@ -29,6 +29,8 @@ function describeDetail(status: number, detail: unknown): string {
         d.loc ? `${d.loc.filter((l) => l !== "body").join(".")}: ${d.msg ?? ""}` : (d.msg ?? ""),
       )
       .join("; ");
+  if (status === 502 || status === 503 || status === 504)
+    return `The private API does not answer (HTTP ${status}): is it running, and is TRACARDI_GUI_API_URL right?`;
   return `HTTP ${status}`;
 }
 
