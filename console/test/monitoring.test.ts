@@ -81,14 +81,15 @@ describe.skipIf(!available)("monitoring a distributed runtime", () => {
       rows.map((r) => r.textContent ?? "").find((t) => t.includes("MySQL")),
     );
     expect(problem).toMatch(/error|warning/);
-    await screenshot(page, "monitoring");
     await page.goto(guiUrl);
     await waitForText(page, '[data-testid="verdict"]', "Data is not flowing", 30_000);
     await waitForText(page, '[data-testid="backends"]', "MySQL");
+    await screenshot(page, "overview-backend-down");
 
     await infra("mariadb", "start", OWN_MARIADB);
     await page.goto(`${guiUrl}/monitoring`);
     await waitForText(page, '[data-testid="logs-table"]', "recovered", 60_000);
+    await screenshot(page, "monitoring");
     await page.goto(guiUrl);
     await page.waitForFunction(
       () => !document.querySelector('[data-testid="verdict"]')?.textContent?.includes("not flowing"),

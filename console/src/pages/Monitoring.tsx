@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { Badge, Card, Empty, ErrorNote, Field, JsonView, PageHeader, type Tone } from "../components/ui";
 import { ApiError, query } from "../lib/api";
-import { dateTime } from "../lib/format";
+import { dateTime, plural } from "../lib/format";
 import type { LogEntry } from "../lib/types";
 import { useApi } from "../lib/use-api";
 import { Pager } from "./Events";
@@ -94,7 +94,7 @@ export function MonitoringPage() {
       ) : (
         <ErrorNote error={logs.error} />
       )}
-      <Card title={logs.data ? `${logs.data.total} entries` : "Log"}>
+      <Card title={logs.data ? plural(logs.data.total, "entry", "entries") : "Log"}>
         {logs.data && logs.data.result.length === 0 && (
           <Empty>Nothing recorded in this window: all quiet.</Empty>
         )}

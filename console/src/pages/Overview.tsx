@@ -1,6 +1,6 @@
 import { Link } from "react-router-dom";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { Badge, Card, ErrorNote, PageHeader, Stat, type Tone } from "../components/ui";
+import { Badge, Card, Empty, ErrorNote, PageHeader, Stat, type Tone } from "../components/ui";
 import { clock, dateTime } from "../lib/format";
 import { pipelineVerdict } from "../lib/health";
 import { isError, type Status, type Throughput } from "../lib/types";
@@ -139,6 +139,10 @@ function Stages({ status }: { status: Status }) {
     >
       {isError(progress) ? (
         <p className="error-note">{progress.error}</p>
+      ) : progress.length === 0 ? (
+        <Empty>
+          No stage runs in this process: the workers run them (their /readyz and /metrics say how they do).
+        </Empty>
       ) : (
         <table>
           <thead>
