@@ -234,6 +234,43 @@ describe("the console", () => {
     await screenshot(page, "flow-validation");
   });
 
+  it("creates a flow and a rule that runs it", async () => {
+    await page.goto(`${rt.guiUrl}/flows`);
+    await page.waitForSelector('[data-testid="create-rule"]');
+    // The editor starts with a working example flow.
+    await clickButton(page, "Save flow");
+    await page.waitForSelector('[data-testid="flow-graph"] [data-testid="flow-node-count"]');
+    await waitForText(page, '[data-testid="flows-list"]', "Count purchases");
+    const flows = await rt.admin<{ items: { id: string; name: string }[] }>("GET", "/api/v1/flows");
+    const flow = flows.body.items.find((f) => f.name === "Count purchases");
+    expect(flow).toBeDefined();
+
+    const form = '[data-testid="create-rule"]';
+    await page.type(`${form} input[name=name]`, "Purchases");
+    await page.select(`${form} select[name=source]`, "web-shop");
+    await page.type(`${form} input[name=type]`, "purchase");
+    await page.select(`${form} select[name=flow]`, flow?.id ?? "");
+    await clickButton(page, "Add rule", form);
+    await waitForText(page, '[data-testid="rules"] table', "Count purchases");
+    const rules = await rt.admin<{ items: { flow: { id: string }; event_type: { id: string } }[] }>(
+      "GET",
+      "/api/v1/rules",
+    );
+    expect(rules.body.items).toMatchObject([{ flow: { id: flow?.id }, event_type: { id: "purchase" } }]);
+
+    const sent = await rt.track({
+      source: { id: "web-shop" },
+      session: { id: session.second },
+      events: [{ type: "purchase", properties: { order: "A-100b" } }],
+    });
+    await eventually(async () => {
+      const profile = (await rt.profile(sent.body.profile?.id ?? "")).body as unknown as {
+        stats: { counters: Record<string, number> };
+      };
+      expect(profile.stats.counters.purchases).toBe(1);
+    }, 20_000);
+  });
+
   it("shows a broken destination's dead letter with its reason, and delivers it once fixed and replayed", async () => {
     await page.goto(`${rt.guiUrl}/destinations`);
     await page.waitForSelector('[data-testid="create-destination"]');

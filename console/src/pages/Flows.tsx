@@ -218,7 +218,7 @@ function Rules({ flows }: { flows: Flow[] }) {
     }
   };
   return (
-    <Card title="Rules">
+    <Card title="Rules" testId="rules">
       {rules.data && rules.data.items.length > 0 ? (
         <table>
           <thead>
@@ -247,12 +247,22 @@ function Rules({ flows }: { flows: Flow[] }) {
       ) : (
         <Empty>No rule yet: a flow runs only when a rule triggers it.</Empty>
       )}
-      <form className="filters" onSubmit={submit}>
+      <form className="filters" onSubmit={submit} data-testid="create-rule">
         <Field label="Rule name">
-          <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
+          <input
+            name="name"
+            value={form.name}
+            onChange={(e) => setForm({ ...form, name: e.target.value })}
+            required
+          />
         </Field>
         <Field label="Source">
-          <select value={form.source} onChange={(e) => setForm({ ...form, source: e.target.value })} required>
+          <select
+            name="source"
+            value={form.source}
+            onChange={(e) => setForm({ ...form, source: e.target.value })}
+            required
+          >
             <option value="">choose…</option>
             {sources.data?.items.map((s) => (
               <option key={s.id} value={s.id}>
@@ -263,6 +273,7 @@ function Rules({ flows }: { flows: Flow[] }) {
         </Field>
         <Field label="Event type">
           <input
+            name="type"
             value={form.type}
             onChange={(e) => setForm({ ...form, type: e.target.value })}
             required
@@ -270,7 +281,12 @@ function Rules({ flows }: { flows: Flow[] }) {
           />
         </Field>
         <Field label="Flow">
-          <select value={form.flow} onChange={(e) => setForm({ ...form, flow: e.target.value })} required>
+          <select
+            name="flow"
+            value={form.flow}
+            onChange={(e) => setForm({ ...form, flow: e.target.value })}
+            required
+          >
             <option value="">choose…</option>
             {flows.map((f) => (
               <option key={f.id} value={f.id}>
