@@ -183,26 +183,41 @@ describe("the console", () => {
   });
 
   it("imports a Tracardi flow export and draws it; a node it cannot import is marked", async () => {
-    const node = (id: string, module: string, className: string, x: number) => ({
+    const V1 = "tracardi.process_engine.action.v1.";
+    const node = (id: string, module: string, className: string, x: number, y = 120, init = {}) => ({
       id,
       type: "flowNode",
-      position: { x, y: 60 },
+      position: { x, y },
       data: {
         name: className,
-        spec: { module, className, inputs: ["payload"], outputs: ["payload"], init: {} },
+        spec: { module: `${V1}${module}`, className, inputs: ["payload"], outputs: ["payload"], init },
       },
+    });
+    const edge = (source: string, target: string, sourceHandle = "payload") => ({
+      id: `${source}-${target}`,
+      source,
+      sourceHandle,
+      target,
+      targetHandle: "payload",
     });
     const flowGraph = {
       nodes: [
-        node("start", "tracardi.process_engine.action.v1.flow.start.start_action", "StartAction", 0),
-        node("views", "tracardi.process_engine.action.v1.increase_views_action", "IncreaseViewsAction", 260),
+        node("start", "flow.start.start_action", "StartAction", 0),
+        node("if", "if_action", "IfAction", 260, 120, { condition: 'event@type == "purchase"' }),
+        node("buyer", "segmentation.add.plugin", "AddSegmentAction", 520, 40, { segment: "buyers" }),
+        node("views", "increase_views_action", "IncreaseViewsAction", 520, 200),
+        node("end", "end_action", "EndAction", 780),
       ],
       edges: [
-        { id: "e1", source: "start", sourceHandle: "payload", target: "views", targetHandle: "payload" },
+        edge("start", "if"),
+        edge("if", "buyer", "true"),
+        edge("if", "views", "false"),
+        edge("buyer", "end"),
+        edge("views", "end"),
       ],
     };
     const good = join(files, "flow.json");
-    writeFileSync(good, JSON.stringify({ name: "Count views", flowGraph }));
+    writeFileSync(good, JSON.stringify({ name: "Tag buyers", flowGraph }));
     await page.goto(`${rt.guiUrl}/flows`);
     const upload = async (file: string) => {
       const input = await page.waitForSelector('[data-testid="flow-import"] input[type=file]');
@@ -217,15 +232,18 @@ describe("the console", () => {
     await upload(good);
     await page.waitForSelector('[data-testid="flow-graph"] [data-testid="flow-node-views"]');
     await waitForText(page, '[data-testid="flow-graph"]', "increase-views");
+    await waitForText(page, '[data-testid="flow-graph"]', "add-segment");
+    expect(await page.$$eval('[data-testid="flow-graph"] .react-flow__node', (nodes) => nodes.length)).toBe(
+      5,
+    );
     expect(await page.$$eval('[data-testid="flow-graph"] .react-flow__edge', (edges) => edges.length)).toBe(
-      1,
+      5,
     );
     await screenshot(page, "flows");
 
     const bad = join(files, "bad-flow.json");
-    flowGraph.nodes.push(
-      node("mail", "tracardi.process_engine.action.v1.connectors.mailchimp.send", "MailChimpSend", 520),
-    );
+    flowGraph.nodes.push(node("mail", "connectors.mailchimp.send", "MailChimpSend", 780, -60));
+    flowGraph.edges.push(edge("buyer", "mail"));
     writeFileSync(bad, JSON.stringify({ flowGraph }));
     await upload(bad);
     await page.waitForSelector('[data-testid="flow-graph"] .flow-node-error [data-testid="flow-node-mail"]');
