@@ -2,7 +2,7 @@ import { type Backends, openBackends } from "./adapters/backends.js";
 import { guardedHttp } from "./adapters/http/guarded-client.js";
 import type { RuntimeConfig } from "./config.js";
 import { ignoredValues } from "./domain/merge-keys.js";
-import { RuntimeMetrics } from "./http/metrics.js";
+import { RuntimeMetrics, type ThreadMetrics } from "./http/metrics.js";
 import { LicenseGate } from "./license-gate.js";
 import type { HttpClient } from "./ports/http.js";
 import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
@@ -222,6 +222,16 @@ export class Runtime {
     }
   }
 
+  /** Metric values of this process, the processing thread's included while it answers. */
+  async metricValues(): Promise<ThreadMetrics> {
+    if (!this.thread) return this.metrics.values([]);
+    const thread = await this.thread.stats().then(
+      (stats) => [stats.metrics],
+      () => [],
+    );
+    return this.metrics.values(thread);
+  }
+
   /** Configuration changed through this process: drop cached copies here and in the processing thread. */
   configChanged(): void {
     this.configCache.invalidate();
@@ -342,6 +352,11 @@ export class Runtime {
       },
       deliver: (resource, settings, body, shutdown) =>
         deliverWebhook(resource, settings, body, shutdown, this.http),
+      onDelivered: (message, result) =>
+        this.metrics.deliveries.inc({
+          destination: message.destinationId,
+          result: result.ok ? "delivered" : "failed",
+        }),
     });
     this.consume("dispatch", "dispatch", handler, 50, {
       retryBaseMs: this.settings.dispatchRetryBaseMs,

@@ -1,4 +1,4 @@
-// Proof that the real node real-0 (CLUSTER_REAL_NODE=1, e2e/scripts/real-node.sh) runs the runtime
+// Proof that the real node real-0 (on by default, e2e/scripts/real-node.sh) runs the runtime
 // image built without a registry: a runtime pod becomes Ready by its own readiness probe, answers
 // /readyz through a Service (kube-proxy), and a pod over its memory limit is OOMKilled by the kernel.
 // Skipped (not passed) when the cluster has no node real-0.

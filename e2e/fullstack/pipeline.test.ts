@@ -3,7 +3,7 @@
 // readiness probe, /track through the public-api Service is answered, and every event and profile
 // is stored exactly once, read back through the private-api Service; pods killed mid-load lose and
 // duplicate nothing that was acknowledged.
-// Skipped (not passed) when the cluster has no Ready node real-0 (CLUSTER_REAL_NODE=1).
+// Skipped (not passed) when the cluster has no Ready node real-0 (CLUSTER_REAL_NODE=0, no root, …).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectlOk, list, type Pod, waitFor } from "../lib/kubectl.js";

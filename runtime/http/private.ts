@@ -11,6 +11,7 @@ import { dataRoutes } from "./routes/data.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { destinationRoutes } from "./routes/destinations.js";
 import { statusRoutes } from "./routes/status.js";
+import { throughputRoutes } from "./routes/throughput.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
 const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/stages", "/metrics", "/docs"]);
@@ -42,6 +43,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   deadLetterRoutes(app, runtime);
   destinationRoutes(app, runtime);
   statusRoutes(app, runtime);
+  throughputRoutes(app, runtime);
   workflowRoutes(app, runtime);
   return app;
 }
