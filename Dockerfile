@@ -12,7 +12,8 @@ COPY tsconfig.json ./
 COPY runtime ./runtime
 COPY operator ./operator
 COPY bench ./bench
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+COPY tracker ./tracker
+RUN npx tsc -p tsconfig.json && npm run -s build:tracker && npm prune --omit=dev
 
 FROM node:20-slim AS runtime
 ENV NODE_ENV=production \

@@ -24,10 +24,12 @@ deps: $(NPM_STAMP)
 
 build: deps
 	npx tsc -p tsconfig.json
+	npm run -s build:tracker
 
 # The build leaves tests out; this checks the types of everything, tests and e2e included.
 typecheck: deps
 	npx tsc -p tsconfig.check.json
+	npx tsc -p tracker/tsconfig.json
 
 lint: deps
 	npx biome check .
@@ -42,7 +44,7 @@ test-integration: build
 	npx vitest run --project integration
 
 test: lint typecheck build
-	npx vitest run --project unit --project integration
+	npx vitest run --project unit --project integration --project browser
 	$(MAKE) test-e2e
 
 bench: build

@@ -14,10 +14,21 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["runtime/test/**/*.test.ts"],
+          exclude: ["runtime/test/browser/**", "node_modules/**"],
           // Real servers (infra/*.sh) that integration tests start are stopped after the run.
           globalSetup: ["runtime/test/infra/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // Headless Chromium (infra/chromium.sh) against the real runtime.
+          name: "browser",
+          include: ["runtime/test/browser/**/*.test.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },
