@@ -36,7 +36,11 @@ export interface ProcessingThreadState {
 
 /** The worker thread of a standalone process's processing stages (runtime/stages/thread.ts). */
 export function processingWorker(settings: RuntimeConfig): ThreadWorker {
-  return new Worker(new URL("./thread.js", import.meta.url), { workerData: settings });
+  // The process's command line too: the thread names its process by it (the monitoring log).
+  return new Worker(new URL("./thread.js", import.meta.url), {
+    workerData: settings,
+    argv: process.argv.slice(2),
+  });
 }
 
 /**
