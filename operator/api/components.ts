@@ -6,6 +6,7 @@ export const COMPONENT_NAMES = [
   "wk-pl-background",
   "wk-pl-workflow",
   "wk-apm",
+  "fe-rj-gui",
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
@@ -23,7 +24,10 @@ export function apiComponentName(role: ApiRole): "public-api" | "private-api" {
 export const WORKER_KINDS = ["collector", "background", "workflow", "apm"] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
-export type ComponentRef = { kind: "api"; role: ApiRole } | { kind: "worker"; worker: WorkerKind };
+export type ComponentRef =
+  | { kind: "api"; role: ApiRole }
+  | { kind: "worker"; worker: WorkerKind }
+  | { kind: "gui" };
 
 export interface ComponentInfo {
   name: ComponentName;
@@ -47,6 +51,7 @@ export const COMPONENTS: readonly ComponentInfo[] = [
   },
   { name: "wk-pl-workflow", ref: { kind: "worker", worker: "workflow" }, specPath: "spec.workers.workflow" },
   { name: "wk-apm", ref: { kind: "worker", worker: "apm" }, specPath: "spec.workers.apm" },
+  { name: "fe-rj-gui", ref: { kind: "gui" }, specPath: "spec.gui" },
 ];
 
 export function componentInfo(name: ComponentName): ComponentInfo {

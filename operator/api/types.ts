@@ -107,6 +107,16 @@ export interface WorkerSpec {
   scheduling?: Scheduling;
 }
 
+/** The console (`tracardi gui`), Deployment and Service `<name>-fe-rj-gui`. */
+export interface GuiSpec {
+  enabled: boolean;
+  replicas: number;
+  resources: Resources;
+  service: ServiceSpec;
+  podLabels?: Record<string, string>;
+  scheduling?: Scheduling;
+}
+
 export interface SearchSpec {
   flavor: SearchFlavor;
   url: string;
@@ -146,6 +156,7 @@ export interface TracardiSpec {
   pulsar?: PulsarSpec;
   api: { public: ApiSpec; private: ApiSpec };
   workers: { collector: WorkerSpec; background: WorkerSpec; workflow: WorkerSpec; apm: WorkerSpec };
+  gui: GuiSpec;
 }
 
 export type ConditionStatus = "True" | "False" | "Unknown";
