@@ -79,7 +79,7 @@ export class MonitoringLog {
   private enqueue(record: LogRecord): void {
     this.pending.push({
       id: randomUUID(),
-      time: new Date(this.clock()).toISOString(),
+      time: new Date(record.at ?? this.clock()).toISOString(),
       level: record.level,
       kind: record.kind,
       process: this.process,

@@ -20,8 +20,20 @@ describe("LogThrottle", () => {
     expect(summary).toMatchObject({
       message: "MySQL down (3 more since 1970-01-01T00:00:00.000Z)",
       details: { repeated: 3, since: "1970-01-01T00:00:00.000Z" },
+      at: 3000,
     });
     expect(throttle.admit(record("MySQL down"), 60_001)).toBe(true);
+  });
+
+  it("dates each summary by its last repeat, so a flapping backend's log ends with its latest state", () => {
+    const throttle = new LogThrottle(60_000, 100);
+    throttle.admit(record("MySQL down"), 0);
+    throttle.admit(record("recovered: MySQL down"), 1000);
+    throttle.admit(record("MySQL down"), 2000);
+    throttle.admit(record("recovered: MySQL down"), 3000);
+    throttle.admit(record("MySQL down"), 4000);
+    const latest = throttle.sweep(61_000).sort((a, b) => (b.at ?? 0) - (a.at ?? 0))[0];
+    expect(latest).toMatchObject({ message: "MySQL down (2 more since 1970-01-01T00:00:00.000Z)", at: 4000 });
   });
 
   it("keeps different events apart", () => {

@@ -8,12 +8,15 @@ export interface LogRecord {
   details: JsonObject;
   /** Records with the same key are one thing happening again (default: level, kind and message). */
   key: string;
+  /** When it happened, if not now (a summary is dated by the last repeat it sums up). */
+  at?: number;
 }
 
 interface KeyWindow {
   since: number;
   repeated: number;
   last: LogRecord;
+  lastAt: number;
 }
 
 /**
@@ -43,9 +46,10 @@ export class LogThrottle {
     if (seen && now - seen.since < this.windowMs) {
       seen.repeated++;
       seen.last = record;
+      seen.lastAt = now;
       return false;
     }
-    this.keys.set(record.key, { since: now, repeated: 0, last: record });
+    this.keys.set(record.key, { since: now, repeated: 0, last: record, lastAt: now });
     if (this.written >= this.maxPerWindow) {
       this.dropped.set(record.kind, (this.dropped.get(record.kind) ?? 0) + 1);
       return false;
@@ -54,7 +58,10 @@ export class LogThrottle {
     return true;
   }
 
-  /** Summaries of what was held back in windows that have ended. */
+  /**
+   * Summaries of what was held back in windows that have ended, each dated by its last repeat: of a
+   * backend that went down and came back several times, the log then ends with its latest state.
+   */
   sweep(now: number): LogRecord[] {
     const summaries: LogRecord[] = [];
     for (const [key, seen] of this.keys) {
@@ -66,6 +73,7 @@ export class LogThrottle {
         ...seen.last,
         message: `${seen.last.message} (${seen.repeated} more since ${since})`,
         details: { ...seen.last.details, repeated: seen.repeated, since },
+        at: seen.lastAt,
       });
     }
     if (now - this.windowStart >= this.windowMs) {
@@ -76,6 +84,7 @@ export class LogThrottle {
           message: `${count} ${kind} log entries dropped: more than ${this.maxPerWindow} in ${this.windowMs / 1000} s`,
           details: { dropped: count },
           key: `dropped:${kind}`,
+          at: now,
         });
       }
       this.dropped.clear();
