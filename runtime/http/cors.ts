@@ -12,7 +12,11 @@ const THIS_ORIGIN: FastifyCorsOptions = { ...ANY_ORIGIN, origin: true };
  * request made with credentials, and `navigator.sendBeacon` always sends them: Tracardi's tracker
  * sends its beacons as JSON, which needs a preflight, so with `*` they would never arrive.
  */
-export function publicCors(request: FastifyRequest): Promise<FastifyCorsOptions> {
+export function publicCors(
+  request: FastifyRequest,
+  done: (error: Error | null, options: FastifyCorsOptions) => void,
+): void {
+  // A callback, not a promise: this runs for every /track request.
   const explicit = request.method === "OPTIONS" || request.headers.cookie !== undefined;
-  return Promise.resolve(explicit ? THIS_ORIGIN : ANY_ORIGIN);
+  done(null, explicit ? THIS_ORIGIN : ANY_ORIGIN);
 }
