@@ -6,7 +6,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["runtime/**/*.test.ts", "operator/**/*.test.ts", "e2e/image/**/*.test.ts"],
+          include: [
+            "runtime/**/*.test.ts",
+            "operator/**/*.test.ts",
+            "e2e/image/**/*.test.ts",
+            "console/src/**/*.test.ts",
+          ],
           exclude: ["runtime/test/**", "node_modules/**"],
         },
       },
@@ -24,11 +29,13 @@ export default defineConfig({
       },
       {
         test: {
-          // Headless Chromium (infra/chromium.sh) against the real runtime.
+          // Headless Chromium (infra/chromium.sh) against the real runtime: the console (dist/console,
+          // built by vite) and the tracker script.
           name: "browser",
-          include: ["runtime/test/browser/**/*.test.ts"],
-          testTimeout: 90_000,
-          hookTimeout: 120_000,
+          include: ["console/test/**/*.test.ts", "runtime/test/browser/**/*.test.ts"],
+          globalSetup: ["runtime/test/infra/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 10 * 60_000,
           fileParallelism: false,
         },
       },

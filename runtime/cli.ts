@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { type AdminToken, adminToken, adminTokenLine } from "./admin-token.js";
 import { ConfigError, loadConfig, type RuntimeConfig } from "./config.js";
+import { buildGuiApp } from "./gui/server.js";
 import { buildPrivateApp } from "./http/private.js";
 import { buildPublicApp } from "./http/public.js";
 import { licenseCommand } from "./license/cli.js";
@@ -14,6 +15,7 @@ const USAGE = `usage: tracardi <command>
   standalone                          public API, private API and every stage in one process
   api --role public|private           one API; the public one verifies and queues, and runs the collector
                                       stage when TRACARDI_PROCESS_INLINE=true (no collector worker)
+  gui                                 the web console (TRACARDI_GUI_PORT, 8787), /api/ proxied to TRACARDI_GUI_API_URL
   worker collector|background|apm     one part of the pipeline: collector (sessions, profiles, flows),
                                       background (storage, then dispatch), apm (the merge pass)
   license keygen|issue|inspect …      licence keys (tracardi license --help)
@@ -39,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       if (worker === "workflow") return usage(NO_WORKFLOW_WORKER);
       return usage(`unknown worker "${worker ?? ""}"`);
     }
+    case "gui":
+      return serveGui();
     case "license":
       return licenseCommand(rest);
     case undefined:
@@ -78,11 +82,21 @@ async function serve(kind: ProcessKind): Promise<number> {
     await app.listen({ host: settings.host, port: settings.privatePort });
     servers.push(app);
   }
+  // Standalone serves the console too, so a new user sees it without Kubernetes.
+  const gui = kind === "standalone" && settings.guiPort !== 0;
+  if (gui) {
+    const app = await buildGuiApp({
+      apiUrl: `http://127.0.0.1:${settings.privatePort}`,
+      publicApi: publicApiFor(settings) ?? { port: settings.publicPort },
+    });
+    await app.listen({ host: settings.host, port: settings.guiPort });
+    servers.push(app);
+  }
   // Beside intake the stages get a thread of their own, so intake keeps its core.
   if (publicApi && stages.length > 0) await runtime.startProcessing(stages);
   else await runtime.startStages(stages);
   if (servers.length === 0) servers.push(await healthServer(runtime, settings));
-  banner(settings, { publicApi, privateApi, stages }, token, runtime.license.state);
+  banner(settings, { publicApi, privateApi, stages }, token, runtime.license.state, gui);
   runtime.watchBackends();
 
   await new Promise<void>((resolve) => {
@@ -94,6 +108,26 @@ async function serve(kind: ProcessKind): Promise<number> {
   await Promise.all(servers.map((s) => s.close()));
   await runtime.close();
   return 0;
+}
+
+/** `tracardi gui`: the console alone, in front of the private API at TRACARDI_GUI_API_URL. */
+async function serveGui(): Promise<number> {
+  const settings = loadConfig();
+  const app = await buildGuiApp({ apiUrl: settings.guiApiUrl, publicApi: publicApiFor(settings) });
+  await app.listen({ host: settings.host, port: settings.guiPort });
+  process.stdout.write(
+    `Tracardi console http://localhost:${settings.guiPort}  (private API ${settings.guiApiUrl})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+  await app.close();
+  return 0;
+}
+
+function publicApiFor(settings: RuntimeConfig): { url: string } | undefined {
+  return settings.guiPublicApiUrl === null ? undefined : { url: settings.guiPublicApiUrl };
 }
 
 async function healthServer(runtime: Runtime, settings: RuntimeConfig): Promise<FastifyInstance> {
@@ -110,11 +144,13 @@ function banner(
   options: { publicApi: boolean; privateApi: boolean; stages: readonly PipelineStage[] },
   token: AdminToken | null,
   license: LicenseState,
+  gui = false,
 ) {
   const lines = [
     `Tracardi runtime (data in ${settings.dataDir}); stages: ${options.stages.join(", ") || "none"}`,
     `  licence      ${license.status}: ${license.message}`,
   ];
+  if (gui) lines.push(`  console      http://localhost:${settings.guiPort}  (log in with the admin token)`);
   if (options.publicApi)
     lines.push(`  public API   http://localhost:${settings.publicPort}  (POST /track, /collect/…)`);
   if (options.privateApi && token) {

@@ -12,6 +12,12 @@ export interface RuntimeConfig {
   publicPort: number;
   privatePort: number;
   healthPort: number;
+  /** Port of the console (`tracardi gui`, and the standalone process); 0 in standalone: no console. */
+  guiPort: number;
+  /** The private API the console proxies `/api/` to; default: this host's private port. */
+  guiApiUrl: string;
+  /** The public API as sites reach it, for the console's snippets; null: the console's host, port 8686. */
+  guiPublicApiUrl: string | null;
   dataDir: string;
   /** Bearer token of the private API; generated and kept in the data dir when not given. */
   adminToken: string | null;
@@ -112,6 +118,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     publicPort: int(env, "TRACARDI_PUBLIC_PORT", 8686),
     privatePort: int(env, "TRACARDI_PRIVATE_PORT", 8687),
     healthPort: int(env, "TRACARDI_HEALTH_PORT", 8688),
+    guiPort: int(env, "TRACARDI_GUI_PORT", 8787),
+    guiApiUrl: env.TRACARDI_GUI_API_URL || `http://127.0.0.1:${int(env, "TRACARDI_PRIVATE_PORT", 8687)}`,
+    guiPublicApiUrl: env.TRACARDI_GUI_PUBLIC_API_URL || null,
     dataDir: resolve(cwd, env.TRACARDI_DATA_DIR ?? "tracardi-data"),
     adminToken: env.TRACARDI_ADMIN_TOKEN && env.TRACARDI_ADMIN_TOKEN !== "" ? env.TRACARDI_ADMIN_TOKEN : null,
     bodyLimitBytes: int(env, "TRACARDI_BODY_LIMIT", 1024 * 1024),

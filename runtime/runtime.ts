@@ -2,7 +2,7 @@ import { type Backends, openBackends } from "./adapters/backends.js";
 import { guardedHttp } from "./adapters/http/guarded-client.js";
 import type { RuntimeConfig } from "./config.js";
 import { ignoredValues } from "./domain/merge-keys.js";
-import { RuntimeMetrics } from "./http/metrics.js";
+import { RuntimeMetrics, type ThreadMetrics } from "./http/metrics.js";
 import { LicenseGate, type LicenseState } from "./license-gate.js";
 import { MonitoringLog, processName } from "./monitoring/monitoring-log.js";
 import type { HttpClient } from "./ports/http.js";
@@ -263,6 +263,16 @@ export class Runtime {
     }
   }
 
+  /** Metric values of this process, the processing thread's included while it answers. */
+  async metricValues(): Promise<ThreadMetrics> {
+    if (!this.thread) return this.metrics.values([]);
+    const thread = await this.thread.stats().then(
+      (stats) => [stats.metrics],
+      () => [],
+    );
+    return this.metrics.values(thread);
+  }
+
   /** Configuration changed through this process: drop cached copies here and in the processing thread. */
   configChanged(): void {
     this.configCache.invalidate();
@@ -402,6 +412,11 @@ export class Runtime {
       },
       deliver: (resource, settings, body, shutdown) =>
         deliverWebhook(resource, settings, body, shutdown, this.http),
+      onDelivered: (message, result) =>
+        this.metrics.deliveries.inc({
+          destination: message.destinationId,
+          result: result.ok ? "delivered" : "failed",
+        }),
     });
     this.consume("dispatch", "dispatch", handler, 50, {
       retryBaseMs: this.settings.dispatchRetryBaseMs,

@@ -12,6 +12,7 @@ import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { destinationRoutes } from "./routes/destinations.js";
 import { logRoutes } from "./routes/logs.js";
 import { statusRoutes } from "./routes/status.js";
+import { throughputRoutes } from "./routes/throughput.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
 const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/stages", "/metrics", "/docs"]);
@@ -44,6 +45,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   destinationRoutes(app, runtime);
   logRoutes(app, runtime);
   statusRoutes(app, runtime);
+  throughputRoutes(app, runtime);
   workflowRoutes(app, runtime);
   return app;
 }

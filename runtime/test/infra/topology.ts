@@ -38,13 +38,18 @@ export class Topology {
    * Starts the servers unless they run, creates a database of its own and returns the topology;
    * `extraEnv` is added to every component's environment.
    */
-  static async start(name: string, extraEnv: Record<string, string> = {}): Promise<Topology> {
+  static async start(
+    name: string,
+    extraEnv: Record<string, string> = {},
+    /** A MariaDB of the test's own (one it may stop) instead of the shared one. */
+    ownMysql?: MariaDbInfo,
+  ): Promise<Topology> {
     const run = randomBytes(5).toString("hex");
     const prefix = `${name}-${run}-`;
     const database = `tracardi_${name.replace(/\W/g, "_")}_${run}`;
     const [pulsar, mysql, search] = await Promise.all([
       ensureServer<PulsarInfo>("pulsar"),
-      ensureServer<MariaDbInfo>("mariadb"),
+      ownMysql ?? ensureServer<MariaDbInfo>("mariadb"),
       ensureServer<SearchInfo>("opensearch"),
     ]);
     await onMariaDb(mysql, (sql) => sql(`CREATE DATABASE \`${database}\``));
