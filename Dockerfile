@@ -13,8 +13,10 @@ COPY runtime ./runtime
 COPY operator ./operator
 COPY bench ./bench
 COPY console ./console
-# dist/console: the web console `tracardi gui` (and standalone) serves.
-RUN npx tsc -p tsconfig.json && npx vite build -c console/vite.config.ts && npm prune --omit=dev
+COPY tracker ./tracker
+# dist/console: the web console `tracardi gui` (and standalone) serves; dist/tracker: the tracker script.
+RUN npx tsc -p tsconfig.json && npx vite build -c console/vite.config.ts && npm run -s build:tracker \
+ && npm prune --omit=dev
 
 FROM node:20-slim AS runtime
 ENV NODE_ENV=production \

@@ -25,11 +25,13 @@ deps: $(NPM_STAMP)
 build: deps
 	npx tsc -p tsconfig.json
 	npx vite build -c console/vite.config.ts --logLevel warn
+	npm run -s build:tracker
 
 # The build leaves tests out; this checks the types of everything, tests and e2e included.
 typecheck: deps
 	npx tsc -p tsconfig.check.json
 	npx tsc -p console/tsconfig.json
+	npx tsc -p tracker/tsconfig.json
 
 lint: deps
 	npx biome check .

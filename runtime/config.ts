@@ -54,6 +54,8 @@ export interface RuntimeConfig {
   backendCheckMs: number;
   /** A stage whose oldest waiting message is older than this while it settles none makes `/readyz` 503; 0: never. */
   stallMs: number;
+  /** TRACARDI_LOG_RETENTION_DAYS: monitoring log entries older than this are deleted; 0 keeps them. */
+  logRetentionDays: number;
   /** How the processing thread is restarted after a crash, and when its crashing is reported. */
   restarts: RestartPolicy;
   /** Remote calls and webhooks may reach loopback, link-local and the cluster's own addresses. */
@@ -145,6 +147,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
     backendCheckMs: int(env, "TRACARDI_BACKEND_CHECK_MS", 10_000),
     stallMs: int(env, "TRACARDI_STALL_SECONDS", 120) * 1000,
+    logRetentionDays: int(env, "TRACARDI_LOG_RETENTION_DAYS", 7),
     restarts: {
       maxRestarts: int(env, "TRACARDI_MAX_RESTARTS", 5),
       windowMs: int(env, "TRACARDI_RESTART_WINDOW_SECONDS", 600) * 1000,

@@ -3,8 +3,10 @@ import { guardedHttp } from "./adapters/http/guarded-client.js";
 import type { RuntimeConfig } from "./config.js";
 import { ignoredValues } from "./domain/merge-keys.js";
 import { RuntimeMetrics, type ThreadMetrics } from "./http/metrics.js";
-import { LicenseGate } from "./license-gate.js";
+import { LicenseGate, type LicenseState } from "./license-gate.js";
+import { MonitoringLog, processName } from "./monitoring/monitoring-log.js";
 import type { HttpClient } from "./ports/http.js";
+import type { LogLevel } from "./ports/monitoring-log.js";
 import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
 import type { PipelineStage } from "./processes.js";
@@ -72,6 +74,8 @@ export class Runtime {
   readonly validator = new EventValidator();
   readonly metrics: RuntimeMetrics;
   readonly license: LicenseGate;
+  /** Major events (backend problems, stage errors, dead letters, licence, merges) for `/api/v1/logs`. */
+  readonly monitoring: MonitoringLog;
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Set<string>();
   private thread: ProcessingThread | null = null;
@@ -102,10 +106,21 @@ export class Runtime {
     this.configCache = new ConfigCache(this.config, 1000);
     this.metrics = new RuntimeMetrics(role === "intake" ? this.queue : null);
     this.http = guardedHttp({ allowPrivate: settings.httpAllowPrivate });
-    this.license = new LicenseGate(settings.licenseKey, settings.licensePublicKey, (state) =>
-      process.stderr.write(`licence: ${state.status}: ${state.message}\n`),
+    this.monitoring = new MonitoringLog(
+      backends.log,
+      processName(role === "processing" ? "processing thread" : undefined),
+      settings.logRetentionDays,
     );
+    this.monitoring.start();
+    this.license = new LicenseGate(settings.licenseKey, settings.licensePublicKey, (state) => {
+      process.stderr.write(`licence: ${state.status}: ${state.message}\n`);
+      this.recordLicence(state);
+    });
     this.license.watch();
+    // A licence that is not valid at start is worth a line too (the intake process says it once).
+    const atStart = this.license.state.status;
+    if (role === "intake" && atStart !== "None" && atStart !== "Valid")
+      this.recordLicence(this.license.state);
     if (role === "intake")
       this.metrics.reportReadiness(
         () => this.thread?.problem() != null,
@@ -123,6 +138,20 @@ export class Runtime {
   }
 
   private lastCheck: { at: number; problems: Promise<string[]> } | null = null;
+
+  private recordLicence(state: LicenseState): void {
+    const level: LogLevel =
+      state.status === "Valid" || state.status === "None"
+        ? "info"
+        : state.status === "ExpiringSoon"
+          ? "warning"
+          : "error";
+    this.monitoring.record(level, "licence", `licence ${state.status}: ${state.message}`, {
+      status: state.status,
+      processing: state.processing,
+      ...(state.expires ? { expires: state.expires } : {}),
+    });
+  }
 
   /** What keeps a backend from serving right now; checked at most every 2 s (probes come often). */
   backendProblems(): Promise<string[]> {
@@ -157,8 +186,20 @@ export class Runtime {
     let known = new Map<string, ReadinessProblem["kind"]>();
     const timer = setInterval(async () => {
       const now = new Map((await this.readinessProblems()).map((p) => [p.summary, p.kind]));
-      for (const [problem, kind] of now) if (!known.has(problem)) log(`${kind} problem: ${problem}`);
-      for (const [problem, kind] of known) if (!now.has(problem)) log(`${kind} recovered: ${problem}`);
+      for (const [problem, kind] of now) {
+        if (known.has(problem)) continue;
+        log(`${kind} problem: ${problem}`);
+        this.monitoring.record("error", kind === "backend" ? "backend" : "stage", problem, {
+          state: "problem",
+        });
+      }
+      for (const [problem, kind] of known) {
+        if (now.has(problem)) continue;
+        log(`${kind} recovered: ${problem}`);
+        this.monitoring.record("info", kind === "backend" ? "backend" : "stage", `recovered: ${problem}`, {
+          state: "recovered",
+        });
+      }
       known = now;
     }, this.settings.backendCheckMs);
     timer.unref();
@@ -250,6 +291,13 @@ export class Runtime {
       restarts: this.settings.restarts,
       onCrash: (error, delay) => {
         process.stderr.write(`processing thread crashed, restarting in ${delay} ms: ${errorStack(error)}\n`);
+        this.monitoring.record(
+          "error",
+          "stage",
+          `processing thread crashed, restarting in ${delay} ms: ${describeError(error)}`,
+          { error: describeError(error), restartInMs: delay },
+          "stage|processing-thread-crash",
+        );
         this.metrics.processingThreadCrashes.inc();
         this.metrics.uncaughtErrors.inc({ kind: "exception", thread: "processing" });
       },
@@ -284,13 +332,25 @@ export class Runtime {
         ignored: ignoredValues(this.settings.mergeIgnoredValues),
         maxProfiles: this.settings.mergeMaxProfiles,
       },
-      onMergeSkipped: (reason) => this.metrics.mergesSkipped.inc({ reason }),
+      onMergeSkipped: (reason) => {
+        this.metrics.mergesSkipped.inc({ reason });
+        this.monitoring.record("warning", "merge", `merge skipped: ${reason}`, { reason });
+      },
       dedupeWindowMs: this.settings.dedupeWindowMs,
       onDuplicateEvents: (count) => this.metrics.eventsDeduplicated.inc(count),
       workflows: this.settings.workflowEnabled ? { http: this.http } : null,
       shutdown: this.shutdown.signal,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
-      onProfilesMerged: () => this.onProfilesMerged(),
+      onProfilesMerged: (survivor, merged) => {
+        this.monitoring.record(
+          "info",
+          "merge",
+          `merged ${merged.length} profile${merged.length === 1 ? "" : "s"} into ${survivor}`,
+          { survivor, merged },
+          `merge|${survivor}|${merged.join(",")}`,
+        );
+        this.onProfilesMerged();
+      },
     });
     const consume = () =>
       // Several loops: a payload waiting for a slow remote-call node holds one, not the collector.
@@ -410,11 +470,18 @@ export class Runtime {
     await forceMerge(this.queue, profiles);
   }
 
+  /** One entry per stage and error message (the throttle counts repeats). */
+  private recordStageError(stage: string, error: unknown): void {
+    const message = describeError(error);
+    this.monitoring.record("error", "stage", `stage ${stage} failed: ${message}`, { stage, error: message });
+  }
+
   async close(): Promise<void> {
     this.shutdown.abort();
     this.license.stop();
     await this.thread?.stop();
     await Promise.all(this.subscriptions.map((s) => s.close()));
+    await this.monitoring.close();
     await this.backends.close();
   }
 
@@ -441,6 +508,7 @@ export class Runtime {
         outcomes = await handler(batch, settledEarly);
       } catch (error) {
         this.progress.failed(stage, error);
+        this.recordStageError(stage, error);
         throw error;
       }
       this.progress.handled(stage, outcomes);
@@ -457,7 +525,16 @@ export class Runtime {
         onLoopError: (error) => {
           this.progress.failed(stage, error);
           this.metrics.stageLoopErrors.inc({ stage });
+          this.recordStageError(stage, error);
         },
+        onDeadLetter: (letter) =>
+          this.monitoring.record(
+            "warning",
+            "dead-letter",
+            `${stage}: message dead-lettered after ${letter.attempts} attempt${letter.attempts === 1 ? "" : "s"}: ${letter.reason}`,
+            { stage, topic: letter.topic, key: letter.key, reason: letter.reason, attempts: letter.attempts },
+            `dead-letter|${letter.topic}|${letter.reason}`,
+          ),
         ...extra,
       }),
     );

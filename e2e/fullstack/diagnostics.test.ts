@@ -31,7 +31,8 @@ const missing = await realNodeMissing();
 if (missing) console.warn(`[e2e] fullstack/diagnostics.test.ts SKIPPED: ${missing}`);
 
 const NAME = "ops";
-const COMPONENTS = 4; // public-api, private-api, wk-pl-collector, wk-pl-background (APM off: fewer pod starts)
+// public-api, private-api, wk-pl-collector, wk-pl-background (APM and the console off: fewer pod starts)
+const COMPONENTS = 4;
 // Small CPU requests: a rollout surges every Deployment at once and real-0 has two cores.
 const SMALL = { requests: { cpu: "50m", memory: "100Mi" } };
 /** A Pulsar address of valid form where nobody listens (the node IP, ports next to the real ones). */
@@ -69,6 +70,7 @@ describe.skipIf(missing !== undefined)(
             background: { resources: SMALL },
             apm: { enabled: false },
           },
+          gui: { enabled: false },
         },
         { licenseDays: -1, ownMariaDb: true },
       );

@@ -22,7 +22,15 @@ const missing = await realNodeMissing();
 if (missing) console.warn(`[e2e] fullstack/pipeline.test.ts SKIPPED: ${missing}`);
 
 const NAME = "pipe";
-const COMPONENTS = ["private-api", "public-api", "wk-apm", "wk-pl-background", "wk-pl-collector"];
+// The console (fe-rj-gui, spec.gui on by default) runs `tracardi gui`, ready once it reaches the private API.
+const COMPONENTS = [
+  "fe-rj-gui",
+  "private-api",
+  "public-api",
+  "wk-apm",
+  "wk-pl-background",
+  "wk-pl-collector",
+];
 
 describe.skipIf(missing !== undefined)(
   `Tracardi on the real node${missing ? ` (SKIPPED: ${missing})` : ""}`,
@@ -58,7 +66,8 @@ describe.skipIf(missing !== undefined)(
           | { image?: string; readinessProbe?: { httpGet?: { path?: string } } }
           | undefined;
         expect(container?.image).toBe(IMAGE);
-        expect(container?.readinessProbe?.httpGet?.path).toBe("/readyz");
+        const console = pod.metadata.name.startsWith(`${NAME}-fe-rj-gui-`);
+        expect(container?.readinessProbe?.httpGet?.path).toBe(console ? "/healthz" : "/readyz");
         expect(pod.status?.containerStatuses?.[0]?.ready, pod.metadata.name).toBe(true);
       }
       api = await apiClient(stack.ns, NAME);

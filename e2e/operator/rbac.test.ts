@@ -61,7 +61,9 @@ describe("least-privilege RBAC from manifests/", () => {
     expect(await can("patch", "tracardis.tracardi.io")).toBe(false);
     expect(await can("patch", "deployments.apps")).toBe(true);
     expect(await can("delete", "deployments.apps")).toBe(true);
-    expect(await can("delete", "services")).toBe(false);
+    // The console's Service goes when spec.gui.enabled is false; ConfigMaps are never deleted.
+    expect(await can("delete", "services")).toBe(true);
+    expect(await can("delete", "configmaps")).toBe(false);
     expect(await can("patch", "poddisruptionbudgets.policy")).toBe(true);
     expect(await can("delete", "poddisruptionbudgets.policy")).toBe(true);
     expect(await can("update", "poddisruptionbudgets.policy")).toBe(false);

@@ -8,6 +8,7 @@ export const COMPONENT_NAMES = [
   "wk-pl-background",
   "wk-pl-workflow",
   "wk-apm",
+  "fe-rj-gui",
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
@@ -40,7 +41,10 @@ export function isAutoscaledWorker(kind: WorkerKind): kind is AutoscaledWorker {
   return (AUTOSCALED_WORKERS as readonly string[]).includes(kind);
 }
 
-export type ComponentRef = { kind: "api"; role: ApiRole } | { kind: "worker"; worker: WorkerKind };
+export type ComponentRef =
+  | { kind: "api"; role: ApiRole }
+  | { kind: "worker"; worker: WorkerKind }
+  | { kind: "gui" };
 
 export interface ComponentInfo {
   name: ComponentName;
@@ -64,6 +68,7 @@ export const COMPONENTS: readonly ComponentInfo[] = [
   },
   { name: "wk-pl-workflow", ref: { kind: "worker", worker: "workflow" }, specPath: "spec.workers.workflow" },
   { name: "wk-apm", ref: { kind: "worker", worker: "apm" }, specPath: "spec.workers.apm" },
+  { name: "fe-rj-gui", ref: { kind: "gui" }, specPath: "spec.gui" },
 ];
 
 export function componentInfo(name: ComponentName): ComponentInfo {

@@ -36,6 +36,18 @@ export const DEFAULT_WORKER_AUTOSCALING: WorkerAutoscaling = {
 export const PUBLIC_PORT = 8686;
 export const PRIVATE_PORT = 8687;
 export const WORKER_HEALTH_PORT = 8688;
+/** The console's port (`tracardi gui`, TRACARDI_GUI_PORT), as Tracardi's GUI. */
+export const GUI_PORT = 8787;
+
+/** On by default, as `gui.console.enabled` in Tracardi's Helm chart; it serves static files and proxies. */
+export const GUI_DEFAULTS = {
+  enabled: true,
+  replicas: 1,
+  resources: {
+    requests: { cpu: "50m", memory: "64Mi" },
+    limits: { cpu: "300m", memory: "256Mi" },
+  } satisfies Resources,
+};
 
 export interface ApiDefaults {
   replicas: number;

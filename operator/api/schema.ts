@@ -25,6 +25,8 @@ import {
   DEFAULT_TOKEN_KEY,
   DEFAULT_USERNAME_KEY,
   DEFAULT_WORKER_AUTOSCALING,
+  GUI_DEFAULTS,
+  GUI_PORT,
   WORKER_DEFAULTS,
 } from "./defaults.js";
 import {
@@ -371,6 +373,28 @@ function workerSchema(kind: WorkerKind): Schema {
   );
 }
 
+const guiSchema: Schema = obj(
+  "The console (tracardi gui, as Tracardi's fe-rj-gui): Deployment and Service <name>-fe-rj-gui on port 8787, proxying /api/ to the private API. On by default, as in Tracardi's Helm chart.",
+  {
+    enabled: bool("Run the console. Disabling it deletes its Deployment and Service.", {
+      default: GUI_DEFAULTS.enabled,
+    }),
+    replicas: int("Number of console pods.", { default: GUI_DEFAULTS.replicas, minimum: 0, maximum: 100 }),
+    resources: resources(GUI_DEFAULTS.resources, "the console"),
+    service: obj(
+      "The Service in front of the console, named <name>-fe-rj-gui.",
+      {
+        type: str("Service type.", { enum: SERVICE_TYPES, default: DEFAULT_SERVICE_TYPE }),
+        port: int("Service port.", { default: GUI_PORT, minimum: 1, maximum: 65535 }),
+      },
+      { default: {} },
+    ),
+    podLabels: podLabels("the console"),
+    scheduling: schedulingSchema("the console", false),
+  },
+  { default: {} },
+);
+
 const specSchema: Schema = obj(
   "Desired state of a Tracardi installation: one image, the APIs, the workers and their connections.",
   {
@@ -478,6 +502,7 @@ const specSchema: Schema = obj(
       },
       { default: {} },
     ),
+    gui: guiSchema,
   },
   {
     required: ["license", "search", "mysql"],

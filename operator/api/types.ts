@@ -124,6 +124,16 @@ export interface WorkerSpec {
   autoscaling?: WorkerAutoscaling;
 }
 
+/** The console (`tracardi gui`), Deployment and Service `<name>-fe-rj-gui`. */
+export interface GuiSpec {
+  enabled: boolean;
+  replicas: number;
+  resources: Resources;
+  service: ServiceSpec;
+  podLabels?: Record<string, string>;
+  scheduling?: Scheduling;
+}
+
 export interface SearchSpec {
   flavor: SearchFlavor;
   url: string;
@@ -163,6 +173,7 @@ export interface TracardiSpec {
   pulsar?: PulsarSpec;
   api: { public: ApiSpec; private: ApiSpec };
   workers: { collector: WorkerSpec; background: WorkerSpec; workflow: WorkerSpec; apm: WorkerSpec };
+  gui: GuiSpec;
 }
 
 export type ConditionStatus = "True" | "False" | "Unknown";

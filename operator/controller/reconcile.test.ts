@@ -131,10 +131,12 @@ describe("Reconciler", () => {
       "/api/v1/namespaces/shop/configmaps/demo-config",
       "/api/v1/namespaces/shop/services/demo-public-api",
       "/api/v1/namespaces/shop/services/demo-private-api",
+      "/api/v1/namespaces/shop/services/demo-fe-rj-gui",
       "/apis/apps/v1/namespaces/shop/deployments/demo-public-api",
       "/apis/apps/v1/namespaces/shop/deployments/demo-private-api",
       "/apis/apps/v1/namespaces/shop/deployments/demo-wk-pl-background",
       "/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm",
+      "/apis/apps/v1/namespaces/shop/deployments/demo-fe-rj-gui",
     ]);
     expect(
       api.applies().every((c) => c.query?.fieldManager === "tracardi-operator" && c.query?.force === "true"),

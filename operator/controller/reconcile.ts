@@ -291,6 +291,9 @@ export class Reconciler {
       for (const component of desired.disabled) {
         await this.deleteOwned(RESOURCES.deployment, this.deps.deployments, owner, component);
       }
+      for (const component of desired.withoutService) {
+        await this.deleteOwned(RESOURCES.service, this.deps.services, owner, component);
+      }
       for (const component of desired.withoutDisruptionBudget) {
         await this.deleteOwned(RESOURCES.podDisruptionBudget, this.deps.disruptionBudgets, owner, component);
       }

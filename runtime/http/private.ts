@@ -10,6 +10,7 @@ import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { destinationRoutes } from "./routes/destinations.js";
+import { logRoutes } from "./routes/logs.js";
 import { statusRoutes } from "./routes/status.js";
 import { throughputRoutes } from "./routes/throughput.js";
 import { workflowRoutes } from "./routes/workflows.js";
@@ -42,6 +43,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   dataRoutes(app, runtime);
   deadLetterRoutes(app, runtime);
   destinationRoutes(app, runtime);
+  logRoutes(app, runtime);
   statusRoutes(app, runtime);
   throughputRoutes(app, runtime);
   workflowRoutes(app, runtime);

@@ -44,7 +44,11 @@ export interface ProcessingThreadData {
 /** The worker thread of an API process's processing stages (runtime/stages/thread.ts). */
 export function processingWorker(settings: RuntimeConfig, stages: readonly PipelineStage[]): ThreadWorker {
   const data: ProcessingThreadData = { settings, stages };
-  return new Worker(new URL("./thread.js", import.meta.url), { workerData: data });
+  // The process's command line too: the thread names its process by it (the monitoring log).
+  return new Worker(new URL("./thread.js", import.meta.url), {
+    workerData: data,
+    argv: process.argv.slice(2),
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   isAutoscaledWorker,
   type WorkerKind,
 } from "../../api/components.js";
-import { PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
+import { GUI_PORT, PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
 import type { Resources, Scheduling, TracardiSpec } from "../../api/types.js";
 import { resolveScheduling } from "./scheduling.js";
 
@@ -21,6 +21,11 @@ export interface ComponentPlan {
   scheduling: Scheduling;
   args: string[];
   port: { name: string; containerPort: number };
+  /**
+   * A runtime process (API or worker): the runtime ConfigMap, the credentials, `/healthz` and `/readyz`.
+   * The console is not: it needs only where the private API is.
+   */
+  runtime: boolean;
 }
 
 export function planComponent(spec: TracardiSpec, info: ComponentInfo): ComponentPlan {
@@ -36,6 +41,22 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
       scheduling: resolveScheduling(spec.scheduling, api.scheduling),
       args: ["api", "--role", info.ref.role],
       port: { name: "http", containerPort: info.ref.role === "public" ? PUBLIC_PORT : PRIVATE_PORT },
+      runtime: true,
+    };
+  }
+  if (info.ref.kind === "gui") {
+    const gui = spec.gui;
+    return {
+      info,
+      enabled: gui.enabled,
+      replicas: gui.replicas,
+      autoscaled: false,
+      resources: gui.resources,
+      podLabels: gui.podLabels ?? {},
+      scheduling: resolveScheduling(spec.scheduling, gui.scheduling),
+      args: ["gui"],
+      port: { name: "http", containerPort: GUI_PORT },
+      runtime: false,
     };
   }
   const worker = spec.workers[info.ref.worker];
@@ -52,6 +73,7 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
     scheduling: resolveScheduling(spec.scheduling, worker.scheduling),
     args: ["worker", info.ref.worker],
     port: { name: "health", containerPort: WORKER_HEALTH_PORT },
+    runtime: true,
   };
 }
 

@@ -2,7 +2,7 @@ import type { V1Deployment, V1ResourceRequirements } from "@kubernetes/client-no
 import type { Resources, Tracardi } from "../../api/types.js";
 import type { ComponentPlan } from "./component.js";
 import { DATA_DIR } from "./config.js";
-import { secretEnv } from "./env.js";
+import { guiEnv, secretEnv } from "./env.js";
 import {
   CONFIG_HASH_ANNOTATION,
   childName,
@@ -50,6 +50,25 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, hashes: Templat
     failureThreshold,
     timeoutSeconds: 2,
   });
+  // The console's /healthz also checks that it reaches the private API: it decides readiness only, so
+  // a private API that is down takes the console out of its Service without restarting it.
+  const listening = (periodSeconds: number, failureThreshold: number) => ({
+    tcpSocket: { port: plan.port.name },
+    periodSeconds,
+    failureThreshold,
+    timeoutSeconds: 2,
+  });
+  const probes = plan.runtime
+    ? {
+        startupProbe: probe("/healthz", 2, 30),
+        livenessProbe: probe("/healthz", 10, 3),
+        readinessProbe: probe("/readyz", 5, 3),
+      }
+    : {
+        startupProbe: listening(2, 30),
+        livenessProbe: listening(10, 3),
+        readinessProbe: probe("/healthz", 5, 3),
+      };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -94,12 +113,14 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, hashes: Templat
               // gets its last log lines as the termination message: ComponentsHealthy quotes them.
               terminationMessagePolicy: "FallbackToLogsOnError",
               args: plan.args,
-              envFrom: [{ configMapRef: { name: configMapName(instance) } }],
-              env: secretEnv(owner, component),
+              ...(plan.runtime
+                ? {
+                    envFrom: [{ configMapRef: { name: configMapName(instance) } }],
+                    env: secretEnv(owner, component),
+                  }
+                : { env: guiEnv(owner) }),
               ports: [{ name: plan.port.name, containerPort: plan.port.containerPort, protocol: "TCP" }],
-              startupProbe: probe("/healthz", 2, 30),
-              livenessProbe: probe("/healthz", 10, 3),
-              readinessProbe: probe("/readyz", 5, 3),
+              ...probes,
               resources: toRequirements(plan.resources),
               securityContext: {
                 allowPrivilegeEscalation: false,

@@ -20,8 +20,10 @@ describe("desiredState", () => {
       "demo-private-api",
       "demo-wk-pl-background",
       "demo-wk-apm",
+      "demo-fe-rj-gui",
     ]);
     expect(d.disabled).toEqual(["wk-pl-collector", "wk-pl-workflow"]);
+    expect(d.withoutService).toEqual([]);
   });
 
   it("labels children and selects pods by name/instance/component", () => {
@@ -75,6 +77,7 @@ describe("desiredState", () => {
       "demo-wk-pl-collector": "worker collector",
       "demo-wk-pl-background": "worker background",
       "demo-wk-apm": "worker apm",
+      "demo-fe-rj-gui": "gui",
     });
     const images = new Set(d.deployments.map((x) => x.spec?.template.spec?.containers[0]?.image));
     expect(images).toEqual(new Set(["tracardi/tracardi-ts:1.1.0"]));
@@ -149,6 +152,53 @@ describe("desiredState", () => {
     expect(pub?.spec?.template.metadata?.labels?.["e2e.tracardi.io/fault"]).toBeUndefined();
   });
 
+  it("runs the console (spec.gui, on by default) on 8787, pointed at the private API's Service, ready only while it reaches it", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.api.private.service.port = 9000;
+        s.gui.replicas = 2;
+        s.gui.service = { type: "NodePort", port: 80 };
+      }),
+      settings,
+    );
+    const gui = d.deployments.find((x) => x.metadata?.name === "demo-fe-rj-gui");
+    expect(gui?.spec?.replicas).toBe(2);
+    const container = gui?.spec?.template.spec?.containers[0];
+    expect(container?.args).toEqual(["gui"]);
+    expect(container?.ports).toEqual([{ name: "http", containerPort: 8787, protocol: "TCP" }]);
+    expect(container?.env).toEqual([
+      { name: "TRACARDI_GUI_PORT", value: "8787" },
+      { name: "TRACARDI_GUI_API_URL", value: "http://demo-private-api:9000" },
+    ]);
+    // No runtime configuration and no credentials: the admin token is entered in the browser.
+    expect(container?.envFrom).toBeUndefined();
+    expect(container?.readinessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
+    // A private API that is down must not restart the console: liveness only asks whether it listens.
+    expect(container?.livenessProbe?.tcpSocket).toEqual({ port: "http" });
+    expect(container?.startupProbe?.tcpSocket).toEqual({ port: "http" });
+    expect(container?.resources).toEqual({
+      requests: { cpu: "50m", memory: "64Mi" },
+      limits: { cpu: "300m", memory: "256Mi" },
+    });
+    const service = d.services.find((s) => s.metadata?.name === "demo-fe-rj-gui");
+    expect(service?.spec).toMatchObject({
+      type: "NodePort",
+      selector: { "app.kubernetes.io/component": "fe-rj-gui" },
+      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+    });
+  });
+
+  it("deletes the console's Deployment and Service when spec.gui.enabled is false", () => {
+    const d = desiredState(
+      sampleTracardi((s) => (s.gui.enabled = false)),
+      settings,
+    );
+    expect(d.deployments.map((x) => x.metadata?.name)).not.toContain("demo-fe-rj-gui");
+    expect(d.services.map((x) => x.metadata?.name)).toEqual(["demo-public-api", "demo-private-api"]);
+    expect(d.disabled).toContain("fe-rj-gui");
+    expect(d.withoutService).toEqual(["fe-rj-gui"]);
+  });
+
   it("creates Services for both APIs targeting the named port", () => {
     const d = desiredState(
       sampleTracardi((s) => (s.api.public.service.port = 80)),
@@ -159,6 +209,7 @@ describe("desiredState", () => {
     ).toEqual([
       ["demo-public-api", 80, "http"],
       ["demo-private-api", 8687, "http"],
+      ["demo-fe-rj-gui", 8787, "http"],
     ]);
     expect(d.services[0]?.spec?.selector?.["app.kubernetes.io/component"]).toBe("public-api");
   });
@@ -359,6 +410,8 @@ describe("desired Deployments follow the table process → stages", () => {
       settings,
     );
     const expected = [
+      // The console runs beside any pipeline (spec.gui, on by default).
+      "fe-rj-gui",
       "private-api",
       "public-api",
       // Storage and dispatch run only here, whether or not the collector worker runs.
@@ -395,7 +448,7 @@ describe("desired Deployments follow the table process → stages", () => {
         }),
         settings,
       );
-      expect(names(d)).toEqual(["private-api", "public-api"]);
+      expect(names(d)).toEqual(["fe-rj-gui", "private-api", "public-api"]);
       expect(d.disabled.sort()).toEqual(["wk-apm", "wk-pl-background", "wk-pl-collector", "wk-pl-workflow"]);
       expect(d.configMap.data?.TRACARDI_QUEUE).toBe("embedded");
       expect(d.configMap.data?.TRACARDI_PROCESS_INLINE).toBe("true");

@@ -5,7 +5,7 @@ import { planComponents } from "./component.js";
 import { configHash, configMap, licenseHash, type OperatorSettings, runtimeConfig } from "./config.js";
 import { deployment } from "./deployment.js";
 import { apiDisruptionBudget, needsDisruptionBudget } from "./pdb.js";
-import { apiService } from "./service.js";
+import { apiService, guiService } from "./service.js";
 
 export interface DesiredState {
   configMap: V1ConfigMap;
@@ -13,6 +13,8 @@ export interface DesiredState {
   deployments: V1Deployment[];
   /** Components whose Deployment must not exist. */
   disabled: ComponentName[];
+  /** Components whose Service must not exist (a console turned off). */
+  withoutService: ComponentName[];
   disruptionBudgets: V1PodDisruptionBudget[];
   /** APIs whose PodDisruptionBudget must not exist (one replica, or turned off). */
   withoutDisruptionBudget: ComponentName[];
@@ -36,9 +38,14 @@ export function desiredState(
   const plans = planComponents(owner.spec);
   return {
     configMap: configMap(owner, data),
-    services: [apiService(owner, "public"), apiService(owner, "private")],
+    services: [
+      apiService(owner, "public"),
+      apiService(owner, "private"),
+      ...(owner.spec.gui.enabled ? [guiService(owner)] : []),
+    ],
     deployments: plans.filter((p) => p.enabled).map((p) => deployment(owner, p, hashes)),
     disabled: plans.filter((p) => !p.enabled).map((p) => p.info.name),
+    withoutService: owner.spec.gui.enabled ? [] : ["fe-rj-gui"],
     disruptionBudgets: API_ROLES.filter((r) => needsDisruptionBudget(owner, r)).map((r) =>
       apiDisruptionBudget(owner, r),
     ),

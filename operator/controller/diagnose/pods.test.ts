@@ -218,4 +218,43 @@ describe("diagnosePods", () => {
     expect(d.condition.reason).toBe("OOMKilled");
     expect(d.condition.message).toMatch(/^wk-apm: .*OOMKilled.*; public-api: .*cannot pull image/);
   });
+
+  it("names a console that cannot reach the private API, with the private API's own state", () => {
+    const gui: ComponentObservation = {
+      name: "fe-rj-gui",
+      desired: 1,
+      deployment: deploymentStatus(1, 0),
+      pods: [pod("fe-rj-gui", "demo-fe-rj-gui-a", { ...running(), ready: false })],
+    };
+    const downApi: ComponentObservation = {
+      name: "private-api",
+      desired: 1,
+      deployment: deploymentStatus(1, 0),
+      pods: [pod("private-api", "demo-private-api-a", crashLoop())],
+    };
+    const d = diagnose([healthy("public-api"), downApi, gui]);
+    expect(d.condition).toMatchObject({ status: "False", reason: "CrashLoopBackOff" });
+    expect(d.condition.message).toContain(
+      "fe-rj-gui: 0/1 pods ready: the console cannot reach the private API (its /healthz checks it); private-api: 0/1 pods ready (pod demo-private-api-a: CrashLoopBackOff",
+    );
+
+    const alone = diagnose([healthy("public-api"), healthy("private-api"), gui]);
+    expect(alone.condition).toMatchObject({ status: "False", reason: "GuiCannotReachPrivateApi" });
+    expect(alone.condition.message).toBe(
+      "fe-rj-gui: 0/1 pods ready: the console cannot reach the private API (its /healthz checks it); private-api: 1/1 pods ready, so the way from the console to its Service fails (a NetworkPolicy, the Service, DNS)",
+    );
+  });
+
+  it("counts a ready console among the healthy components, and a console still starting as NotReady", () => {
+    const d = diagnose([healthy("private-api"), healthy("fe-rj-gui")]);
+    expect(d.condition).toMatchObject({ status: "True", reason: "AllReady" });
+    expect(d.components.map((c) => c.name)).toEqual(["private-api", "fe-rj-gui"]);
+    const pending: ComponentObservation = {
+      name: "fe-rj-gui",
+      desired: 1,
+      deployment: deploymentStatus(1, 0),
+      pods: [pod("fe-rj-gui", "demo-fe-rj-gui-a", undefined, { phase: "Pending" })],
+    };
+    expect(diagnose([healthy("private-api"), pending]).condition).toMatchObject({ reason: "NotReady" });
+  });
 });

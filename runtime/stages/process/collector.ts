@@ -476,7 +476,7 @@ export interface CollectorStageDeps {
   /** Receives what workflows produced for a payload, for a `/track` request waiting for it. */
   onWorkflowOutput?: (task: string, output: WorkflowOutput) => void;
   /** Called after a merge, so other connections drop cached identities. */
-  onProfilesMerged?: () => void;
+  onProfilesMerged?: (survivor: string, merged: string[]) => void;
   /** `TRACARDI_DEDUPE_WINDOW` in ms: a client event id re-sent by its owner within it is dropped. */
   dedupeWindowMs?: number;
   /** Called with the number of client events dropped as re-sent (the metric). */
@@ -527,7 +527,8 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
         onSkipped: deps.onMergeSkipped,
       });
       if (merged === null) return { kind: "ack" };
-      if (merged.mergedProfiles?.length) deps.onProfilesMerged?.();
+      if (merged.profile && merged.mergedProfiles?.length)
+        deps.onProfilesMerged?.(merged.profile.id, merged.mergedProfiles);
       return toStorage(merged, key);
     };
     const payload = async (body: AcceptedPayload, key: string): Promise<Outcome> => {
