@@ -1,3 +1,4 @@
+import { type AddressInfo, connect, createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DestinationSlots } from "./slots.js";
 
@@ -20,14 +21,43 @@ describe("DestinationSlots", () => {
   });
 
   it("does not wait for a slot of a destination stuck longer than the wait", async () => {
-    const slots = new DestinationSlots(1, 1000);
+    // A wait of a minute would outlast the test's timeout.
+    const slots = new DestinationSlots(1, 60_000);
     const start = Date.now();
     await slots.acquire("a", 0, start);
-    const stuck = slots.acquire("a", 0, start + 1001);
-    // A waiter would get this slot; the caller has already been answered.
+    expect(await slots.acquire("a", 0, start + 60_001)).toBe(false);
     slots.release("a");
-    expect(await stuck).toBe(false);
     expect(await slots.acquire("a")).toBe(true);
+  });
+
+  it("lets a stuck-looking destination's caller have a slot that an answer already here frees", async () => {
+    const slots = new DestinationSlots(1, 60_000);
+    const start = Date.now();
+    await slots.acquire("a", 0, start);
+    const asking = slots.acquire("a", 0, start + 60_001);
+    slots.release("a", true);
+    expect(await asking).toBe(true);
+  });
+
+  it("hands a slot to a waiter when the answer that frees it came while the event loop was busy", async () => {
+    const slots = new DestinationSlots(1, 20);
+    await slots.acquire("a");
+    const server = createServer((socket) => socket.on("data", () => slots.release("a", true)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    await new Promise((resolve) => client.once("connect", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      const waiting = slots.acquire("a");
+      client.write("answered");
+      // Busy past the wait: its timer and the answer are both due when the loop gets back to them.
+      const until = Date.now() + 100;
+      while (Date.now() < until);
+      expect(await waiting).toBe(true);
+    } finally {
+      client.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("defers a stuck destination's deliveries by as long as it has been stuck, within bounds", async () => {

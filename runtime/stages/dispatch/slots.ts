@@ -1,8 +1,9 @@
 /**
  * At most `limit` deliveries in flight per destination. A caller waits up to `waitMs` for a slot (not
- * at all when the destination has been stuck longer than that); if none frees up (the destination is
- * slow or hanging), it gets none and defers its delivery by `busyDelayMs`, so a stuck receiver holds
- * a bounded number of connections while a fast one is never slowed down.
+ * at all when the destination has been stuck longer than that, beyond reading the answers already
+ * here); if none frees up (the destination is slow or hanging), it gets none and defers its delivery
+ * by `busyDelayMs`, so a stuck receiver holds a bounded number of connections while a fast one is
+ * never slowed down.
  *
  * A destination whose delivery went unanswered until it gave up (a timeout) is parked: one delivery at a time (the probe) until
  * one is answered, whatever the status. The deliveries it turns away are deferred until the probe
@@ -38,20 +39,26 @@ export class DestinationSlots {
     // Its probe is out: whether it can take more is decided when the probe ends.
     if (parked) return Promise.resolve(false);
     // No delivery of it ended for longer than the wait: none is likely to within it. Not waiting keeps
-    // a batch full of a hanging destination's deliveries short.
-    if (now - (this.lastEnded.get(destination) ?? now) > this.waitMs) return Promise.resolve(false);
+    // a batch full of a hanging destination's deliveries short; only answers already here count.
+    const stuck = now - (this.lastEnded.get(destination) ?? now) > this.waitMs;
     return new Promise((resolve) => {
       const queue = this.waiters.get(destination) ?? [];
       this.waiters.set(destination, queue);
+      let timer: NodeJS.Timeout | undefined;
       const handOver = () => {
         clearTimeout(timer);
         resolve(true);
       };
-      const timer = setTimeout(() => {
-        queue.splice(queue.indexOf(handOver), 1);
-        resolve(false);
-      }, this.waitMs);
+      const giveUp = () =>
+        afterPendingIo(() => {
+          const at = queue.indexOf(handOver);
+          if (at < 0) return;
+          queue.splice(at, 1);
+          resolve(false);
+        });
       queue.push(handOver);
+      if (stuck) giveUp();
+      else timer = setTimeout(giveUp, this.waitMs);
     });
   }
 
@@ -87,4 +94,15 @@ export class DestinationSlots {
     if (next) next();
     else this.inFlight.set(destination, (this.inFlight.get(destination) ?? 1) - 1);
   }
+}
+
+/**
+ * Runs `then` once the answers that have arrived meanwhile have been read. Timers run before I/O in
+ * a turn of the event loop, so after the loop was busy for longer than a wait, the wait's timer
+ * would fire while the answers that free slots are still unread: a healthy destination's delivery
+ * would be deferred only because the process was busy. Two turns: the current one may have polled
+ * for I/O already.
+ */
+function afterPendingIo(then: () => void): void {
+  setImmediate(() => setImmediate(then));
 }
