@@ -114,11 +114,28 @@ describe("DestinationSlots", () => {
     expect(await slots.acquire("a", 2000, start + 10)).toBe(true);
     expect(await slots.acquire("a", 2000, start + 10)).toBe(false);
     expect(slots.busyDelayMs("a", start + 10)).toBe(2000);
-    expect(slots.busyDelayMs("a", start + 1010)).toBe(1000);
+    expect(slots.busyDelayMs("a", start + 510)).toBe(1500);
     next = 0.999;
-    expect(slots.busyDelayMs("a", start + 1010)).toBe(1500);
-    // Past the probe's timeout: the shortest delay.
+    expect(slots.busyDelayMs("a", start + 510)).toBe(2249);
+    // Past the probe's timeout: as long as it has been parked.
     next = 0;
-    expect(slots.busyDelayMs("a", start + 5000)).toBe(100);
+    expect(slots.busyDelayMs("a", start + 5000)).toBe(5000);
+  });
+
+  it("defers a long-parked destination's deliveries for as long as it has been parked, up to a bound", async () => {
+    const slots = new DestinationSlots(1, 20, 100, 300, () => 0, 60_000);
+    const start = Date.now();
+    await slots.acquire("a", 0, start);
+    slots.release("a", false, start);
+    expect(await slots.acquire("a", 1000, start + 30_000)).toBe(true);
+    expect(await slots.acquire("a", 1000, start + 30_000)).toBe(false);
+    expect(slots.busyDelayMs("a", start + 30_000)).toBe(30_000);
+    expect(slots.busyDelayMs("a", start + 600_000)).toBe(60_000);
+    // Answered: no longer parked, and a later parking counts from its own start.
+    slots.release("a", true, start + 600_000);
+    await slots.acquire("a", 0, start + 600_000);
+    slots.release("a", false, start + 600_000);
+    expect(await slots.acquire("a", 1000, start + 600_010)).toBe(true);
+    expect(slots.busyDelayMs("a", start + 600_010)).toBe(1000);
   });
 });

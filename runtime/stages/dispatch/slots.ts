@@ -7,8 +7,9 @@
  *
  * A destination whose delivery went unanswered until it gave up (a timeout) is parked: one delivery at a time (the probe) until
  * one is answered, whatever the status. The deliveries it turns away are deferred until the probe
- * has decided (its timeout), spread over up to half as long again, so they come back once per probe
- * and one by one, not every few hundred milliseconds and together in bursts.
+ * has decided (its timeout) or for as long as it has been parked if that is longer, spread over up
+ * to half as long again, so they come back one by one, not every few hundred milliseconds and
+ * together in bursts, and not ever more often while its backlog grows.
  */
 export class DestinationSlots {
   private readonly inFlight = new Map<string, number>();
@@ -17,6 +18,8 @@ export class DestinationSlots {
   private readonly lastEnded = new Map<string, number>();
   /** Parked destinations: when their probe (or the oldest delivery in flight) will have decided. */
   private readonly decidedBy = new Map<string, number>();
+  /** Parked destinations: since when. */
+  private readonly parkedSince = new Map<string, number>();
 
   constructor(
     private readonly limit: number,
@@ -24,6 +27,7 @@ export class DestinationSlots {
     private readonly minDelayMs = 250,
     private readonly maxDelayMs = 5000,
     private readonly random: () => number = Math.random,
+    private readonly maxParkedDelayMs = 5 * 60_000,
   ) {}
 
   /** A slot for a delivery that gives up after `timeoutMs`; false: none now, defer it. */
@@ -69,15 +73,19 @@ export class DestinationSlots {
 
   /**
    * How long a delivery that got no slot waits before it is tried again: of a parked destination,
-   * until its probe has decided; otherwise as long as it has been stuck (no delivery of it ended),
-   * between `minDelayMs` and `maxDelayMs`. Spread over up to half as long again.
+   * until its probe has decided, and at least as long as it has been parked (up to
+   * `maxParkedDelayMs`), so the deliveries waiting for a long-dead destination come back about as
+   * often as new ones arrive, not more often the longer it is dead; otherwise as long as it has
+   * been stuck (no delivery of it ended), between `minDelayMs` and `maxDelayMs`. Spread over up to
+   * half as long again.
    */
   busyDelayMs(destination: string, now = Date.now()): number {
     const decidedBy = this.decidedBy.get(destination);
+    const parkedFor = now - (this.parkedSince.get(destination) ?? now);
     const base =
       decidedBy === undefined
         ? Math.min(this.maxDelayMs, Math.max(this.minDelayMs, now - (this.lastEnded.get(destination) ?? now)))
-        : Math.max(this.minDelayMs, decidedBy - now);
+        : Math.max(this.minDelayMs, decidedBy - now, Math.min(this.maxParkedDelayMs, parkedFor));
     return Math.round(base * (1 + this.random() / 2));
   }
 
@@ -88,8 +96,13 @@ export class DestinationSlots {
    */
   release(destination: string, answered?: boolean, now = Date.now()): void {
     this.lastEnded.set(destination, now);
-    if (answered === true) this.decidedBy.delete(destination);
-    else if (answered === false && !this.decidedBy.has(destination)) this.decidedBy.set(destination, now);
+    if (answered === true) {
+      this.decidedBy.delete(destination);
+      this.parkedSince.delete(destination);
+    } else if (answered === false && !this.decidedBy.has(destination)) {
+      this.decidedBy.set(destination, now);
+      this.parkedSince.set(destination, now);
+    }
     const next = this.waiters.get(destination)?.shift();
     if (next) next();
     else this.inFlight.set(destination, (this.inFlight.get(destination) ?? 1) - 1);
