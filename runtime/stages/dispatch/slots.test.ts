@@ -20,6 +20,19 @@ describe("DestinationSlots", () => {
     expect(await slots.acquire("a")).toBe(true);
   });
 
+  it("keeps waiting for a slot while the destination goes on answering", async () => {
+    const slots = new DestinationSlots(2, 20);
+    await slots.acquire("a");
+    await slots.acquire("a");
+    const first = slots.acquire("a");
+    const second = slots.acquire("a");
+    setTimeout(() => slots.release("a", true), 15);
+    // Past the second waiter's wait, but an answer came within it.
+    setTimeout(() => slots.release("a", true), 30);
+    expect(await first).toBe(true);
+    expect(await second).toBe(true);
+  });
+
   it("does not wait for a slot of a destination stuck longer than the wait", async () => {
     // A wait of a minute would outlast the test's timeout.
     const slots = new DestinationSlots(1, 60_000);

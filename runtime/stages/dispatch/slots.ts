@@ -1,9 +1,9 @@
 /**
  * At most `limit` deliveries in flight per destination. A caller waits up to `waitMs` for a slot (not
  * at all when the destination has been stuck longer than that, beyond reading the answers already
- * here); if none frees up (the destination is slow or hanging), it gets none and defers its delivery
- * by `busyDelayMs`, so a stuck receiver holds a bounded number of connections while a fast one is
- * never slowed down.
+ * here), and on while the destination keeps answering, up to `maxWaitMs`; if none frees up (the
+ * destination is slow or hanging), it gets none and defers its delivery by `busyDelayMs`, so a stuck
+ * receiver holds a bounded number of connections while a fast one is never slowed down.
  *
  * A destination whose delivery went unanswered until it gave up (a timeout) is parked: one delivery at a time (the probe) until
  * one is answered, whatever the status. The deliveries it turns away are deferred until the probe
@@ -28,6 +28,7 @@ export class DestinationSlots {
     private readonly maxDelayMs = 5000,
     private readonly random: () => number = Math.random,
     private readonly maxParkedDelayMs = 5 * 60_000,
+    private readonly maxWaitMs = 1000,
   ) {}
 
   /** A slot for a delivery that gives up after `timeoutMs`; false: none now, defer it. */
@@ -53,10 +54,19 @@ export class DestinationSlots {
         clearTimeout(timer);
         resolve(true);
       };
+      const since = Date.now();
       const giveUp = () =>
         afterPendingIo(() => {
           const at = queue.indexOf(handOver);
           if (at < 0) return;
+          // Full but answering (a delivery of it ended within the wait): a slot frees up in a moment,
+          // sooner and for less than a deferral would take, so it waits on, up to `maxWaitMs`.
+          const now = Date.now();
+          const answering = now - (this.lastEnded.get(destination) ?? 0) <= this.waitMs;
+          if (!stuck && answering && now - since + this.waitMs <= this.maxWaitMs) {
+            timer = setTimeout(giveUp, this.waitMs);
+            return;
+          }
           queue.splice(at, 1);
           resolve(false);
         });
