@@ -25,7 +25,7 @@ export async function searchProblem(client: SearchClient, names: IndexNames): Pr
   return null;
 }
 
-async function readOnlyIndices(client: SearchClient, names: IndexNames): Promise<string[]> {
+export async function readOnlyIndices(client: SearchClient, names: IndexNames): Promise<string[]> {
   const answer = await client.request({
     method: "GET",
     path: `/${Object.values(names).join(",")}/_settings/index.blocks.read_only_allow_delete`,
