@@ -15,9 +15,12 @@ describe("parseConfig", () => {
       identity: "op-0",
       licenseWarningDays: 14,
       resyncSeconds: 300,
+      diagnosticsSeconds: 30,
       concurrency: 3,
     });
     expect(c.namespaces).toBeUndefined();
+    expect(parseConfig([], { DIAGNOSTICS_SECONDS: "0" }).diagnosticsSeconds).toBe(0);
+    expect(parseConfig(["--diagnostics-seconds", "10"], {}).diagnosticsSeconds).toBe(10);
     expect(c.licensePublicKey).toBeUndefined();
   });
 

@@ -13,6 +13,8 @@ export interface OperatorConfig {
   licensePublicKey?: string;
   licenseWarningDays: number;
   resyncSeconds: number;
+  /** How often each Tracardi's runtime is asked for its own view (0: never). */
+  diagnosticsSeconds: number;
   concurrency: number;
   logLevel: string;
 }
@@ -29,6 +31,9 @@ export const USAGE = `tracardi-operator [flags]   (KUBECONFIG or in-cluster conf
                               (or env TRACARDI_LICENSE_PUBLIC_KEY with the PEM itself)
   --license-warning-days N    ExpiringSoon window (default 14)
   --resync-seconds N          periodic full resync (default 300)
+  --diagnostics-seconds N     ask each runtime for its status and metrics this often, over the APIs'
+                              Services (AutoMerging, APIsHealthy, SearchDiskPressure; 0: never;
+                              env DIAGNOSTICS_SECONDS; default 30)
   --concurrency N             parallel reconciles of different resources (default 3)
   --log-level LEVEL           pino level (default info)
 `;
@@ -71,6 +76,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       "license-public-key": { type: "string" },
       "license-warning-days": { type: "string" },
       "resync-seconds": { type: "string" },
+      "diagnostics-seconds": { type: "string" },
       concurrency: { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean" },
@@ -90,6 +96,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
     licenseWarningDays: int(values["license-warning-days"], 14, "--license-warning-days"),
     resyncSeconds: int(values["resync-seconds"], 300, "--resync-seconds"),
+    diagnosticsSeconds: int(
+      values["diagnostics-seconds"] ?? env.DIAGNOSTICS_SECONDS,
+      30,
+      "--diagnostics-seconds",
+    ),
     concurrency: Math.max(1, int(values.concurrency, 3, "--concurrency")),
     logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",
   };

@@ -10,6 +10,7 @@ import type { Tracardi } from "./api/types.js";
 import { adminTokenRef } from "./controller/desired/admin-token.js";
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from "./controller/desired/labels.js";
 import type { LicenseSettings } from "./controller/observe.js";
+import { plainHttp } from "./controller/observe-runtime.js";
 import { Reconciler } from "./controller/reconcile.js";
 import type { KubeRequester, KubeWatcher } from "./kube/http.js";
 import type { InformerOptions, KubeObject } from "./kube/informer.js";
@@ -26,6 +27,8 @@ export interface ManagerOptions {
   resyncMs: number;
   identity: string;
   license: LicenseSettings;
+  /** How often a runtime is asked for its own view; 0: never. */
+  diagnosticsMs: number;
   /** With leader election: whether we may still act (steps down when not). Checked before each reconcile. */
   leading?: () => boolean;
   log: (msg: string, err?: unknown) => void;
@@ -140,6 +143,9 @@ export class Manager {
       },
       now: () => new Date(),
       log: options.log,
+      ...(options.diagnosticsMs > 0
+        ? { runtimeView: { http: plainHttp, intervalMs: options.diagnosticsMs } }
+        : {}),
     });
     this.queue = new WorkQueue({
       concurrency: options.concurrency,

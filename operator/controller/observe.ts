@@ -1,6 +1,6 @@
 import type { V1Pod, V1Secret } from "@kubernetes/client-node";
 import { verifyLicense } from "../../runtime/license/index.js";
-import type { Tracardi } from "../api/types.js";
+import type { SecretKeyRef, Tracardi } from "../api/types.js";
 import { isStatus, type KubeRequester } from "../kube/http.js";
 import { RESOURCES, resourcePath } from "../kube/resources.js";
 import { LABEL_COMPONENT } from "./desired/labels.js";
@@ -16,28 +16,48 @@ export type LicenseKeyRead =
   | { found: false; message: string }
   | { found: true; value: string; resourceVersion: string };
 
-/** Reads the key from the referenced Secret. The value stays in memory; it is never logged or written. */
-export async function readLicenseKey(http: KubeRequester, owner: Tracardi): Promise<LicenseKeyRead> {
-  const { name, key } = owner.spec.license.secretRef;
-  const ns = owner.metadata.namespace;
+/**
+ * Reads one key of a Secret; `field` names the spec field that refers to it, for the message. The
+ * value stays in memory; it is never logged or written.
+ */
+export async function readSecretValue(
+  http: KubeRequester,
+  namespace: string,
+  ref: SecretKeyRef,
+  field: string,
+): Promise<LicenseKeyRead> {
+  const { name, key } = ref;
   let secret: V1Secret;
   try {
-    secret = await http.request<V1Secret>({ method: "GET", path: resourcePath(RESOURCES.secret, ns, name) });
+    secret = await http.request<V1Secret>({
+      method: "GET",
+      path: resourcePath(RESOURCES.secret, namespace, name),
+    });
   } catch (err) {
     if (isStatus(err, 404)) {
-      return { found: false, message: `Secret ${ns}/${name} (spec.license.secretRef) does not exist` };
+      return { found: false, message: `Secret ${namespace}/${name} (${field}) does not exist` };
     }
     throw err;
   }
   const encoded = secret.data?.[key];
   if (!encoded) {
-    return { found: false, message: `Secret ${ns}/${name} has no key ${key} (spec.license.secretRef.key)` };
+    return { found: false, message: `Secret ${namespace}/${name} has no key ${key} (${field}.key)` };
   }
   return {
     found: true,
     value: Buffer.from(encoded, "base64").toString("utf8").trim(),
     resourceVersion: secret.metadata?.resourceVersion ?? "",
   };
+}
+
+/** Reads the key from the referenced licence Secret. */
+export function readLicenseKey(http: KubeRequester, owner: Tracardi): Promise<LicenseKeyRead> {
+  return readSecretValue(
+    http,
+    owner.metadata.namespace,
+    owner.spec.license.secretRef,
+    "spec.license.secretRef",
+  );
 }
 
 export function checkLicense(read: LicenseKeyRead, settings: LicenseSettings, now: Date): LicenseObservation {

@@ -1,11 +1,13 @@
-import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Deployment, V1Pod, V1Secret } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
 import type { Tracardi, TracardiStatus } from "../api/types.js";
 import { KubeHttpError, type KubeRequester, type RequestSpec } from "../kube/http.js";
 import type { RecordedEvent } from "../kube/recorder.js";
 import { sampleTracardi } from "../testing/fixtures.js";
-import { type Cache, Reconciler } from "./reconcile.js";
+import { pod } from "../testing/pods.js";
+import type { RuntimeHttp } from "./observe-runtime.js";
+import { type Cache, Reconciler, type ReconcilerDeps } from "./reconcile.js";
 
 const now = new Date("2026-06-01T00:00:00Z");
 const pair = generateLicenseKeyPair();
@@ -32,6 +34,8 @@ class MapCache<T extends { metadata?: { name?: string; namespace?: string } }> i
 class FakeApi implements KubeRequester {
   calls: RequestSpec[] = [];
   secret: V1Secret | undefined;
+  /** Other Secrets a GET may find, by name. */
+  secrets = new Map<string, V1Secret>();
   /** Secrets created with POST, by name; a second create of a name answers 409 like the API server. */
   created = new Map<string, V1Secret>();
   failApplyWith: KubeHttpError | undefined;
@@ -39,6 +43,8 @@ class FakeApi implements KubeRequester {
 
   async request<T>(spec: RequestSpec): Promise<T> {
     this.calls.push(spec);
+    const other = this.secrets.get(spec.path.split("/secrets/")[1] ?? "");
+    if (spec.method === "GET" && other) return other as T;
     if (spec.method === "GET" && spec.path.includes("/secrets/")) {
       if (!this.secret) throw new KubeHttpError(404, '{"message":"not found"}', "GET", spec.path);
       return this.secret as T;
@@ -74,7 +80,12 @@ class FakeApi implements KubeRequester {
   }
 }
 
-function setup(owner: Tracardi, licenceKey: string | null = licence(100)) {
+function setup(
+  owner: Tracardi,
+  licenceKey: string | null = licence(100),
+  runtimeView?: ReconcilerDeps["runtimeView"],
+  clock: () => Date = () => now,
+) {
   const api = new FakeApi();
   if (licenceKey) {
     api.secret = {
@@ -93,20 +104,22 @@ function setup(owner: Tracardi, licenceKey: string | null = licence(100)) {
   };
   if (api.secret) caches.secrets.put({ metadata: api.secret.metadata } as V1Secret);
   const events: RecordedEvent[] = [];
+  const pods = new MapCache<V1Pod>();
   const reconciler = new Reconciler({
     http: api,
     tracardis,
     ...caches,
-    pods: new MapCache(),
+    pods,
     license: { publicKey: pair.publicKey, warningDays: 14 },
     record: async (_, e) => {
       events.push(e);
     },
     onLicense: () => {},
-    now: () => now,
+    now: clock,
     log: () => {},
+    ...(runtimeView ? { runtimeView } : {}),
   });
-  return { api, reconciler, caches, events, tracardis };
+  return { api, reconciler, caches, events, tracardis, pods };
 }
 
 const owner = () => {
@@ -336,5 +349,145 @@ describe("Reconciler", () => {
     tracardis.items.clear();
     expect(await reconciler.reconcile("shop/demo")).toEqual({});
     expect(api.calls).toEqual([]);
+  });
+});
+
+describe("Reconciler: the runtime's own view", () => {
+  const TOKEN = "s3cret-token";
+  const readyPod = (component: "public-api" | "private-api", name: string) => {
+    const p = pod(
+      component,
+      name,
+      { ready: true, started: true, state: { running: {} } },
+      {
+        conditions: [{ type: "Ready", status: "True" }],
+      },
+    );
+    if (p.metadata) p.metadata.namespace = "shop";
+    return p;
+  };
+  const service = (name: string, ip: string, port: number) =>
+    ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace: "shop" },
+      spec: { clusterIP: ip, ports: [{ port }] },
+    }) as KubernetesObject;
+  const metrics = (pod: string, fiveXX: number) =>
+    [
+      `tracardi_runtime_start_time_seconds{pod="${pod}"} ${now.getTime() / 1000 - 3600}`,
+      `tracardi_http_requests_total{api="public",method="POST",route="/track",code="2xx"} 100`,
+      `tracardi_http_requests_total{api="public",method="POST",route="/track",code="5xx"} ${fiveXX}`,
+      `tracardi_http_server_errors_total{api="public",method="POST",route="/track",error="Error: boom"} ${fiveXX}`,
+    ].join("\n");
+
+  function stubRuntime(answers: { fiveXX: number }) {
+    const calls: { url: string; headers: Record<string, string> }[] = [];
+    const http: RuntimeHttp = {
+      async get(url, headers) {
+        calls.push({ url, headers });
+        if (url === "http://10.96.0.2:8687/api/v1/status") {
+          if (headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: "{}" };
+          return {
+            status: 200,
+            body: JSON.stringify({
+              merging: {
+                enabled: true,
+                intervalSeconds: 5,
+                lastPassAt: null,
+                lastPassQueued: 0,
+                lastPassBy: null,
+                lastError: null,
+                waiting: 4,
+                waitingLimit: 1000,
+              },
+              backends: { searchDisk: { error: "search refused: HTTP 403" } },
+            }),
+          };
+        }
+        if (url === "http://10.96.0.1:8686/metrics")
+          return { status: 200, body: metrics("pub-1", answers.fiveXX) };
+        if (url === "http://10.96.0.2:8687/metrics") return { status: 200, body: metrics("priv-1", 0) };
+        throw new Error(`unexpected ${url}`);
+      },
+    };
+    return { http, calls };
+  }
+
+  function withServices(runtimeView: ReconcilerDeps["runtimeView"], clock?: () => Date) {
+    const s = setup(owner(), licence(100), runtimeView, clock);
+    s.caches.services.put(service("demo-public-api", "10.96.0.1", 8686));
+    s.caches.services.put(service("demo-private-api", "10.96.0.2", 8687));
+    s.caches.secrets.put({ metadata: { name: "demo-admin-token", namespace: "shop", resourceVersion: "1" } });
+    s.api.secrets.set("demo-admin-token", {
+      metadata: { name: "demo-admin-token", namespace: "shop", resourceVersion: "1" },
+      data: { token: Buffer.from(TOKEN).toString("base64") },
+    });
+    return s;
+  }
+
+  it("asks the private API's status with the admin token and both APIs' metrics over their Services", async () => {
+    const runtime = stubRuntime({ fiveXX: 0 });
+    const { reconciler, api, pods } = withServices({ http: runtime.http, intervalMs: 30_000 });
+    pods.put(readyPod("public-api", "demo-public-api-1"));
+    pods.put(readyPod("private-api", "demo-private-api-1"));
+    const result = await reconciler.reconcile("shop/demo");
+    expect(runtime.calls.map((c) => c.url).sort()).toEqual([
+      "http://10.96.0.1:8686/metrics",
+      "http://10.96.0.2:8687/api/v1/status",
+      "http://10.96.0.2:8687/metrics",
+    ]);
+    const status = api.statusWrites().at(-1);
+    const condition = (type: string) => status?.conditions?.find((c) => c.type === type);
+    expect(condition("AutoMerging")).toMatchObject({ status: "False", reason: "Inactive" });
+    expect(condition("AutoMerging")?.message).toContain(
+      "4 profiles wait to be merged and no merge pass has run yet",
+    );
+    expect(condition("SearchDiskPressure")).toMatchObject({ status: "Unknown", reason: "StatusUnavailable" });
+    expect(condition("APIsHealthy")).toMatchObject({ status: "True" });
+    // Looked at again after the interval.
+    expect(result.requeueAfterMs).toBe(30_000);
+    // The token is read once; it appears in no status.
+    await reconciler.reconcile("shop/demo");
+    expect(api.count("GET", "/secrets/demo-admin-token")).toBe(1);
+    expect(JSON.stringify(api.statusWrites())).not.toContain(TOKEN);
+  });
+
+  it("asks no more than once per interval, and counts 5xx across looks", async () => {
+    let clock = now.getTime();
+    const runtime = stubRuntime({ fiveXX: 0 });
+    const s = withServices({ http: runtime.http, intervalMs: 30_000 }, () => new Date(clock));
+    const reconciler = s.reconciler;
+    s.pods.put(readyPod("public-api", "demo-public-api-1"));
+    s.pods.put(readyPod("private-api", "demo-private-api-1"));
+    await reconciler.reconcile("shop/demo");
+    await reconciler.reconcile("shop/demo");
+    expect(runtime.calls).toHaveLength(3);
+    clock += 30_000;
+    const failing = stubRuntime({ fiveXX: 10 });
+    runtime.http.get = failing.http.get;
+    await reconciler.reconcile("shop/demo");
+    const apis = s.api
+      .statusWrites()
+      .at(-1)
+      ?.conditions?.find((c) => c.type === "APIsHealthy");
+    expect(apis).toMatchObject({ status: "False", reason: "ServerErrors" });
+    expect(apis?.message).toContain(
+      "public API POST /track: 10 of 10 requests (100 %) answered 5xx, most often Error: boom (10)",
+    );
+  });
+
+  it("reports why it cannot ask when no API pod is ready, without a request", async () => {
+    const runtime = stubRuntime({ fiveXX: 0 });
+    const { reconciler, api } = withServices({ http: runtime.http, intervalMs: 30_000 });
+    await reconciler.reconcile("shop/demo");
+    expect(runtime.calls).toEqual([]);
+    const conditions = api.statusWrites().at(-1)?.conditions ?? [];
+    expect(conditions.find((c) => c.type === "AutoMerging")).toMatchObject({
+      status: "Unknown",
+      reason: "StatusUnavailable",
+      message: "cannot ask the runtime: no private-api pod is ready behind Service demo-private-api",
+    });
+    expect(conditions.find((c) => c.type === "APIsHealthy")).toMatchObject({ status: "Unknown" });
   });
 });

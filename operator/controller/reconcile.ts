@@ -18,6 +18,7 @@ import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES, type ResourceRef } from "../kube/resources.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import {
+  adminTokenRef,
   childName,
   desiredState,
   generatedAdminTokenName,
@@ -26,11 +27,17 @@ import {
   newAdminToken,
   planComponents,
 } from "./desired/index.js";
+import { type ApiMetricsView, diagnoseApis } from "./diagnose/apis.js";
+import { diagnoseAutoMerging } from "./diagnose/auto-merging.js";
 import { diagnoseBackends, type UnreadyPodLog } from "./diagnose/backends.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
 import { type ComponentObservation, diagnosePods, podsOf } from "./diagnose/pods.js";
 import { type ApplyOutcome, diagnoseReconciled } from "./diagnose/reconciled.js";
+import { addSample, parseRequestMetrics, type TimedSample } from "./diagnose/request-metrics.js";
+import type { RuntimeStatusView } from "./diagnose/runtime-view.js";
+import { diagnoseSearchDisk } from "./diagnose/search-disk.js";
+import type { CheckResult } from "./diagnose/types.js";
 import { diagnoseWorkflow } from "./diagnose/workflow.js";
 import { eventsFromTransitions } from "./events.js";
 import {
@@ -38,9 +45,11 @@ import {
   type LicenseKeyRead,
   type LicenseSettings,
   readLicenseKey,
+  readSecretValue,
   readUnreadyLogs,
   unreadyPods,
 } from "./observe.js";
+import { type RuntimeHttp, readMetrics, readRuntimeStatus, serviceTarget } from "./observe-runtime.js";
 import { buildStatus, sameStatus } from "./status.js";
 
 export interface Cache<T> {
@@ -63,6 +72,15 @@ export interface ReconcilerDeps {
   onLicense: (namespace: string, name: string, expires: Date | undefined) => void;
   now: () => Date;
   log: (msg: string, err?: unknown) => void;
+  /** Asks the runtime for its own view every `intervalMs` (AutoMerging, APIsHealthy, SearchDiskPressure); absent: not asked. */
+  runtimeView?: { http: RuntimeHttp; intervalMs: number };
+}
+
+/** What the runtime said about itself at the last look. */
+interface RuntimeView {
+  at: number;
+  status: RuntimeStatusView;
+  apis: ApiMetricsView;
 }
 
 const DAY_MS = 86_400_000;
@@ -98,12 +116,17 @@ export class Reconciler {
   private readonly lastStatus = new Map<string, TracardiStatus>();
   private readonly applied = new Map<string, AppliedRecord>();
   private readonly licenseKeys = new Map<string, LicenseKeyRead & { found: true }>();
+  private readonly adminTokens = new Map<string, LicenseKeyRead & { found: true }>();
+  private readonly requestHistory = new Map<string, TimedSample[]>();
+  private readonly runtimeViews = new Map<string, RuntimeView>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
   forget(key: string): void {
     this.oomHistory.delete(key);
     this.lastStatus.delete(key);
+    this.requestHistory.delete(key);
+    this.runtimeViews.delete(key);
     const [ns, name] = key.split("/");
     for (const id of this.applied.keys()) if (id.includes(`/${ns}/${name}-`)) this.applied.delete(id);
   }
@@ -137,7 +160,8 @@ export class Reconciler {
     const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
     const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
-    const status = this.diagnose(key, owner, pods, deployments, license, backendLogs, outcome, now);
+    const view = await this.observeRuntime(key, owner, pods, now);
+    const status = this.diagnose(key, owner, pods, deployments, license, backendLogs, outcome, now, view);
 
     const previous = this.lastStatus.get(key) ?? owner.status;
     if (!sameStatus(previous, status)) {
@@ -150,9 +174,12 @@ export class Reconciler {
     }
 
     if (!outcome.ok) throw new Error(`apply failed for ${key}: ${outcome.message}`);
-    const licenseRequeue = this.licenseRequeue(license, now);
-    if (unready.length === 0) return { requeueAfterMs: licenseRequeue };
-    return { requeueAfterMs: Math.min(licenseRequeue ?? UNREADY_RECHECK_MS, UNREADY_RECHECK_MS) };
+    const waits = [
+      this.licenseRequeue(license, now),
+      unready.length > 0 ? UNREADY_RECHECK_MS : undefined,
+      this.deps.runtimeView?.intervalMs || undefined,
+    ].filter((ms): ms is number => ms !== undefined);
+    return { requeueAfterMs: waits.length > 0 ? Math.min(...waits) : undefined };
   }
 
   private async apply(
@@ -268,6 +295,7 @@ export class Reconciler {
     backendLogs: UnreadyPodLog[],
     outcome: ApplyOutcome,
     now: Date,
+    view: RuntimeView | undefined,
   ): TracardiStatus {
     const ns = owner.metadata.namespace;
     const observations: ComponentObservation[] = planComponents(owner.spec)
@@ -299,10 +327,93 @@ export class Reconciler {
         diagnoseBackends(backendLogs),
         podsDiagnosis.condition,
         diagnoseWorkflow(owner.spec),
+        ...this.runtimeChecks(owner, view, now),
       ],
       components: podsDiagnosis.components,
       license: license.status,
     });
+  }
+
+  private runtimeChecks(owner: Tracardi, view: RuntimeView | undefined, now: Date): CheckResult[] {
+    if (!view) return [];
+    return [
+      diagnoseSearchDisk(view.status),
+      diagnoseApis(view.apis, now),
+      diagnoseAutoMerging(owner.spec.workers.apm.enabled, view.status, now),
+    ];
+  }
+
+  /**
+   * The runtime's own view over the APIs' Services, asked at most once per interval whatever
+   * triggers the reconcile (pod events come in bursts); in between, the last view stands.
+   */
+  private async observeRuntime(
+    key: string,
+    owner: Tracardi,
+    pods: V1Pod[],
+    now: Date,
+  ): Promise<RuntimeView | undefined> {
+    const settings = this.deps.runtimeView;
+    if (!settings) return undefined;
+    const last = this.runtimeViews.get(key);
+    // A little slack, so a requeue that fires a moment early still looks.
+    if (last && now.getTime() - last.at < settings.intervalMs * 0.9) return last;
+    const ns = owner.metadata.namespace;
+    const target = (role: "public" | "private") =>
+      serviceTarget(
+        owner,
+        role,
+        this.deps.services.get(ns, childName(owner.metadata.name, `${role}-api`)),
+        pods,
+      );
+    const privateApi = target("private");
+    const publicApi = target("public");
+    const token = "error" in privateApi ? { error: privateApi.error } : await this.adminToken(owner);
+    const [status, publicMetrics, privateMetrics] = await Promise.all([
+      readRuntimeStatus(settings.http, privateApi, token),
+      readMetrics(settings.http, publicApi),
+      readMetrics(settings.http, privateApi),
+    ]);
+    let history = this.requestHistory.get(key) ?? [];
+    const unread: string[] = [];
+    for (const [component, metrics] of [
+      ["public-api", publicMetrics],
+      ["private-api", privateMetrics],
+    ] as const) {
+      if ("error" in metrics) {
+        unread.push(`${component}: ${metrics.error}`);
+        continue;
+      }
+      const sample = parseRequestMetrics(metrics.text);
+      if (sample === null)
+        unread.push(`${component}: its /metrics has no request counters (an older image?)`);
+      else history = addSample(history, { at: now.getTime(), sample });
+    }
+    this.requestHistory.set(key, history);
+    const view: RuntimeView = { at: now.getTime(), status, apis: { history, unread, asked: 2 } };
+    this.runtimeViews.set(key, view);
+    return view;
+  }
+
+  /** The private API's token: `spec.adminToken` or the generated Secret, read again only when it changed. */
+  private async adminToken(owner: Tracardi): Promise<{ value: string } | { error: string }> {
+    const ns = owner.metadata.namespace;
+    const ref = adminTokenRef(owner);
+    const id = `${ns}/${ref.name}/${ref.key}`;
+    const memo = this.adminTokens.get(id);
+    const current = this.deps.secrets.get(ns, ref.name)?.metadata?.resourceVersion;
+    if (memo && current === memo.resourceVersion) return { value: memo.value };
+    try {
+      const read = await readSecretValue(this.deps.http, ns, ref, "spec.adminToken.secretRef");
+      if (!read.found) {
+        this.adminTokens.delete(id);
+        return { error: read.message };
+      }
+      this.adminTokens.set(id, read);
+      return { value: read.value };
+    } catch (err) {
+      return { error: `could not read the admin token: ${describeError(err)}` };
+    }
   }
 
   /** Wake at the start of the warning window and at expiry; once a day while expiring so daysRemaining stays true. */
