@@ -5,6 +5,7 @@ import type {
   V1PodDisruptionBudget,
   V1Secret,
   V1Service,
+  V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import type { Tracardi } from "./api/types.js";
 import { adminTokenRef } from "./controller/desired/admin-token.js";
@@ -103,6 +104,10 @@ export class Manager {
       resource: RESOURCES.podDisruptionBudget,
       labelSelector: managed,
     });
+    const autoscalers = make<V2HorizontalPodAutoscaler>({
+      resource: RESOURCES.horizontalPodAutoscaler,
+      labelSelector: managed,
+    });
     // Secrets are watched only to notice licence changes, through the metadata-only API: the server never
     // sends their data (a cluster's Helm release Secrets alone can be hundreds of MB). The licence key is
     // read by a GET of the one Secret a Tracardi names.
@@ -130,6 +135,7 @@ export class Manager {
       services,
       configMaps,
       disruptionBudgets,
+      autoscalers,
       pods,
       secrets,
       license: options.license,
@@ -144,7 +150,13 @@ export class Manager {
       now: () => new Date(),
       log: options.log,
       ...(options.diagnosticsMs > 0
-        ? { runtimeView: { http: plainHttp, intervalMs: options.diagnosticsMs } }
+        ? {
+            runtimeView: {
+              http: plainHttp,
+              intervalMs: options.diagnosticsMs,
+              wake: (key: string) => this.queue.add(key),
+            },
+          }
         : {}),
     });
     this.queue = new WorkQueue({
@@ -186,6 +198,7 @@ export class Manager {
     services.on(byOwner);
     configMaps.on(byOwner);
     disruptionBudgets.on(byOwner);
+    autoscalers.on(byOwner);
     pods.on((_, pod) => {
       const instance = pod.metadata?.labels?.[LABEL_INSTANCE];
       if (instance) this.queue.add(keyOf(pod.metadata?.namespace, instance));

@@ -1,5 +1,12 @@
 import type { ApiRole, WorkerKind } from "./components.js";
-import type { DisruptionBudgetSpec, PullPolicy, Resources, SearchFlavor, ServiceType } from "./types.js";
+import type {
+  ApiAutoscalingSpec,
+  DisruptionBudgetSpec,
+  PullPolicy,
+  Resources,
+  SearchFlavor,
+  ServiceType,
+} from "./types.js";
 
 /** Defaults follow the seed's Helm chart (tracardi.md §10.2); the CRD schema is generated from these. */
 export const DEFAULT_IMAGE = "tracardi/tracardi-ts:1.1.0";
@@ -15,6 +22,14 @@ export const DEFAULT_SERVICE_TYPE: ServiceType = "ClusterIP";
 
 /** An API with more than one replica keeps all but one pod through a drain. */
 export const DEFAULT_DISRUPTION_BUDGET: DisruptionBudgetSpec = { enabled: true, maxUnavailable: 1 };
+
+/** Off until asked for; when on, between 1 and 10 public-api pods at 80 % of their CPU request. */
+export const DEFAULT_API_AUTOSCALING: ApiAutoscalingSpec = {
+  enabled: false,
+  minReplicas: 1,
+  maxReplicas: 10,
+  targetCPUUtilizationPercentage: 80,
+};
 
 export const PUBLIC_PORT = 8686;
 export const PRIVATE_PORT = 8687;

@@ -100,6 +100,7 @@ function setup(
     services: new MapCache<KubernetesObject>(),
     configMaps: new MapCache<KubernetesObject>(),
     disruptionBudgets: new MapCache<KubernetesObject>(),
+    autoscalers: new MapCache<KubernetesObject>(),
     secrets: new MapCache<V1Secret>(),
   };
   if (api.secret) caches.secrets.put({ metadata: api.secret.metadata } as V1Secret);
@@ -414,8 +415,23 @@ describe("Reconciler: the runtime's own view", () => {
     return { http, calls };
   }
 
-  function withServices(runtimeView: ReconcilerDeps["runtimeView"], clock?: () => Date) {
-    const s = setup(owner(), licence(100), runtimeView, clock);
+  /** The reconciler's `wake` calls: each says a look at the runtime finished. */
+  function waker() {
+    const state = { count: 0, waiters: [] as (() => void)[] };
+    return {
+      wake: () => {
+        state.count++;
+        for (const w of state.waiters.splice(0)) w();
+      },
+      looks: async (n: number) => {
+        while (state.count < n) await new Promise<void>((resolve) => state.waiters.push(resolve));
+      },
+    };
+  }
+
+  function withServices(http: RuntimeHttp, clock?: () => Date) {
+    const w = waker();
+    const s = setup(owner(), licence(100), { http, intervalMs: 30_000, wake: w.wake }, clock);
     s.caches.services.put(service("demo-public-api", "10.96.0.1", 8686));
     s.caches.services.put(service("demo-private-api", "10.96.0.2", 8687));
     s.caches.secrets.put({ metadata: { name: "demo-admin-token", namespace: "shop", resourceVersion: "1" } });
@@ -423,14 +439,18 @@ describe("Reconciler: the runtime's own view", () => {
       metadata: { name: "demo-admin-token", namespace: "shop", resourceVersion: "1" },
       data: { token: Buffer.from(TOKEN).toString("base64") },
     });
-    return s;
+    return { ...s, looks: w.looks };
   }
 
   it("asks the private API's status with the admin token and both APIs' metrics over their Services", async () => {
     const runtime = stubRuntime({ fiveXX: 0 });
-    const { reconciler, api, pods } = withServices({ http: runtime.http, intervalMs: 30_000 });
+    const { reconciler, api, pods, looks } = withServices(runtime.http);
     pods.put(readyPod("public-api", "demo-public-api-1"));
     pods.put(readyPod("private-api", "demo-private-api-1"));
+    await reconciler.reconcile("shop/demo");
+    // The look runs beside the reconcile; when it is done, the key is queued again.
+    expect(api.statusWrites()[0]?.conditions?.map((c) => c.type)).not.toContain("AutoMerging");
+    await looks(1);
     const result = await reconciler.reconcile("shop/demo");
     expect(runtime.calls.map((c) => c.url).sort()).toEqual([
       "http://10.96.0.1:8686/metrics",
@@ -448,7 +468,6 @@ describe("Reconciler: the runtime's own view", () => {
     // Looked at again after the interval.
     expect(result.requeueAfterMs).toBe(30_000);
     // The token is read once; it appears in no status.
-    await reconciler.reconcile("shop/demo");
     expect(api.count("GET", "/secrets/demo-admin-token")).toBe(1);
     expect(JSON.stringify(api.statusWrites())).not.toContain(TOKEN);
   });
@@ -456,16 +475,20 @@ describe("Reconciler: the runtime's own view", () => {
   it("asks no more than once per interval, and counts 5xx across looks", async () => {
     let clock = now.getTime();
     const runtime = stubRuntime({ fiveXX: 0 });
-    const s = withServices({ http: runtime.http, intervalMs: 30_000 }, () => new Date(clock));
+    const s = withServices(runtime.http, () => new Date(clock));
     const reconciler = s.reconciler;
     s.pods.put(readyPod("public-api", "demo-public-api-1"));
     s.pods.put(readyPod("private-api", "demo-private-api-1"));
+    await reconciler.reconcile("shop/demo");
+    await s.looks(1);
     await reconciler.reconcile("shop/demo");
     await reconciler.reconcile("shop/demo");
     expect(runtime.calls).toHaveLength(3);
     clock += 30_000;
     const failing = stubRuntime({ fiveXX: 10 });
     runtime.http.get = failing.http.get;
+    await reconciler.reconcile("shop/demo");
+    await s.looks(2);
     await reconciler.reconcile("shop/demo");
     const apis = s.api
       .statusWrites()
@@ -479,7 +502,9 @@ describe("Reconciler: the runtime's own view", () => {
 
   it("reports why it cannot ask when no API pod is ready, without a request", async () => {
     const runtime = stubRuntime({ fiveXX: 0 });
-    const { reconciler, api } = withServices({ http: runtime.http, intervalMs: 30_000 });
+    const { reconciler, api, looks } = withServices(runtime.http);
+    await reconciler.reconcile("shop/demo");
+    await looks(1);
     await reconciler.reconcile("shop/demo");
     expect(runtime.calls).toEqual([]);
     const conditions = api.statusWrites().at(-1)?.conditions ?? [];
@@ -489,5 +514,123 @@ describe("Reconciler: the runtime's own view", () => {
       message: "cannot ask the runtime: no private-api pod is ready behind Service demo-private-api",
     });
     expect(conditions.find((c) => c.type === "APIsHealthy")).toMatchObject({ status: "Unknown" });
+  });
+
+  it("never waits for a runtime that does not answer", async () => {
+    let asked = 0;
+    const hanging: RuntimeHttp = {
+      get: () => {
+        asked++;
+        return new Promise(() => {});
+      },
+    };
+    const { reconciler, api, pods } = withServices(hanging);
+    pods.put(readyPod("public-api", "demo-public-api-1"));
+    pods.put(readyPod("private-api", "demo-private-api-1"));
+    const result = await reconciler.reconcile("shop/demo");
+    expect(result.requeueAfterMs).toBe(30_000);
+    expect(api.statusWrites()).toHaveLength(1);
+    // Still looking: a second reconcile starts no second look.
+    await reconciler.reconcile("shop/demo");
+    expect(asked).toBe(3);
+  });
+});
+
+describe("Reconciler: api.public.autoscaling", () => {
+  const autoscaledOwner = (enabled: boolean) => {
+    const t = owner();
+    t.spec.api.public.autoscaling = {
+      enabled,
+      minReplicas: 1,
+      maxReplicas: 5,
+      targetCPUUtilizationPercentage: 80,
+    };
+    return t;
+  };
+
+  it("hands spec.replicas over to a second field manager, then applies the Deployment without it and the HPA", async () => {
+    const { api, reconciler, caches } = setup(autoscaledOwner(true));
+    // The Deployment as it runs, scaled to 3 by someone (the HPA).
+    caches.deployments.put({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "demo-public-api", namespace: "shop", generation: 4 },
+      spec: { replicas: 3, selector: {}, template: {} },
+    });
+    await reconciler.reconcile("shop/demo");
+    const patches = api.calls.filter(
+      (c) => c.method === "PATCH" && c.path.endsWith("/deployments/demo-public-api"),
+    );
+    expect(patches.map((c) => c.query)).toEqual([
+      { fieldManager: "tracardi-operator-replicas-handover" },
+      { fieldManager: "tracardi-operator", force: "true" },
+    ]);
+    expect((patches[0]?.body as V1Deployment).spec).toEqual({ replicas: 3 });
+    expect((patches[1]?.body as V1Deployment).spec).not.toHaveProperty("replicas");
+    const hpa = api.applies().find((c) => c.path.includes("/horizontalpodautoscalers/"));
+    expect(hpa?.path).toBe("/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/demo-public-api");
+    // Other Deployments keep their replicas and get no handover.
+    const apm = api.applies().find((c) => c.path.endsWith("/deployments/demo-wk-apm"));
+    expect((apm?.body as V1Deployment).spec?.replicas).toBe(1);
+    expect(
+      api.calls.filter((c) => c.query?.fieldManager === "tracardi-operator-replicas-handover"),
+    ).toHaveLength(1);
+  });
+
+  it("reports the replicas the autoscaler asked for as desired", async () => {
+    const { api, reconciler, caches } = setup(autoscaledOwner(true));
+    caches.deployments.put({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "demo-public-api", namespace: "shop", generation: 4 },
+      spec: { replicas: 4, selector: {}, template: {} },
+      status: { readyReplicas: 4 },
+    });
+    // The API server answers the apply with the live object, replicas as the HPA set them.
+    const request = api.request.bind(api);
+    api.request = async <T>(spec: Parameters<typeof request>[0]): Promise<T> => {
+      const answer = await request<T>(spec);
+      if (spec.path.endsWith("/deployments/demo-public-api") && spec.query?.force) {
+        return {
+          ...(answer as V1Deployment),
+          spec: { ...(answer as V1Deployment).spec, replicas: 4 },
+          status: { readyReplicas: 4 },
+        } as T;
+      }
+      return answer;
+    };
+    await reconciler.reconcile("shop/demo");
+    const status = api.statusWrites().at(-1);
+    expect(status?.components?.find((c) => c.name === "public-api")).toMatchObject({ desired: 4, ready: 4 });
+    expect(status?.publicApi).toBe("4/4");
+  });
+
+  it("deletes its HorizontalPodAutoscaler when autoscaling is turned off, and applies replicas again", async () => {
+    const { api, reconciler, caches } = setup(autoscaledOwner(false));
+    caches.autoscalers.put({
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: {
+        name: "demo-public-api",
+        namespace: "shop",
+        uid: "hpa-uid",
+        ownerReferences: [
+          {
+            apiVersion: "tracardi.io/v1alpha1",
+            kind: "Tracardi",
+            name: "demo",
+            uid: "uid-1",
+            controller: true,
+          },
+        ],
+      },
+    } as KubernetesObject);
+    await reconciler.reconcile("shop/demo");
+    const deletes = api.calls.filter((c) => c.method === "DELETE");
+    expect(deletes.map((c) => c.path)).toEqual([
+      "/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/demo-public-api",
+    ]);
+    const pub = api.applies().find((c) => c.path.endsWith("/deployments/demo-public-api"));
+    expect((pub?.body as V1Deployment).spec?.replicas).toBe(1);
   });
 });

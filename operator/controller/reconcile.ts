@@ -6,12 +6,14 @@ import type {
   V1PodDisruptionBudget,
   V1Secret,
   V1Service,
+  V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
 import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
 import { specProblems } from "../api/validate.js";
 import { applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
+import { handOverReplicas } from "../kube/handover.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
@@ -19,6 +21,7 @@ import { RESOURCES, type ResourceRef } from "../kube/resources.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import {
   adminTokenRef,
+  autoscaledByHpa,
   childName,
   desiredState,
   generatedAdminTokenName,
@@ -64,6 +67,8 @@ export interface ReconcilerDeps {
   services: Cache<V1Service>;
   configMaps: Cache<V1ConfigMap>;
   disruptionBudgets: Cache<V1PodDisruptionBudget>;
+  /** HorizontalPodAutoscalers the operator owns (api.public.autoscaling). */
+  autoscalers: Cache<V2HorizontalPodAutoscaler>;
   pods: Cache<V1Pod>;
   /** Metadata only: tells whether the licence Secret changed since it was last read, and whether the generated admin-token Secret exists. */
   secrets: Cache<V1Secret>;
@@ -73,7 +78,7 @@ export interface ReconcilerDeps {
   now: () => Date;
   log: (msg: string, err?: unknown) => void;
   /** Asks the runtime for its own view every `intervalMs` (AutoMerging, APIsHealthy, SearchDiskPressure); absent: not asked. */
-  runtimeView?: { http: RuntimeHttp; intervalMs: number };
+  runtimeView?: { http: RuntimeHttp; intervalMs: number; wake: (key: string) => void };
 }
 
 /** What the runtime said about itself at the last look. */
@@ -119,6 +124,8 @@ export class Reconciler {
   private readonly adminTokens = new Map<string, LicenseKeyRead & { found: true }>();
   private readonly requestHistory = new Map<string, TimedSample[]>();
   private readonly runtimeViews = new Map<string, RuntimeView>();
+  /** Keys whose runtime is being asked right now. */
+  private readonly looking = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -127,8 +134,16 @@ export class Reconciler {
     this.lastStatus.delete(key);
     this.requestHistory.delete(key);
     this.runtimeViews.delete(key);
+    this.looking.delete(key);
     const [ns, name] = key.split("/");
     for (const id of this.applied.keys()) if (id.includes(`/${ns}/${name}-`)) this.applied.delete(id);
+  }
+
+  /** The live object when it is still what we last applied (nothing to do), else undefined. */
+  private current<T extends KubernetesObject>(desired: T, cache: Cache<T>): T | undefined {
+    const live = cache.get(desired.metadata?.namespace ?? "", desired.metadata?.name ?? "");
+    const id = `${desired.kind}/${desired.metadata?.namespace ?? ""}/${desired.metadata?.name ?? ""}`;
+    return live && upToDate(this.applied.get(id), fingerprint(desired), live) ? live : undefined;
   }
 
   /** Server-side apply, skipped when the live object is still what we last applied (no request at rest). */
@@ -137,8 +152,8 @@ export class Reconciler {
     const name = desired.metadata?.name ?? "";
     const id = `${desired.kind}/${ns}/${name}`;
     const hash = fingerprint(desired);
-    const live = cache.get(ns, name);
-    if (live && upToDate(this.applied.get(id), hash, live)) return live;
+    const current = this.current(desired, cache);
+    if (current) return current;
     const result = await serverSideApply(this.deps.http, desired);
     this.applied.set(id, recordApplied(hash, result));
     return result;
@@ -160,7 +175,7 @@ export class Reconciler {
     const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
     const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
-    const view = await this.observeRuntime(key, owner, pods, now);
+    const view = this.runtimeView(key, owner, pods, now);
     const status = this.diagnose(key, owner, pods, deployments, license, backendLogs, outcome, now, view);
 
     const previous = this.lastStatus.get(key) ?? owner.status;
@@ -201,6 +216,9 @@ export class Reconciler {
         applied++;
       }
       for (const d of desired.deployments) {
+        if (d.spec?.replicas === undefined && !this.current(d, this.deps.deployments)) {
+          await handOverReplicas(this.deps.http, this.deps.deployments.get(ns, d.metadata?.name ?? ""));
+        }
         const live = await this.ensure(d, this.deps.deployments);
         deployments.set(live.metadata?.name ?? "", live);
         applied++;
@@ -208,6 +226,13 @@ export class Reconciler {
       for (const pdb of desired.disruptionBudgets) {
         await this.ensure(pdb, this.deps.disruptionBudgets);
         applied++;
+      }
+      for (const hpa of desired.autoscalers) {
+        await this.ensure(hpa, this.deps.autoscalers);
+        applied++;
+      }
+      for (const component of desired.withoutAutoscaler) {
+        await this.deleteOwned(RESOURCES.horizontalPodAutoscaler, this.deps.autoscalers, owner, component);
       }
       for (const component of desired.disabled) {
         await this.deleteOwned(RESOURCES.deployment, this.deps.deployments, owner, component);
@@ -305,7 +330,10 @@ export class Reconciler {
         const deployment = applied.get(depName) ?? this.deps.deployments.get(ns, depName);
         const obs: ComponentObservation = {
           name: p.info.name,
-          desired: p.replicas,
+          // Under an autoscaler, what it asked for.
+          desired: autoscaledByHpa(owner.spec, p.info.name)
+            ? (deployment?.spec?.replicas ?? p.replicas)
+            : p.replicas,
           pods: podsOf(pods, p.info.name),
         };
         if (deployment) obs.deployment = deployment;
@@ -344,20 +372,39 @@ export class Reconciler {
   }
 
   /**
-   * The runtime's own view over the APIs' Services, asked at most once per interval whatever
-   * triggers the reconcile (pod events come in bursts); in between, the last view stands.
+   * The runtime's last view, and a new look started in the background when it is older than the
+   * interval: a runtime that does not answer (pods down, an unroutable Service) must never hold up a
+   * reconcile. When the look is done, `wake` queues the key again so the status shows it.
    */
-  private async observeRuntime(
-    key: string,
-    owner: Tracardi,
-    pods: V1Pod[],
-    now: Date,
-  ): Promise<RuntimeView | undefined> {
+  private runtimeView(key: string, owner: Tracardi, pods: V1Pod[], now: Date): RuntimeView | undefined {
     const settings = this.deps.runtimeView;
     if (!settings) return undefined;
     const last = this.runtimeViews.get(key);
     // A little slack, so a requeue that fires a moment early still looks.
-    if (last && now.getTime() - last.at < settings.intervalMs * 0.9) return last;
+    const stale = !last || now.getTime() - last.at >= settings.intervalMs * 0.9;
+    if (stale && !this.looking.has(key)) {
+      this.looking.add(key);
+      this.lookAtRuntime(key, owner, pods, now, settings.http)
+        .then((view) => {
+          // Forgotten meanwhile (the Tracardi was deleted): drop the answer.
+          if (!this.looking.has(key)) return;
+          this.runtimeViews.set(key, view);
+          settings.wake(key);
+        })
+        .catch((err: unknown) => this.deps.log(`asking the runtime of ${key} failed`, err))
+        .finally(() => this.looking.delete(key));
+    }
+    return last;
+  }
+
+  /** One look: the private API's status with the admin token and both APIs' metrics, over their Services. */
+  private async lookAtRuntime(
+    key: string,
+    owner: Tracardi,
+    pods: V1Pod[],
+    now: Date,
+    http: RuntimeHttp,
+  ): Promise<RuntimeView> {
     const ns = owner.metadata.namespace;
     const target = (role: "public" | "private") =>
       serviceTarget(
@@ -370,9 +417,9 @@ export class Reconciler {
     const publicApi = target("public");
     const token = "error" in privateApi ? { error: privateApi.error } : await this.adminToken(owner);
     const [status, publicMetrics, privateMetrics] = await Promise.all([
-      readRuntimeStatus(settings.http, privateApi, token),
-      readMetrics(settings.http, publicApi),
-      readMetrics(settings.http, privateApi),
+      readRuntimeStatus(http, privateApi, token),
+      readMetrics(http, publicApi),
+      readMetrics(http, privateApi),
     ]);
     let history = this.requestHistory.get(key) ?? [];
     const unread: string[] = [];
@@ -390,9 +437,7 @@ export class Reconciler {
       else history = addSample(history, { at: now.getTime(), sample });
     }
     this.requestHistory.set(key, history);
-    const view: RuntimeView = { at: now.getTime(), status, apis: { history, unread, asked: 2 } };
-    this.runtimeViews.set(key, view);
-    return view;
+    return { at: now.getTime(), status, apis: { history, unread, asked: 2 } };
   }
 
   /** The private API's token: `spec.adminToken` or the generated Secret, read again only when it changed. */

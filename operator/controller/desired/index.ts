@@ -1,9 +1,16 @@
-import type { V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1Service } from "@kubernetes/client-node";
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+} from "@kubernetes/client-node";
 import { API_ROLES, apiComponentName, type ComponentName } from "../../api/components.js";
 import type { Tracardi } from "../../api/types.js";
 import { planComponents } from "./component.js";
 import { configHash, configMap, type OperatorSettings, runtimeConfig } from "./config.js";
 import { deployment } from "./deployment.js";
+import { autoscaledByHpa, publicApiAutoscaler, withoutReplicas } from "./hpa.js";
 import { apiDisruptionBudget, needsDisruptionBudget } from "./pdb.js";
 import { apiService } from "./service.js";
 
@@ -16,6 +23,10 @@ export interface DesiredState {
   disruptionBudgets: V1PodDisruptionBudget[];
   /** APIs whose PodDisruptionBudget must not exist (one replica, or turned off). */
   withoutDisruptionBudget: ComponentName[];
+  /** HorizontalPodAutoscalers the operator owns (api.public.autoscaling). */
+  autoscalers: V2HorizontalPodAutoscaler[];
+  /** Components whose HorizontalPodAutoscaler must not exist. */
+  withoutAutoscaler: ComponentName[];
 }
 
 export function desiredState(owner: Tracardi, settings: OperatorSettings): DesiredState {
@@ -25,12 +36,20 @@ export function desiredState(owner: Tracardi, settings: OperatorSettings): Desir
   return {
     configMap: configMap(owner, data),
     services: [apiService(owner, "public"), apiService(owner, "private")],
-    deployments: plans.filter((p) => p.enabled).map((p) => deployment(owner, p, hash)),
+    deployments: plans
+      .filter((p) => p.enabled)
+      .map((p) => {
+        const d = deployment(owner, p, hash);
+        // An autoscaled Deployment is applied without replicas (hpa.ts).
+        return autoscaledByHpa(owner.spec, p.info.name) ? withoutReplicas(d) : d;
+      }),
     disabled: plans.filter((p) => !p.enabled).map((p) => p.info.name),
     disruptionBudgets: API_ROLES.filter((r) => needsDisruptionBudget(owner, r)).map((r) =>
       apiDisruptionBudget(owner, r),
     ),
     withoutDisruptionBudget: API_ROLES.filter((r) => !needsDisruptionBudget(owner, r)).map(apiComponentName),
+    autoscalers: [publicApiAutoscaler(owner)].filter((h) => h !== null),
+    withoutAutoscaler: autoscaledByHpa(owner.spec, "public-api") ? [] : ["public-api"],
   };
 }
 
@@ -42,4 +61,5 @@ export {
 } from "./admin-token.js";
 export { enabledComponents, planComponents } from "./component.js";
 export type { OperatorSettings } from "./config.js";
+export { autoscaledByHpa } from "./hpa.js";
 export * from "./labels.js";
