@@ -268,7 +268,8 @@ function apiAutoscalingSchema(): Schema {
       ),
     },
     {
-      default: {},
+      // Whole: the API server checks the rule against the default itself, before nested defaults.
+      default: { ...d },
       "x-kubernetes-validations": [
         {
           rule: "self.minReplicas <= self.maxReplicas",
