@@ -32,7 +32,7 @@ import {
 } from "./desired/index.js";
 import { type ApiMetricsView, diagnoseApis } from "./diagnose/apis.js";
 import { diagnoseAutoMerging } from "./diagnose/auto-merging.js";
-import { diagnoseBackends, type UnreadyPodLog } from "./diagnose/backends.js";
+import { diagnoseBackends, diskWatermarkReports, type UnreadyPodLog } from "./diagnose/backends.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
 import { type ComponentObservation, diagnosePods, podsOf } from "./diagnose/pods.js";
@@ -355,17 +355,22 @@ export class Reconciler {
         diagnoseBackends(backendLogs),
         podsDiagnosis.condition,
         diagnoseWorkflow(owner.spec),
-        ...this.runtimeChecks(owner, view, now),
+        ...this.runtimeChecks(owner, view, now, backendLogs),
       ],
       components: podsDiagnosis.components,
       license: license.status,
     });
   }
 
-  private runtimeChecks(owner: Tracardi, view: RuntimeView | undefined, now: Date): CheckResult[] {
+  private runtimeChecks(
+    owner: Tracardi,
+    view: RuntimeView | undefined,
+    now: Date,
+    backendLogs: UnreadyPodLog[],
+  ): CheckResult[] {
     if (!view) return [];
     return [
-      diagnoseSearchDisk(view.status),
+      diagnoseSearchDisk(view.status, diskWatermarkReports(backendLogs)),
       diagnoseApis(view.apis, now),
       diagnoseAutoMerging(owner.spec.workers.apm.enabled, view.status, now),
     ];

@@ -115,4 +115,19 @@ describe("SearchDiskPressure", () => {
       diagnoseSearchDisk({ state: "read", merging: { error: "" }, searchDisk: { value: null } }).reason,
     ).toBe("NoSearchCluster");
   });
+
+  it("is True/FloodStage from the unready pods' own line when the runtime cannot be asked (a read-only index makes every pod unready)", () => {
+    const line =
+      "http://search:9200: disk watermark exceeded, index shop-tracardi-event is read-only (index.blocks.read_only_allow_delete); data node n1 uses 97.0 % of its disk (100.0 GiB); watermarks low 85%, high 90%, flood stage 95%; free disk space … (reported by public-api pod shop-public-api-1)";
+    expect(
+      diagnoseSearchDisk({ state: "unavailable", message: "no private-api pod is ready" }, [line]),
+    ).toEqual({
+      type: "SearchDiskPressure",
+      status: "True",
+      reason: "FloodStage",
+      message: line,
+    });
+    // What the runtime reports itself wins when it can be asked.
+    expect(diagnoseSearchDisk(report({}), [line]).reason).toBe("BelowWatermarks");
+  });
 });

@@ -84,8 +84,13 @@ const describeNode = (n: NodeDisk) =>
  * True/FloodStage when one of this Tracardi's indices is read-only, True/HighWatermark when a data
  * node passed the high disk watermark, False/BelowWatermarks otherwise.
  */
-export function diagnoseSearchDisk(view: RuntimeStatusView): CheckResult {
+export function diagnoseSearchDisk(view: RuntimeStatusView, podReports: readonly string[] = []): CheckResult {
   const type = CONDITION.SearchDiskPressure;
+  const readable = view.state === "read" && "value" in view.searchDisk;
+  if (!readable && podReports.length > 0) {
+    // The runtime's pods are unready because an index is read-only: their log line says so.
+    return { type, status: "True", reason: "FloodStage", message: podReports.join("; ") };
+  }
   if (view.state === "unavailable")
     return { type, status: "Unknown", reason: "StatusUnavailable", message: view.message };
   if ("error" in view.searchDisk) {

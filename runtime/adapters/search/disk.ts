@@ -1,5 +1,4 @@
-import { expectOk, type SearchClient } from "./client.js";
-import { readOnlyIndices } from "./health.js";
+import { expectOk, reason, type SearchClient } from "./client.js";
 import type { IndexNames } from "./indices.js";
 
 /** One disk watermark as the cluster applies it: the setting's value and, where one applies, its max headroom. */
@@ -135,4 +134,33 @@ export async function readSearchDisk(client: SearchClient, names: IndexNames): P
       })),
     readOnlyIndices: readOnly,
   };
+}
+
+/** This runtime's indices the flood stage made read-only; [] when the engine does not say. */
+export async function readOnlyIndices(client: SearchClient, names: IndexNames): Promise<string[]> {
+  const answer = await client.request({
+    method: "GET",
+    path: `/${Object.values(names).join(",")}/_settings/index.blocks.read_only_allow_delete`,
+    query: { flat_settings: true, ignore_unavailable: true },
+  });
+  if (answer.status !== 200) return [];
+  const settings = answer.body as Record<string, { settings?: Record<string, string> }>;
+  return Object.entries(settings)
+    .filter(([, index]) => index.settings?.["index.blocks.read_only_allow_delete"] === "true")
+    .map(([name]) => name);
+}
+
+const GIB = 1024 ** 3;
+
+/** `node n1 uses 97.0 % of 100.0 GiB; watermarks low 85%, high 90%, flood stage 95%` (the busiest data node). */
+export function describeDisk(report: SearchDiskReport): string {
+  const w = report.watermarks;
+  const marks = `watermarks low ${w.low.value}, high ${w.high.value}, flood stage ${w.floodStage.value}`;
+  const busiest = [...report.nodes]
+    .filter((n) => n.totalBytes > 0)
+    .sort((a, b) => b.availableBytes / b.totalBytes - a.availableBytes / a.totalBytes)
+    .at(-1);
+  if (!busiest) return marks;
+  const used = ((busiest.totalBytes - busiest.availableBytes) / busiest.totalBytes) * 100;
+  return `data node ${busiest.name} uses ${used.toFixed(1)} % of its disk (${(busiest.totalBytes / GIB).toFixed(1)} GiB); ${marks}`;
 }

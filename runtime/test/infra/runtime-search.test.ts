@@ -98,6 +98,10 @@ describe.each([
         const body = (await blocked.json()) as { reason: string };
         expect(body.reason).toContain("disk watermark");
         expect(body.reason).toContain(index);
+        // With what to change: the busiest data node's disk and the watermarks.
+        expect(body.reason).toMatch(
+          /data node \S+ uses \d+\.\d % of its disk .*; watermarks low \S+, high \S+, flood stage \S+/,
+        );
       }, 30_000);
     } finally {
       await block(false);
