@@ -3,7 +3,12 @@ import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { type ApiRole, apiComponentName } from "../api/components.js";
 import type { Tracardi } from "../api/types.js";
 import { childName, LABEL_COMPONENT } from "./desired/labels.js";
-import { partOf, type RuntimeStatusView } from "./diagnose/runtime-view.js";
+import {
+  type MergingStatus,
+  partOf,
+  type RuntimeStatusView,
+  type SearchDiskReport,
+} from "./diagnose/runtime-view.js";
 
 /**
  * The operator asks a runtime for its own view (merge loop, 5xx by route, the search cluster's disk)
@@ -114,8 +119,8 @@ export async function readRuntimeStatus(
   }
   return {
     state: "read",
-    merging: partOf(body.merging as never, "merging"),
-    searchDisk: partOf(body.backends?.searchDisk as never, "the search cluster's disk"),
+    merging: partOf<MergingStatus>(body.merging, "merging"),
+    searchDisk: partOf<SearchDiskReport | null>(body.backends?.searchDisk, "the search cluster's disk"),
   };
 }
 

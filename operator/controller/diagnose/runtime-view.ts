@@ -14,8 +14,11 @@ export type RuntimeStatusView =
   | { state: "unavailable"; message: string }
   | { state: "read"; merging: Part<MergingStatus>; searchDisk: Part<SearchDiskReport | null> };
 
-/** Reads the runtime's `{error}` placeholders as parts. */
-export function partOf<T>(value: T | { error: string } | undefined, what: string): Part<T> {
+/**
+ * A part of the runtime's JSON answer, taken as the runtime's own type (the same code base writes it);
+ * its `{error}` placeholder and an absent field (an older image) become the reason there is none.
+ */
+export function partOf<T>(value: unknown, what: string): Part<T> {
   if (value === undefined) return { error: `the runtime does not report ${what} (an older image?)` };
   if (value !== null && typeof value === "object" && "error" in value && typeof value.error === "string")
     return { error: value.error };
