@@ -15,6 +15,8 @@ export interface OperatorConfig {
   resyncSeconds: number;
   /** How often each Tracardi's runtime is asked for its own view (0: never). */
   diagnosticsSeconds: number;
+  /** How often an autoscaled worker's backlog is read and a scaling step taken. */
+  autoscaleIntervalSeconds: number;
   concurrency: number;
   logLevel: string;
 }
@@ -34,6 +36,9 @@ export const USAGE = `tracardi-operator [flags]   (KUBECONFIG or in-cluster conf
   --diagnostics-seconds N     ask each runtime for its status and metrics this often, over the APIs'
                               Services (AutoMerging, APIsHealthy, SearchDiskPressure; 0: never;
                               env DIAGNOSTICS_SECONDS; default 30)
+  --autoscale-interval-seconds N
+                              how often autoscaled workers' backlogs are read and a step taken
+                              (env AUTOSCALE_INTERVAL_SECONDS; default 15, at least 1)
   --concurrency N             parallel reconciles of different resources (default 3)
   --log-level LEVEL           pino level (default info)
 `;
@@ -77,6 +82,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       "license-warning-days": { type: "string" },
       "resync-seconds": { type: "string" },
       "diagnostics-seconds": { type: "string" },
+      "autoscale-interval-seconds": { type: "string" },
       concurrency: { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean" },
@@ -100,6 +106,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       values["diagnostics-seconds"] ?? env.DIAGNOSTICS_SECONDS,
       30,
       "--diagnostics-seconds",
+    ),
+    autoscaleIntervalSeconds: Math.max(
+      1,
+      int(
+        values["autoscale-interval-seconds"] ?? env.AUTOSCALE_INTERVAL_SECONDS,
+        15,
+        "--autoscale-interval-seconds",
+      ),
     ),
     concurrency: Math.max(1, int(values.concurrency, 3, "--concurrency")),
     logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",

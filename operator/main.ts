@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     concurrency: config.concurrency,
     resyncMs: config.resyncSeconds * 1000,
     diagnosticsMs: config.diagnosticsSeconds * 1000,
+    autoscaleIntervalMs: config.autoscaleIntervalSeconds * 1000,
     identity: config.identity,
     license: {
       ...(config.licensePublicKey ? { publicKey: config.licensePublicKey } : {}),

@@ -6,6 +6,7 @@ import type {
   Resources,
   SearchFlavor,
   ServiceType,
+  WorkerAutoscaling,
 } from "./types.js";
 
 /** Defaults follow the seed's Helm chart (tracardi.md §10.2); the CRD schema is generated from these. */
@@ -29,6 +30,16 @@ export const DEFAULT_API_AUTOSCALING: ApiAutoscalingSpec = {
   minReplicas: 1,
   maxReplicas: 10,
   targetCPUUtilizationPercentage: 80,
+};
+
+/** Autoscaling is opt-in; the windows are the HorizontalPodAutoscaler's defaults. */
+export const DEFAULT_WORKER_AUTOSCALING: WorkerAutoscaling = {
+  enabled: false,
+  minReplicas: 1,
+  maxReplicas: 10,
+  targetBacklogPerReplica: 1000,
+  scaleUpStabilizationSeconds: 0,
+  scaleDownStabilizationSeconds: 300,
 };
 
 export const PUBLIC_PORT = 8686;

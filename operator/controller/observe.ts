@@ -12,36 +12,40 @@ export interface LicenseSettings {
   warningDays: number;
 }
 
-export type LicenseKeyRead =
+/** One key of a Secret, read: its value and the Secret's resourceVersion (to notice changes), or why not. */
+export type SecretRead =
   | { found: false; message: string }
   | { found: true; value: string; resourceVersion: string };
+export type LicenseKeyRead = SecretRead;
 
 /**
- * Reads one key of a Secret; `field` names the spec field that refers to it, for the message. The
- * value stays in memory; it is never logged or written.
+ * Reads one key of a Secret the spec references (`field` names the reference in messages). The value
+ * stays in memory; it is never logged or written.
  */
 export async function readSecretValue(
   http: KubeRequester,
   namespace: string,
   ref: SecretKeyRef,
   field: string,
-): Promise<LicenseKeyRead> {
-  const { name, key } = ref;
+): Promise<SecretRead> {
   let secret: V1Secret;
   try {
     secret = await http.request<V1Secret>({
       method: "GET",
-      path: resourcePath(RESOURCES.secret, namespace, name),
+      path: resourcePath(RESOURCES.secret, namespace, ref.name),
     });
   } catch (err) {
     if (isStatus(err, 404)) {
-      return { found: false, message: `Secret ${namespace}/${name} (${field}) does not exist` };
+      return { found: false, message: `Secret ${namespace}/${ref.name} (${field}) does not exist` };
     }
     throw err;
   }
-  const encoded = secret.data?.[key];
+  const encoded = secret.data?.[ref.key];
   if (!encoded) {
-    return { found: false, message: `Secret ${namespace}/${name} has no key ${key} (${field}.key)` };
+    return {
+      found: false,
+      message: `Secret ${namespace}/${ref.name} has no key ${ref.key} (${field}.key)`,
+    };
   }
   return {
     found: true,
@@ -50,9 +54,9 @@ export async function readSecretValue(
   };
 }
 
-/** Reads the key from the referenced licence Secret. */
-export function readLicenseKey(http: KubeRequester, owner: Tracardi): Promise<LicenseKeyRead> {
-  return readSecretValue(
+/** Reads the licence key from the referenced Secret. */
+export async function readLicenseKey(http: KubeRequester, owner: Tracardi): Promise<LicenseKeyRead> {
+  return await readSecretValue(
     http,
     owner.metadata.namespace,
     owner.spec.license.secretRef,

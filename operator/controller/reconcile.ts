@@ -12,16 +12,16 @@ import { nextLicenseTransition } from "../../runtime/license/index.js";
 import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
 import { specProblems } from "../api/validate.js";
-import { applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
-import { handOverReplicas } from "../kube/handover.js";
+import { applyReplicas, applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES, type ResourceRef } from "../kube/resources.js";
+import { type PipelineStats, type PulsarAdminConnection, PulsarAdminPipelineStats } from "../pulsar/stats.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
+import { type AutoscaleOutcome, Autoscaler } from "./autoscale/autoscaler.js";
 import {
   adminTokenRef,
-  autoscaledByHpa,
   childName,
   desiredState,
   generatedAdminTokenName,
@@ -50,6 +50,7 @@ import {
   readLicenseKey,
   readSecretValue,
   readUnreadyLogs,
+  type SecretRead,
   unreadyPods,
 } from "./observe.js";
 import { type RuntimeHttp, readMetrics, readRuntimeStatus, serviceTarget } from "./observe-runtime.js";
@@ -79,6 +80,10 @@ export interface ReconcilerDeps {
   log: (msg: string, err?: unknown) => void;
   /** Asks the runtime for its own view every `intervalMs` (AutoMerging, APIsHealthy, SearchDiskPressure); absent: not asked. */
   runtimeView?: { http: RuntimeHttp; intervalMs: number; wake: (key: string) => void };
+  /** Where autoscaling reads the backlog; Pulsar's admin API by default. */
+  pipelineStats?: (connection: PulsarAdminConnection) => PipelineStats;
+  /** How often an autoscaled worker's backlog is read and a scaling step taken (default 15 s). */
+  autoscaleIntervalMs?: number;
 }
 
 /** What the runtime said about itself at the last look. */
@@ -87,6 +92,8 @@ interface RuntimeView {
   status: RuntimeStatusView;
   apis: ApiMetricsView;
 }
+
+export const DEFAULT_AUTOSCALE_INTERVAL_MS = 15_000;
 
 const DAY_MS = 86_400_000;
 /** While pods are unready, look at their logs again this often: the reason may be logged after the probe fails. */
@@ -120,16 +127,27 @@ export class Reconciler {
   private readonly oomHistory = new Map<string, OOMKill[]>();
   private readonly lastStatus = new Map<string, TracardiStatus>();
   private readonly applied = new Map<string, AppliedRecord>();
+  /** Autoscaled Deployments (`namespace/name`) whose spec.replicas this process gave the autoscaler's manager. */
+  private readonly replicasHandedOver = new Set<string>();
   private readonly licenseKeys = new Map<string, LicenseKeyRead & { found: true }>();
   private readonly adminTokens = new Map<string, LicenseKeyRead & { found: true }>();
   private readonly requestHistory = new Map<string, TimedSample[]>();
   private readonly runtimeViews = new Map<string, RuntimeView>();
   /** Keys whose runtime is being asked right now. */
   private readonly looking = new Set<string>();
+  private readonly pulsarTokens = new Map<string, SecretRead & { found: true }>();
+  private readonly autoscaler: Autoscaler;
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.autoscaler = new Autoscaler({
+      pipelineStats: deps.pipelineStats ?? ((connection) => new PulsarAdminPipelineStats(connection)),
+      scale: (namespace, name, replicas) => applyReplicas<V1Deployment>(deps.http, namespace, name, replicas),
+      intervalMs: deps.autoscaleIntervalMs ?? DEFAULT_AUTOSCALE_INTERVAL_MS,
+    });
+  }
 
   forget(key: string): void {
+    this.autoscaler.forget(key);
     this.oomHistory.delete(key);
     this.lastStatus.delete(key);
     this.requestHistory.delete(key);
@@ -137,23 +155,26 @@ export class Reconciler {
     this.looking.delete(key);
     const [ns, name] = key.split("/");
     for (const id of this.applied.keys()) if (id.includes(`/${ns}/${name}-`)) this.applied.delete(id);
+    for (const id of this.replicasHandedOver)
+      if (id.startsWith(`${ns}/${name}-`)) this.replicasHandedOver.delete(id);
   }
 
-  /** The live object when it is still what we last applied (nothing to do), else undefined. */
-  private current<T extends KubernetesObject>(desired: T, cache: Cache<T>): T | undefined {
-    const live = cache.get(desired.metadata?.namespace ?? "", desired.metadata?.name ?? "");
-    const id = `${desired.kind}/${desired.metadata?.namespace ?? ""}/${desired.metadata?.name ?? ""}`;
-    return live && upToDate(this.applied.get(id), fingerprint(desired), live) ? live : undefined;
-  }
-
-  /** Server-side apply, skipped when the live object is still what we last applied (no request at rest). */
-  private async ensure<T extends KubernetesObject>(desired: T, cache: Cache<T>): Promise<T> {
+  /**
+   * Server-side apply, skipped when the live object is still what we last applied (no request at rest).
+   * `beforeApply` runs first whenever the object is about to be applied (with the live object, if any).
+   */
+  private async ensure<T extends KubernetesObject>(
+    desired: T,
+    cache: Cache<T>,
+    beforeApply?: (live: T | undefined) => Promise<void>,
+  ): Promise<T> {
     const ns = desired.metadata?.namespace ?? "";
     const name = desired.metadata?.name ?? "";
     const id = `${desired.kind}/${ns}/${name}`;
     const hash = fingerprint(desired);
-    const current = this.current(desired, cache);
-    if (current) return current;
+    const live = cache.get(ns, name);
+    if (live && upToDate(this.applied.get(id), hash, live)) return live;
+    if (beforeApply) await beforeApply(live);
     const result = await serverSideApply(this.deps.http, desired);
     this.applied.set(id, recordApplied(hash, result));
     return result;
@@ -171,30 +192,100 @@ export class Reconciler {
     const now = this.deps.now();
 
     const { outcome, deployments } = await this.apply(owner);
+    const autoscale = await this.autoscale(owner, deployments, outcome, now);
     const license = await this.observeLicenseSafely(owner, now);
     const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
     const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
     const view = this.runtimeView(key, owner, pods, now);
-    const status = this.diagnose(key, owner, pods, deployments, license, backendLogs, outcome, now, view);
+    const status = this.diagnose(
+      key,
+      owner,
+      pods,
+      deployments,
+      license,
+      backendLogs,
+      outcome,
+      autoscale,
+      now,
+      view,
+    );
 
     const previous = this.lastStatus.get(key) ?? owner.status;
+    const ref = { apiVersion: API_VERSION, kind: KIND, namespace, name, uid: owner.metadata.uid };
     if (!sameStatus(previous, status)) {
       await applyStatus(this.deps.http, RESOURCES.tracardi, namespace, name, status);
       this.lastStatus.set(key, status);
-      const ref = { apiVersion: API_VERSION, kind: KIND, namespace, name, uid: owner.metadata.uid };
       for (const e of eventsFromTransitions(previous?.conditions, status.conditions ?? [])) {
         await this.deps.record(ref, { ...e, action: "Reconcile" });
       }
     }
+    for (const e of autoscale.events) await this.deps.record(ref, { ...e, action: "Scale" });
 
     if (!outcome.ok) throw new Error(`apply failed for ${key}: ${outcome.message}`);
-    const waits = [
+    const requeues = [
       this.licenseRequeue(license, now),
-      unready.length > 0 ? UNREADY_RECHECK_MS : undefined,
+      autoscale.requeueAfterMs,
+      // The runtime is asked again after this long.
       this.deps.runtimeView?.intervalMs || undefined,
-    ].filter((ms): ms is number => ms !== undefined);
-    return { requeueAfterMs: waits.length > 0 ? Math.min(...waits) : undefined };
+    ];
+    if (unready.length > 0) requeues.push(UNREADY_RECHECK_MS);
+    const due = requeues.filter((ms): ms is number => ms !== undefined);
+    return { requeueAfterMs: due.length > 0 ? Math.min(...due) : undefined };
+  }
+
+  /** One autoscaling step for the autoscaled workers (none while the spec cannot be applied). */
+  private async autoscale(
+    owner: Tracardi,
+    deployments: Map<string, V1Deployment>,
+    outcome: ApplyOutcome,
+    now: Date,
+  ): Promise<AutoscaleOutcome> {
+    if (!outcome.ok) return { events: [], scaled: [] };
+    const ns = owner.metadata.namespace;
+    const result = await this.autoscaler.step(
+      owner,
+      (name) => deployments.get(name) ?? this.deps.deployments.get(ns, name),
+      now,
+      () => this.pulsarToken(owner),
+    );
+    for (const { before, after } of result.scaled) {
+      deployments.set(after.metadata?.name ?? "", after);
+      this.noteOwnWrite(before, after);
+    }
+    return result;
+  }
+
+  /**
+   * The autoscaler's change of spec.replicas bumps the Deployment's generation; what we applied is
+   * still in place, so move our record along rather than re-apply it at the next reconcile.
+   */
+  private noteOwnWrite(before: KubernetesObject, after: KubernetesObject): void {
+    const id = `${after.kind ?? "Deployment"}/${after.metadata?.namespace}/${after.metadata?.name}`;
+    const record = this.applied.get(id);
+    const generation = (o: KubernetesObject) =>
+      (o.metadata as { generation?: number } | undefined)?.generation;
+    if (!record || record.generation === undefined || record.generation !== generation(before)) return;
+    const next = generation(after);
+    if (next !== undefined) record.generation = next;
+  }
+
+  /** The Pulsar token (spec.pulsar.tokenSecretRef), read again only when its Secret changed. */
+  private async pulsarToken(owner: Tracardi): Promise<string | undefined> {
+    const ref = owner.spec.pulsar?.tokenSecretRef;
+    if (!ref) return undefined;
+    const ns = owner.metadata.namespace;
+    const id = `${ns}/${ref.name}/${ref.key}`;
+    const memo = this.pulsarTokens.get(id);
+    if (memo && this.deps.secrets.get(ns, ref.name)?.metadata?.resourceVersion === memo.resourceVersion)
+      return memo.value;
+    const read = await readSecretValue(this.deps.http, ns, ref, "spec.pulsar.tokenSecretRef");
+    if (!read.found) {
+      this.pulsarTokens.delete(id);
+      throw new Error(read.message);
+    }
+    this.pulsarTokens.set(id, read);
+    return read.value;
   }
 
   private async apply(
@@ -216,10 +307,9 @@ export class Reconciler {
         applied++;
       }
       for (const d of desired.deployments) {
-        if (d.spec?.replicas === undefined && !this.current(d, this.deps.deployments)) {
-          await handOverReplicas(this.deps.http, this.deps.deployments.get(ns, d.metadata?.name ?? ""));
-        }
-        const live = await this.ensure(d, this.deps.deployments);
+        const live = await this.ensure(d, this.deps.deployments, (current) =>
+          this.handOverReplicas(d, current),
+        );
         deployments.set(live.metadata?.name ?? "", live);
         applied++;
       }
@@ -247,6 +337,27 @@ export class Reconciler {
       const reason = invalid ? "InvalidSpec" : isStatus(err, 403) ? "Forbidden" : "ApplyFailed";
       return { outcome: { ok: false, reason, message: describeError(err) }, deployments };
     }
+  }
+
+  /**
+   * An autoscaled Deployment is applied without spec.replicas. Server-side apply removes a field its
+   * last owner stops applying (the API server would then default replicas to 1), so the autoscaler's
+   * field manager first takes the field over at its current value. Once per Deployment and process:
+   * later, the cache may lag behind the autoscaler's own writes, and a stale value must not be re-applied.
+   * A Deployment applied with replicas (autoscaling off) is the main manager's again.
+   */
+  private async handOverReplicas(desired: V1Deployment, live: V1Deployment | undefined): Promise<void> {
+    const ns = desired.metadata?.namespace ?? "";
+    const name = desired.metadata?.name ?? "";
+    const id = `${ns}/${name}`;
+    if (desired.spec?.replicas !== undefined) {
+      this.replicasHandedOver.delete(id);
+      return;
+    }
+    if (this.replicasHandedOver.has(id)) return;
+    // A Deployment created without the field was never the main manager's.
+    if (live) await applyReplicas(this.deps.http, ns, name, live.spec?.replicas ?? 1);
+    this.replicasHandedOver.add(id);
   }
 
   /** Deletes the component's child of this kind if it exists and is ours (a uid precondition guards races). */
@@ -319,6 +430,7 @@ export class Reconciler {
     licenseObs: LicenseObservation,
     backendLogs: UnreadyPodLog[],
     outcome: ApplyOutcome,
+    autoscale: AutoscaleOutcome,
     now: Date,
     view: RuntimeView | undefined,
   ): TracardiStatus {
@@ -330,10 +442,8 @@ export class Reconciler {
         const deployment = applied.get(depName) ?? this.deps.deployments.get(ns, depName);
         const obs: ComponentObservation = {
           name: p.info.name,
-          // Under an autoscaler, what it asked for.
-          desired: autoscaledByHpa(owner.spec, p.info.name)
-            ? (deployment?.spec?.replicas ?? p.replicas)
-            : p.replicas,
+          // An autoscaled worker wants what the autoscaler last set.
+          desired: p.autoscaled ? (deployment?.spec?.replicas ?? p.replicas) : p.replicas,
           pods: podsOf(pods, p.info.name),
         };
         if (deployment) obs.deployment = deployment;
@@ -359,6 +469,8 @@ export class Reconciler {
       ],
       components: podsDiagnosis.components,
       license: license.status,
+      ...(autoscale.status ? { autoscaling: autoscale.status } : {}),
+      ...(autoscale.backlog !== undefined ? { backlog: autoscale.backlog } : {}),
     });
   }
 

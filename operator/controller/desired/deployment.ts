@@ -52,7 +52,8 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
       ownerReferences: [controllerRef(owner)],
     },
     spec: {
-      replicas: plan.replicas,
+      // Left out while autoscaled: the autoscaler's field manager owns it then (see AUTOSCALER_FIELD_MANAGER).
+      ...(plan.autoscaled ? {} : { replicas: plan.replicas }),
       revisionHistoryLimit: 3,
       selector: { matchLabels: selector },
       template: {

@@ -1,4 +1,4 @@
-import type { V1Deployment, V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
+import type { V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
 import type { ComponentName } from "../../api/components.js";
 import type { Tracardi, TracardiSpec } from "../../api/types.js";
 import { childName, componentLabels } from "./labels.js";
@@ -6,21 +6,13 @@ import { controllerRef } from "./owner.js";
 
 /**
  * `api.public.autoscaling`: a HorizontalPodAutoscaler (autoscaling/v2, CPU) owned by the operator
- * for the public-api Deployment, whose replicas the operator then leaves alone.
+ * for the public-api Deployment, whose replicas the operator then leaves alone (its plan is
+ * `autoscaled`: the Deployment is applied without spec.replicas, after the handover in reconcile.ts).
  */
 
 /** Components whose Deployment replicas an autoscaler sets, not the operator. */
 export function autoscaledByHpa(spec: TracardiSpec, component: ComponentName): boolean {
   return component === "public-api" && spec.api.public.autoscaling.enabled;
-}
-
-/**
- * The Deployment as applied without `spec.replicas`: server-side apply then gives up the field, so
- * neither the operator nor anyone else fights the autoscaler over it.
- */
-export function withoutReplicas(deployment: V1Deployment): V1Deployment {
-  const { replicas: _, ...spec } = deployment.spec ?? { selector: {}, template: {} };
-  return { ...deployment, spec: spec as V1Deployment["spec"] } as V1Deployment;
 }
 
 export function publicApiAutoscaler(owner: Tracardi): V2HorizontalPodAutoscaler | null {

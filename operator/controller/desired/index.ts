@@ -10,7 +10,7 @@ import type { Tracardi } from "../../api/types.js";
 import { planComponents } from "./component.js";
 import { configHash, configMap, type OperatorSettings, runtimeConfig } from "./config.js";
 import { deployment } from "./deployment.js";
-import { autoscaledByHpa, publicApiAutoscaler, withoutReplicas } from "./hpa.js";
+import { autoscaledByHpa, publicApiAutoscaler } from "./hpa.js";
 import { apiDisruptionBudget, needsDisruptionBudget } from "./pdb.js";
 import { apiService } from "./service.js";
 
@@ -36,13 +36,7 @@ export function desiredState(owner: Tracardi, settings: OperatorSettings): Desir
   return {
     configMap: configMap(owner, data),
     services: [apiService(owner, "public"), apiService(owner, "private")],
-    deployments: plans
-      .filter((p) => p.enabled)
-      .map((p) => {
-        const d = deployment(owner, p, hash);
-        // An autoscaled Deployment is applied without replicas (hpa.ts).
-        return autoscaledByHpa(owner.spec, p.info.name) ? withoutReplicas(d) : d;
-      }),
+    deployments: plans.filter((p) => p.enabled).map((p) => deployment(owner, p, hash)),
     disabled: plans.filter((p) => !p.enabled).map((p) => p.info.name),
     disruptionBudgets: API_ROLES.filter((r) => needsDisruptionBudget(owner, r)).map((r) =>
       apiDisruptionBudget(owner, r),

@@ -1,6 +1,11 @@
 import type { ComponentName } from "../../api/components.js";
 
 export const FIELD_MANAGER = "tracardi-operator";
+/**
+ * Owns spec.replicas of autoscaled worker Deployments. A manager of its own, so that the main apply
+ * can leave the field out without the API server removing it (and so resetting replicas to 1).
+ */
+export const AUTOSCALER_FIELD_MANAGER = "tracardi-operator-autoscaler";
 export const MANAGED_BY = "tracardi-operator";
 export const LABEL_NAME = "app.kubernetes.io/name";
 export const LABEL_INSTANCE = "app.kubernetes.io/instance";
