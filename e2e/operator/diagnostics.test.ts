@@ -73,7 +73,8 @@ describe("runtime-view conditions on kwok", () => {
       status: "Unknown",
       reason: "StatusUnavailable",
     });
-    expect(condition(t, "Ready")?.status).toBe("True");
+    // Not part of Ready (the wk-apm pod it brings is waited for).
+    await waitForCondition(ns, NAME, "Ready", { status: "True" });
     // Not knowing is no news: no Warning, and no recovery claimed either.
     const events = (await kubectl(["-n", ns, "describe", "tracardi", NAME])).split("Events:")[1] ?? "";
     expect(events).toMatch(/Warning\s+Inactive/);
