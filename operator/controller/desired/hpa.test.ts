@@ -53,6 +53,7 @@ describe("api.public.autoscaling", () => {
       "demo-private-api": 1,
       "demo-wk-pl-background": 1,
       "demo-wk-apm": 1,
+      "demo-fe-rj-gui": 1,
     });
     expect(d.deployments[0]?.spec).not.toHaveProperty("replicas");
     expect(d.deployments[0]?.spec?.template.spec?.containers[0]?.args).toEqual(["api", "--role", "public"]);
