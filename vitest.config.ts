@@ -6,7 +6,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["runtime/**/*.test.ts", "operator/**/*.test.ts", "e2e/image/**/*.test.ts"],
+          include: [
+            "runtime/**/*.test.ts",
+            "operator/**/*.test.ts",
+            "bench/**/*.test.ts",
+            "e2e/image/**/*.test.ts",
+          ],
           exclude: ["runtime/test/**", "node_modules/**"],
         },
       },
