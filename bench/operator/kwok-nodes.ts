@@ -30,7 +30,12 @@ interface Sized {
  * labels, capacity and kwok annotation; kwok plays their kubelets). Outside a kwok cluster it fails,
  * saying how much is missing, before anything waits for pods that cannot be scheduled.
  */
-export async function sizeClusterFor(http: KubeHttp, demand: Demand, runId: string): Promise<Sized> {
+export async function sizeClusterFor(
+  http: KubeHttp,
+  demand: Demand,
+  runId: string,
+  options: { addNodes: boolean },
+): Promise<Sized> {
   const nodes = (await http.request<{ items: V1Node[] }>({ method: "GET", path: "/api/v1/nodes" })).items;
   const pods = (
     await http.request<{ items: V1Pod[] }>({
@@ -61,6 +66,12 @@ export async function sizeClusterFor(http: KubeHttp, demand: Demand, runId: stri
   if (!sizeLike) throw new Error(`${asked}, but the cluster has no schedulable node`);
   const extra = extraNodesFor(demand, rooms, unbound, allocatable(sizeLike));
   if (extra === 0) return { created: [], summary: `${asked}; the cluster has room: ${had}` };
+  if (!options.addNodes) {
+    return {
+      created: [],
+      summary: `${asked}, but the cluster has ${had}: about ${extra} nodes short (not adding any)`,
+    };
+  }
   if (!template) {
     throw new Error(
       `${asked}, but the cluster has ${had} and no kwok node to copy: add about ${extra} nodes like ${sizeLike.metadata?.name} or lower --count`,

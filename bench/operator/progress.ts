@@ -69,9 +69,8 @@ export function summarise(tracardis: TracardiLite[], deployments: V1Deployment[]
       },
     ),
     deployments: deployments.length,
-    deploymentsReady: deployments.filter(
-      (d) => (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1) && d.spec?.replicas !== 0,
-    ).length,
+    deploymentsReady: deployments.filter((d) => (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1))
+      .length,
     podsByPhase: countBy(pods, (p) =>
       p.metadata?.deletionTimestamp ? "Terminating" : (p.status?.phase ?? "Unknown"),
     ),
@@ -96,7 +95,8 @@ export function pendingReason(pod: V1Pod): string {
 const list = (counts: Map<string, number>, max = 3): string => {
   const sorted = [...counts].sort((a, b) => b[1] - a[1]);
   const shown = sorted.slice(0, max).map(([what, n]) => `${n} × ${what}`);
-  if (sorted.length > max) shown.push(`${sorted.length - max} other reasons`);
+  const others = sorted.slice(max).reduce((n, [, count]) => n + count, 0);
+  if (others) shown.push(`${others} for other reasons`);
   return shown.join("; ");
 };
 

@@ -1,9 +1,10 @@
 /**
  * Operator benchmark against a cluster (default: the local control plane, e2e/.cluster/kubeconfig).
  *   node dist/bench/operator/run.js [--count 200] [--rest-seconds 60] [--repeat 5] [--resync-seconds 60]
- *                                   [--stall-seconds 120] [--timeout-seconds 1800]
+ *                                   [--stall-seconds 120] [--timeout-seconds 1800] [--fixed-nodes]
  * Sizes the cluster first: the pods a Tracardi needs come from the operator's desired state, and on a
- * kwok cluster fake nodes are added until count + repeat Tracardis fit (deleted at the end).
+ * kwok cluster fake nodes are added until count + repeat Tracardis fit (deleted at the end; not with
+ * --fixed-nodes, which only says how many nodes are missing).
  * Measures: apply → all Deployments created, apply → Ready=True, OOM fault → ComponentsHealthy=OOMKilled,
  * N resources → all Ready, operator memory, API requests and reconciles at rest. Progress goes to
  * stderr every 5 s; the results table to stdout.
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     "resync-seconds": { type: "string" },
     "stall-seconds": { type: "string" },
     "timeout-seconds": { type: "string" },
+    "fixed-nodes": { type: "boolean" },
   },
 });
 const COUNT = Number(values.count ?? 200);
@@ -250,7 +252,9 @@ async function main(): Promise<void> {
   await http.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: ns } } });
   const sizing = await resourceDemand();
   log(`one Tracardi: ${sizing.deployments} Deployments, ${describeFootprint(sizing.demand.total)} requested`);
-  const sized = await sizeClusterFor(http, times(sizing.demand, expected), runId);
+  const sized = await sizeClusterFor(http, times(sizing.demand, expected), runId, {
+    addNodes: !values["fixed-nodes"],
+  });
   addedNodes = sized.created;
   log(sized.summary);
 
