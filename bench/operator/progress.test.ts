@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { explain, pendingReason, progressLine, summarise, type TracardiLite } from "./progress.js";
 
 const FULL =
-  "0/3 nodes are available: 3 Too many pods. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+  "0/3 nodes are available: 3 Too many pods. no new claims to deallocate, preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
 const unschedulable: V1Pod = {
   spec: { containers: [] },
   status: {
@@ -78,7 +78,7 @@ describe("summarise, progressLine, explain", () => {
   it("explains what is missing: Pending pods with the scheduler's words, Tracardis not Ready with their reason", () => {
     expect(explain(s)).toBe(
       "3 pods Pending: 2 × 0/3 nodes are available: 3 Too many pods.; 1 × on kwok-node-1, ContainerCreating; " +
-        "2 Tracardis not Ready: 1 × Unschedulable: pods cannot be scheduled; 1 × no Ready condition yet; " +
+        "2 Tracardis not Ready: 1 × Unschedulable; 1 × no Ready condition yet (e.g. b: pods cannot be scheduled | c: ); " +
         "1 Deployments not Ready",
     );
   });

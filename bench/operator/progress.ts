@@ -17,8 +17,10 @@ export interface TracardiLite {
 export interface Snapshot {
   tracardis: number;
   ready: number;
-  /** Ready condition of the Tracardis that are not Ready, by "reason: message", with a count. */
+  /** The Tracardis that are not Ready, by the reason of their Ready condition, with a count. */
   notReady: Map<string, number>;
+  /** One not-Ready Tracardi per reason with its message, e.g. `many-80: public-api: pod … cannot be scheduled: …`. */
+  notReadyExample: Map<string, string>;
   deployments: number;
   deploymentsReady: number;
   podsByPhase: Map<string, number>;
@@ -57,16 +59,23 @@ const countBy = <T>(xs: T[], key: (x: T) => string): Map<string, number> => {
   return counts;
 };
 
+const readyCondition = (t: TracardiLite) => t.status?.conditions?.find((c) => c.type === "Ready");
+const readyReason = (t: TracardiLite) => readyCondition(t)?.reason ?? "no Ready condition yet";
+
 export function summarise(tracardis: TracardiLite[], deployments: V1Deployment[], pods: V1Pod[]): Snapshot {
+  const notReady = tracardis.filter((t) => !isReady(t));
   return {
     tracardis: tracardis.length,
     ready: tracardis.filter(isReady).length,
-    notReady: countBy(
-      tracardis.filter((t) => !isReady(t)),
-      (t) => {
-        const c = t.status?.conditions?.find((x) => x.type === "Ready");
-        return c ? `${c.reason ?? c.status}: ${c.message ?? ""}`.trim() : "no Ready condition yet";
-      },
+    notReady: countBy(notReady, readyReason),
+    notReadyExample: new Map(
+      notReady.map((t) => {
+        const message = readyCondition(t)?.message ?? "";
+        return [
+          readyReason(t),
+          `${t.metadata.name}: ${message.length > 160 ? `${message.slice(0, 160)}…` : message}`,
+        ];
+      }),
     ),
     deployments: deployments.length,
     deploymentsReady: deployments.filter((d) => (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1))
@@ -85,7 +94,9 @@ export function summarise(tracardis: TracardiLite[], deployments: V1Deployment[]
 export function pendingReason(pod: V1Pod): string {
   const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
   if (scheduled?.status === "False") {
-    return (scheduled.message ?? scheduled.reason ?? "unschedulable").split(" preemption:")[0]?.trim() ?? "";
+    // "0/3 nodes are available: 3 Too many pods. no new claims to deallocate, preemption: 0/3 …": the verdict.
+    const message = (scheduled.message ?? scheduled.reason ?? "unschedulable").split(" preemption:")[0] ?? "";
+    return message.replace(/\s*no new claims to deallocate,?/, "").replace(/[,\s]+$/, "");
   }
   if (!pod.spec?.nodeName) return "not scheduled yet";
   const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
@@ -112,7 +123,10 @@ export function explain(s: Snapshot): string {
   const parts: string[] = [];
   const pendingPods = [...s.pending.values()].reduce((a, b) => a + b, 0);
   if (pendingPods) parts.push(`${pendingPods} pods Pending: ${list(s.pending)}`);
-  if (s.notReady.size) parts.push(`${s.tracardis - s.ready} Tracardis not Ready: ${list(s.notReady)}`);
+  if (s.notReady.size) {
+    const examples = [...s.notReadyExample.values()].slice(0, 2).join(" | ");
+    parts.push(`${s.tracardis - s.ready} Tracardis not Ready: ${list(s.notReady)} (e.g. ${examples})`);
+  }
   if (s.deploymentsReady < s.deployments)
     parts.push(`${s.deployments - s.deploymentsReady} Deployments not Ready`);
   return parts.join("; ") || "nothing pending in the namespace";
