@@ -83,10 +83,13 @@ export async function sizeClusterFor(
       http.request({ method: "POST", path: "/api/v1/nodes", body: likeNode(template, name) }),
     ),
   );
-  await waitForSchedulable(http, names);
+  await waitForSchedulable(http, names).catch(async (err: unknown) => {
+    await deleteNodes(http, names);
+    throw err;
+  });
   return {
     created: names,
-    summary: `${asked}; the cluster had ${had}: added ${extra} kwok nodes like ${template.metadata?.name} (${describeFootprint(allocatable(template))} each)`,
+    summary: `${asked}; the cluster had ${had}: added ${extra} kwok node${extra === 1 ? "" : "s"} like ${template.metadata?.name} (${describeFootprint(allocatable(template))} each)`,
   };
 }
 
