@@ -9,6 +9,7 @@ export default defineConfig({
           include: [
             "runtime/**/*.test.ts",
             "operator/**/*.test.ts",
+            "bench/**/*.test.ts",
             "e2e/image/**/*.test.ts",
             "console/src/**/*.test.ts",
           ],

@@ -14,10 +14,14 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { tracardiCrd } from "../../operator/api/crd.js";
+import type { Tracardi } from "../../operator/api/types.js";
+import { desiredState } from "../../operator/controller/desired/index.js";
 import { KubeHttp } from "../../operator/kube/http.js";
 import { RESOURCES, resourcePath } from "../../operator/kube/resources.js";
 import { PulsarQueue } from "../../runtime/adapters/pulsar/queue.js";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
+import { deploymentsDemand, times } from "./capacity.js";
+import { deleteNodes, sizeClusterFor } from "./kwok-nodes.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const { values } = parseArgs({
@@ -34,8 +38,9 @@ const BACKLOG = 200;
 const TARGET = 50;
 const MAX = 4;
 
+const KUBECONFIG = process.env.KUBECONFIG ?? join(ROOT, "e2e/.cluster/kubeconfig");
 const kc = new KubeConfig();
-kc.loadFromFile(process.env.KUBECONFIG ?? join(ROOT, "e2e/.cluster/kubeconfig"));
+kc.loadFromFile(KUBECONFIG);
 const http = new KubeHttp(kc);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = randomBytes(3).toString("hex");
@@ -76,7 +81,8 @@ function startOperator(publicKey: string, port: number): ChildProcess {
       "warn",
     ],
     {
-      env: { ...process.env, TRACARDI_LICENSE_PUBLIC_KEY: publicKey },
+      // The cluster the bench measures, not whatever ~/.kube/config names.
+      env: { ...process.env, KUBECONFIG, TRACARDI_LICENSE_PUBLIC_KEY: publicKey },
       stdio: ["ignore", "ignore", "inherit"],
     },
   );
@@ -120,12 +126,27 @@ async function collectorsReady(): Promise<Map<string, number>> {
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? Number.NaN;
 
+let addedNodes: string[] = [];
+
 async function main(): Promise<void> {
   const started = execFileSync("bash", [join(ROOT, "infra/pulsar.sh"), "start"], { encoding: "utf8" });
   const pulsar = JSON.parse(started.trim().split("\n").at(-1) ?? "{}") as {
     serviceUrl: string;
     webUrl: string;
   };
+  const autoscaling = { enabled: true, minReplicas: 1, maxReplicas: MAX, targetBacklogPerReplica: TARGET };
+  const tracardi = (i: number) => ({
+    apiVersion: "tracardi.io/v1alpha1",
+    kind: "Tracardi",
+    metadata: { name: `as-${i}`, namespace: ns },
+    spec: {
+      license: { secretRef: { name: "lic" } },
+      search: { url: "http://es:9200" },
+      mysql: { host: "mysql" },
+      pulsar: { url: pulsar.serviceUrl, webUrl: pulsar.webUrl, topicPrefix: prefixOf(i) },
+      workers: { collector: { enabled: true, autoscaling }, background: { autoscaling } },
+    },
+  });
   await http.request({
     method: "PATCH",
     path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/tracardis.tracardi.io",
@@ -144,6 +165,19 @@ async function main(): Promise<void> {
     path: resourcePath(RESOURCES.secret, ns),
     body: { metadata: { name: "lic" }, stringData: { "license-key": key } },
   });
+  // Room for every resource at its autoscaled maximum (kwok nodes added, deleted at the end).
+  const defaulted = await http.request<Tracardi>({
+    method: "POST",
+    path: resourcePath(RESOURCES.tracardi, ns),
+    query: { dryRun: "All" },
+    body: tracardi(0),
+  });
+  const atMax = desiredState(defaulted, {}).deployments.map((d) =>
+    d.spec && d.spec.replicas === undefined ? { ...d, spec: { ...d.spec, replicas: MAX } } : d,
+  );
+  const sized = await sizeClusterFor(http, times(deploymentsDemand(atMax), COUNT), run, { addNodes: true });
+  addedNodes = sized.created;
+  process.stderr.write(`bench/operator/autoscaling: ${sized.summary}\n`);
   const port = 19_500 + Math.floor(Math.random() * 400);
   const op = startOperator(pair.publicKey, port);
   const queues = Array.from(
@@ -152,26 +186,10 @@ async function main(): Promise<void> {
   );
   const results: Record<string, string> = {};
   try {
-    const autoscaling = { enabled: true, minReplicas: 1, maxReplicas: MAX, targetBacklogPerReplica: TARGET };
     for (let i = 0; i < COUNT; i += 10) {
       await Promise.all(
         Array.from({ length: Math.min(10, COUNT - i) }, (_, k) =>
-          http.request({
-            method: "POST",
-            path: resourcePath(RESOURCES.tracardi, ns),
-            body: {
-              apiVersion: "tracardi.io/v1alpha1",
-              kind: "Tracardi",
-              metadata: { name: `as-${i + k}`, namespace: ns },
-              spec: {
-                license: { secretRef: { name: "lic" } },
-                search: { url: "http://es:9200" },
-                mysql: { host: "mysql" },
-                pulsar: { url: pulsar.serviceUrl, webUrl: pulsar.webUrl, topicPrefix: prefixOf(i + k) },
-                workers: { collector: { enabled: true, autoscaling }, background: { autoscaling } },
-              },
-            },
-          }),
+          http.request({ method: "POST", path: resourcePath(RESOURCES.tracardi, ns), body: tracardi(i + k) }),
         ),
       );
     }
@@ -232,6 +250,7 @@ async function main(): Promise<void> {
     const mine = topics.map((t) => t.split("/").at(-1) ?? "").filter((t) => t.startsWith(`bench-as-${run}-`));
     for (const t of mine) await fetch(`${base}/${t}?force=true`, { method: "DELETE" }).catch(() => undefined);
     await http.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
+    await deleteNodes(http, addedNodes);
     http.close();
   }
   process.stdout.write(

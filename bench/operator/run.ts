@@ -1,43 +1,69 @@
 /**
  * Operator benchmark against a cluster (default: the local control plane, e2e/.cluster/kubeconfig).
- *   node dist/bench/operator/run.js [--count 200] [--rest-seconds 120]
+ *   node dist/bench/operator/run.js [--count 200] [--rest-seconds 60] [--repeat 5] [--resync-seconds 60]
+ *                                   [--stall-seconds 120] [--timeout-seconds 1800] [--fixed-nodes]
+ * Sizes the cluster first: the pods a Tracardi needs come from the operator's desired state, and on a
+ * kwok cluster fake nodes are added until count + repeat Tracardis fit (deleted at the end; not with
+ * --fixed-nodes, which only says how many nodes are missing).
  * Measures: apply → all Deployments created, apply → Ready=True, OOM fault → ComponentsHealthy=OOMKilled,
- * N resources → all Ready, operator RSS, API requests per resource at rest.
+ * N resources → all Ready, operator memory, API requests and reconciles at rest. Progress goes to
+ * stderr every 5 s; the results table to stdout.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { tracardiCrd } from "../../operator/api/crd.js";
+import type { Tracardi } from "../../operator/api/types.js";
+import { desiredState } from "../../operator/controller/desired/index.js";
 import { KubeHttp } from "../../operator/kube/http.js";
 import { RESOURCES, resourcePath } from "../../operator/kube/resources.js";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
+import { type Demand, deploymentsDemand, describeFootprint, times } from "./capacity.js";
+import { deleteNodes, sizeClusterFor } from "./kwok-nodes.js";
+import { growth, MiB, readMetrics, type Sample, total } from "./operator-metrics.js";
+import {
+  explain,
+  listTracardis,
+  progressLine,
+  readyCount,
+  type Snapshot,
+  snapshot,
+  waitFor,
+} from "./progress.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const { values } = parseArgs({
-  options: { count: { type: "string" }, "rest-seconds": { type: "string" }, repeat: { type: "string" } },
+  options: {
+    count: { type: "string" },
+    "rest-seconds": { type: "string" },
+    repeat: { type: "string" },
+    "resync-seconds": { type: "string" },
+    "stall-seconds": { type: "string" },
+    "timeout-seconds": { type: "string" },
+    "fixed-nodes": { type: "boolean" },
+  },
 });
 const COUNT = Number(values.count ?? 200);
-const REST_SECONDS = Number(values["rest-seconds"] ?? 120);
+const REST_SECONDS = Number(values["rest-seconds"] ?? 60);
 const REPEAT = Number(values.repeat ?? 5);
-const RESYNC_SECONDS = 60;
+const RESYNC_SECONDS = Number(values["resync-seconds"] ?? 60);
+const STALL_SECONDS = Number(values["stall-seconds"] ?? 120);
+const TIMEOUT_SECONDS = Number(values["timeout-seconds"] ?? 1800);
+const PROGRESS_MS = 5000;
 
+const KUBECONFIG = process.env.KUBECONFIG ?? join(ROOT, "e2e/.cluster/kubeconfig");
 const kc = new KubeConfig();
-kc.loadFromFile(process.env.KUBECONFIG ?? join(ROOT, "e2e/.cluster/kubeconfig"));
+kc.loadFromFile(KUBECONFIG);
 const http = new KubeHttp(kc);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ns = `bench-op-${Date.now().toString(36)}`;
-
-interface Cond {
-  type: string;
-  status: string;
-  reason: string;
-}
-interface TracardiLite {
-  metadata: { name: string };
-  status?: { conditions?: Cond[] };
-}
+const runId = Date.now().toString(36);
+const ns = `bench-op-${runId}`;
+const began = performance.now();
+const log = (message: string) =>
+  process.stderr.write(`[bench-op +${((performance.now() - began) / 1000).toFixed(0)}s] ${message}\n`);
 
 async function applyCrd(): Promise<void> {
   await http.request({
@@ -47,27 +73,15 @@ async function applyCrd(): Promise<void> {
     body: tracardiCrd(),
     contentType: "application/apply-patch+yaml",
   });
-  await waitUntil(async () => {
-    try {
-      await http.request({ method: "GET", path: resourcePath(RESOURCES.tracardi) });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 30_000);
-}
-
-async function waitUntil(
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<number> {
-  const start = performance.now();
-  while (performance.now() - start < timeoutMs) {
-    if (await probe()) return performance.now() - start;
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms`);
+  await waitFor(
+    "the Tracardi CRD to be served",
+    () =>
+      http.request({ method: "GET", path: resourcePath(RESOURCES.tracardi) }).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 30_000 },
+  );
 }
 
 function tracardi(name: string, extra: Record<string, unknown> = {}) {
@@ -88,6 +102,18 @@ function tracardi(name: string, extra: Record<string, unknown> = {}) {
 const create = (name: string) =>
   http.request({ method: "POST", path: resourcePath(RESOURCES.tracardi, ns), body: tracardi(name) });
 
+/** What one bench Tracardi asks for: the API server defaults it (dry run), the operator plans it. */
+async function resourceDemand(): Promise<{ demand: Demand; deployments: number }> {
+  const defaulted = await http.request<Tracardi>({
+    method: "POST",
+    path: resourcePath(RESOURCES.tracardi, ns),
+    query: { dryRun: "All" },
+    body: tracardi("sizing"),
+  });
+  const { deployments } = desiredState(defaulted, {});
+  return { demand: deploymentsDemand(deployments), deployments: deployments.length };
+}
+
 async function deploymentCount(name: string): Promise<number> {
   const list = await http.request<{ items: unknown[] }>({
     method: "GET",
@@ -97,16 +123,21 @@ async function deploymentCount(name: string): Promise<number> {
   return list.items.length;
 }
 
-async function conditionOf(name: string, type: string): Promise<Cond | undefined> {
-  const t = await http.request<TracardiLite>({
-    method: "GET",
-    path: resourcePath(RESOURCES.tracardi, ns, name),
-  });
-  return t.status?.conditions?.find((c) => c.type === type);
+async function conditionOf(name: string, type: string) {
+  const t = (await listTracardis(http, ns)).find((x) => x.metadata.name === name);
+  return t?.status?.conditions?.find((c) => c.type === type);
 }
 
+const whyNotYet = async () => {
+  const s = await snapshot(http, ns);
+  return `${explain(s)} [${progressLine(s, s.tracardis)}]`;
+};
+
+/** The operator's last log lines (it logs JSON to stdout), for a failure message. */
+const operatorLog: string[] = [];
+
 function startOperator(publicKey: string, port: number): ChildProcess {
-  return spawn(
+  const child = spawn(
     process.execPath,
     [
       join(ROOT, "dist/operator/main.js"),
@@ -122,33 +153,111 @@ function startOperator(publicKey: string, port: number): ChildProcess {
       "warn",
     ],
     {
-      env: { ...process.env, TRACARDI_LICENSE_PUBLIC_KEY: publicKey },
-      stdio: ["ignore", "ignore", "inherit"],
+      // The cluster the bench measures, not whatever ~/.kube/config names.
+      env: { ...process.env, KUBECONFIG, TRACARDI_LICENSE_PUBLIC_KEY: publicKey },
+      stdio: ["ignore", "pipe", "inherit"],
     },
   );
-}
-
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("VmRSS:"));
-  return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
-}
-
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+  createInterface({ input: child.stdout as Readable }).on("line", (line) => {
+    operatorLog.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+    if (operatorLog.length > 3) operatorLog.shift();
+  });
+  return child;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const ms = (x: number) => `${Math.round(x)} ms`;
+const seconds = (x: number) => `${(x / 1000).toFixed(1)} s`;
+const memory = (m: Sample[]) =>
+  `${MiB(total(m, "tracardi_operator_process_resident_memory_bytes"))} RSS, ` +
+  `${MiB(total(m, "tracardi_operator_nodejs_heap_size_used_bytes"))} JS heap used`;
+const sumOf = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+const perLabel = (grew: Map<string, number>) =>
+  [...grew].map(([labels, n]) => `${labels.replace(/"/g, "")}: ${n}`).join("; ");
+
+/**
+ * Creates COUNT Tracardis (20 at a time) and waits until every Tracardi in the namespace is Ready,
+ * printing where things stand every 5 s; fails when nothing has moved for STALL_SECONDS (or after
+ * TIMEOUT_SECONDS), saying what it was waiting for. Resolves with the time to all Ready and to all created.
+ */
+async function scaleUp(expected: number): Promise<{ toReady: number; toCreated: number }> {
+  const names = Array.from({ length: COUNT }, (_, i) => `many-${i}`);
+  const start = performance.now();
+  let applied = 0;
+  let toCreated = Number.NaN;
+  let createError: unknown;
+  void (async () => {
+    for (let i = 0; i < names.length; i += 20) {
+      const batch = names.slice(i, i + 20);
+      await Promise.all(batch.map(create));
+      applied += batch.length;
+    }
+    toCreated = performance.now() - start;
+  })().catch((err: unknown) => {
+    createError = err;
+  });
+  const what = `${expected} Tracardis Ready=True`;
+  let last: Snapshot | undefined;
+  let lastPrint = Number.NEGATIVE_INFINITY;
+  let lastState = "";
+  let lastMove = start;
+  for (;;) {
+    if (createError) throw createError;
+    const ready = await readyCount(http, ns);
+    const now = performance.now();
+    if (applied === COUNT && ready === expected) return { toReady: now - start, toCreated };
+    if (now - lastPrint >= PROGRESS_MS) {
+      lastPrint = now;
+      last = await snapshot(http, ns);
+      log(`applied ${applied}/${COUNT} · ${progressLine(last, expected)}`);
+      const state = JSON.stringify([
+        applied,
+        last.ready,
+        last.deployments,
+        last.deploymentsReady,
+        [...last.podsByPhase],
+      ]);
+      if (state !== lastState) {
+        lastState = state;
+        lastMove = now;
+      } else if (now - lastMove >= STALL_SECONDS * 1000) {
+        throw new Error(`waited for ${what}, nothing moved for ${STALL_SECONDS} s: ${explain(last)}`);
+      }
+    }
+    if (now - start >= TIMEOUT_SECONDS * 1000) {
+      throw new Error(`waited ${TIMEOUT_SECONDS} s for ${what}: ${last ? explain(last) : "no snapshot"}`);
+    }
+    await sleep(1000);
+  }
+}
+
+let addedNodes: string[] = [];
+let operator: ChildProcess | undefined;
+let cleaned = false;
+async function cleanUp(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  operator?.kill("SIGTERM");
+  await http.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
+  await deleteNodes(http, addedNodes);
+  http.close();
+}
 
 async function main(): Promise<void> {
+  const expected = COUNT + REPEAT;
+  log(
+    `cluster ${kc.getCurrentCluster()?.server}; namespace ${ns}; ${expected} Tracardis (${REPEAT} one by one, then ${COUNT})`,
+  );
   await applyCrd();
   await http.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: ns } } });
+  const sizing = await resourceDemand();
+  log(`one Tracardi: ${sizing.deployments} Deployments, ${describeFootprint(sizing.demand.total)} requested`);
+  const sized = await sizeClusterFor(http, times(sizing.demand, expected), runId, {
+    addNodes: !values["fixed-nodes"],
+  });
+  addedNodes = sized.created;
+  log(sized.summary);
+
   const pair = generateLicenseKeyPair();
   const key = issueLicense(
     { owner: "bench", expires: new Date(Date.now() + 365 * 86_400_000) },
@@ -161,104 +270,143 @@ async function main(): Promise<void> {
   });
   const port = 19_000 + Math.floor(Math.random() * 500);
   const op = startOperator(pair.publicKey, port);
-  await waitUntil(
-    async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true,
-    30_000,
+  operator = op;
+  let exited = "";
+  op.once("exit", (code, signal) => {
+    exited = `the operator exited (${signal ?? code})`;
+  });
+  await waitFor(
+    `the operator's /readyz on port ${port}`,
+    async () => {
+      if (exited) throw new Error(exited);
+      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true;
+    },
+    { timeoutMs: 30_000, why: async () => `its last log lines: ${operatorLog.join(" | ") || "none"}` },
   );
   const results: Record<string, string | number> = {};
-  try {
-    const toDeployments: number[] = [];
-    const toReady: number[] = [];
-    for (let i = 0; i < REPEAT; i++) {
-      const name = `single-${i}`;
-      const start = performance.now();
-      await create(name);
-      await waitUntil(async () => (await deploymentCount(name)) === 4, 30_000, 20);
-      toDeployments.push(performance.now() - start);
-      await waitUntil(async () => (await conditionOf(name, "Ready"))?.status === "True", 60_000, 50);
-      toReady.push(performance.now() - start);
-    }
-    results["apply → 4 Deployments created (median)"] = ms(median(toDeployments));
-    results["apply → Ready=True (median)"] = ms(median(toReady));
+  results["operator memory at start (caches synced, no Tracardi)"] = memory(await readMetrics(port));
 
-    const toOom: number[] = [];
-    for (let i = 0; i < Math.min(REPEAT, 3); i++) {
-      const name = `single-${i}`;
-      const patch = (labels: Record<string, string> | null) =>
-        http.request({
-          method: "PATCH",
-          path: resourcePath(RESOURCES.tracardi, ns, name),
-          body: { spec: { workers: { background: { podLabels: labels } } } },
-          contentType: "application/merge-patch+json",
-        });
-      const start = performance.now();
-      await patch({ "e2e.tracardi.io/fault": "oom" });
-      await waitUntil(
-        async () => (await conditionOf(name, "ComponentsHealthy"))?.reason === "OOMKilled",
-        60_000,
-        50,
-      );
-      toOom.push(performance.now() - start);
-      await patch(null);
-      await waitUntil(async () => (await conditionOf(name, "Ready"))?.status === "True", 60_000, 100);
-    }
-    results["fault label → ComponentsHealthy=OOMKilled (median; includes rollout + kwok's 1 s fault delay)"] =
-      ms(median(toOom));
-
+  const toDeployments: number[] = [];
+  const toReady: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const name = `single-${i}`;
     const start = performance.now();
-    const names = Array.from({ length: COUNT }, (_, i) => `many-${i}`);
-    for (let i = 0; i < names.length; i += 20) await Promise.all(names.slice(i, i + 20).map(create));
-    const created = performance.now() - start;
-    await waitUntil(
-      async () => {
-        const list = await http.request<{ items: TracardiLite[] }>({
-          method: "GET",
-          path: resourcePath(RESOURCES.tracardi, ns),
-        });
-        const ready = list.items.filter((t) =>
-          t.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        ).length;
-        return ready === COUNT + REPEAT;
+    await create(name);
+    await waitFor(
+      `${name}: ${sizing.deployments} Deployments`,
+      async () => (await deploymentCount(name)) === sizing.deployments,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        why: whyNotYet,
       },
-      30 * 60_000,
-      1000,
     );
-    results[`${COUNT} resources created (client side)`] = ms(created);
-    results[`${COUNT} resources → all Ready=True`] = ms(performance.now() - start);
-    results["operator RSS after scale-up"] = `${rssMiB(op.pid ?? 0)} MiB`;
-    results["operator JS heap used after scale-up"] =
-      `${Math.round((await metric(port, "tracardi_operator_nodejs_heap_size_used_bytes")) / 1048576)} MiB`;
-
-    await sleep(5000);
-    const before = await metric(port, "tracardi_operator_api_requests_total");
-    const reconcilesBefore = await metric(port, "tracardi_operator_reconcile_total");
-    await sleep(REST_SECONDS * 1000);
-    const requests = (await metric(port, "tracardi_operator_api_requests_total")) - before;
-    const reconciles = (await metric(port, "tracardi_operator_reconcile_total")) - reconcilesBefore;
-    const resources = COUNT + REPEAT;
-    results[`at rest over ${REST_SECONDS} s (resync ${RESYNC_SECONDS} s): API requests / resource / min`] = (
-      requests /
-      resources /
-      (REST_SECONDS / 60)
-    ).toFixed(2);
-    results["at rest: API requests per reconcile"] = reconciles ? (requests / reconciles).toFixed(1) : "n/a";
-    results["at rest: same, scaled to the default 300 s resync (req / resource / min)"] = (
-      (requests / resources / (REST_SECONDS / 60)) *
-      (RESYNC_SECONDS / 300)
-    ).toFixed(2);
-    results["operator RSS at rest"] = `${rssMiB(op.pid ?? 0)} MiB`;
-    results["operator JS heap used at rest"] =
-      `${Math.round((await metric(port, "tracardi_operator_nodejs_heap_size_used_bytes")) / 1048576)} MiB`;
-  } finally {
-    op.kill("SIGTERM");
-    await http.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
-    http.close();
+    toDeployments.push(performance.now() - start);
+    await waitFor(`${name}: Ready=True`, async () => (await conditionOf(name, "Ready"))?.status === "True", {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+      why: whyNotYet,
+    });
+    toReady.push(performance.now() - start);
   }
+  log(`${REPEAT} Tracardis one by one: Ready after ${toReady.map((t) => ms(t)).join(", ")}`);
+  results[`apply → ${sizing.deployments} Deployments created (median of ${REPEAT})`] = ms(
+    median(toDeployments),
+  );
+  results[`apply → Ready=True (median of ${REPEAT})`] = ms(median(toReady));
+
+  const toOom: number[] = [];
+  for (let i = 0; i < Math.min(REPEAT, 3); i++) {
+    const name = `single-${i}`;
+    const patch = (labels: Record<string, string> | null) =>
+      http.request({
+        method: "PATCH",
+        path: resourcePath(RESOURCES.tracardi, ns, name),
+        body: { spec: { workers: { background: { podLabels: labels } } } },
+        contentType: "application/merge-patch+json",
+      });
+    const start = performance.now();
+    await patch({ "e2e.tracardi.io/fault": "oom" });
+    await waitFor(
+      `${name}: ComponentsHealthy=False/OOMKilled`,
+      async () => (await conditionOf(name, "ComponentsHealthy"))?.reason === "OOMKilled",
+      { timeoutMs: 60_000, intervalMs: 50, why: whyNotYet },
+    );
+    toOom.push(performance.now() - start);
+    await patch(null);
+    await waitFor(
+      `${name}: Ready=True again`,
+      async () => (await conditionOf(name, "Ready"))?.status === "True",
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        why: whyNotYet,
+      },
+    );
+  }
+  log(`OOM fault → OOMKilled: ${toOom.map((t) => ms(t)).join(", ")}`);
+  results[
+    `fault label → ComponentsHealthy=OOMKilled (median of ${toOom.length}; rollout + kwok's 1 s fault delay)`
+  ] = ms(median(toOom));
+
+  const beforeScaleUp = await readMetrics(port);
+  const scaled = await scaleUp(expected);
+  const afterScaleUp = await readMetrics(port);
+  const pods = expected * sizing.demand.total.pods;
+  results[`${COUNT} Tracardis created, 20 at a time (client side)`] = seconds(scaled.toCreated);
+  results[`${COUNT} Tracardis (${COUNT * sizing.demand.total.pods} pods) → all ${expected} Ready=True`] =
+    seconds(scaled.toReady);
+  const grew = (name: string) => sumOf(growth(beforeScaleUp, afterScaleUp, name)) / COUNT;
+  results["scale-up: API requests / reconciles per Tracardi"] =
+    `${grew("tracardi_operator_api_requests_total").toFixed(1)} / ${grew("tracardi_operator_reconcile_total").toFixed(1)}`;
+  const reconcileSeconds = grew("tracardi_operator_reconcile_duration_seconds_sum") * COUNT;
+  const reconciles = grew("tracardi_operator_reconcile_duration_seconds_count") * COUNT;
+  // With --concurrency 3, reconciles × mean ÷ 3 close to the time to all Ready: the work queue is the bound.
+  results["scale-up: mean reconcile time (operator default --concurrency 3)"] = reconciles
+    ? ms((reconcileSeconds / reconciles) * 1000)
+    : "n/a";
+  results[`operator memory after all Ready (${expected} Tracardis, ${pods} pods cached)`] =
+    memory(afterScaleUp);
+
+  log(`all Ready; ${REST_SECONDS} s at rest after a 5 s settle (resync every ${RESYNC_SECONDS} s)`);
+  await sleep(5000);
+  const restStart = await readMetrics(port);
+  for (let waited = 0; waited < REST_SECONDS; ) {
+    const step = Math.min(15, REST_SECONDS - waited);
+    await sleep(step * 1000);
+    waited += step;
+    const now = await readMetrics(port);
+    log(
+      `at rest ${waited}/${REST_SECONDS} s: ${sumOf(growth(restStart, now, "tracardi_operator_api_requests_total"))} API requests, ` +
+        `${sumOf(growth(restStart, now, "tracardi_operator_reconcile_total"))} reconciles`,
+    );
+  }
+  const restEnd = await readMetrics(port);
+  const restRequests = growth(restStart, restEnd, "tracardi_operator_api_requests_total");
+  const restReconciles = sumOf(growth(restStart, restEnd, "tracardi_operator_reconcile_total"));
+  const perMinute = 60 / REST_SECONDS;
+  results[`at rest (${REST_SECONDS} s, resync ${RESYNC_SECONDS} s): API requests / Tracardi / min`] = (
+    (sumOf(restRequests) / expected) *
+    perMinute
+  ).toFixed(2);
+  if (restRequests.size) results["at rest: API requests by method, code"] = perLabel(restRequests);
+  results["at rest: reconciles / min"] = Math.round(restReconciles * perMinute);
+  results["operator memory at the end"] = memory(restEnd);
+
   const width = Math.max(...Object.keys(results).map((k) => k.length));
   for (const [k, v] of Object.entries(results)) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench/operator: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: deleting the namespace and the added nodes`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`bench/operator: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanUp());
