@@ -42,11 +42,12 @@ describe("deploymentsDemand", () => {
   it("counts the pods and requests of a default Tracardi from the operator's desired state", () => {
     const { deployments } = desiredState(sampleTracardi(), {});
     const demand = deploymentsDemand(deployments);
-    // public API, private API, background and APM workers; no collector (off by default), no workflow pod.
+    // public API, private API, background and APM workers, the console; no collector (off by
+    // default), no workflow pod.
     expect(demand.total.pods).toBe(deployments.length);
-    expect(demand.total.pods).toBe(4);
-    expect(demand.total.cpuMillis).toBe(100 + 100 + 300 + 100);
-    expect(demand.total.memoryBytes).toBe((100 + 100 + 300 + 200) * 2 ** 20);
+    expect(demand.total.pods).toBe(5);
+    expect(demand.total.cpuMillis).toBe(100 + 100 + 300 + 100 + 50);
+    expect(demand.total.memoryBytes).toBe((100 + 100 + 300 + 200 + 64) * 2 ** 20);
     expect(demand.largestPod).toEqual({ pods: 1, cpuMillis: 300, memoryBytes: 300 * 2 ** 20 });
   });
   it("multiplies by replicas", () => {
@@ -56,7 +57,7 @@ describe("deploymentsDemand", () => {
       }),
       {},
     );
-    expect(deploymentsDemand(deployments).total.pods).toBe(6);
+    expect(deploymentsDemand(deployments).total.pods).toBe(7);
   });
 });
 
