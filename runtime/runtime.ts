@@ -272,6 +272,7 @@ export class Runtime {
       onMergeSkipped: (reason) => this.metrics.mergesSkipped.inc({ reason }),
       dedupeWindowMs: this.settings.dedupeWindowMs,
       onDuplicateEvents: (count) => this.metrics.eventsDeduplicated.inc(count),
+      onVersionConflict: (count) => this.metrics.versionConflicts.inc(count),
       workflows: this.settings.workflowEnabled ? { http: this.http } : null,
       shutdown: this.shutdown.signal,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),

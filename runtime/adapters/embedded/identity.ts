@@ -1,4 +1,10 @@
 import { type EventIdRow, judgeEventId } from "../../domain/event-ids.js";
+import {
+  claimAllowed,
+  type VersionClaim,
+  type VersionConflict,
+  type VersionRow,
+} from "../../domain/versions.js";
 import type { EventIdClaim, EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
 import type { Db, GroupCommit } from "./database.js";
 import { RecentMap } from "./recent.js";
@@ -37,6 +43,10 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
       eventId: db.prepare<[string], EventIdRow>("SELECT owner, task, at FROM event_ids WHERE id = ?"),
       insertEventId: db.prepare("INSERT INTO event_ids (id, owner, task, at) VALUES (?, ?, ?, ?)"),
       renewEventId: db.prepare("UPDATE event_ids SET task = ?, at = ? WHERE id = ?"),
+      version: db.prepare<[string], VersionRow>("SELECT version, task FROM document_versions WHERE doc = ?"),
+      putVersion: db.prepare(
+        "INSERT OR REPLACE INTO document_versions (doc, version, task) VALUES (?, ?, ?)",
+      ),
       delivered: db.prepare<[string, number], { at: number }>(
         "SELECT at FROM deliveries WHERE id = ? AND at >= ?",
       ),
@@ -122,6 +132,25 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
           return verdict;
         }),
       )
+      .immediate();
+  }
+
+  async claimVersions(claims: VersionClaim[]): Promise<VersionConflict[]> {
+    if (claims.length === 0) return [];
+    // One immediate transaction: every process on this file sees a claim whole.
+    return this.db
+      .transaction(() => {
+        const rows = claims.map((claim) => this.statements.version.get(claim.doc) ?? null);
+        const conflicts = claims
+          .filter((claim, index) => !claimAllowed(rows[index] ?? null, claim))
+          .map((claim) => ({
+            doc: claim.doc,
+            version: this.statements.version.get(claim.doc)?.version ?? 0,
+          }));
+        if (conflicts.length > 0) return conflicts;
+        for (const claim of claims) this.statements.putVersion.run(claim.doc, claim.from + 1, claim.task);
+        return [];
+      })
       .immediate();
   }
 
