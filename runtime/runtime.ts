@@ -273,6 +273,8 @@ export class Runtime {
       dedupeWindowMs: this.settings.dedupeWindowMs,
       onDuplicateEvents: (count) => this.metrics.eventsDeduplicated.inc(count),
       onVersionConflict: (count) => this.metrics.versionConflicts.inc(count),
+      log: (line) => process.stderr.write(`${line}\n`),
+      storageBacklog: async () => (await this.queue.backlog()).storage,
       workflows: this.settings.workflowEnabled ? { http: this.http } : null,
       shutdown: this.shutdown.signal,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),

@@ -19,10 +19,11 @@ export interface VersionClaim {
   task: string;
 }
 
-/** A claim refused: `version` is the newest version claimed for the document. */
+/** A claim refused: `version` is the newest version claimed for the document (by `task`). */
 export interface VersionConflict {
   doc: VersionedDoc;
   version: number;
+  task?: string;
 }
 
 /** The newest claim of a document in the index. */

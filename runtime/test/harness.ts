@@ -33,6 +33,7 @@ export class RuntimeProcess {
   readonly token = "test-admin-token";
   private child: ChildProcess | null = null;
   private output = "";
+  private args: string[] = [];
   publicUrl = "";
   privateUrl = "";
   /** Health and metrics of a process that serves no API (a worker). */
@@ -65,6 +66,7 @@ export class RuntimeProcess {
     this.privateUrl = `http://127.0.0.1:${privatePort}`;
     this.healthUrl = `http://127.0.0.1:${healthPort}`;
     this.output = "";
+    this.args = args;
     const child = spawn(process.execPath, [CLI, ...args], {
       env: {
         ...process.env,
@@ -106,6 +108,11 @@ export class RuntimeProcess {
       await sleep(50);
     }
     throw new Error(`runtime did not become ready:\n${this.output}`);
+  }
+
+  /** The arguments it was last launched with. */
+  get command(): string {
+    return this.args.join(" ");
   }
 
   get logs(): string {

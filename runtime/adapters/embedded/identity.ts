@@ -3,6 +3,7 @@ import {
   claimAllowed,
   type VersionClaim,
   type VersionConflict,
+  type VersionedDoc,
   type VersionRow,
 } from "../../domain/versions.js";
 import type { EventIdClaim, EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
@@ -44,6 +45,9 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
       insertEventId: db.prepare("INSERT INTO event_ids (id, owner, task, at) VALUES (?, ?, ?, ?)"),
       renewEventId: db.prepare("UPDATE event_ids SET task = ?, at = ? WHERE id = ?"),
       version: db.prepare<[string], VersionRow>("SELECT version, task FROM document_versions WHERE doc = ?"),
+      releaseVersion: db.prepare(
+        "UPDATE document_versions SET version = ?, task = '' WHERE doc = ? AND version = ?",
+      ),
       putVersion: db.prepare(
         "INSERT OR REPLACE INTO document_versions (doc, version, task) VALUES (?, ?, ?)",
       ),
@@ -140,18 +144,21 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
     // One immediate transaction: every process on this file sees a claim whole.
     return this.db
       .transaction(() => {
-        const rows = claims.map((claim) => this.statements.version.get(claim.doc) ?? null);
-        const conflicts = claims
-          .filter((claim, index) => !claimAllowed(rows[index] ?? null, claim))
-          .map((claim) => ({
-            doc: claim.doc,
-            version: this.statements.version.get(claim.doc)?.version ?? 0,
-          }));
+        const conflicts: VersionConflict[] = [];
+        for (const claim of claims) {
+          const row = this.statements.version.get(claim.doc) ?? null;
+          if (!claimAllowed(row, claim))
+            conflicts.push({ doc: claim.doc, version: row?.version ?? 0, task: row?.task });
+        }
         if (conflicts.length > 0) return conflicts;
         for (const claim of claims) this.statements.putVersion.run(claim.doc, claim.from + 1, claim.task);
         return [];
       })
       .immediate();
+  }
+
+  async releaseVersion(doc: VersionedDoc, claimed: number, to: number): Promise<boolean> {
+    return this.statements.releaseVersion.run(to, doc, claimed).changes === 1;
   }
 
   async delivered(deliveryId: string, now: number, windowMs: number): Promise<boolean> {

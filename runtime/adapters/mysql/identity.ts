@@ -4,6 +4,7 @@ import {
   claimAllowed,
   type VersionClaim,
   type VersionConflict,
+  type VersionedDoc,
   type VersionRow,
 } from "../../domain/versions.js";
 import type { EventIdClaim, EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
@@ -204,7 +205,11 @@ export class MysqlIdentityIndex implements IdentityIndex {
         );
         const conflicts = claims
           .filter((claim) => !claimAllowed(found.get(claim.doc) ?? null, claim))
-          .map((claim) => ({ doc: claim.doc, version: found.get(claim.doc)?.version ?? 0 }));
+          .map((claim) => ({
+            doc: claim.doc,
+            version: found.get(claim.doc)?.version ?? 0,
+            task: found.get(claim.doc)?.task,
+          }));
         if (conflicts.length > 0) {
           await connection.rollback();
           return conflicts;
@@ -221,6 +226,14 @@ export class MysqlIdentityIndex implements IdentityIndex {
         throw error;
       }
     });
+  }
+
+  async releaseVersion(doc: VersionedDoc, claimed: number, to: number): Promise<boolean> {
+    const released = await this.query<ResultSetHeader>(
+      "UPDATE tracardi_document_versions SET version = ?, task = '' WHERE doc = ? AND version = ?",
+      [String(to), doc, String(claimed)],
+    );
+    return released.affectedRows === 1;
   }
 
   async delivered(deliveryId: string, now: number, windowMs: number): Promise<boolean> {

@@ -40,6 +40,9 @@ class MemoryIndex implements IdentityIndex {
   async claimVersions(): Promise<never[]> {
     throw new Error("not used");
   }
+  async releaseVersion(): Promise<boolean> {
+    throw new Error("not used");
+  }
 }
 
 function ids() {

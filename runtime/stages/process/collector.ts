@@ -33,6 +33,7 @@ import {
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { DataStore, EventIdClaim, EventIdVerdict, IdentityIndex } from "../../ports/store.js";
 import { type HttpClient, runWorkflows } from "../workflow/index.js";
+import { storeCaughtUp } from "./catch-up.js";
 import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
 import { buildEvent } from "./event.js";
 import { ExclusiveGate, KeyedLocks } from "./locks.js";
@@ -362,7 +363,10 @@ export interface MergeDeps {
   claimVersions: (claims: VersionClaim[]) => Promise<VersionConflict[]>;
 }
 
-/** A merge to store, nothing to do (null), or versions another worker wrote first (do it again). */
+/**
+ * A merge to store, nothing to do (null), or versions the store does not hold yet: another worker
+ * wrote them first, or they are this worker's and still on their way to the store (do it again then).
+ */
 export type MergeOutcome =
   | { store: Omit<StorageMessage, "stateSeq"> }
   | { conflicts: VersionConflict[] }
@@ -428,6 +432,10 @@ export async function processMerge(command: MergeCommand, deps: MergeDeps): Prom
     const changedFields = skipped.length > 0 ? ["metadata.system.aux.merge_skipped"] : [];
     return { store: { ...base, profile, changedFields } };
   }
+  // Storage moves the joined profiles' events and sessions once the merge is stored: what their
+  // payloads forwarded must be stored first (it may still be queued under their own keys).
+  const behind = await unstored([profile, ...others], deps.store);
+  if (behind.length > 0) return { conflicts: behind };
   const { survivor, merged } = mergeProfiles([profile, ...others], deps.now());
   // A mark is a search not done yet: the survivor keeps the marks of the merged profiles, except
   // the ids an automatic merge has just searched (the base's), so a profile that shares one of them
@@ -451,6 +459,17 @@ export async function processMerge(command: MergeCommand, deps: MergeDeps): Prom
     deps.state.forget(gone);
   }
   return { store: { ...base, profile: survivor, changedFields: ["ids"], mergedProfiles: merged } };
+}
+
+/** The profiles the store does not hold at the version read (or a newer one). */
+async function unstored(profiles: Profile[], store: DataStore): Promise<VersionConflict[]> {
+  const behind: VersionConflict[] = [];
+  for (const profile of profiles) {
+    const doc = profileDoc(profile.id);
+    const version = profileVersion(profile);
+    if (!storedReaches(await store.getProfile(profile.id), doc, version)) behind.push({ doc, version });
+  }
+  return behind;
 }
 
 const DEFAULT_DEDUPE_WINDOW_MS = 24 * 3_600_000;
@@ -509,6 +528,10 @@ export interface CollectorStageDeps {
   onDuplicateEvents?: (count: number) => void;
   /** Called when a version claim found documents another worker wrote first (the metric). */
   onVersionConflict?: (count: number) => void;
+  /** Messages on the storage topic not stored yet (finds claims whose forward never went out). */
+  storageBacklog?: () => Promise<number>;
+  /** Says why a message waits or is retried (a line for the log). */
+  log?: (line: string) => void;
   /** How long a refused claim waits for the store to hold the newest versions (default 20 s). */
   versionWaitMs?: number;
   now?: () => Date;
@@ -518,13 +541,16 @@ export interface CollectorStageDeps {
 type Step = { outcome: Outcome } | { conflicts: VersionConflict[] };
 
 const VERSION_WAIT_MS = 20_000;
+/** Storage idle this long below a claimed version: the claim's forward never went out. */
+const ABANDONED_CLAIM_MS = 10_000;
 /** Claims refused in a row before the message is retried later through the queue. */
 const CLAIM_ATTEMPTS = 5;
 
 /** Runs `step` until its claims succeed, waiting for the store between attempts. */
 async function untilClaimed(
   step: () => Promise<Step>,
-  catchUp: (conflicts: VersionConflict[]) => Promise<void>,
+  task: string | undefined,
+  catchUp: (conflicts: VersionConflict[], task: string | undefined) => Promise<void>,
 ): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
     const result = await step();
@@ -532,30 +558,7 @@ async function untilClaimed(
     const docs = result.conflicts.map((c) => `${c.doc} (version ${c.version})`).join(", ");
     if (attempt >= CLAIM_ATTEMPTS)
       return { kind: "retry", reason: `another worker keeps writing ${docs} first` };
-    await catchUp(result.conflicts);
-  }
-}
-
-/**
- * Resolves once the store holds each conflicting document at the newest claimed version (or a
- * profile was merged into another: its payloads now go to the survivor), or after `waitMs`.
- */
-async function storeCaughtUp(
-  conflicts: VersionConflict[],
-  store: DataStore,
-  identity: IdentityIndex,
-  waitMs: number,
-): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  for (const { doc, version } of conflicts) {
-    const id = doc.slice(doc.indexOf(":") + 1);
-    const isProfile = doc.startsWith("profile:");
-    while (Date.now() < deadline) {
-      if (isProfile && ((await identity.resolveProfile(id)) ?? id) !== id) break;
-      const stored = isProfile ? await store.getProfile(id) : await store.getSession(id);
-      if (storedReaches(stored, doc, version)) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await catchUp(result.conflicts, task);
   }
 }
 
@@ -571,8 +574,15 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const gate = new ExclusiveGate();
   const locks = new KeyedLocks();
   const forwarded = new RecentForwards(RECENT_FORWARDS_KEPT);
-  const catchUp = (conflicts: VersionConflict[]) =>
-    storeCaughtUp(conflicts, deps.store, deps.identity, deps.versionWaitMs ?? VERSION_WAIT_MS);
+  const catchUp = (conflicts: VersionConflict[], task: string | undefined) =>
+    storeCaughtUp(conflicts, task, {
+      store: deps.store,
+      identity: deps.identity,
+      storageBacklog: deps.storageBacklog,
+      waitMs: deps.versionWaitMs ?? VERSION_WAIT_MS,
+      abandonAfterMs: ABANDONED_CLAIM_MS,
+      log: deps.log,
+    });
   /** Claims versions; on a conflict this process's copies of those documents are outdated: dropped. */
   const claim = async (claims: VersionClaim[]): Promise<VersionConflict[]> => {
     const conflicts = await deps.identity.claimVersions(claims);
@@ -684,6 +694,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
             "kind" in body
               ? gate.exclusive(() => merge(body, delivery.key))
               : gate.shared(() => payload(body, delivery.key)),
+          body.task,
           catchUp,
         );
       },

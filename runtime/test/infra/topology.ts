@@ -36,16 +36,20 @@ export class Topology {
 
   /**
    * Starts the servers unless they run, creates a database of its own and returns the topology;
-   * `extraEnv` is added to every component's environment.
+   * `extraEnv` is added to every component's environment; `store` holds the data (OpenSearch by default).
    */
-  static async start(name: string, extraEnv: Record<string, string> = {}): Promise<Topology> {
+  static async start(
+    name: string,
+    extraEnv: Record<string, string> = {},
+    store: "opensearch" | "elasticsearch" = "opensearch",
+  ): Promise<Topology> {
     const run = randomBytes(5).toString("hex");
     const prefix = `${name}-${run}-`;
     const database = `tracardi_${name.replace(/\W/g, "_")}_${run}`;
     const [pulsar, mysql, search] = await Promise.all([
       ensureServer<PulsarInfo>("pulsar"),
       ensureServer<MariaDbInfo>("mariadb"),
-      ensureServer<SearchInfo>("opensearch"),
+      ensureServer<SearchInfo>(store),
     ]);
     await onMariaDb(mysql, (sql) => sql(`CREATE DATABASE \`${database}\``));
     const env = {
@@ -56,7 +60,7 @@ export class Topology {
       TRACARDI_MYSQL_URL: `mysql://${new URL(mysql.url).host}/${database}`,
       TRACARDI_MYSQL_USER: mysql.user,
       TRACARDI_MYSQL_PASSWORD: mysql.password,
-      TRACARDI_STORE: "opensearch",
+      TRACARDI_STORE: store,
       TRACARDI_SEARCH_URL: search.url,
       TRACARDI_SEARCH_INDEX_PREFIX: prefix,
       TRACARDI_PROCESS_INLINE: "false",
@@ -72,6 +76,11 @@ export class Topology {
     this.processes.push(runtime);
     await runtime.launch(args, extraEnv);
     return runtime;
+  }
+
+  /** What every process launched since the last `stopProcesses` wrote, by its command. */
+  logs(): string {
+    return this.processes.map((p) => `=== ${p.command}\n${p.logs}`).join("\n");
   }
 
   /** Stops every process launched so far (SIGTERM); the servers and the data stay. */
