@@ -12,6 +12,8 @@ export interface CatchUpDeps {
   /** How long storage must be idle, the store below a claimed version, before the claim counts as abandoned. */
   abandonAfterMs: number;
   log?: (line: string) => void;
+  /** Aborted when the process stops: waiting ends at once. */
+  shutdown?: AbortSignal;
 }
 
 const POLL_MS = 25;
@@ -46,6 +48,7 @@ export async function storeCaughtUp(
     let idleSince: number | null = null;
     let backlogCheckedAt = 0;
     for (;;) {
+      if (deps.shutdown?.aborted) return;
       if (isProfile && ((await deps.identity.resolveProfile(id)) ?? id) !== id) break;
       if ((await held()) >= target) break;
       const now = Date.now();

@@ -550,6 +550,7 @@ const CLAIM_ATTEMPTS = 5;
 async function untilClaimed(
   step: () => Promise<Step>,
   task: string | undefined,
+  shutdown: AbortSignal | undefined,
   catchUp: (conflicts: VersionConflict[], task: string | undefined) => Promise<void>,
 ): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
@@ -559,6 +560,8 @@ async function untilClaimed(
     if (attempt >= CLAIM_ATTEMPTS)
       return { kind: "retry", reason: `another worker keeps writing ${docs} first` };
     await catchUp(result.conflicts, task);
+    // Stopping: handled again, whole, after the restart (or by another worker).
+    if (shutdown?.aborted) return { kind: "defer" };
   }
 }
 
@@ -582,6 +585,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
       waitMs: deps.versionWaitMs ?? VERSION_WAIT_MS,
       abandonAfterMs: ABANDONED_CLAIM_MS,
       log: deps.log,
+      shutdown,
     });
   /** Claims versions; on a conflict this process's copies of those documents are outdated: dropped. */
   const claim = async (claims: VersionClaim[]): Promise<VersionConflict[]> => {
@@ -695,6 +699,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
               ? gate.exclusive(() => merge(body, delivery.key))
               : gate.shared(() => payload(body, delivery.key)),
           body.task,
+          shutdown,
           catchUp,
         );
       },

@@ -21,7 +21,7 @@ afterEach(async () => {
   await standalone?.stop();
   topology = null;
   standalone = null;
-});
+}, 180_000);
 
 /** Runs the scenario; when it fails, the processes' logs go to a file the error names. */
 async function withLogs(scenario: () => Promise<void>): Promise<void> {
