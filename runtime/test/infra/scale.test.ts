@@ -8,9 +8,10 @@ import { Topology } from "./topology.js";
 
 // Issue 13: any number of collectors, changing while they run, with nothing lost or counted twice.
 // The load of scale-load.ts on the production topology — two public APIs, the private API,
-// collector workers going 1 → 3 → 1 (one SIGKILLed, one leaving gracefully), a background worker
-// restarted, an apm worker running timed merge passes — over Pulsar and MariaDB, with the data in
-// OpenSearch and in Elasticsearch; and on the embedded mode (one process), with the same assertions.
+// collector workers going 1 → 3 → 1 (one SIGKILLed, one leaving gracefully) while the background
+// worker is restarted (so keys move while the store lags), an apm worker running timed merge
+// passes — over Pulsar and MariaDB, with the data in OpenSearch and in Elasticsearch; and on the
+// embedded mode (one process), with the same assertions.
 
 const SALT = "a-salt-of-twenty-chars-or-more";
 let topology: Topology | null = null;
@@ -66,17 +67,22 @@ async function distributed(store: "opensearch" | "elasticsearch"): Promise<Scale
         },
       },
       {
+        at: 0.35,
+        name: "background worker stopped (storage lags from here)",
+        run: () => background.kill("SIGTERM"),
+      },
+      {
         at: 0.45,
         name: "collectors 3 → 1: the first SIGKILLed, another stopped",
+        // Their keys move to the last one while the store lags behind what they forwarded.
         run: async () => {
           await Promise.all([firstCollector.kill("SIGKILL"), added[1]?.kill("SIGTERM")]);
         },
       },
       {
         at: 0.6,
-        name: "background worker restarted",
+        name: "background worker started again",
         run: async () => {
-          await background.kill("SIGTERM");
           background = await started.launch(["worker", "background"]);
         },
       },
