@@ -1,5 +1,5 @@
 # One image runs every Tracardi component by command:
-#   api --role public|private, worker collector|background|workflow|apm, standalone, license …
+#   api --role public|private, worker collector|background|workflow|apm, gui, standalone, license …
 # The operator image is the same build with a different entrypoint (node dist/operator/main.js).
 
 FROM node:20-slim AS build
@@ -12,7 +12,11 @@ COPY tsconfig.json ./
 COPY runtime ./runtime
 COPY operator ./operator
 COPY bench ./bench
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+COPY console ./console
+COPY tracker ./tracker
+# dist/console: the web console `tracardi gui` (and standalone) serves; dist/tracker: the tracker script.
+RUN npx tsc -p tsconfig.json && npx vite build -c console/vite.config.ts && npm run -s build:tracker \
+ && npm prune --omit=dev
 
 FROM node:20-slim AS runtime
 ENV NODE_ENV=production \
@@ -25,7 +29,7 @@ COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 USER 10001:10001
-EXPOSE 8686 8687 8688
+EXPOSE 8686 8687 8688 8787
 VOLUME ["/data"]
 ENTRYPOINT ["node", "dist/runtime/cli.js"]
 CMD ["standalone"]

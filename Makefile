@@ -8,7 +8,7 @@ NPM_STAMP := node_modules/.install-stamp
 .PHONY: help deps build lint typecheck start test test-unit test-integration bench bench-distributed fuzz
 
 help:
-	@echo "make start          build and start the standalone runtime (public :8686, private :8687)"
+	@echo "make start          build and start the standalone runtime (public :8686, private :8687, console :8787)"
 	@echo "make test           run every test suite (unit, integration, e2e on a local control plane)"
 	@echo "make cluster-up     start the local Kubernetes control plane (e2e/.cluster/kubeconfig)"
 	@echo "make cluster-down   stop it; make cluster-status says what runs"
@@ -24,10 +24,14 @@ deps: $(NPM_STAMP)
 
 build: deps
 	npx tsc -p tsconfig.json
+	npx vite build -c console/vite.config.ts --logLevel warn
+	npm run -s build:tracker
 
 # The build leaves tests out; this checks the types of everything, tests and e2e included.
 typecheck: deps
 	npx tsc -p tsconfig.check.json
+	npx tsc -p console/tsconfig.json
+	npx tsc -p tracker/tsconfig.json
 
 lint: deps
 	npx biome check .
@@ -42,7 +46,7 @@ test-integration: build
 	npx vitest run --project integration
 
 test: lint typecheck build
-	npx vitest run --project unit --project integration
+	npx vitest run --project unit --project integration --project browser
 	$(MAKE) test-e2e
 
 bench: build

@@ -64,6 +64,8 @@ export async function startRuntime(
     TRACARDI_PUBLIC_PORT: String(port),
     TRACARDI_PRIVATE_PORT: String(port + 1),
     TRACARDI_HEALTH_PORT: String(port + 2),
+    // No console: benches measure the pipeline (and several run at once).
+    TRACARDI_GUI_PORT: "0",
     TRACARDI_DATA_DIR: dataDir,
     TRACARDI_ADMIN_TOKEN: "bench",
     ...extraEnv,

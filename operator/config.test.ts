@@ -15,6 +15,7 @@ describe("parseConfig", () => {
       identity: "op-0",
       licenseWarningDays: 14,
       resyncSeconds: 300,
+      autoscaleIntervalSeconds: 15,
       concurrency: 3,
     });
     expect(c.namespaces).toBeUndefined();
@@ -52,6 +53,12 @@ describe("parseConfig", () => {
     expect(parseConfig([], { WATCH_NAMESPACE: "a" }).namespaces).toEqual(["a"]);
     expect(parseConfig(["--namespaces", "x"], { WATCH_NAMESPACES: "a,b" }).namespaces).toEqual(["x"]);
     expect(() => parseConfig(["--namespaces", "ok,Not_OK"], {})).toThrow('"Not_OK" is not a valid namespace');
+  });
+
+  it("reads the autoscaling interval from the flag or the environment", () => {
+    expect(parseConfig(["--autoscale-interval-seconds", "2"], {}).autoscaleIntervalSeconds).toBe(2);
+    expect(parseConfig([], { AUTOSCALE_INTERVAL_SECONDS: "5" }).autoscaleIntervalSeconds).toBe(5);
+    expect(parseConfig(["--autoscale-interval-seconds", "0"], {}).autoscaleIntervalSeconds).toBe(1);
   });
 
   it("rejects bad numbers", () => {

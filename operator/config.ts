@@ -13,6 +13,8 @@ export interface OperatorConfig {
   licensePublicKey?: string;
   licenseWarningDays: number;
   resyncSeconds: number;
+  /** How often an autoscaled worker's backlog is read and a scaling step taken. */
+  autoscaleIntervalSeconds: number;
   concurrency: number;
   logLevel: string;
 }
@@ -29,6 +31,9 @@ export const USAGE = `tracardi-operator [flags]   (KUBECONFIG or in-cluster conf
                               (or env TRACARDI_LICENSE_PUBLIC_KEY with the PEM itself)
   --license-warning-days N    ExpiringSoon window (default 14)
   --resync-seconds N          periodic full resync (default 300)
+  --autoscale-interval-seconds N
+                              how often autoscaled workers' backlogs are read and a step taken
+                              (env AUTOSCALE_INTERVAL_SECONDS; default 15, at least 1)
   --concurrency N             parallel reconciles of different resources (default 3)
   --log-level LEVEL           pino level (default info)
 `;
@@ -71,6 +76,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       "license-public-key": { type: "string" },
       "license-warning-days": { type: "string" },
       "resync-seconds": { type: "string" },
+      "autoscale-interval-seconds": { type: "string" },
       concurrency: { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean" },
@@ -90,6 +96,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
     licenseWarningDays: int(values["license-warning-days"], 14, "--license-warning-days"),
     resyncSeconds: int(values["resync-seconds"], 300, "--resync-seconds"),
+    autoscaleIntervalSeconds: Math.max(
+      1,
+      int(
+        values["autoscale-interval-seconds"] ?? env.AUTOSCALE_INTERVAL_SECONDS,
+        15,
+        "--autoscale-interval-seconds",
+      ),
+    ),
     concurrency: Math.max(1, int(values.concurrency, 3, "--concurrency")),
     logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",
   };

@@ -18,12 +18,15 @@ import { WorkQueue } from "./kube/queue.js";
 import { EventRecorder } from "./kube/recorder.js";
 import { RESOURCES } from "./kube/resources.js";
 import type { Metrics } from "./metrics.js";
+import { PulsarAdminPipelineStats } from "./pulsar/stats.js";
 
 export interface ManagerOptions {
   /** Watch only these namespaces (one informer each); all namespaces when absent. */
   namespaces?: string[];
   concurrency: number;
   resyncMs: number;
+  /** How often an autoscaled worker's backlog is read and a scaling step taken. */
+  autoscaleIntervalMs: number;
   identity: string;
   license: LicenseSettings;
   /** With leader election: whether we may still act (steps down when not). Checked before each reconcile. */
@@ -140,6 +143,18 @@ export class Manager {
       },
       now: () => new Date(),
       log: options.log,
+      autoscaleIntervalMs: options.autoscaleIntervalMs,
+      pipelineStats: (connection) =>
+        new PulsarAdminPipelineStats(connection, async (url, init) => {
+          try {
+            const response = await fetch(url, init);
+            metrics.pulsarAdminRequests.inc({ code: String(response.status) });
+            return response;
+          } catch (err) {
+            metrics.pulsarAdminRequests.inc({ code: "error" });
+            throw err;
+          }
+        }),
     });
     this.queue = new WorkQueue({
       concurrency: options.concurrency,

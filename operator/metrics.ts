@@ -52,6 +52,12 @@ export function createMetrics() {
       labelNames: ["method", "code"] as const,
       registers: [registry],
     }),
+    pulsarAdminRequests: new Counter({
+      name: "tracardi_operator_pulsar_admin_requests_total",
+      help: "Requests to Pulsar's admin API (autoscaling reads the backlog) by status code; error when none came",
+      labelNames: ["code"] as const,
+      registers: [registry],
+    }),
     isLeader: new Gauge({
       name: "tracardi_operator_leader",
       help: "1 when this replica holds the leader lease",

@@ -12,6 +12,12 @@ export interface RuntimeConfig {
   publicPort: number;
   privatePort: number;
   healthPort: number;
+  /** Port of the console (`tracardi gui`, and the standalone process); 0 in standalone: no console. */
+  guiPort: number;
+  /** The private API the console proxies `/api/` to; default: this host's private port. */
+  guiApiUrl: string;
+  /** The public API as sites reach it, for the console's snippets; null: the console's host, port 8686. */
+  guiPublicApiUrl: string | null;
   dataDir: string;
   /** Bearer token of the private API; generated and kept in the data dir when not given. */
   adminToken: string | null;
@@ -23,7 +29,7 @@ export interface RuntimeConfig {
   maxBacklog: number;
   sourceCacheTtlMs: number;
   disallowBotTraffic: boolean;
-  /** The API process also runs the collector and storage stages (no separate collector worker). */
+  /** The public API also runs the collector stage (no collector worker): see runtime/processes.ts. */
   processInline: boolean;
   workflowEnabled: boolean;
   storageBatchSize: number;
@@ -48,6 +54,8 @@ export interface RuntimeConfig {
   backendCheckMs: number;
   /** A stage whose oldest waiting message is older than this while it settles none makes `/readyz` 503; 0: never. */
   stallMs: number;
+  /** TRACARDI_LOG_RETENTION_DAYS: monitoring log entries older than this are deleted; 0 keeps them. */
+  logRetentionDays: number;
   /** How the processing thread is restarted after a crash, and when its crashing is reported. */
   restarts: RestartPolicy;
   /** Remote calls and webhooks may reach loopback, link-local and the cluster's own addresses. */
@@ -110,6 +118,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     publicPort: int(env, "TRACARDI_PUBLIC_PORT", 8686),
     privatePort: int(env, "TRACARDI_PRIVATE_PORT", 8687),
     healthPort: int(env, "TRACARDI_HEALTH_PORT", 8688),
+    guiPort: int(env, "TRACARDI_GUI_PORT", 8787),
+    guiApiUrl: env.TRACARDI_GUI_API_URL || `http://127.0.0.1:${int(env, "TRACARDI_PRIVATE_PORT", 8687)}`,
+    guiPublicApiUrl: env.TRACARDI_GUI_PUBLIC_API_URL || null,
     dataDir: resolve(cwd, env.TRACARDI_DATA_DIR ?? "tracardi-data"),
     adminToken: env.TRACARDI_ADMIN_TOKEN && env.TRACARDI_ADMIN_TOKEN !== "" ? env.TRACARDI_ADMIN_TOKEN : null,
     bodyLimitBytes: int(env, "TRACARDI_BODY_LIMIT", 1024 * 1024),
@@ -136,6 +147,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     inlineWorkflowTimeoutMs: int(env, "TRACARDI_INLINE_WORKFLOW_TIMEOUT_MS", 2000),
     backendCheckMs: int(env, "TRACARDI_BACKEND_CHECK_MS", 10_000),
     stallMs: int(env, "TRACARDI_STALL_SECONDS", 120) * 1000,
+    logRetentionDays: int(env, "TRACARDI_LOG_RETENTION_DAYS", 7),
     restarts: {
       maxRestarts: int(env, "TRACARDI_MAX_RESTARTS", 5),
       windowMs: int(env, "TRACARDI_RESTART_WINDOW_SECONDS", 600) * 1000,

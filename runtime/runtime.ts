@@ -2,11 +2,14 @@ import { type Backends, openBackends } from "./adapters/backends.js";
 import { guardedHttp } from "./adapters/http/guarded-client.js";
 import type { RuntimeConfig } from "./config.js";
 import { ignoredValues } from "./domain/merge-keys.js";
-import { RuntimeMetrics } from "./http/metrics.js";
-import { LicenseGate } from "./license-gate.js";
+import { RuntimeMetrics, type ThreadMetrics } from "./http/metrics.js";
+import { LicenseGate, type LicenseState } from "./license-gate.js";
+import { MonitoringLog, processName } from "./monitoring/monitoring-log.js";
 import type { HttpClient } from "./ports/http.js";
+import type { LogLevel } from "./ports/monitoring-log.js";
 import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
+import type { PipelineStage } from "./processes.js";
 import { SourceVerifier } from "./stages/collect/sources.js";
 import { tqlConditionCheck } from "./stages/dispatch/conditions.js";
 import { planDispatch } from "./stages/dispatch/plan.js";
@@ -71,6 +74,8 @@ export class Runtime {
   readonly validator = new EventValidator();
   readonly metrics: RuntimeMetrics;
   readonly license: LicenseGate;
+  /** Major events (backend problems, stage errors, dead letters, licence, merges) for `/api/v1/logs`. */
+  readonly monitoring: MonitoringLog;
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Set<string>();
   private thread: ProcessingThread | null = null;
@@ -101,10 +106,21 @@ export class Runtime {
     this.configCache = new ConfigCache(this.config, 1000);
     this.metrics = new RuntimeMetrics(role === "intake" ? this.queue : null);
     this.http = guardedHttp({ allowPrivate: settings.httpAllowPrivate });
-    this.license = new LicenseGate(settings.licenseKey, settings.licensePublicKey, (state) =>
-      process.stderr.write(`licence: ${state.status}: ${state.message}\n`),
+    this.monitoring = new MonitoringLog(
+      backends.log,
+      processName(role === "processing" ? "processing thread" : undefined),
+      settings.logRetentionDays,
     );
+    this.monitoring.start();
+    this.license = new LicenseGate(settings.licenseKey, settings.licensePublicKey, (state) => {
+      process.stderr.write(`licence: ${state.status}: ${state.message}\n`);
+      this.recordLicence(state);
+    });
     this.license.watch();
+    // A licence that is not valid at start is worth a line too (the intake process says it once).
+    const atStart = this.license.state.status;
+    if (role === "intake" && atStart !== "None" && atStart !== "Valid")
+      this.recordLicence(this.license.state);
     if (role === "intake")
       this.metrics.reportReadiness(
         () => this.thread?.problem() != null,
@@ -122,6 +138,20 @@ export class Runtime {
   }
 
   private lastCheck: { at: number; problems: Promise<string[]> } | null = null;
+
+  private recordLicence(state: LicenseState): void {
+    const level: LogLevel =
+      state.status === "Valid" || state.status === "None"
+        ? "info"
+        : state.status === "ExpiringSoon"
+          ? "warning"
+          : "error";
+    this.monitoring.record(level, "licence", `licence ${state.status}: ${state.message}`, {
+      status: state.status,
+      processing: state.processing,
+      ...(state.expires ? { expires: state.expires } : {}),
+    });
+  }
 
   /** What keeps a backend from serving right now; checked at most every 2 s (probes come often). */
   backendProblems(): Promise<string[]> {
@@ -156,8 +186,20 @@ export class Runtime {
     let known = new Map<string, ReadinessProblem["kind"]>();
     const timer = setInterval(async () => {
       const now = new Map((await this.readinessProblems()).map((p) => [p.summary, p.kind]));
-      for (const [problem, kind] of now) if (!known.has(problem)) log(`${kind} problem: ${problem}`);
-      for (const [problem, kind] of known) if (!now.has(problem)) log(`${kind} recovered: ${problem}`);
+      for (const [problem, kind] of now) {
+        if (known.has(problem)) continue;
+        log(`${kind} problem: ${problem}`);
+        this.monitoring.record("error", kind === "backend" ? "backend" : "stage", problem, {
+          state: "problem",
+        });
+      }
+      for (const [problem, kind] of known) {
+        if (now.has(problem)) continue;
+        log(`${kind} recovered: ${problem}`);
+        this.monitoring.record("info", kind === "backend" ? "backend" : "stage", `recovered: ${problem}`, {
+          state: "recovered",
+        });
+      }
       known = now;
     }, this.settings.backendCheckMs);
     timer.unref();
@@ -221,6 +263,16 @@ export class Runtime {
     }
   }
 
+  /** Metric values of this process, the processing thread's included while it answers. */
+  async metricValues(): Promise<ThreadMetrics> {
+    if (!this.thread) return this.metrics.values([]);
+    const thread = await this.thread.stats().then(
+      (stats) => [stats.metrics],
+      () => [],
+    );
+    return this.metrics.values(thread);
+  }
+
   /** Configuration changed through this process: drop cached copies here and in the processing thread. */
   configChanged(): void {
     this.configCache.invalidate();
@@ -228,33 +280,44 @@ export class Runtime {
   }
 
   /**
-   * Starts the processing stages (storage, collector, dispatch, merge), by default on their own
-   * thread (own SQLite connection) so intake keeps its core. Storage drains first: documents queued
-   * for storage before a restart are stored before the collector reads profiles again.
+   * Starts `stages` on a processing thread (own SQLite connection), so intake keeps its core: the
+   * stages of a process that serves the public API.
    */
-  async startProcessing(options = { thread: true }): Promise<void> {
-    if (options.thread) {
-      this.thread = await ProcessingThread.start({
-        spawn: () => processingWorker(this.settings),
-        results: this.workflowResults,
-        onMerged: () => this.identity.refresh(),
-        restarts: this.settings.restarts,
-        onCrash: (error, delay) => {
-          process.stderr.write(
-            `processing thread crashed, restarting in ${delay} ms: ${errorStack(error)}\n`,
-          );
-          this.metrics.processingThreadCrashes.inc();
-          this.metrics.uncaughtErrors.inc({ kind: "exception", thread: "processing" });
-        },
-        onUncaught: (kind) => this.metrics.uncaughtErrors.inc({ kind, thread: "processing" }),
-      });
-      return;
+  async startProcessing(stages: readonly PipelineStage[]): Promise<void> {
+    this.thread = await ProcessingThread.start({
+      spawn: () => processingWorker(this.settings, stages),
+      results: this.workflowResults,
+      onMerged: () => this.identity.refresh(),
+      restarts: this.settings.restarts,
+      onCrash: (error, delay) => {
+        process.stderr.write(`processing thread crashed, restarting in ${delay} ms: ${errorStack(error)}\n`);
+        this.monitoring.record(
+          "error",
+          "stage",
+          `processing thread crashed, restarting in ${delay} ms: ${describeError(error)}`,
+          { error: describeError(error), restartInMs: delay },
+          "stage|processing-thread-crash",
+        );
+        this.metrics.processingThreadCrashes.inc();
+        this.metrics.uncaughtErrors.inc({ kind: "exception", thread: "processing" });
+      },
+      onUncaught: (kind) => this.metrics.uncaughtErrors.inc({ kind, thread: "processing" }),
+    });
+  }
+
+  /**
+   * Starts `stages` on this thread. With storage here, it drains first: documents queued for storage
+   * before a restart are stored before the collector reads profiles again.
+   */
+  async startStages(stages: readonly PipelineStage[]): Promise<void> {
+    if (stages.includes("storage")) {
+      this.startStorage();
+      if (stages.includes("collector"))
+        while ((await this.queue.backlog()).storage > 0) await new Promise((r) => setTimeout(r, 20));
     }
-    this.startStorage();
-    while ((await this.queue.backlog()).storage > 0) await new Promise((r) => setTimeout(r, 20));
-    this.startCollector();
-    this.startDispatch();
-    this.startMerging();
+    if (stages.includes("collector")) this.startCollector();
+    if (stages.includes("dispatch")) this.startDispatch();
+    if (stages.includes("merge")) this.startMerging();
   }
 
   startCollector(): void {
@@ -269,7 +332,10 @@ export class Runtime {
         ignored: ignoredValues(this.settings.mergeIgnoredValues),
         maxProfiles: this.settings.mergeMaxProfiles,
       },
-      onMergeSkipped: (reason) => this.metrics.mergesSkipped.inc({ reason }),
+      onMergeSkipped: (reason) => {
+        this.metrics.mergesSkipped.inc({ reason });
+        this.monitoring.record("warning", "merge", `merge skipped: ${reason}`, { reason });
+      },
       dedupeWindowMs: this.settings.dedupeWindowMs,
       onDuplicateEvents: (count) => this.metrics.eventsDeduplicated.inc(count),
       onVersionConflict: (count) => this.metrics.versionConflicts.inc(count),
@@ -278,7 +344,16 @@ export class Runtime {
       workflows: this.settings.workflowEnabled ? { http: this.http } : null,
       shutdown: this.shutdown.signal,
       onWorkflowOutput: (task, output) => this.onWorkflowOutput(task, output),
-      onProfilesMerged: () => this.onProfilesMerged(),
+      onProfilesMerged: (survivor, merged) => {
+        this.monitoring.record(
+          "info",
+          "merge",
+          `merged ${merged.length} profile${merged.length === 1 ? "" : "s"} into ${survivor}`,
+          { survivor, merged },
+          `merge|${survivor}|${merged.join(",")}`,
+        );
+        this.onProfilesMerged();
+      },
     });
     const consume = () =>
       // Several loops: a payload waiting for a slow remote-call node holds one, not the collector.
@@ -289,6 +364,7 @@ export class Runtime {
     this.metrics.reportPendingState(() => this.state.size);
     // Registered now: while it waits for storage (below), its messages age and status says why.
     this.progress.started("collector", "collector");
+    this.running.add("collector");
     if (this.running.has("storage")) return consume();
     // Storage runs in another process. What was queued for it before this process started must be
     // stored before the collector reads profiles, or it would build on older copies.
@@ -339,6 +415,11 @@ export class Runtime {
       },
       deliver: (resource, settings, body, shutdown) =>
         deliverWebhook(resource, settings, body, shutdown, this.http),
+      onDelivered: (message, result) =>
+        this.metrics.deliveries.inc({
+          destination: message.destinationId,
+          result: result.ok ? "delivered" : "failed",
+        }),
     });
     this.consume("dispatch", "dispatch", handler, 50, {
       retryBaseMs: this.settings.dispatchRetryBaseMs,
@@ -392,11 +473,18 @@ export class Runtime {
     await forceMerge(this.queue, profiles);
   }
 
+  /** One entry per stage and error message (the throttle counts repeats). */
+  private recordStageError(stage: string, error: unknown): void {
+    const message = describeError(error);
+    this.monitoring.record("error", "stage", `stage ${stage} failed: ${message}`, { stage, error: message });
+  }
+
   async close(): Promise<void> {
     this.shutdown.abort();
     this.license.stop();
     await this.thread?.stop();
     await Promise.all(this.subscriptions.map((s) => s.close()));
+    await this.monitoring.close();
     await this.backends.close();
   }
 
@@ -423,6 +511,7 @@ export class Runtime {
         outcomes = await handler(batch, settledEarly);
       } catch (error) {
         this.progress.failed(stage, error);
+        this.recordStageError(stage, error);
         throw error;
       }
       this.progress.handled(stage, outcomes);
@@ -439,7 +528,16 @@ export class Runtime {
         onLoopError: (error) => {
           this.progress.failed(stage, error);
           this.metrics.stageLoopErrors.inc({ stage });
+          this.recordStageError(stage, error);
         },
+        onDeadLetter: (letter) =>
+          this.monitoring.record(
+            "warning",
+            "dead-letter",
+            `${stage}: message dead-lettered after ${letter.attempts} attempt${letter.attempts === 1 ? "" : "s"}: ${letter.reason}`,
+            { stage, topic: letter.topic, key: letter.key, reason: letter.reason, attempts: letter.attempts },
+            `dead-letter|${letter.topic}|${letter.reason}`,
+          ),
         ...extra,
       }),
     );

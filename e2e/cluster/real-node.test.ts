@@ -1,4 +1,4 @@
-// Proof that the real node real-0 (CLUSTER_REAL_NODE=1, e2e/scripts/real-node.sh) runs the runtime
+// Proof that the real node real-0 (on by default, e2e/scripts/real-node.sh) runs the runtime
 // image built without a registry: a runtime pod becomes Ready by its own readiness probe, answers
 // /readyz through a Service (kube-proxy), and a pod over its memory limit is OOMKilled by the kernel.
 // Skipped (not passed) when the cluster has no node real-0.
@@ -25,7 +25,8 @@ interface Service extends KubeObject {
 }
 
 const realNode = await get<Node>("node", "real-0").catch(() => undefined);
-const SKIP = "SKIPPED: the cluster has no node real-0 (start it with CLUSTER_REAL_NODE=1, see e2e/README.md)";
+const SKIP =
+  "SKIPPED: the cluster has no node real-0 (cluster-up left it out: CLUSTER_REAL_NODE=0, no root, or another cluster owns it; see e2e/README.md)";
 if (!realNode) console.warn(`[e2e] real-node.test.ts ${SKIP}`);
 
 /** Pod spec pieces that put a pod on real-0 and nowhere else. */

@@ -2,7 +2,9 @@
 // servers listen on loopback, the node's relays (E2E_REAL_INFRA_PORTS in e2e/scripts/real-node.sh)
 // make them reachable from pods at the node IP. Each deployment has its own database, topic prefix
 // and index prefix, so it never shares a row, a message or a document with anyone on those servers.
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { indexNames } from "../../runtime/adapters/search/indices.js";
 import { infra, type MariaDbInfo, onMariaDb, type ServerName } from "../../runtime/test/infra/servers.js";
 import { get, type KubeObject, list, waitFor } from "../lib/kubectl.js";
@@ -12,9 +14,11 @@ import {
   deleteNamespace,
   ensureCrd,
   getJson,
+  type LicenseKit,
   licenseKit,
   type OperatorProcess,
   putLicenseSecret,
+  ROOT,
   startOperator,
   tracardiObject,
 } from "../operator/helpers.js";
@@ -27,17 +31,51 @@ const MYSQL_SECRET = "mysql-credentials";
 /** Why the suite cannot run here, or undefined when real-0 is up and Ready. */
 export async function realNodeMissing(): Promise<string | undefined> {
   interface Node extends KubeObject {
-    status?: { conditions?: { type: string; status: string }[] };
+    status?: { conditions?: { type: string; status: string }[]; images?: { names?: string[] }[] };
   }
   const node = await get<Node>("node", "real-0").catch(() => undefined);
-  if (!node) return "the cluster has no node real-0 (start it with CLUSTER_REAL_NODE=1, see e2e/README.md)";
+  if (!node) return "the cluster has no node real-0 (it started without one: see e2e/README.md)";
   const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
-  return ready ? undefined : "node real-0 is not Ready";
+  if (!ready) return "node real-0 is not Ready";
+  const images = node.status?.images?.flatMap((i) => i.names ?? []) ?? [];
+  return images.some((n) => n === IMAGE || n === `docker.io/${IMAGE}`)
+    ? undefined
+    : `real-0 has no image ${IMAGE} (dist/ was not built when the cluster started: e2e/scripts/runtime-image.sh)`;
 }
 
 async function server<T>(name: ServerName): Promise<T> {
   const out = await infra(name, "start");
   return JSON.parse(out.trim().split("\n").at(-1) ?? "") as T;
+}
+
+/**
+ * The suite's own MariaDB, the one a scenario may stop (never the shared 33306 one). Its port has a
+ * relay on the node IP (E2E_REAL_INFRA_PORTS in e2e/scripts/common.sh).
+ */
+export const OWN_MARIADB_PORT = Number(process.env.E2E_FULLSTACK_MARIADB_PORT ?? 33316);
+
+/** `TRACARDI_MARIADB_PORT=<own port> infra/mariadb.sh start|stop`; start prints the connection JSON. */
+export function ownMariaDb(command: "start" | "stop"): Promise<MariaDbInfo | undefined> {
+  return new Promise((done, fail) => {
+    execFile(
+      "bash",
+      [join(ROOT, "infra/mariadb.sh"), command],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TRACARDI_MARIADB_PORT: String(OWN_MARIADB_PORT) },
+        timeout: 600_000,
+      },
+      (error, out, err) => {
+        if (error)
+          return fail(
+            new Error(`infra/mariadb.sh ${command} (${OWN_MARIADB_PORT}): ${err || error.message}`),
+          );
+        done(
+          command === "start" ? (JSON.parse(out.trim().split("\n").at(-1) ?? "") as MariaDbInfo) : undefined,
+        );
+      },
+    );
+  });
 }
 
 /** A URL of a loopback server as pods reach it: the same port on the node IP. */
@@ -55,11 +93,14 @@ export interface Backends {
   searchUrl: string;
 }
 
-/** Starts the servers unless they run (idempotent, never restarts one) and creates a database. */
-export async function backends(name: string): Promise<Backends> {
+/**
+ * Starts the servers unless they run (idempotent, never restarts one) and creates a database, on the
+ * shared MariaDB or (ownMariaDb) on the suite's own instance.
+ */
+export async function backends(name: string, ownMariaDbInstance = false): Promise<Backends> {
   const run = randomBytes(4).toString("hex");
   const [mysql, pulsar, search] = await Promise.all([
-    server<MariaDbInfo>("mariadb"),
+    ownMariaDbInstance ? (ownMariaDb("start") as Promise<MariaDbInfo>) : server<MariaDbInfo>("mariadb"),
     server<{ webUrl: string }>("pulsar"),
     server<{ url: string }>("opensearch"),
   ]);
@@ -120,17 +161,30 @@ export interface Fullstack {
   name: string;
   backends: Backends;
   operator: OperatorProcess;
+  /** The key pair the operator checks licences with; issues keys for the `tracardi-license` Secret. */
+  license: LicenseKit;
   /** Stops the operator, deletes the namespace (pods first) and drops the data. */
   close: () => Promise<void>;
 }
 
+export interface DeployOptions {
+  /** Days the licence in the Secret is valid for (negative: expired that many days ago); 365. */
+  licenseDays?: number;
+  /** The database on the suite's own MariaDB (OWN_MARIADB_PORT) instead of the shared one. */
+  ownMariaDb?: boolean;
+}
+
 /** Namespace, licence and MySQL Secrets, the operator, and the Tracardi applied. */
-export async function deployFullstack(name: string, extra: Record<string, unknown> = {}): Promise<Fullstack> {
+export async function deployFullstack(
+  name: string,
+  extra: Record<string, unknown> = {},
+  options: DeployOptions = {},
+): Promise<Fullstack> {
   await ensureCrd();
-  const b = await backends(name);
+  const b = await backends(name, options.ownMariaDb);
   const ns = await createNamespace(`e2e-fs-${name}`);
   const kit = licenseKit();
-  await putLicenseSecret(ns, kit.key(365));
+  await putLicenseSecret(ns, kit.key(options.licenseDays ?? 365));
   await applyJson(
     {
       apiVersion: "v1",
@@ -148,6 +202,7 @@ export async function deployFullstack(name: string, extra: Record<string, unknow
     name,
     backends: b,
     operator,
+    license: kit,
     close: async () => {
       await operator.stop();
       await deleteNamespace(ns);
@@ -163,6 +218,35 @@ export async function deployFullstack(name: string, extra: Record<string, unknow
       await dropBackends(b);
     },
   };
+}
+
+interface Deployment {
+  metadata: { name: string };
+  spec: { replicas: number };
+  status?: { readyReplicas?: number; updatedReplicas?: number; replicas?: number };
+}
+
+/** Until the instance has `count` Deployments, each with all its pods updated and Ready (and no old ones). */
+export function readyDeployments(ns: string, instance: string, count: number): Promise<Deployment[]> {
+  return waitFor(
+    `${count} Deployments of ${ns}/${instance} Ready and up to date`,
+    async () => {
+      const all = await getJson<{ items: Deployment[] }>([
+        "-n",
+        ns,
+        "get",
+        "deployments",
+        "-l",
+        `app.kubernetes.io/instance=${instance}`,
+      ]);
+      const whole = (d: Deployment) =>
+        d.status?.readyReplicas === d.spec.replicas &&
+        d.status?.updatedReplicas === d.spec.replicas &&
+        d.status?.replicas === d.spec.replicas;
+      return all.items.length === count && all.items.every(whole) ? all.items : undefined;
+    },
+    { timeoutMs: 240_000, intervalMs: 1_000 },
+  );
 }
 
 /** The ClusterIP base URL of a Service (reached through kube-proxy's rules on this machine). */

@@ -3,25 +3,34 @@
 // readiness probe, /track through the public-api Service is answered, and every event and profile
 // is stored exactly once, read back through the private-api Service; pods killed mid-load lose and
 // duplicate nothing that was acknowledged.
-// Skipped (not passed) when the cluster has no Ready node real-0 (CLUSTER_REAL_NODE=1).
+// Skipped (not passed) when the cluster has no Ready node real-0 (CLUSTER_REAL_NODE=0, no root, …).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectlOk, list, type Pod, waitFor } from "../lib/kubectl.js";
 import { getJson } from "../operator/helpers.js";
-import { deployFullstack, type Fullstack, IMAGE, realNodeMissing, serviceUrl } from "./deployment.js";
+import {
+  deployFullstack,
+  type Fullstack,
+  IMAGE,
+  readyDeployments as readyDeploymentsOf,
+  realNodeMissing,
+  serviceUrl,
+} from "./deployment.js";
 import { type ApiClient, apiClient } from "./http.js";
 
 const missing = await realNodeMissing();
 if (missing) console.warn(`[e2e] fullstack/pipeline.test.ts SKIPPED: ${missing}`);
 
 const NAME = "pipe";
-const COMPONENTS = ["private-api", "public-api", "wk-apm", "wk-pl-background", "wk-pl-collector"];
-
-interface Deployment {
-  metadata: { name: string };
-  spec: { replicas: number };
-  status?: { readyReplicas?: number; updatedReplicas?: number };
-}
+// The console (fe-rj-gui, spec.gui on by default) runs `tracardi gui`, ready once it reaches the private API.
+const COMPONENTS = [
+  "fe-rj-gui",
+  "private-api",
+  "public-api",
+  "wk-apm",
+  "wk-pl-background",
+  "wk-pl-collector",
+];
 
 describe.skipIf(missing !== undefined)(
   `Tracardi on the real node${missing ? ` (SKIPPED: ${missing})` : ""}`,
@@ -37,28 +46,7 @@ describe.skipIf(missing !== undefined)(
       await stack?.close();
     }, 120_000);
 
-    const readyDeployments = () =>
-      waitFor(
-        "all five Deployments Ready and up to date",
-        async () => {
-          const all = await getJson<{ items: Deployment[] }>([
-            "-n",
-            stack.ns,
-            "get",
-            "deployments",
-            "-l",
-            `app.kubernetes.io/instance=${NAME}`,
-          ]);
-          const ready = all.items.filter(
-            (d) =>
-              d.status?.readyReplicas === d.spec.replicas && d.status?.updatedReplicas === d.spec.replicas,
-          );
-          return all.items.length === COMPONENTS.length && ready.length === all.items.length
-            ? all.items
-            : undefined;
-        },
-        { timeoutMs: 240_000, intervalMs: 1_000 },
-      );
+    const readyDeployments = () => readyDeploymentsOf(stack.ns, NAME, COMPONENTS.length);
 
     it("turns every Deployment Ready on real-0 through the runtime's own readiness probe", async () => {
       const deployments = await readyDeployments();
@@ -78,7 +66,8 @@ describe.skipIf(missing !== undefined)(
           | { image?: string; readinessProbe?: { httpGet?: { path?: string } } }
           | undefined;
         expect(container?.image).toBe(IMAGE);
-        expect(container?.readinessProbe?.httpGet?.path).toBe("/readyz");
+        const console = pod.metadata.name.startsWith(`${NAME}-fe-rj-gui-`);
+        expect(container?.readinessProbe?.httpGet?.path).toBe(console ? "/healthz" : "/readyz");
         expect(pod.status?.containerStatuses?.[0]?.ready, pod.metadata.name).toBe(true);
       }
       api = await apiClient(stack.ns, NAME);

@@ -61,14 +61,20 @@ describe("Tracardi lifecycle", () => {
   it("apply → Deployments, Services and ConfigMap with the seed's names and labels", async () => {
     await applyJson(tracardiObject(ns, NAME, sampleSpec()), ns);
     const names = await waitFor(
-      "4 deployments",
+      "5 deployments",
       async () => {
         const n = await deploymentNames();
-        return n.length === 4 ? n : undefined;
+        return n.length === 5 ? n : undefined;
       },
       30_000,
     );
-    expect(names).toEqual(["shop-private-api", "shop-public-api", "shop-wk-apm", "shop-wk-pl-background"]);
+    expect(names).toEqual([
+      "shop-fe-rj-gui",
+      "shop-private-api",
+      "shop-public-api",
+      "shop-wk-apm",
+      "shop-wk-pl-background",
+    ]);
 
     const deps = await getJson<List<DeploymentJson>>(["-n", ns, "get", "deployments"]);
     for (const d of deps.items) {
@@ -92,6 +98,7 @@ describe("Tracardi lifecycle", () => {
       `app.kubernetes.io/instance=${NAME}`,
     ]);
     expect(services.items.map((s) => s.metadata.name).sort()).toEqual([
+      "shop-fe-rj-gui",
       "shop-private-api",
       "shop-public-api",
     ]);
@@ -113,7 +120,7 @@ describe("Tracardi lifecycle", () => {
 
   it.skipIf(IN_CLUSTER)("pods become Ready and the resource reports Ready=True", async () => {
     await waitFor(
-      "4 ready pods",
+      "5 ready pods",
       async () => {
         const pods = await getJson<List<{ status: { conditions?: { type: string; status: string }[] } }>>([
           "-n",
@@ -126,7 +133,7 @@ describe("Tracardi lifecycle", () => {
         const ready = pods.items.filter((p) =>
           p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
         );
-        return ready.length === 4;
+        return ready.length === 5;
       },
       60_000,
     );
@@ -145,11 +152,57 @@ describe("Tracardi lifecycle", () => {
     );
 
     const table = await kubectl(["-n", ns, "get", "trc", NAME]);
-    expect(table).toMatch(/NAME\s+READY\s+REASON\s+PUBLIC API\s+WORKERS\s+LICENSE EXPIRY\s+AGE/);
+    expect(table).toMatch(/NAME\s+READY\s+REASON\s+PUBLIC API\s+WORKERS\s+BACKLOG\s+LICENSE EXPIRY\s+AGE/);
     expect(table).toMatch(/shop\s+True\s+Ready\s+1\/1\s+2\/2\s+\d{4}-/);
   });
 
-  it("turning the workflow worker on adds its Deployment and WorkflowsEnabled=True; off deletes it", async () => {
+  it("runs the console pointed at the private API; spec.gui.enabled=false deletes its Deployment and Service, true brings them back", async () => {
+    const gui = await getJson<{
+      spec: {
+        template: { spec: { containers: { args: string[]; env: { name: string; value: string }[] }[] } };
+      };
+    }>(["-n", ns, "get", "deployment", "shop-fe-rj-gui"]);
+    const container = gui.spec.template.spec.containers[0];
+    expect(container?.args).toEqual(["gui"]);
+    expect(container?.env).toContainEqual({
+      name: "TRACARDI_GUI_API_URL",
+      value: "http://shop-private-api:8687",
+    });
+    const service = await getJson<{ spec: { ports: { port: number }[] } }>([
+      "-n",
+      ns,
+      "get",
+      "service",
+      "shop-fe-rj-gui",
+    ]);
+    expect(service.spec.ports[0]?.port).toBe(8787);
+    const guiExists = async () =>
+      (await kubectlRaw(["-n", ns, "get", "deployment/shop-fe-rj-gui", "service/shop-fe-rj-gui"])).code === 0;
+
+    const patchGui = (enabled: boolean) =>
+      kubectl([
+        "-n",
+        ns,
+        "patch",
+        "tracardi",
+        NAME,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { gui: { enabled } } }),
+      ]);
+    await patchGui(false);
+    await waitFor(
+      "console deployment and service gone",
+      async () =>
+        (await kubectlRaw(["-n", ns, "get", "deployment/shop-fe-rj-gui"])).code !== 0 &&
+        (await kubectlRaw(["-n", ns, "get", "service/shop-fe-rj-gui"])).code !== 0,
+      30_000,
+    );
+    await patchGui(true);
+    await waitFor("console back", guiExists, 30_000);
+  });
+
+  it("turning workflows on sets WorkflowsEnabled=True and TRACARDI_WORKFLOW_ENABLED without a pod (flows run in the collector stage); off reverses both", async () => {
     await kubectl([
       "-n",
       ns,
@@ -160,20 +213,15 @@ describe("Tracardi lifecycle", () => {
       "-p",
       '{"spec":{"workers":{"workflow":{"enabled":true}}}}',
     ]);
+    await waitForCondition(ns, NAME, "WorkflowsEnabled", { status: "True", reason: "Enabled" }, 30_000);
     await waitFor(
-      "workflow deployment",
-      async () => (await deploymentNames()).includes("shop-wk-pl-workflow"),
+      "workflows enabled in the configuration",
+      async () =>
+        (await getJson<{ data: Record<string, string> }>(["-n", ns, "get", "configmap", `${NAME}-config`]))
+          .data.TRACARDI_WORKFLOW_ENABLED === "true",
       30_000,
     );
-    await waitForCondition(ns, NAME, "WorkflowsEnabled", { status: "True", reason: "Enabled" }, 30_000);
-    const cm = await getJson<{ data: Record<string, string> }>([
-      "-n",
-      ns,
-      "get",
-      "configmap",
-      `${NAME}-config`,
-    ]);
-    expect(cm.data.TRACARDI_WORKFLOW_ENABLED).toBe("true");
+    expect(await deploymentNames()).not.toContain("shop-wk-pl-workflow");
 
     await kubectl([
       "-n",
@@ -185,12 +233,16 @@ describe("Tracardi lifecycle", () => {
       "-p",
       '{"spec":{"workers":{"workflow":{"enabled":false}}}}',
     ]);
-    await waitFor(
-      "workflow deployment gone",
-      async () => !(await deploymentNames()).includes("shop-wk-pl-workflow"),
-      30_000,
-    );
     await waitForCondition(ns, NAME, "WorkflowsEnabled", { status: "False", reason: "Disabled" }, 30_000);
+    const cm = await getJson<{ data: Record<string, string> }>([
+      "-n",
+      ns,
+      "get",
+      "configmap",
+      `${NAME}-config`,
+    ]);
+    expect(cm.data.TRACARDI_WORKFLOW_ENABLED).toBe("false");
+    expect(await deploymentNames()).not.toContain("shop-wk-pl-workflow");
   });
 
   it("turning the collector on adds wk-pl-collector and stops inline processing; off reverses both", async () => {

@@ -24,20 +24,56 @@ describe("invalid specs are rejected by the API server with a clear message", ()
     const { pulsar: _, ...spec } = sampleSpec();
     const r = await reject(spec);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(
-      "spec.pulsar is required when the collector, background or workflow worker is enabled",
-    );
+    expect(r.stderr).toContain("spec.pulsar is required when the collector or background worker is enabled");
   });
 
-  it("…but no Pulsar is fine when no queue worker runs", async () => {
+  it("…but no Pulsar is fine when no queue worker runs (workflows and APM switch stages of the public API then)", async () => {
     const { pulsar: _, ...spec } = sampleSpec();
-    const r = await reject({ ...spec, workers: { background: { enabled: false } } }, "nopulsar");
+    const r = await reject(
+      { ...spec, workers: { background: { enabled: false }, workflow: { enabled: true } } },
+      "nopulsar",
+    );
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
+  });
+
+  it("the background worker turned off over Pulsar (storage and dispatch run nowhere else)", async () => {
+    const r = await reject(sampleSpec({ workers: { background: { enabled: false } } }));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      "spec.workers.background.enabled must be true when spec.pulsar is set: only the background worker stores events and dispatches them",
+    );
   });
 
   it("an enabled worker with zero replicas", async () => {
     const r = await reject(sampleSpec({ workers: { apm: { enabled: true, replicas: 0 } } }));
     expect(r.stderr).toContain("an enabled worker needs replicas >= 1");
+  });
+
+  it("autoscaling bounds the wrong way round, or out of range", async () => {
+    const bounds = await reject(
+      sampleSpec({
+        workers: { collector: { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 2 } } },
+      }),
+    );
+    expect(bounds.code).not.toBe(0);
+    expect(bounds.stderr).toContain("autoscaling.minReplicas must not exceed autoscaling.maxReplicas");
+    const range = await reject(
+      sampleSpec({
+        workers: { background: { autoscaling: { maxReplicas: 0, targetBacklogPerReplica: 0 } } },
+      }),
+    );
+    expect(range.stderr).toContain("spec.workers.background.autoscaling.maxReplicas");
+    expect(range.stderr).toContain("spec.workers.background.autoscaling.targetBacklogPerReplica");
+    // Scale to zero is allowed; the defaults fill the rest.
+    const zero = await reject(
+      sampleSpec({
+        workers: { collector: { enabled: true, autoscaling: { enabled: true, minReplicas: 0 } } },
+      }),
+      "zero",
+    );
+    expect(zero.stderr).toBe("");
+    expect(zero.code).toBe(0);
   });
 
   it("missing licence, search or MySQL", async () => {

@@ -6,7 +6,7 @@
 #   node  kubelet kube-proxy (the real node real-0)                      (k8s.io/kubernetes)
 #   coredns coredns (cluster DNS of the real node)                       (github.com/coredns/coredns)
 # Usage: e2e/scripts/build.sh [k8s|etcd|kwok|node|coredns ...]
-#   (default: k8s etcd kwok, plus node and coredns when CLUSTER_REAL_NODE=1)
+#   (default: k8s etcd kwok, plus node and coredns unless CLUSTER_REAL_NODE=0)
 # A component whose cache directory holds a `.complete` stamp is not rebuilt.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -198,7 +198,7 @@ build_component() {
 components=("$@")
 if [[ ${#components[@]} -eq 0 ]]; then
   components=(k8s etcd kwok)
-  [[ "${CLUSTER_REAL_NODE:-0}" != 1 ]] || components+=(node coredns)
+  [[ "${CLUSTER_REAL_NODE:-1}" != 1 ]] || components+=(node coredns)
 fi
 for c in "${components[@]}"; do
   case "$c" in

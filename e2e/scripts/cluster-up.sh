@@ -36,7 +36,15 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The real node by default, unless it cannot run here and nobody insisted (CLUSTER_REAL_NODE=1).
+if [[ "$CLUSTER_REAL_NODE" == 1 && -z "$CLUSTER_REAL_NODE_ASKED" ]]; then
+  if why="$(real_node_unavailable)"; then
+    log "WARNING: no real node: $why; the fullstack suites will be skipped (CLUSTER_REAL_NODE=1 insists)"
+    CLUSTER_REAL_NODE=0
+  fi
+fi
 if [[ "$CLUSTER_REAL_NODE" == 1 ]]; then
+  [[ " ${COMPONENTS[*]} " == *" kubelet "* ]] || COMPONENTS+=("${REAL_COMPONENTS[@]}")
   "$E2E_SCRIPTS/node-deps.sh" >/dev/null
   "$E2E_SCRIPTS/build.sh" k8s etcd kwok node coredns
 else

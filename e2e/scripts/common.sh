@@ -23,22 +23,27 @@ LOGS="$E2E_CLUSTER_DIR/logs"
 PIDS="$E2E_CLUSTER_DIR/pids"
 KUBECONFIG_ADMIN="$E2E_CLUSTER_DIR/kubeconfig"
 KUBECTL="$E2E_K8S_BIN/kubectl"
-# The real node real-0 (e2e/scripts/real-node.sh): opt-in with CLUSTER_REAL_NODE=1 for now.
-: "${CLUSTER_REAL_NODE:=0}"
+# The real node real-0 (e2e/scripts/real-node.sh): on by default, CLUSTER_REAL_NODE=0 skips it. Left
+# unset, cluster-up leaves it out with a warning where it cannot run (not root, or another cluster
+# runs this machine's real node); CLUSTER_REAL_NODE=1 insists and fails instead.
+CLUSTER_REAL_NODE_ASKED="${CLUSTER_REAL_NODE:-}"
+: "${CLUSTER_REAL_NODE:=1}"
 : "${E2E_REAL_NODE_IP:=10.250.0.1}"         # a /32 on lo: kubelet refuses 127.0.0.1 as node IP
 : "${E2E_REAL_POD_CIDR:=10.244.254.0/24}"   # the bridge's subnet; kwok allocates from the bottom
 : "${E2E_REAL_BRIDGE:=tre2e0}"
 REAL_DIR="$E2E_CLUSTER_DIR/real-0"
 # Ports of the infra/ servers (MariaDB, Pulsar broker and web, OpenSearch) that listen on loopback
-# only: a relay per port on the node IP lets pods reach them without restarting any server.
-: "${E2E_REAL_INFRA_PORTS:=33306 16650 18080 19200}"
+# only: a relay per port on the node IP lets pods reach them without restarting any server. 33316 is
+# the fullstack suite's own MariaDB (TRACARDI_MARIADB_PORT=33316 infra/mariadb.sh), the one its
+# lost-backend scenario stops and starts; until it runs, its relay refuses like a stopped server.
+: "${E2E_REAL_INFRA_PORTS:=33306 16650 18080 19200 33316}"
 read -ra REAL_INFRA_RELAYS <<<"$(printf 'infra-relay-%s ' $E2E_REAL_INFRA_PORTS)"
 REAL_COMPONENTS=(apiserver-relay "${REAL_INFRA_RELAYS[@]}" coredns containerd kubelet kube-proxy)
 
 # Start order; cluster-down stops in reverse order. The real node's processes count as components
-# when it is asked for or was started (its state directory exists).
+# once it was started (its state directory exists); cluster-up adds them when it starts it.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
-if [[ "$CLUSTER_REAL_NODE" == 1 || -d "$REAL_DIR" ]]; then COMPONENTS+=("${REAL_COMPONENTS[@]}"); fi
+if [[ -d "$REAL_DIR" ]]; then COMPONENTS+=("${REAL_COMPONENTS[@]}"); fi
 
 log() { printf '[e2e-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 

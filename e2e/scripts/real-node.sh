@@ -18,6 +18,17 @@ REAL_SYSCTLS=(net/ipv4/ip_forward net/ipv4/conf/all/route_localnet vm/overcommit
 REAL_TAINT="e2e.tracardi.io/real-node=true:NoSchedule"
 REAL_IMAGE_PAUSE="local/pause:e2e"
 
+# Prints why real-0 cannot start on this machine (status 0), or nothing (status 1).
+real_node_unavailable() {
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "it needs root"
+  elif [[ -f "$REAL_LOCK" && "$(<"$REAL_LOCK")" != "$E2E_CLUSTER_DIR" && -d "$(<"$REAL_LOCK")/real-0" ]]; then
+    echo "the cluster in $(<"$REAL_LOCK") runs this machine's real node"
+  else
+    return 1
+  fi
+}
+
 real_ctr() { ctr --address "$REAL_SOCK" -n k8s.io "$@"; }
 
 # The pod sandbox image: the static pause binary build.sh makes, as a one-layer docker-archive.

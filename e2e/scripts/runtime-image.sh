@@ -16,6 +16,10 @@ SOCK="${1:-}"
 start_ts=$SECONDS
 
 [[ -f "$REPO/dist/runtime/cli.js" ]] || { log "dist/ is not built: run npx tsc -p tsconfig.json"; exit 1; }
+[[ -f "$REPO/dist/console/index.html" ]] ||
+  log "dist/console is not built (npx vite build -c console/vite.config.ts): the image's console answers 503"
+[[ -f "$REPO/dist/tracker/liliput.min.js" ]] ||
+  log "dist/tracker is not built (npm run build:tracker): the image's /tracker/liliput.min.js answers 404"
 NODE="$(readlink -f "$(command -v node)")"
 [[ "$("$NODE" --version)" == v20.* ]] || { log "need Node 20, found $("$NODE" --version)"; exit 1; }
 

@@ -12,7 +12,7 @@ E2E_ETCD_BIN="$E2E_CACHE_DIR/etcd-$E2E_ETCD_VERSION/bin"
 E2E_KWOK_BIN="$E2E_CACHE_DIR/kwok-$E2E_KWOK_VERSION/bin"
 export E2E_K8S_BIN E2E_ETCD_BIN E2E_KWOK_BIN
 
-# The real node real-0 (CLUSTER_REAL_NODE=1): kubelet/kube-proxy share E2E_K8S_VERSION.
+# The real node real-0 (on unless CLUSTER_REAL_NODE=0): kubelet/kube-proxy share E2E_K8S_VERSION.
 : "${E2E_COREDNS_VERSION:=v1.12.4}"
 export E2E_COREDNS_VERSION
 E2E_NODE_BIN="$E2E_CACHE_DIR/node-$E2E_K8S_VERSION/bin"

@@ -27,6 +27,26 @@ function script(name: string, quiet = false): number {
   return result.status ?? 1;
 }
 
+/**
+ * A cluster left running keeps the runtime image imported at its start: when dist/ was built again
+ * since, real-0 gets the new one (same tag; pods started from now on use it).
+ */
+function refreshRuntimeImage(): void {
+  const socket = join(CLUSTER_DIR, "real-0", "containerd", "containerd.sock");
+  const archive = join(CLUSTER_DIR, "images", "tracardi-runtime.tar");
+  const dist = join(E2E_DIR, "..", "dist");
+  if (!existsSync(socket) || !existsSync(join(dist, "runtime", "cli.js"))) return;
+  const changed = spawnSync("find", [dist, "-newer", archive, "-type", "f", "-print", "-quit"], {
+    encoding: "utf8",
+  });
+  if (existsSync(archive) && changed.stdout.trim() === "") return;
+  console.log("[e2e] dist/ changed since real-0 imported the runtime image: importing it again");
+  const result = spawnSync(join(SCRIPTS, "runtime-image.sh"), [socket], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (result.status !== 0) throw new Error("e2e: runtime-image.sh failed (see above)");
+}
+
 export default function setup(project: TestProject): (() => void) | undefined {
   const kubeconfig = join(CLUSTER_DIR, "kubeconfig");
   // KUBECONFIG pointing at our own local cluster (after `export KUBECONFIG=e2e/.cluster/kubeconfig`)
@@ -49,6 +69,7 @@ export default function setup(project: TestProject): (() => void) | undefined {
     throw new Error("e2e: the local control plane did not start (see the log tail above)");
   }
   if (!existsSync(kubeconfig)) throw new Error(`e2e: ${kubeconfig} is missing after cluster-up`);
+  if (alreadyUp) refreshRuntimeImage();
   process.env.KUBECONFIG = kubeconfig;
   process.env.E2E_CLUSTER = "local";
   process.env.E2E_KUBECTL = join(CLUSTER_DIR, "bin", "kubectl");

@@ -1,3 +1,5 @@
+import type { Topic } from "../../runtime/ports/queue.js";
+
 /** The seed's pod names; every enabled component becomes a Deployment `<name>-<pod>`. */
 export const COMPONENT_NAMES = [
   "public-api",
@@ -6,6 +8,7 @@ export const COMPONENT_NAMES = [
   "wk-pl-background",
   "wk-pl-workflow",
   "wk-apm",
+  "fe-rj-gui",
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
@@ -23,7 +26,25 @@ export function apiComponentName(role: ApiRole): "public-api" | "private-api" {
 export const WORKER_KINDS = ["collector", "background", "workflow", "apm"] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
-export type ComponentRef = { kind: "api"; role: ApiRole } | { kind: "worker"; worker: WorkerKind };
+/**
+ * Workers the operator scales from their backlog, with the queue stages (Pulsar topics, see
+ * runtime/cli.ts) each one consumes. A worker that starts consuming a stage gets one line here.
+ */
+export const AUTOSCALED_WORKER_STAGES = {
+  collector: ["collector"],
+  background: ["storage", "dispatch"],
+} as const satisfies Partial<Record<WorkerKind, readonly Topic[]>>;
+export type AutoscaledWorker = keyof typeof AUTOSCALED_WORKER_STAGES;
+export const AUTOSCALED_WORKERS = Object.keys(AUTOSCALED_WORKER_STAGES) as AutoscaledWorker[];
+
+export function isAutoscaledWorker(kind: WorkerKind): kind is AutoscaledWorker {
+  return (AUTOSCALED_WORKERS as readonly string[]).includes(kind);
+}
+
+export type ComponentRef =
+  | { kind: "api"; role: ApiRole }
+  | { kind: "worker"; worker: WorkerKind }
+  | { kind: "gui" };
 
 export interface ComponentInfo {
   name: ComponentName;
@@ -47,6 +68,7 @@ export const COMPONENTS: readonly ComponentInfo[] = [
   },
   { name: "wk-pl-workflow", ref: { kind: "worker", worker: "workflow" }, specPath: "spec.workers.workflow" },
   { name: "wk-apm", ref: { kind: "worker", worker: "apm" }, specPath: "spec.workers.apm" },
+  { name: "fe-rj-gui", ref: { kind: "gui" }, specPath: "spec.gui" },
 ];
 
 export function componentInfo(name: ComponentName): ComponentInfo {

@@ -9,9 +9,9 @@ import {
   PULSAR_WEB_URL_PATTERN,
 } from "../../runtime/pulsar-url/index.js";
 import { applyDefaults } from "../testing/defaulting.js";
-import { COMPONENTS, WORKER_KINDS } from "./components.js";
+import { AUTOSCALED_WORKERS, COMPONENTS, WORKER_KINDS } from "./components.js";
 import { tracardiCrd } from "./crd.js";
-import { API_DEFAULTS, DEFAULT_IMAGE, WORKER_DEFAULTS } from "./defaults.js";
+import { API_DEFAULTS, DEFAULT_IMAGE, DEFAULT_WORKER_AUTOSCALING, WORKER_DEFAULTS } from "./defaults.js";
 import { CRD_PATH, renderCrd } from "./generate-crd.js";
 import type { Schema } from "./schema.js";
 import {
@@ -57,6 +57,7 @@ describe("CRD", () => {
       "Reason",
       "Public API",
       "Workers",
+      "Backlog",
       "License Expiry",
       "Age",
       "Generation",
@@ -173,8 +174,36 @@ describe("CRD", () => {
   it("has a cross-field CEL rule requiring Pulsar for queue workers", () => {
     const rules = specSchema["x-kubernetes-validations"] ?? [];
     expect(rules.some((r) => r.rule.includes("has(self.pulsar)"))).toBe(true);
+    // Storage and dispatch run only in the background worker: it cannot be off over Pulsar.
+    expect(rules.map((r) => r.rule)).toContain("!has(self.pulsar) || self.workers.background.enabled");
     expect(at(specSchema, "workers", "collector")["x-kubernetes-validations"]?.[0]?.rule).toContain(
       "replicas",
     );
+  });
+
+  it("offers autoscaling on the collector and background workers only, defaulted as the types say", () => {
+    for (const kind of WORKER_KINDS) {
+      const block = at(specSchema, "workers", kind).properties?.autoscaling;
+      expect(block !== undefined, kind).toBe((AUTOSCALED_WORKERS as string[]).includes(kind));
+    }
+    expect(AUTOSCALED_WORKERS).toEqual(["collector", "background"]);
+    const spec = applyDefaults(specSchema, {
+      license: { secretRef: { name: "lic" } },
+      search: { url: "http://es:9200" },
+      mysql: { host: "mysql" },
+      workers: { collector: { autoscaling: { enabled: true } } },
+    }) as TracardiSpec;
+    expect(spec.workers.collector.autoscaling).toEqual({ ...DEFAULT_WORKER_AUTOSCALING, enabled: true });
+    expect(DEFAULT_WORKER_AUTOSCALING).toMatchObject({
+      scaleUpStabilizationSeconds: 0,
+      scaleDownStabilizationSeconds: 300,
+    });
+    // Without a block, nothing is added: autoscaling is opt-in.
+    expect(spec.workers.background.autoscaling).toBeUndefined();
+    const autoscaling = at(specSchema, "workers", "collector", "autoscaling");
+    expect(at(autoscaling, "minReplicas").minimum).toBe(0);
+    expect(at(autoscaling, "maxReplicas").minimum).toBe(1);
+    expect(at(autoscaling, "targetBacklogPerReplica").minimum).toBe(1);
+    expect(autoscaling["x-kubernetes-validations"]?.[0]?.rule).toBe("self.minReplicas <= self.maxReplicas");
   });
 });

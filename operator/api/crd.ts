@@ -38,6 +38,12 @@ export function tracardiCrd() {
               description: "ready/desired",
             },
             { name: "Workers", type: "string", jsonPath: ".status.workers", description: "ready/desired" },
+            {
+              name: "Backlog",
+              type: "integer",
+              jsonPath: ".status.backlog",
+              description: "messages waiting on the autoscaled workers' subscriptions",
+            },
             { name: "License Expiry", type: "string", jsonPath: ".status.license.expires" },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
             { name: "Generation", type: "integer", jsonPath: ".metadata.generation", priority: 1 },

@@ -1,5 +1,12 @@
 import type { ApiRole, WorkerKind } from "./components.js";
-import type { DisruptionBudgetSpec, PullPolicy, Resources, SearchFlavor, ServiceType } from "./types.js";
+import type {
+  DisruptionBudgetSpec,
+  PullPolicy,
+  Resources,
+  SearchFlavor,
+  ServiceType,
+  WorkerAutoscaling,
+} from "./types.js";
 
 /** Defaults follow the seed's Helm chart (tracardi.md §10.2); the CRD schema is generated from these. */
 export const DEFAULT_IMAGE = "tracardi/tracardi-ts:1.1.0";
@@ -16,9 +23,31 @@ export const DEFAULT_SERVICE_TYPE: ServiceType = "ClusterIP";
 /** An API with more than one replica keeps all but one pod through a drain. */
 export const DEFAULT_DISRUPTION_BUDGET: DisruptionBudgetSpec = { enabled: true, maxUnavailable: 1 };
 
+/** Autoscaling is opt-in; the windows are the HorizontalPodAutoscaler's defaults. */
+export const DEFAULT_WORKER_AUTOSCALING: WorkerAutoscaling = {
+  enabled: false,
+  minReplicas: 1,
+  maxReplicas: 10,
+  targetBacklogPerReplica: 1000,
+  scaleUpStabilizationSeconds: 0,
+  scaleDownStabilizationSeconds: 300,
+};
+
 export const PUBLIC_PORT = 8686;
 export const PRIVATE_PORT = 8687;
 export const WORKER_HEALTH_PORT = 8688;
+/** The console's port (`tracardi gui`, TRACARDI_GUI_PORT), as Tracardi's GUI. */
+export const GUI_PORT = 8787;
+
+/** On by default, as `gui.console.enabled` in Tracardi's Helm chart; it serves static files and proxies. */
+export const GUI_DEFAULTS = {
+  enabled: true,
+  replicas: 1,
+  resources: {
+    requests: { cpu: "50m", memory: "64Mi" },
+    limits: { cpu: "300m", memory: "256Mi" },
+  } satisfies Resources,
+};
 
 export interface ApiDefaults {
   replicas: number;

@@ -3,7 +3,14 @@ import {
   PULSAR_SERVICE_URL_PATTERN,
   PULSAR_WEB_URL_PATTERN,
 } from "../../runtime/pulsar-url/index.js";
-import { API_ROLES, type ApiRole, type WorkerKind } from "./components.js";
+import {
+  API_ROLES,
+  type ApiRole,
+  AUTOSCALED_WORKER_STAGES,
+  AUTOSCALED_WORKERS,
+  isAutoscaledWorker,
+  type WorkerKind,
+} from "./components.js";
 import {
   API_DEFAULTS,
   DEFAULT_DISRUPTION_BUDGET,
@@ -17,6 +24,9 @@ import {
   DEFAULT_SERVICE_TYPE,
   DEFAULT_TOKEN_KEY,
   DEFAULT_USERNAME_KEY,
+  DEFAULT_WORKER_AUTOSCALING,
+  GUI_DEFAULTS,
+  GUI_PORT,
   WORKER_DEFAULTS,
 } from "./defaults.js";
 import {
@@ -27,6 +37,7 @@ import {
   TOLERATION_OPERATORS,
   UNSATISFIABLE_ACTIONS,
 } from "./types.js";
+import { BACKGROUND_REQUIRED, PULSAR_REQUIRED } from "./validate.js";
 
 /** The subset of OpenAPI v3 the CRD uses, with the wire names. */
 export interface Schema {
@@ -282,24 +293,71 @@ function apiSchema(role: ApiRole): Schema {
 
 const WORKER_TEXT: Record<WorkerKind, string> = {
   collector:
-    "Collector worker (wk-pl-collector): processes queued tracker payloads. Off by default: the public API then processes events inline.",
+    "Collector worker (wk-pl-collector): sessions, profiles, events, mappings and the flows of matching rules. Off by default: the public API then runs the collector stage itself.",
   background:
-    "Background worker (wk-pl-background): storage batching, destination dispatch and default jobs. On by default.",
+    "Background worker (wk-pl-background): storage and destination dispatch, which run nowhere else. On by default; required (enabled) with spec.pulsar, off without it (the public API then runs every stage on its own queue).",
   workflow:
-    "Workflow worker (wk-pl-workflow): runs workflows. Off by default, as in the seed: no workflow is triggered until enabled.",
-  apm: "Auto profile merging worker (wk-apm): merges profiles that share merge keys. On by default.",
+    "Workflows. enabled switches the flows of matching rules on or off (off by default, as in the seed: no workflow is triggered until enabled). Flows run inside the collector stage, in each profile's order, so there is no wk-pl-workflow pod: replicas, resources, podLabels and scheduling are ignored.",
+  apm: "Auto profile merging (wk-apm): the merge pass that queues merges of profiles sharing merge keys; runs nowhere else. On by default; disabling it stops timed merge passes. Its pod runs with spec.pulsar only (without it the public API runs the pass).",
 };
+
+function autoscalingSchema(kind: WorkerKind): Schema {
+  const d = DEFAULT_WORKER_AUTOSCALING;
+  const stages = isAutoscaledWorker(kind) ? AUTOSCALED_WORKER_STAGES[kind].join(", ") : "";
+  return obj(
+    `Scale the ${kind} worker from the backlog of its Pulsar subscriptions (${stages}), read from Pulsar's admin API: desired replicas = clamp(ceil(backlog / targetBacklogPerReplica), minReplicas, maxReplicas), at most doubling per step, with the HorizontalPodAutoscaler's stabilization windows. While enabled, replicas is ignored and the operator no longer applies the Deployment's spec.replicas.`,
+    {
+      enabled: bool("Let the operator set this worker's replicas.", { default: d.enabled }),
+      minReplicas: int(
+        "Fewest pods. 0 scales the worker to zero while nothing waits; a backlog wakes it to 1.",
+        { default: d.minReplicas, minimum: 0, maximum: 100 },
+      ),
+      maxReplicas: int("Most pods.", { default: d.maxReplicas, minimum: 1, maximum: 100 }),
+      targetBacklogPerReplica: int("Waiting messages one pod is expected to keep up with.", {
+        default: d.targetBacklogPerReplica,
+        minimum: 1,
+      }),
+      scaleUpStabilizationSeconds: int(
+        "Scale up only to the lowest recommendation of this many past seconds (0: at once).",
+        { default: d.scaleUpStabilizationSeconds, minimum: 0, maximum: 3600 },
+      ),
+      scaleDownStabilizationSeconds: int(
+        "Scale down only to the highest recommendation of this many past seconds, so a drained queue does not flap.",
+        { default: d.scaleDownStabilizationSeconds, minimum: 0, maximum: 3600 },
+      ),
+    },
+    {
+      "x-kubernetes-validations": [
+        {
+          rule: "self.minReplicas <= self.maxReplicas",
+          message: "autoscaling.minReplicas must not exceed autoscaling.maxReplicas",
+          fieldPath: ".minReplicas",
+        },
+      ],
+    },
+  );
+}
 
 function workerSchema(kind: WorkerKind): Schema {
   const d = WORKER_DEFAULTS[kind];
   return obj(
     WORKER_TEXT[kind],
     {
-      enabled: bool("Run this worker. Disabling it deletes its Deployment.", { default: d.enabled }),
-      replicas: int("Number of worker pods.", { default: d.replicas, minimum: 0, maximum: 100 }),
+      enabled: bool(
+        kind === "workflow"
+          ? "Run the flows of matching rules (TRACARDI_WORKFLOW_ENABLED)."
+          : "Run this worker. Disabling it deletes its Deployment.",
+        { default: d.enabled },
+      ),
+      replicas: int("Number of worker pods (ignored while autoscaling is enabled).", {
+        default: d.replicas,
+        minimum: 0,
+        maximum: 100,
+      }),
       resources: resources(d.resources, `the ${kind} worker`),
       podLabels: podLabels(`the ${kind} worker`),
       scheduling: schedulingSchema(`the ${kind} worker`, false),
+      ...(isAutoscaledWorker(kind) ? { autoscaling: autoscalingSchema(kind) } : {}),
     },
     {
       // Spelled out rather than {} because the API server checks defaults against the CEL rule as they are.
@@ -314,6 +372,28 @@ function workerSchema(kind: WorkerKind): Schema {
     },
   );
 }
+
+const guiSchema: Schema = obj(
+  "The console (tracardi gui, as Tracardi's fe-rj-gui): Deployment and Service <name>-fe-rj-gui on port 8787, proxying /api/ to the private API. On by default, as in Tracardi's Helm chart.",
+  {
+    enabled: bool("Run the console. Disabling it deletes its Deployment and Service.", {
+      default: GUI_DEFAULTS.enabled,
+    }),
+    replicas: int("Number of console pods.", { default: GUI_DEFAULTS.replicas, minimum: 0, maximum: 100 }),
+    resources: resources(GUI_DEFAULTS.resources, "the console"),
+    service: obj(
+      "The Service in front of the console, named <name>-fe-rj-gui.",
+      {
+        type: str("Service type.", { enum: SERVICE_TYPES, default: DEFAULT_SERVICE_TYPE }),
+        port: int("Service port.", { default: GUI_PORT, minimum: 1, maximum: 65535 }),
+      },
+      { default: {} },
+    ),
+    podLabels: podLabels("the console"),
+    scheduling: schedulingSchema("the console", false),
+  },
+  { default: {} },
+);
 
 const specSchema: Schema = obj(
   "Desired state of a Tracardi installation: one image, the APIs, the workers and their connections.",
@@ -413,7 +493,7 @@ const specSchema: Schema = obj(
       default: {},
     }),
     workers: obj(
-      "The queue workers. Each enabled worker is a Deployment <name>-<pod>.",
+      "The queue workers. Each enabled worker is a Deployment <name>-<pod> when spec.pulsar is set; workflow only switches flows (no pod).",
       {
         collector: workerSchema("collector"),
         background: workerSchema("background"),
@@ -422,16 +502,21 @@ const specSchema: Schema = obj(
       },
       { default: {} },
     ),
+    gui: guiSchema,
   },
   {
     required: ["license", "search", "mysql"],
     "x-kubernetes-validations": [
       {
-        rule: "has(self.pulsar) || !(self.workers.collector.enabled || self.workers.background.enabled || self.workers.workflow.enabled)",
-        message:
-          "spec.pulsar is required when the collector, background or workflow worker is enabled: workers in separate pods share the queue through Pulsar",
+        rule: "has(self.pulsar) || !(self.workers.collector.enabled || self.workers.background.enabled)",
+        message: PULSAR_REQUIRED,
         fieldPath: ".pulsar",
         reason: "FieldValueRequired",
+      },
+      {
+        rule: "!has(self.pulsar) || self.workers.background.enabled",
+        message: BACKGROUND_REQUIRED,
+        fieldPath: ".workers.background.enabled",
       },
     ],
   },
@@ -493,6 +578,28 @@ const statusSchema: Schema = obj("Observed state, written by the operator.", {
   }),
   publicApi: str("Public API pods ready/desired."),
   workers: str("Worker pods ready/desired, summed over enabled workers."),
+  autoscaling: obj(
+    "The operator's last autoscaling decision per autoscaled worker.",
+    Object.fromEntries(
+      AUTOSCALED_WORKERS.map((kind) => [
+        kind,
+        obj(
+          `spec.workers.${kind}.autoscaling at work.`,
+          {
+            currentReplicas: int("The Deployment's replicas when the decision was taken."),
+            desiredReplicas: int("Replicas the operator wants."),
+            backlog: int(
+              "Messages waiting on the worker's subscriptions (absent when Pulsar did not answer).",
+            ),
+            lastScaleTime: str("When the operator last changed the replicas.", { format: "date-time" }),
+            reason: str("Why desiredReplicas is what it is, with the numbers."),
+          },
+          { required: ["currentReplicas", "desiredReplicas", "reason"] },
+        ),
+      ]),
+    ),
+  ),
+  backlog: int("Messages waiting on the autoscaled workers' subscriptions, summed."),
 });
 
 export const openAPIV3Schema: Schema = obj(

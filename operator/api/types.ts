@@ -1,4 +1,4 @@
-import type { ComponentName } from "./components.js";
+import type { AutoscaledWorker, ComponentName } from "./components.js";
 
 export const GROUP = "tracardi.io";
 export const VERSION = "v1alpha1";
@@ -99,10 +99,37 @@ export interface ApiSpec {
   podDisruptionBudget: DisruptionBudgetSpec;
 }
 
+/**
+ * Replicas of a queue worker set by the operator from its stages' backlog in Pulsar:
+ * desired = clamp(ceil(backlog / targetBacklogPerReplica), minReplicas, maxReplicas), at most doubling
+ * per step, stabilised over the two windows as the HorizontalPodAutoscaler does.
+ */
+export interface WorkerAutoscaling {
+  enabled: boolean;
+  /** 0 scales the worker to zero while nothing waits; a backlog wakes it to 1. */
+  minReplicas: number;
+  maxReplicas: number;
+  targetBacklogPerReplica: number;
+  scaleUpStabilizationSeconds: number;
+  scaleDownStabilizationSeconds: number;
+}
+
 export interface WorkerSpec {
   enabled: boolean;
   replicas: number;
   resources: Resources;
+  podLabels?: Record<string, string>;
+  scheduling?: Scheduling;
+  /** Only on the workers in AUTOSCALED_WORKERS; when enabled, `replicas` is ignored. */
+  autoscaling?: WorkerAutoscaling;
+}
+
+/** The console (`tracardi gui`), Deployment and Service `<name>-fe-rj-gui`. */
+export interface GuiSpec {
+  enabled: boolean;
+  replicas: number;
+  resources: Resources;
+  service: ServiceSpec;
   podLabels?: Record<string, string>;
   scheduling?: Scheduling;
 }
@@ -146,6 +173,7 @@ export interface TracardiSpec {
   pulsar?: PulsarSpec;
   api: { public: ApiSpec; private: ApiSpec };
   workers: { collector: WorkerSpec; background: WorkerSpec; workflow: WorkerSpec; apm: WorkerSpec };
+  gui: GuiSpec;
 }
 
 export type ConditionStatus = "True" | "False" | "Unknown";
@@ -183,6 +211,19 @@ export interface LicenseStatusBlock {
   features?: string[];
 }
 
+/** The operator's last autoscaling decision for one worker. */
+export interface WorkerAutoscalingStatus {
+  /** spec.replicas of the Deployment when the decision was taken. */
+  currentReplicas: number;
+  desiredReplicas: number;
+  /** Messages waiting on the worker's stages (sum over its subscriptions); absent when Pulsar did not answer. */
+  backlog?: number;
+  /** When the operator last changed the Deployment's replicas. */
+  lastScaleTime?: string;
+  /** Why desiredReplicas is what it is, with the numbers. */
+  reason: string;
+}
+
 export interface TracardiStatus {
   observedGeneration?: number;
   conditions?: Condition[];
@@ -192,6 +233,10 @@ export interface TracardiStatus {
   publicApi?: string;
   /** "ready/desired" summed over enabled workers, for the printer column. */
   workers?: string;
+  /** Per autoscaled worker (by its key in spec.workers). */
+  autoscaling?: Partial<Record<AutoscaledWorker, WorkerAutoscalingStatus>>;
+  /** Messages waiting on the autoscaled workers' stages, summed, for the printer column. */
+  backlog?: number;
 }
 
 export interface ObjectMeta {

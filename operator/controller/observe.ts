@@ -1,6 +1,6 @@
 import type { V1Pod, V1Secret } from "@kubernetes/client-node";
 import { verifyLicense } from "../../runtime/license/index.js";
-import type { Tracardi } from "../api/types.js";
+import type { SecretKeyRef, Tracardi } from "../api/types.js";
 import { isStatus, type KubeRequester } from "../kube/http.js";
 import { RESOURCES, resourcePath } from "../kube/resources.js";
 import { LABEL_COMPONENT } from "./desired/labels.js";
@@ -12,32 +12,56 @@ export interface LicenseSettings {
   warningDays: number;
 }
 
-export type LicenseKeyRead =
+/** One key of a Secret, read: its value and the Secret's resourceVersion (to notice changes), or why not. */
+export type SecretRead =
   | { found: false; message: string }
   | { found: true; value: string; resourceVersion: string };
+export type LicenseKeyRead = SecretRead;
 
-/** Reads the key from the referenced Secret. The value stays in memory; it is never logged or written. */
-export async function readLicenseKey(http: KubeRequester, owner: Tracardi): Promise<LicenseKeyRead> {
-  const { name, key } = owner.spec.license.secretRef;
-  const ns = owner.metadata.namespace;
+/**
+ * Reads one key of a Secret the spec references (`field` names the reference in messages). The value
+ * stays in memory; it is never logged or written.
+ */
+export async function readSecretValue(
+  http: KubeRequester,
+  namespace: string,
+  ref: SecretKeyRef,
+  field: string,
+): Promise<SecretRead> {
   let secret: V1Secret;
   try {
-    secret = await http.request<V1Secret>({ method: "GET", path: resourcePath(RESOURCES.secret, ns, name) });
+    secret = await http.request<V1Secret>({
+      method: "GET",
+      path: resourcePath(RESOURCES.secret, namespace, ref.name),
+    });
   } catch (err) {
     if (isStatus(err, 404)) {
-      return { found: false, message: `Secret ${ns}/${name} (spec.license.secretRef) does not exist` };
+      return { found: false, message: `Secret ${namespace}/${ref.name} (${field}) does not exist` };
     }
     throw err;
   }
-  const encoded = secret.data?.[key];
+  const encoded = secret.data?.[ref.key];
   if (!encoded) {
-    return { found: false, message: `Secret ${ns}/${name} has no key ${key} (spec.license.secretRef.key)` };
+    return {
+      found: false,
+      message: `Secret ${namespace}/${ref.name} has no key ${ref.key} (${field}.key)`,
+    };
   }
   return {
     found: true,
     value: Buffer.from(encoded, "base64").toString("utf8").trim(),
     resourceVersion: secret.metadata?.resourceVersion ?? "",
   };
+}
+
+/** Reads the licence key from the referenced Secret. */
+export async function readLicenseKey(http: KubeRequester, owner: Tracardi): Promise<LicenseKeyRead> {
+  return await readSecretValue(
+    http,
+    owner.metadata.namespace,
+    owner.spec.license.secretRef,
+    "spec.license.secretRef",
+  );
 }
 
 export function checkLicense(read: LicenseKeyRead, settings: LicenseSettings, now: Date): LicenseObservation {

@@ -1,11 +1,14 @@
 import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
+import type { Topic } from "../../runtime/ports/queue.js";
+import { DEFAULT_WORKER_AUTOSCALING } from "../api/defaults.js";
 import type { Tracardi, TracardiStatus } from "../api/types.js";
 import { KubeHttpError, type KubeRequester, type RequestSpec } from "../kube/http.js";
 import type { RecordedEvent } from "../kube/recorder.js";
+import type { PipelineStats, StageStats } from "../pulsar/stats.js";
 import { sampleTracardi } from "../testing/fixtures.js";
-import { type Cache, Reconciler } from "./reconcile.js";
+import { type Cache, Reconciler, type ReconcilerDeps } from "./reconcile.js";
 
 const now = new Date("2026-06-01T00:00:00Z");
 const pair = generateLicenseKeyPair();
@@ -74,7 +77,11 @@ class FakeApi implements KubeRequester {
   }
 }
 
-function setup(owner: Tracardi, licenceKey: string | null = licence(100)) {
+function setup(
+  owner: Tracardi,
+  licenceKey: string | null = licence(100),
+  extra: Partial<ReconcilerDeps> = {},
+) {
   const api = new FakeApi();
   if (licenceKey) {
     api.secret = {
@@ -105,6 +112,7 @@ function setup(owner: Tracardi, licenceKey: string | null = licence(100)) {
     onLicense: () => {},
     now: () => now,
     log: () => {},
+    ...extra,
   });
   return { api, reconciler, caches, events, tracardis };
 }
@@ -123,10 +131,12 @@ describe("Reconciler", () => {
       "/api/v1/namespaces/shop/configmaps/demo-config",
       "/api/v1/namespaces/shop/services/demo-public-api",
       "/api/v1/namespaces/shop/services/demo-private-api",
+      "/api/v1/namespaces/shop/services/demo-fe-rj-gui",
       "/apis/apps/v1/namespaces/shop/deployments/demo-public-api",
       "/apis/apps/v1/namespaces/shop/deployments/demo-private-api",
       "/apis/apps/v1/namespaces/shop/deployments/demo-wk-pl-background",
       "/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm",
+      "/apis/apps/v1/namespaces/shop/deployments/demo-fe-rj-gui",
     ]);
     expect(
       api.applies().every((c) => c.query?.fieldManager === "tracardi-operator" && c.query?.force === "true"),
@@ -206,15 +216,18 @@ describe("Reconciler", () => {
   it("deletes the Deployment of a disabled component it owns, and nothing it does not own", async () => {
     const t = owner();
     t.spec.workers.apm.enabled = false;
-    t.spec.workers.background.enabled = false;
     const { api, reconciler, caches } = setup(t);
     const ours = { apiVersion: "v1", kind: "Tracardi", name: "demo", uid: "uid-1", controller: true };
     caches.deployments.put({
       metadata: { name: "demo-wk-apm", namespace: "shop", uid: "d1", ownerReferences: [ours] },
     });
+    // Left by an operator that still ran a workflow pod: flows run in the collector stage now.
+    caches.deployments.put({
+      metadata: { name: "demo-wk-pl-workflow", namespace: "shop", uid: "d3", ownerReferences: [ours] },
+    });
     caches.deployments.put({
       metadata: {
-        name: "demo-wk-pl-background",
+        name: "demo-wk-pl-collector",
         namespace: "shop",
         uid: "d2",
         ownerReferences: [{ ...ours, uid: "someone-else" }],
@@ -222,8 +235,24 @@ describe("Reconciler", () => {
     });
     await reconciler.reconcile("shop/demo");
     const deletes = api.calls.filter((c) => c.method === "DELETE");
-    expect(deletes.map((c) => c.path)).toEqual(["/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm"]);
-    expect(deletes[0]?.body).toMatchObject({ preconditions: { uid: "d1" } });
+    expect(deletes.map((c) => c.path)).toEqual([
+      "/apis/apps/v1/namespaces/shop/deployments/demo-wk-pl-workflow",
+      "/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm",
+    ]);
+    expect(deletes[1]?.body).toMatchObject({ preconditions: { uid: "d1" } });
+  });
+
+  it("a stored spec with Pulsar and the background worker off is InvalidSpec: nothing would store", async () => {
+    const t = owner();
+    t.spec.workers.background.enabled = false;
+    const { api, reconciler } = setup(t);
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    expect(api.applies()).toEqual([]);
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(reconciled?.message).toContain(
+      "spec.workers.background.enabled must be true when spec.pulsar is set",
+    );
   });
 
   it("applies a PodDisruptionBudget for an API with replicas > 1 and deletes the one it owns otherwise", async () => {
@@ -336,5 +365,169 @@ describe("Reconciler", () => {
     tracardis.items.clear();
     expect(await reconciler.reconcile("shop/demo")).toEqual({});
     expect(api.calls).toEqual([]);
+  });
+
+  describe("autoscaled workers", () => {
+    const autoscaled = () => {
+      const t = owner();
+      t.spec.workers.collector.enabled = true;
+      t.spec.workers.collector.autoscaling = {
+        ...DEFAULT_WORKER_AUTOSCALING,
+        enabled: true,
+        minReplicas: 1,
+        maxReplicas: 5,
+        targetBacklogPerReplica: 100,
+      };
+      return t;
+    };
+    const backlogOf = (collector: number): PipelineStats & { reads: number } => {
+      const stats = {
+        reads: 0,
+        async stages(stages: readonly Topic[]): Promise<StageStats[]> {
+          stats.reads++;
+          return stages.map((stage) => ({
+            stage,
+            topic: `public/default/tracardi-${stage}`,
+            subscription: `tracardi-${stage}`,
+            exists: true,
+            partitions: 0,
+            backlog: stage === "collector" ? collector : 0,
+            msgRateIn: 0,
+            msgRateOut: 0,
+            consumers: 0,
+          }));
+        },
+      };
+      return stats;
+    };
+    const collectorPath = "/apis/apps/v1/namespaces/shop/deployments/demo-wk-pl-collector";
+
+    it("applies the Deployment without replicas, scales it by the backlog under its own field manager, and says so", async () => {
+      const stats = backlogOf(250);
+      const { api, reconciler, events } = setup(autoscaled(), licence(100), { pipelineStats: () => stats });
+      const result = await reconciler.reconcile("shop/demo");
+      const collectorWrites = api.calls.filter((c) => c.path === collectorPath);
+      expect(collectorWrites.map((c) => c.query?.fieldManager)).toEqual([
+        "tracardi-operator",
+        "tracardi-operator-autoscaler",
+      ]);
+      const [main, scale] = collectorWrites;
+      expect((main?.body as V1Deployment).spec).not.toHaveProperty("replicas");
+      expect(scale?.body).toEqual({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "demo-wk-pl-collector", namespace: "shop" },
+        spec: { replicas: 2 },
+      });
+      const note =
+        "demo-wk-pl-collector: backlog 250 > 100 per replica × 1 → 2 replicas (at most doubling per step; the backlog asks for 3)";
+      expect(events).toContainEqual({ type: "Normal", reason: "ScaledUp", note, action: "Scale" });
+      const [status] = api.statusWrites();
+      expect(status?.autoscaling).toEqual({
+        collector: {
+          currentReplicas: 1,
+          desiredReplicas: 2,
+          backlog: 250,
+          lastScaleTime: "2026-06-01T00:00:00Z",
+          reason: note.replace("demo-wk-pl-collector: ", ""),
+        },
+      });
+      expect(status?.backlog).toBe(250);
+      expect(status?.components?.find((c) => c.name === "wk-pl-collector")?.desired).toBe(2);
+      expect(result.requeueAfterMs).toBe(15_000);
+
+      // Reconciled again within the interval (pod events do that): no read, no step.
+      api.calls = [];
+      await reconciler.reconcile("shop/demo");
+      expect(stats.reads).toBe(1);
+      expect(api.calls.filter((c) => c.query?.fieldManager === "tracardi-operator-autoscaler")).toEqual([]);
+    });
+
+    it("hands spec.replicas of an existing Deployment to the autoscaler before applying it without them", async () => {
+      const stats = backlogOf(300);
+      const { api, reconciler, caches, tracardis } = setup(autoscaled(), licence(100), {
+        pipelineStats: () => stats,
+      });
+      caches.deployments.put({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "demo-wk-pl-collector", namespace: "shop", generation: 4 },
+        spec: { replicas: 3, selector: {}, template: {} },
+      } as V1Deployment);
+      await reconciler.reconcile("shop/demo");
+      const writes = api.calls.filter((c) => c.path === collectorPath);
+      // (then the step itself; this fake answers an apply with what was sent, so it sees 1 replica)
+      expect(
+        writes.slice(0, 2).map((c) => [c.query?.fieldManager, (c.body as V1Deployment).spec?.replicas]),
+      ).toEqual([
+        ["tracardi-operator-autoscaler", 3],
+        ["tracardi-operator", undefined],
+      ]);
+
+      // Once: a later apply (the image changed) must not re-apply what may be a stale cached value.
+      const changed = autoscaled();
+      changed.spec.image = "tracardi/tracardi-ts:1.1.1";
+      tracardis.put(changed);
+      api.calls = [];
+      await reconciler.reconcile("shop/demo");
+      expect(api.calls.find((c) => c.path === collectorPath)?.query?.fieldManager).toBe("tracardi-operator");
+
+      // Autoscaling off gives the field back to the spec; on again hands it over again.
+      const off = autoscaled();
+      off.spec.workers.collector.autoscaling = undefined;
+      tracardis.put(off);
+      api.calls = [];
+      await reconciler.reconcile("shop/demo");
+      expect((api.calls.find((c) => c.path === collectorPath)?.body as V1Deployment).spec?.replicas).toBe(1);
+      tracardis.put(autoscaled());
+      api.calls = [];
+      await reconciler.reconcile("shop/demo");
+      expect(api.calls.find((c) => c.path === collectorPath)?.query?.fieldManager).toBe(
+        "tracardi-operator-autoscaler",
+      );
+    });
+
+    it("leaves the replicas alone and says why when Pulsar does not answer", async () => {
+      const failing: PipelineStats = {
+        stages: async () => {
+          throw new Error("Pulsar admin API at http://pulsar:8080/… does not answer: ECONNREFUSED");
+        },
+      };
+      const { api, reconciler, events } = setup(autoscaled(), licence(100), { pipelineStats: () => failing });
+      await reconciler.reconcile("shop/demo");
+      expect(api.calls.filter((c) => c.query?.fieldManager === "tracardi-operator-autoscaler")).toEqual([]);
+      expect(events.map((e) => e.reason)).not.toContain("ScaledUp");
+      expect(api.statusWrites()[0]?.autoscaling?.collector).toEqual({
+        currentReplicas: 1,
+        desiredReplicas: 1,
+        reason:
+          "replicas unchanged: the backlog cannot be read: Pulsar admin API at http://pulsar:8080/… does not answer: ECONNREFUSED",
+      });
+    });
+
+    it("reads the Pulsar token from spec.pulsar.tokenSecretRef, and again only when the Secret changed", async () => {
+      const t = autoscaled();
+      t.spec.pulsar = { url: "pulsar://pulsar:6650", tokenSecretRef: { name: "pulsar-token", key: "token" } };
+      const tokens: (string | undefined)[] = [];
+      let clock = now.getTime();
+      const { api, reconciler } = setup(t, null, {
+        pipelineStats: (connection) => {
+          tokens.push(connection.token);
+          expect(connection.webUrl).toBe("http://pulsar:8080");
+          return backlogOf(0);
+        },
+        now: () => new Date(clock),
+      });
+      api.secret = {
+        metadata: { name: "pulsar-token", namespace: "shop", resourceVersion: "9" },
+        data: { token: Buffer.from("s3cret\n").toString("base64") },
+      };
+      await reconciler.reconcile("shop/demo");
+      clock += 15_000;
+      await reconciler.reconcile("shop/demo");
+      expect(tokens).toEqual(["s3cret", "s3cret"]);
+      expect(api.count("GET", "/secrets/pulsar-token")).toBe(2);
+      expect(JSON.stringify(api.statusWrites())).not.toContain("s3cret");
+    });
   });
 });

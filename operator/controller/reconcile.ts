@@ -11,12 +11,14 @@ import { nextLicenseTransition } from "../../runtime/license/index.js";
 import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
 import { specProblems } from "../api/validate.js";
-import { applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
+import { applyReplicas, applyStatus, createObject, deleteObject, serverSideApply } from "../kube/apply.js";
 import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES, type ResourceRef } from "../kube/resources.js";
+import { type PipelineStats, type PulsarAdminConnection, PulsarAdminPipelineStats } from "../pulsar/stats.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
+import { type AutoscaleOutcome, Autoscaler } from "./autoscale/autoscaler.js";
 import {
   childName,
   desiredState,
@@ -38,7 +40,9 @@ import {
   type LicenseKeyRead,
   type LicenseSettings,
   readLicenseKey,
+  readSecretValue,
   readUnreadyLogs,
+  type SecretRead,
   unreadyPods,
 } from "./observe.js";
 import { buildStatus, sameStatus } from "./status.js";
@@ -63,7 +67,13 @@ export interface ReconcilerDeps {
   onLicense: (namespace: string, name: string, expires: Date | undefined) => void;
   now: () => Date;
   log: (msg: string, err?: unknown) => void;
+  /** Where autoscaling reads the backlog; Pulsar's admin API by default. */
+  pipelineStats?: (connection: PulsarAdminConnection) => PipelineStats;
+  /** How often an autoscaled worker's backlog is read and a scaling step taken (default 15 s). */
+  autoscaleIntervalMs?: number;
 }
+
+export const DEFAULT_AUTOSCALE_INTERVAL_MS = 15_000;
 
 const DAY_MS = 86_400_000;
 /** While pods are unready, look at their logs again this often: the reason may be logged after the probe fails. */
@@ -97,25 +107,46 @@ export class Reconciler {
   private readonly oomHistory = new Map<string, OOMKill[]>();
   private readonly lastStatus = new Map<string, TracardiStatus>();
   private readonly applied = new Map<string, AppliedRecord>();
+  /** Autoscaled Deployments (`namespace/name`) whose spec.replicas this process gave the autoscaler's manager. */
+  private readonly replicasHandedOver = new Set<string>();
   private readonly licenseKeys = new Map<string, LicenseKeyRead & { found: true }>();
+  private readonly pulsarTokens = new Map<string, SecretRead & { found: true }>();
+  private readonly autoscaler: Autoscaler;
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.autoscaler = new Autoscaler({
+      pipelineStats: deps.pipelineStats ?? ((connection) => new PulsarAdminPipelineStats(connection)),
+      scale: (namespace, name, replicas) => applyReplicas<V1Deployment>(deps.http, namespace, name, replicas),
+      intervalMs: deps.autoscaleIntervalMs ?? DEFAULT_AUTOSCALE_INTERVAL_MS,
+    });
+  }
 
   forget(key: string): void {
+    this.autoscaler.forget(key);
     this.oomHistory.delete(key);
     this.lastStatus.delete(key);
     const [ns, name] = key.split("/");
     for (const id of this.applied.keys()) if (id.includes(`/${ns}/${name}-`)) this.applied.delete(id);
+    for (const id of this.replicasHandedOver)
+      if (id.startsWith(`${ns}/${name}-`)) this.replicasHandedOver.delete(id);
   }
 
-  /** Server-side apply, skipped when the live object is still what we last applied (no request at rest). */
-  private async ensure<T extends KubernetesObject>(desired: T, cache: Cache<T>): Promise<T> {
+  /**
+   * Server-side apply, skipped when the live object is still what we last applied (no request at rest).
+   * `beforeApply` runs first whenever the object is about to be applied (with the live object, if any).
+   */
+  private async ensure<T extends KubernetesObject>(
+    desired: T,
+    cache: Cache<T>,
+    beforeApply?: (live: T | undefined) => Promise<void>,
+  ): Promise<T> {
     const ns = desired.metadata?.namespace ?? "";
     const name = desired.metadata?.name ?? "";
     const id = `${desired.kind}/${ns}/${name}`;
     const hash = fingerprint(desired);
     const live = cache.get(ns, name);
     if (live && upToDate(this.applied.get(id), hash, live)) return live;
+    if (beforeApply) await beforeApply(live);
     const result = await serverSideApply(this.deps.http, desired);
     this.applied.set(id, recordApplied(hash, result));
     return result;
@@ -132,37 +163,110 @@ export class Reconciler {
     }
     const now = this.deps.now();
 
-    const { outcome, deployments } = await this.apply(owner);
-    const license = await this.observeLicenseSafely(owner, now);
+    // The licence first: its key's hash goes into the pod template (a renewed key rolls the pods).
+    const { observation: license, key: licenseKey } = await this.observeLicenseSafely(owner, now);
+    const { outcome, deployments } = await this.apply(owner, licenseKey);
+    const autoscale = await this.autoscale(owner, deployments, outcome, now);
     const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
     const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
-    const status = this.diagnose(key, owner, pods, deployments, license, backendLogs, outcome, now);
+    const status = this.diagnose(
+      key,
+      owner,
+      pods,
+      deployments,
+      license,
+      backendLogs,
+      outcome,
+      autoscale,
+      now,
+    );
 
     const previous = this.lastStatus.get(key) ?? owner.status;
+    const ref = { apiVersion: API_VERSION, kind: KIND, namespace, name, uid: owner.metadata.uid };
     if (!sameStatus(previous, status)) {
       await applyStatus(this.deps.http, RESOURCES.tracardi, namespace, name, status);
       this.lastStatus.set(key, status);
-      const ref = { apiVersion: API_VERSION, kind: KIND, namespace, name, uid: owner.metadata.uid };
       for (const e of eventsFromTransitions(previous?.conditions, status.conditions ?? [])) {
         await this.deps.record(ref, { ...e, action: "Reconcile" });
       }
     }
+    for (const e of autoscale.events) await this.deps.record(ref, { ...e, action: "Scale" });
 
     if (!outcome.ok) throw new Error(`apply failed for ${key}: ${outcome.message}`);
-    const licenseRequeue = this.licenseRequeue(license, now);
-    if (unready.length === 0) return { requeueAfterMs: licenseRequeue };
-    return { requeueAfterMs: Math.min(licenseRequeue ?? UNREADY_RECHECK_MS, UNREADY_RECHECK_MS) };
+    const requeues = [this.licenseRequeue(license, now), autoscale.requeueAfterMs];
+    if (unready.length > 0) requeues.push(UNREADY_RECHECK_MS);
+    const due = requeues.filter((ms): ms is number => ms !== undefined);
+    return { requeueAfterMs: due.length > 0 ? Math.min(...due) : undefined };
+  }
+
+  /** One autoscaling step for the autoscaled workers (none while the spec cannot be applied). */
+  private async autoscale(
+    owner: Tracardi,
+    deployments: Map<string, V1Deployment>,
+    outcome: ApplyOutcome,
+    now: Date,
+  ): Promise<AutoscaleOutcome> {
+    if (!outcome.ok) return { events: [], scaled: [] };
+    const ns = owner.metadata.namespace;
+    const result = await this.autoscaler.step(
+      owner,
+      (name) => deployments.get(name) ?? this.deps.deployments.get(ns, name),
+      now,
+      () => this.pulsarToken(owner),
+    );
+    for (const { before, after } of result.scaled) {
+      deployments.set(after.metadata?.name ?? "", after);
+      this.noteOwnWrite(before, after);
+    }
+    return result;
+  }
+
+  /**
+   * The autoscaler's change of spec.replicas bumps the Deployment's generation; what we applied is
+   * still in place, so move our record along rather than re-apply it at the next reconcile.
+   */
+  private noteOwnWrite(before: KubernetesObject, after: KubernetesObject): void {
+    const id = `${after.kind ?? "Deployment"}/${after.metadata?.namespace}/${after.metadata?.name}`;
+    const record = this.applied.get(id);
+    const generation = (o: KubernetesObject) =>
+      (o.metadata as { generation?: number } | undefined)?.generation;
+    if (!record || record.generation === undefined || record.generation !== generation(before)) return;
+    const next = generation(after);
+    if (next !== undefined) record.generation = next;
+  }
+
+  /** The Pulsar token (spec.pulsar.tokenSecretRef), read again only when its Secret changed. */
+  private async pulsarToken(owner: Tracardi): Promise<string | undefined> {
+    const ref = owner.spec.pulsar?.tokenSecretRef;
+    if (!ref) return undefined;
+    const ns = owner.metadata.namespace;
+    const id = `${ns}/${ref.name}/${ref.key}`;
+    const memo = this.pulsarTokens.get(id);
+    if (memo && this.deps.secrets.get(ns, ref.name)?.metadata?.resourceVersion === memo.resourceVersion)
+      return memo.value;
+    const read = await readSecretValue(this.deps.http, ns, ref, "spec.pulsar.tokenSecretRef");
+    if (!read.found) {
+      this.pulsarTokens.delete(id);
+      throw new Error(read.message);
+    }
+    this.pulsarTokens.set(id, read);
+    return read.value;
   }
 
   private async apply(
     owner: Tracardi,
+    licenseKey: string | undefined,
   ): Promise<{ outcome: ApplyOutcome; deployments: Map<string, V1Deployment> }> {
     const deployments = new Map<string, V1Deployment>();
     const problems = specProblems(owner.spec);
     if (problems.length > 0)
       return { outcome: { ok: false, reason: "InvalidSpec", message: problems.join("; ") }, deployments };
-    const desired = desiredState(owner, { licensePublicKey: this.deps.license.publicKey });
+    const desired = desiredState(
+      owner,
+      { licensePublicKey: this.deps.license.publicKey },
+      licenseKey === undefined ? {} : { licenseKey },
+    );
     const ns = owner.metadata.namespace;
     let applied = 0;
     try {
@@ -174,7 +278,9 @@ export class Reconciler {
         applied++;
       }
       for (const d of desired.deployments) {
-        const live = await this.ensure(d, this.deps.deployments);
+        const live = await this.ensure(d, this.deps.deployments, (current) =>
+          this.handOverReplicas(d, current),
+        );
         deployments.set(live.metadata?.name ?? "", live);
         applied++;
       }
@@ -184,6 +290,9 @@ export class Reconciler {
       }
       for (const component of desired.disabled) {
         await this.deleteOwned(RESOURCES.deployment, this.deps.deployments, owner, component);
+      }
+      for (const component of desired.withoutService) {
+        await this.deleteOwned(RESOURCES.service, this.deps.services, owner, component);
       }
       for (const component of desired.withoutDisruptionBudget) {
         await this.deleteOwned(RESOURCES.podDisruptionBudget, this.deps.disruptionBudgets, owner, component);
@@ -195,6 +304,27 @@ export class Reconciler {
       const reason = invalid ? "InvalidSpec" : isStatus(err, 403) ? "Forbidden" : "ApplyFailed";
       return { outcome: { ok: false, reason, message: describeError(err) }, deployments };
     }
+  }
+
+  /**
+   * An autoscaled Deployment is applied without spec.replicas. Server-side apply removes a field its
+   * last owner stops applying (the API server would then default replicas to 1), so the autoscaler's
+   * field manager first takes the field over at its current value. Once per Deployment and process:
+   * later, the cache may lag behind the autoscaler's own writes, and a stale value must not be re-applied.
+   * A Deployment applied with replicas (autoscaling off) is the main manager's again.
+   */
+  private async handOverReplicas(desired: V1Deployment, live: V1Deployment | undefined): Promise<void> {
+    const ns = desired.metadata?.namespace ?? "";
+    const name = desired.metadata?.name ?? "";
+    const id = `${ns}/${name}`;
+    if (desired.spec?.replicas !== undefined) {
+      this.replicasHandedOver.delete(id);
+      return;
+    }
+    if (this.replicasHandedOver.has(id)) return;
+    // A Deployment created without the field was never the main manager's.
+    if (live) await applyReplicas(this.deps.http, ns, name, live.spec?.replicas ?? 1);
+    this.replicasHandedOver.add(id);
   }
 
   /** Deletes the component's child of this kind if it exists and is ours (a uid precondition guards races). */
@@ -231,12 +361,19 @@ export class Reconciler {
     }
   }
 
-  private async observeLicenseSafely(owner: Tracardi, now: Date): Promise<LicenseObservation> {
+  /**
+   * The licence as the Secret holds it, and its key for the pod template. When the Secret cannot be
+   * read (API error), the last key read stands in, so a passing error never rolls the pods.
+   */
+  private async observeLicenseSafely(
+    owner: Tracardi,
+    now: Date,
+  ): Promise<{ observation: LicenseObservation; key: string | undefined }> {
     const { name, key } = owner.spec.license.secretRef;
     const ns = owner.metadata.namespace;
     const id = `${ns}/${name}/${key}`;
+    const memo = this.licenseKeys.get(id);
     try {
-      const memo = this.licenseKeys.get(id);
       const current = this.deps.secrets.get(ns, name)?.metadata?.resourceVersion;
       let read: LicenseKeyRead;
       if (memo && current === memo.resourceVersion) {
@@ -246,9 +383,18 @@ export class Reconciler {
         if (read.found) this.licenseKeys.set(id, read);
         else this.licenseKeys.delete(id);
       }
-      return checkLicense(read, this.deps.license, now);
+      return {
+        observation: checkLicense(read, this.deps.license, now),
+        key: read.found ? read.value : undefined,
+      };
     } catch (err) {
-      return { state: "missing", message: `could not read the licence Secret: ${describeError(err)}` };
+      return {
+        observation: {
+          state: "missing",
+          message: `could not read the licence Secret: ${describeError(err)}`,
+        },
+        key: memo?.value,
+      };
     }
   }
 
@@ -267,6 +413,7 @@ export class Reconciler {
     licenseObs: LicenseObservation,
     backendLogs: UnreadyPodLog[],
     outcome: ApplyOutcome,
+    autoscale: AutoscaleOutcome,
     now: Date,
   ): TracardiStatus {
     const ns = owner.metadata.namespace;
@@ -277,7 +424,8 @@ export class Reconciler {
         const deployment = applied.get(depName) ?? this.deps.deployments.get(ns, depName);
         const obs: ComponentObservation = {
           name: p.info.name,
-          desired: p.replicas,
+          // An autoscaled worker wants what the autoscaler last set.
+          desired: p.autoscaled ? (deployment?.spec?.replicas ?? p.replicas) : p.replicas,
           pods: podsOf(pods, p.info.name),
         };
         if (deployment) obs.deployment = deployment;
@@ -302,6 +450,8 @@ export class Reconciler {
       ],
       components: podsDiagnosis.components,
       license: license.status,
+      ...(autoscale.status ? { autoscaling: autoscale.status } : {}),
+      ...(autoscale.backlog !== undefined ? { backlog: autoscale.backlog } : {}),
     });
   }
 

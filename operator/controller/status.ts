@@ -1,4 +1,11 @@
-import type { ComponentStatus, Condition, LicenseStatusBlock, TracardiStatus } from "../api/types.js";
+import type { AutoscaledWorker } from "../api/components.js";
+import type {
+  ComponentStatus,
+  Condition,
+  LicenseStatusBlock,
+  TracardiStatus,
+  WorkerAutoscalingStatus,
+} from "../api/types.js";
 import { type CheckResult, CONDITION } from "./diagnose/types.js";
 
 /** The checks whose first failure becomes Ready's reason, in order. WorkflowsEnabled is informational. */
@@ -53,6 +60,8 @@ export interface StatusInput {
   checks: readonly CheckResult[];
   components: readonly ComponentStatus[];
   license: LicenseStatusBlock;
+  autoscaling?: Partial<Record<AutoscaledWorker, WorkerAutoscalingStatus>>;
+  backlog?: number;
 }
 
 const ORDER = [CONDITION.Ready, ...READY_CHAIN, CONDITION.WorkflowsEnabled] as string[];
@@ -68,7 +77,7 @@ export function buildStatus(input: StatusInput): TracardiStatus {
   const conditions = all
     .map((c) => toCondition(c, input.previous?.conditions, input.generation, input.now))
     .sort((a, b) => ORDER.indexOf(a.type) - ORDER.indexOf(b.type));
-  return {
+  const status: TracardiStatus = {
     observedGeneration: input.generation,
     conditions,
     components: [...input.components],
@@ -76,6 +85,9 @@ export function buildStatus(input: StatusInput): TracardiStatus {
     publicApi: ratio(input.components.filter((c) => c.name === "public-api")),
     workers: ratio(input.components.filter((c) => c.name.startsWith("wk-"))),
   };
+  if (input.autoscaling) status.autoscaling = input.autoscaling;
+  if (input.backlog !== undefined) status.backlog = input.backlog;
+  return status;
 }
 
 /** Structural equality, so unchanged status is not rewritten on every resync. */

@@ -1,7 +1,7 @@
 import { type KubernetesObject, PatchStrategy } from "@kubernetes/client-node";
-import { FIELD_MANAGER } from "../controller/desired/labels.js";
+import { AUTOSCALER_FIELD_MANAGER, FIELD_MANAGER } from "../controller/desired/labels.js";
 import type { KubeRequester } from "./http.js";
-import { type ResourceRef, refForApiVersion, resourcePath } from "./resources.js";
+import { RESOURCES, type ResourceRef, refForApiVersion, resourcePath } from "./resources.js";
 
 /** Server-side apply under our field manager; force takes fields back from whoever edited them by hand. */
 export async function serverSideApply<T extends KubernetesObject>(http: KubeRequester, obj: T): Promise<T> {
@@ -13,6 +13,25 @@ export async function serverSideApply<T extends KubernetesObject>(http: KubeRequ
     path: resourcePath(ref, obj.metadata?.namespace, name),
     query: { fieldManager: FIELD_MANAGER, force: "true" },
     body: obj,
+    contentType: PatchStrategy.ServerSideApply,
+  });
+}
+
+/**
+ * Sets a Deployment's spec.replicas, and only that, under the autoscaler's field manager (server-side
+ * apply, force: the autoscaler takes the field from whoever set it).
+ */
+export async function applyReplicas<T extends KubernetesObject>(
+  http: KubeRequester,
+  namespace: string,
+  name: string,
+  replicas: number,
+): Promise<T> {
+  return await http.request<T>({
+    method: "PATCH",
+    path: resourcePath(RESOURCES.deployment, namespace, name),
+    query: { fieldManager: AUTOSCALER_FIELD_MANAGER, force: "true" },
+    body: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace }, spec: { replicas } },
     contentType: PatchStrategy.ServerSideApply,
   });
 }

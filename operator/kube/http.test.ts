@@ -50,6 +50,25 @@ describe("KubeHttp", () => {
     expect(outcome).toMatch(/AbortError|TimeoutError/);
   });
 
+  it("sends a DELETE's body (DeleteOptions) with its length, and the next request on the socket is whole", async () => {
+    const seen: { method: string; body: string }[] = [];
+    const http = await clientOf((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        seen.push({ method: req.method ?? "", body });
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    const options = { kind: "DeleteOptions", preconditions: { uid: "u-1" } };
+    await http.request({ method: "DELETE", path: "/apis/apps/v1/namespaces/a/deployments/x", body: options });
+    await http.request({ method: "DELETE", path: "/apis/apps/v1/namespaces/a/deployments/y", body: options });
+    expect(seen).toEqual([
+      { method: "DELETE", body: JSON.stringify(options) },
+      { method: "DELETE", body: JSON.stringify(options) },
+    ]);
+  });
+
   it("a refused watch rejects with the server's message (verb, resource, namespace)", async () => {
     const message =
       'pods is forbidden: User "u" cannot watch resource "pods" in API group "" in the namespace "a"';

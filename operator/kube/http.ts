@@ -97,7 +97,15 @@ export class KubeHttp implements KubeWatcher {
       agent: secure ? this.agents.https : this.agents.http,
       headers: {
         Accept: spec.accept ?? (spec.responseType === "text" ? "text/plain, */*" : "application/json"),
-        ...(payload !== undefined ? { "Content-Type": spec.contentType ?? "application/json" } : {}),
+        // Content-Length always: Node sends a DELETE body neither chunked nor with a length, so the
+        // server ignores it (the uid precondition with it) and reads it as the next request on the
+        // kept-alive socket, which then fails with a bare "400 Bad Request".
+        ...(payload !== undefined
+          ? {
+              "Content-Type": spec.contentType ?? "application/json",
+              "Content-Length": Buffer.byteLength(payload),
+            }
+          : {}),
       },
       timeout: timeoutMs,
     };

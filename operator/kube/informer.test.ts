@@ -203,6 +203,18 @@ describe("Informer", () => {
     expect(informer.forbidden).toBeUndefined();
   });
 
+  it("syncs when a list answers items: null (a metadata-only list of nothing)", async () => {
+    const server = createServer((req, res) => {
+      if ((req.url ?? "").includes("watch=true")) return;
+      res.writeHead(200).end(JSON.stringify({ items: null, metadata: { resourceVersion: "1" } }));
+    });
+    const { informer, restarts } = await start({ server });
+    await informer.start();
+    expect(informer.hasSynced()).toBe(true);
+    expect(restarts).toEqual([]);
+    informer.stop();
+  });
+
   it("stop() ends a watch that is still open", async () => {
     let closed = false;
     const server = createServer((req, res) => {

@@ -39,7 +39,8 @@ export interface InformerOptions<T extends KubeObject> {
 }
 
 interface ListResult<T> {
-  items: T[];
+  /** null in a metadata-only (PartialObjectMetadataList) answer with nothing in it. */
+  items: T[] | null;
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
@@ -183,7 +184,7 @@ export class Informer<T extends KubeObject> {
         signal: this.stopper.signal,
         ...(this.options.metadataOnly ? { accept: METADATA_ONLY.list } : {}),
       });
-      items.push(...page.items);
+      items.push(...(page.items ?? []));
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? "";
     } while (cont);

@@ -1,4 +1,11 @@
-import { API_DEFAULTS, DEFAULT_DISRUPTION_BUDGET, DEFAULT_IMAGE, WORKER_DEFAULTS } from "../api/defaults.js";
+import {
+  API_DEFAULTS,
+  DEFAULT_DISRUPTION_BUDGET,
+  DEFAULT_IMAGE,
+  GUI_DEFAULTS,
+  GUI_PORT,
+  WORKER_DEFAULTS,
+} from "../api/defaults.js";
 import type { Tracardi, TracardiSpec } from "../api/types.js";
 
 /** A Tracardi as the API server returns it after defaulting (test fixture). */
@@ -25,6 +32,12 @@ export function sampleTracardi(mutate: (spec: TracardiSpec) => void = () => {}):
       },
     },
     workers: structuredClone(WORKER_DEFAULTS),
+    gui: {
+      enabled: GUI_DEFAULTS.enabled,
+      replicas: GUI_DEFAULTS.replicas,
+      resources: structuredClone(GUI_DEFAULTS.resources),
+      service: { type: "ClusterIP", port: GUI_PORT },
+    },
   };
   mutate(spec);
   return {

@@ -1,4 +1,5 @@
 import type { MysqlSettings, PulsarSettings, RuntimeConfig } from "../config.js";
+import type { LogStore } from "../ports/monitoring-log.js";
 import type { Queue } from "../ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "../ports/store.js";
 import { WalCheckpointer } from "./embedded/checkpointer.js";
@@ -6,11 +7,13 @@ import { embeddedConfigStore } from "./embedded/config-store.js";
 import { EmbeddedDataStore } from "./embedded/data-store.js";
 import { type Db, GroupCommit, openDatabase } from "./embedded/database.js";
 import { EmbeddedIdentityIndex } from "./embedded/identity.js";
+import { EmbeddedLogStore } from "./embedded/monitoring-log.js";
 import { EmbeddedQueue } from "./embedded/queue.js";
 import { openMysqlBackend } from "./mysql/index.js";
 import { openPulsarQueue } from "./pulsar/open.js";
 import { searchProblem } from "./search/health.js";
 import { openElasticsearchDataStore, openSearchDataStore } from "./search/index.js";
+import { SearchLogStore } from "./search/monitoring-log.js";
 
 /** The adapters serving each port in this process, chosen by `settings.backends`. */
 export interface Backends {
@@ -18,6 +21,8 @@ export interface Backends {
   identity: IdentityIndex;
   data: DataStore;
   config: ConfigStore;
+  /** The monitoring log: beside the data (SQLite, or the search engine every process shares). */
+  log: LogStore;
   /** The embedded SQLite file: it holds every port served embedded. */
   db: Db;
   /** What keeps a backend from serving right now (one line each); empty when all is well. */
@@ -58,12 +63,13 @@ export async function openBackends(
         : embeddedQueue(db, commits, settings.maxBacklog, opened);
     // Identities live with the configuration: MySQL is shared by every API replica, the file is not.
     const mysql = backends.config.kind === "mysql" ? await openMysql(backends.config, opened) : null;
-    const data = await dataStore(settings, db, opened);
+    const { data, log } = await dataStore(settings, db, opened);
     return {
       queue,
       identity: mysql?.identity ?? new EmbeddedIdentityIndex(db, commits),
       config: mysql?.config ?? embeddedConfigStore(db),
       data,
+      log,
       db,
       problems: async () => {
         // A check that fails outright is a problem too, never an exception for the caller.
@@ -150,13 +156,18 @@ async function openMysql(settings: MysqlSettings, opened: Opened[]) {
   return mysql;
 }
 
-async function dataStore(settings: RuntimeConfig, db: Db, opened: Opened[]): Promise<DataStore> {
+async function dataStore(
+  settings: RuntimeConfig,
+  db: Db,
+  opened: Opened[],
+): Promise<{ data: DataStore; log: LogStore }> {
   const backend = settings.backends.store;
-  if (backend.kind === "embedded") return new EmbeddedDataStore(db);
+  if (backend.kind === "embedded") return { data: new EmbeddedDataStore(db), log: new EmbeddedLogStore(db) };
   const open = backend.kind === "elasticsearch" ? openElasticsearchDataStore : openSearchDataStore;
   const search = await open(backend);
   opened.push({ close: search.close, problem: () => searchProblem(search.client, search.indices) });
-  return search.store;
+  const log = await SearchLogStore.open(search.client, backend.indexPrefix, { shards: 1, replicas: 0 });
+  return { data: search.store, log };
 }
 
 /** An error's message, with the code of its cause when it has one (fetch says only "fetch failed"). */

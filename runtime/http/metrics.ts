@@ -20,6 +20,9 @@ export const rejectionReasons = [
 ] as const;
 export type RejectionReason = (typeof rejectionReasons)[number];
 
+/** A registry's metrics as JSON (what a processing thread sends the main thread). */
+export type ThreadMetrics = client.MetricObjectWithValues<client.MetricValue<string>>[];
+
 /** The runtime's Prometheus metrics; one registry per runtime so tests can run several. */
 export class RuntimeMetrics {
   readonly registry = new client.Registry();
@@ -81,6 +84,12 @@ export class RuntimeMetrics {
   readonly eventsStored = new client.Counter({
     name: "tracardi_events_stored_total",
     help: "Events written by the storage stage",
+    registers: [this.registry],
+  });
+  readonly deliveries = new client.Counter({
+    name: "tracardi_deliveries_total",
+    help: "Webhook deliveries made, by destination and result (delivered, failed: retried or dead-lettered)",
+    labelNames: ["destination", "result"] as const,
     registers: [this.registry],
   });
 
@@ -159,9 +168,16 @@ export class RuntimeMetrics {
   }
 
   /** Prometheus text of this registry merged with registries of other threads (as JSON). */
-  async text(others: client.MetricObjectWithValues<client.MetricValue<string>>[][]): Promise<string> {
+  async text(others: ThreadMetrics[]): Promise<string> {
     if (others.length === 0) return this.registry.metrics();
     const merged = client.AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]);
     return merged.metrics();
+  }
+
+  /** The values of this registry merged with registries of other threads, as JSON. */
+  async values(others: ThreadMetrics[]): Promise<ThreadMetrics> {
+    const own = await this.registry.getMetricsAsJSON();
+    if (others.length === 0) return own;
+    return client.AggregatorRegistry.aggregate([own, ...others]).getMetricsAsJSON();
   }
 }

@@ -10,10 +10,12 @@ import { configRoutes } from "./routes/config.js";
 import { dataRoutes } from "./routes/data.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { destinationRoutes } from "./routes/destinations.js";
+import { logRoutes } from "./routes/logs.js";
 import { statusRoutes } from "./routes/status.js";
+import { throughputRoutes } from "./routes/throughput.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
-const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/metrics", "/docs"]);
+const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/stages", "/metrics", "/docs"]);
 
 /** The private management API (port 8687); every route but health and docs needs the bearer token. */
 export async function buildPrivateApp(runtime: Runtime, adminToken: string): Promise<FastifyInstance> {
@@ -41,7 +43,9 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
   dataRoutes(app, runtime);
   deadLetterRoutes(app, runtime);
   destinationRoutes(app, runtime);
+  logRoutes(app, runtime);
   statusRoutes(app, runtime);
+  throughputRoutes(app, runtime);
   workflowRoutes(app, runtime);
   return app;
 }

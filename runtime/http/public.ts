@@ -7,12 +7,14 @@ import type { BridgeType, JsonObject } from "../domain/types.js";
 import type { Runtime } from "../runtime.js";
 import { collect, storableHeaders } from "../stages/collect/accept.js";
 import { MAX_ID_LENGTH, trackerPayloadSchema, trackResponseSchema } from "../stages/collect/schema.js";
+import { publicCors } from "./cors.js";
 import { countRejections, HttpError, installErrorHandler } from "./errors.js";
 import { frameworkErrors, MAX_ID_PARAM_LENGTH } from "./framework-errors.js";
 import { installHealthRoutes } from "./health.js";
 import { installInputLimits } from "./input-limits.js";
+import { installTrackerRoutes } from "./tracker-script.js";
 
-/** The public collection API (port 8686): `/track`, `/collect/…`, health and metrics. */
+/** The public collection API (port 8686): `/track`, `/collect/…`, the tracker script, health and metrics. */
 export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance> {
   const settings = runtime.settings;
   const app = Fastify({
@@ -28,15 +30,12 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
   });
-  await app.register(cors, {
-    origin: "*",
-    methods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-    maxAge: 600,
-  });
+  await app.register(cors, { delegator: publicCors });
   installErrorHandler(app);
   app.decorateRequest("bodyJson", null);
   installInputLimits(app, settings.jsonLimits);
   installHealthRoutes(app, runtime);
+  installTrackerRoutes(app);
 
   const triggersWorkflows = async (payload: TrackerPayload): Promise<boolean> => {
     if (!settings.workflowEnabled || !runtime.processesInline) return false;

@@ -12,12 +12,13 @@ export function pageWindow(
   maxLimit = 1000,
 ): Window {
   return {
-    limit: integer(query, "limit", defaultLimit, 1, maxLimit),
-    offset: integer(query, "offset", 0, 0, Number.MAX_SAFE_INTEGER),
+    limit: integerParam(query, "limit", defaultLimit, 1, maxLimit),
+    offset: integerParam(query, "offset", 0, 0, Number.MAX_SAFE_INTEGER),
   };
 }
 
-function integer(
+/** An integer query parameter from `min` to `max`, `fallback` when absent; a 422 naming it otherwise. */
+export function integerParam(
   query: Record<string, string | undefined>,
   name: string,
   fallback: number,
@@ -60,4 +61,16 @@ export function booleanParam(query: Record<string, string | undefined>, name: st
   throw new HttpError(422, [
     { loc: ["query", name], msg: "value could not be parsed to a boolean", type: "type_error.bool" },
   ]);
+}
+
+/** An instant as a query parameter (ISO 8601, any offset), normalised to UTC ISO 8601; 422 otherwise. */
+export function instantParam(query: Record<string, string | undefined>, name: string): string | undefined {
+  const raw = query[name];
+  if (raw === undefined || raw === "") return undefined;
+  const time = /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (Number.isNaN(time))
+    throw new HttpError(422, [
+      { loc: ["query", name], msg: "must be an ISO 8601 date or date-time", type: "value_error.datetime" },
+    ]);
+  return new Date(time).toISOString();
 }

@@ -124,6 +124,16 @@ export interface ConsumeOptions {
    * a pause; the stage records it as its last error.
    */
   onLoopError?: (error: unknown) => void;
+  /** A message was parked as a dead letter (after its transaction committed). */
+  onDeadLetter?: (letter: ParkedLetter) => void;
+}
+
+/** What a stage learns about a message it has just dead-lettered. */
+export interface ParkedLetter {
+  topic: Topic;
+  key: string;
+  reason: string;
+  attempts: number;
 }
 
 export interface Subscription {

@@ -36,6 +36,10 @@ export interface EventQuery {
   type?: string;
   /** `metadata.valid`: false lists the events that failed validation (their reasons are in `metadata.messages`). */
   valid?: boolean;
+  /** Inserted at or after this instant (ISO 8601, UTC). */
+  from?: string;
+  /** Inserted before this instant (ISO 8601, UTC). */
+  to?: string;
   limit: number;
   offset: number;
 }

@@ -14,7 +14,7 @@ export interface HttpResult<T = unknown> {
   body: T;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.once("error", fail);
@@ -38,6 +38,8 @@ export class RuntimeProcess {
   privateUrl = "";
   /** Health and metrics of a process that serves no API (a worker). */
   healthUrl = "";
+  /** The console a standalone process serves. */
+  guiUrl = "";
 
   private constructor(
     readonly dataDir: string,
@@ -61,10 +63,16 @@ export class RuntimeProcess {
 
   /** Starts the CLI with `args`; `api --role public` serves only the public API, a worker only its health port. */
   async launch(args: string[] = ["standalone"], extraEnv: Record<string, string> = {}): Promise<void> {
-    const [publicPort, privatePort, healthPort] = [await freePort(), await freePort(), await freePort()];
+    const [publicPort, privatePort, healthPort, guiPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     this.publicUrl = `http://127.0.0.1:${publicPort}`;
     this.privateUrl = `http://127.0.0.1:${privatePort}`;
     this.healthUrl = `http://127.0.0.1:${healthPort}`;
+    this.guiUrl = `http://127.0.0.1:${guiPort}`;
     this.output = "";
     this.args = args;
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -74,6 +82,7 @@ export class RuntimeProcess {
         TRACARDI_PUBLIC_PORT: String(publicPort),
         TRACARDI_PRIVATE_PORT: String(privatePort),
         TRACARDI_HEALTH_PORT: String(healthPort),
+        TRACARDI_GUI_PORT: String(guiPort),
         TRACARDI_DATA_DIR: this.dataDir,
         TRACARDI_ADMIN_TOKEN: this.token,
         ...this.env,

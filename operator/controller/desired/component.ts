@@ -1,5 +1,11 @@
-import { COMPONENTS, type ComponentInfo, type ComponentName } from "../../api/components.js";
-import { PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
+import {
+  COMPONENTS,
+  type ComponentInfo,
+  type ComponentName,
+  isAutoscaledWorker,
+  type WorkerKind,
+} from "../../api/components.js";
+import { GUI_PORT, PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
 import type { Resources, Scheduling, TracardiSpec } from "../../api/types.js";
 import { resolveScheduling } from "./scheduling.js";
 
@@ -7,12 +13,19 @@ export interface ComponentPlan {
   info: ComponentInfo;
   enabled: boolean;
   replicas: number;
+  /** The operator's autoscaler sets the replicas: the Deployment is applied without spec.replicas. */
+  autoscaled: boolean;
   resources: Resources;
   podLabels: Record<string, string>;
   /** spec.scheduling with the component's own fields in place. */
   scheduling: Scheduling;
   args: string[];
   port: { name: string; containerPort: number };
+  /**
+   * A runtime process (API or worker): the runtime ConfigMap, the credentials, `/healthz` and `/readyz`.
+   * The console is not: it needs only where the private API is.
+   */
+  runtime: boolean;
 }
 
 export function planComponent(spec: TracardiSpec, info: ComponentInfo): ComponentPlan {
@@ -22,24 +35,67 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
       info,
       enabled: true,
       replicas: api.replicas,
+      autoscaled: false,
       resources: api.resources,
       podLabels: api.podLabels ?? {},
       scheduling: resolveScheduling(spec.scheduling, api.scheduling),
       args: ["api", "--role", info.ref.role],
       port: { name: "http", containerPort: info.ref.role === "public" ? PUBLIC_PORT : PRIVATE_PORT },
+      runtime: true,
+    };
+  }
+  if (info.ref.kind === "gui") {
+    const gui = spec.gui;
+    return {
+      info,
+      enabled: gui.enabled,
+      replicas: gui.replicas,
+      autoscaled: false,
+      resources: gui.resources,
+      podLabels: gui.podLabels ?? {},
+      scheduling: resolveScheduling(spec.scheduling, gui.scheduling),
+      args: ["gui"],
+      port: { name: "http", containerPort: GUI_PORT },
+      runtime: false,
     };
   }
   const worker = spec.workers[info.ref.worker];
   return {
     info,
-    enabled: worker.enabled,
+    enabled: workerDeployed(spec, info.ref.worker),
     replicas: worker.replicas,
+    autoscaled:
+      workerDeployed(spec, info.ref.worker) &&
+      isAutoscaledWorker(info.ref.worker) &&
+      worker.autoscaling?.enabled === true,
     resources: worker.resources,
     podLabels: worker.podLabels ?? {},
     scheduling: resolveScheduling(spec.scheduling, worker.scheduling),
     args: ["worker", info.ref.worker],
     port: { name: "health", containerPort: WORKER_HEALTH_PORT },
+    runtime: true,
   };
+}
+
+/**
+ * Whether a worker has a Deployment: the operator's side of the table "process → stages"
+ * (docs/architecture.md). Workers share the queue through Pulsar, so none runs without it (the
+ * public API then runs every stage on its own embedded queue, as the seed's API does with Pulsar
+ * disabled). Over Pulsar only the background worker stores and dispatches, so it always runs
+ * (validation refuses `background.enabled: false` then); only `wk-apm` runs the merge pass. Flows
+ * run inside the collector stage: `workflow.enabled` switches them (TRACARDI_WORKFLOW_ENABLED) and
+ * no pod of its own would have work.
+ */
+export function workerDeployed(spec: TracardiSpec, worker: WorkerKind): boolean {
+  if (!spec.pulsar) return false;
+  switch (worker) {
+    case "collector":
+    case "background":
+    case "apm":
+      return spec.workers[worker].enabled;
+    case "workflow":
+      return false;
+  }
 }
 
 export function planComponents(spec: TracardiSpec): ComponentPlan[] {

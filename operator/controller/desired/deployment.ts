@@ -2,12 +2,13 @@ import type { V1Deployment, V1ResourceRequirements } from "@kubernetes/client-no
 import type { Resources, Tracardi } from "../../api/types.js";
 import type { ComponentPlan } from "./component.js";
 import { DATA_DIR } from "./config.js";
-import { secretEnv } from "./env.js";
+import { guiEnv, secretEnv } from "./env.js";
 import {
   CONFIG_HASH_ANNOTATION,
   childName,
   componentLabels,
   configMapName,
+  LICENSE_HASH_ANNOTATION,
   selectorLabels,
 } from "./labels.js";
 import { controllerRef } from "./owner.js";
@@ -26,7 +27,14 @@ function toRequirements(resources: Resources): V1ResourceRequirements {
   return out;
 }
 
-export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: string): V1Deployment {
+/** What the pod template carries so that a change to it rolls the pods. */
+export interface TemplateHashes {
+  config: string;
+  /** Of the licence key, when the Secret was read (absent: the Secret or its key is missing). */
+  license?: string;
+}
+
+export function deployment(owner: Tracardi, plan: ComponentPlan, hashes: TemplateHashes): V1Deployment {
   const instance = owner.metadata.name;
   const spec = owner.spec;
   const component = plan.info.name;
@@ -42,6 +50,25 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
     failureThreshold,
     timeoutSeconds: 2,
   });
+  // The console's /healthz also checks that it reaches the private API: it decides readiness only, so
+  // a private API that is down takes the console out of its Service without restarting it.
+  const listening = (periodSeconds: number, failureThreshold: number) => ({
+    tcpSocket: { port: plan.port.name },
+    periodSeconds,
+    failureThreshold,
+    timeoutSeconds: 2,
+  });
+  const probes = plan.runtime
+    ? {
+        startupProbe: probe("/healthz", 2, 30),
+        livenessProbe: probe("/healthz", 10, 3),
+        readinessProbe: probe("/readyz", 5, 3),
+      }
+    : {
+        startupProbe: listening(2, 30),
+        livenessProbe: listening(10, 3),
+        readinessProbe: probe("/healthz", 5, 3),
+      };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -52,13 +79,18 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
       ownerReferences: [controllerRef(owner)],
     },
     spec: {
-      replicas: plan.replicas,
+      // Left out while autoscaled: the autoscaler's field manager owns it then (see AUTOSCALER_FIELD_MANAGER).
+      ...(plan.autoscaled ? {} : { replicas: plan.replicas }),
       revisionHistoryLimit: 3,
       selector: { matchLabels: selector },
       template: {
         metadata: {
           labels: podLabels,
-          annotations: { ...(spec.podAnnotations ?? {}), [CONFIG_HASH_ANNOTATION]: configHash },
+          annotations: {
+            ...(spec.podAnnotations ?? {}),
+            [CONFIG_HASH_ANNOTATION]: hashes.config,
+            ...(hashes.license ? { [LICENSE_HASH_ANNOTATION]: hashes.license } : {}),
+          },
         },
         spec: {
           automountServiceAccountToken: false,
@@ -77,13 +109,18 @@ export function deployment(owner: Tracardi, plan: ComponentPlan, configHash: str
               name: component,
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy,
+              // A container that dies before writing /dev/termination-log (the runtime never does)
+              // gets its last log lines as the termination message: ComponentsHealthy quotes them.
+              terminationMessagePolicy: "FallbackToLogsOnError",
               args: plan.args,
-              envFrom: [{ configMapRef: { name: configMapName(instance) } }],
-              env: secretEnv(owner, component),
+              ...(plan.runtime
+                ? {
+                    envFrom: [{ configMapRef: { name: configMapName(instance) } }],
+                    env: secretEnv(owner, component),
+                  }
+                : { env: guiEnv(owner) }),
               ports: [{ name: plan.port.name, containerPort: plan.port.containerPort, protocol: "TCP" }],
-              startupProbe: probe("/healthz", 2, 30),
-              livenessProbe: probe("/healthz", 10, 3),
-              readinessProbe: probe("/readyz", 5, 3),
+              ...probes,
               resources: toRequirements(plan.resources),
               securityContext: {
                 allowPrivilegeEscalation: false,

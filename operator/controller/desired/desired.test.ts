@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_WORKER_AUTOSCALING } from "../../api/defaults.js";
 import { sampleTracardi } from "../../testing/fixtures.js";
 import {
   adminTokenRef,
   CONFIG_HASH_ANNOTATION,
   desiredState,
   generatedAdminTokenSecret,
+  LICENSE_HASH_ANNOTATION,
   newAdminToken,
 } from "./index.js";
 
@@ -18,8 +20,10 @@ describe("desiredState", () => {
       "demo-private-api",
       "demo-wk-pl-background",
       "demo-wk-apm",
+      "demo-fe-rj-gui",
     ]);
     expect(d.disabled).toEqual(["wk-pl-collector", "wk-pl-workflow"]);
+    expect(d.withoutService).toEqual([]);
   });
 
   it("labels children and selects pods by name/instance/component", () => {
@@ -72,8 +76,8 @@ describe("desiredState", () => {
       "demo-private-api": "api --role private",
       "demo-wk-pl-collector": "worker collector",
       "demo-wk-pl-background": "worker background",
-      "demo-wk-pl-workflow": "worker workflow",
       "demo-wk-apm": "worker apm",
+      "demo-fe-rj-gui": "gui",
     });
     const images = new Set(d.deployments.map((x) => x.spec?.template.spec?.containers[0]?.image));
     expect(images).toEqual(new Set(["tracardi/tracardi-ts:1.1.0"]));
@@ -103,6 +107,34 @@ describe("desiredState", () => {
     expect(worker?.readinessProbe?.httpGet?.port).toBe("health");
   });
 
+  it("makes every container's last log lines its termination message when it dies without one", () => {
+    const d = desiredState(
+      sampleTracardi((s) => (s.workers.collector.enabled = true)),
+      settings,
+    );
+    const policies = d.deployments.flatMap((x) =>
+      (x.spec?.template.spec?.containers ?? []).map((c) => c.terminationMessagePolicy),
+    );
+    expect(policies).toEqual(Array(5).fill("FallbackToLogsOnError"));
+  });
+
+  it("rolls the pods when the licence key changes: its hash, never the key, is in the pod template", () => {
+    const hashOf = (licenseKey?: string) =>
+      desiredState(
+        sampleTracardi(),
+        settings,
+        licenseKey === undefined ? {} : { licenseKey },
+      ).deployments.map((x) => x.spec?.template.metadata?.annotations?.[LICENSE_HASH_ANNOTATION]);
+    const old = hashOf("key-one");
+    expect(new Set(old).size).toBe(1);
+    expect(old[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(hashOf("key-one")).toEqual(old);
+    expect(hashOf("key-two")[0]).not.toBe(old[0]);
+    expect(hashOf(undefined)).toEqual(Array(old.length).fill(undefined));
+    const template = JSON.stringify(desiredState(sampleTracardi(), settings, { licenseKey: "key-one" }));
+    expect(template).not.toContain("key-one");
+  });
+
   it("passes spec and per-component pod labels through, but never over the operator's labels", () => {
     const d = desiredState(
       sampleTracardi((s) => {
@@ -120,6 +152,53 @@ describe("desiredState", () => {
     expect(pub?.spec?.template.metadata?.labels?.["e2e.tracardi.io/fault"]).toBeUndefined();
   });
 
+  it("runs the console (spec.gui, on by default) on 8787, pointed at the private API's Service, ready only while it reaches it", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.api.private.service.port = 9000;
+        s.gui.replicas = 2;
+        s.gui.service = { type: "NodePort", port: 80 };
+      }),
+      settings,
+    );
+    const gui = d.deployments.find((x) => x.metadata?.name === "demo-fe-rj-gui");
+    expect(gui?.spec?.replicas).toBe(2);
+    const container = gui?.spec?.template.spec?.containers[0];
+    expect(container?.args).toEqual(["gui"]);
+    expect(container?.ports).toEqual([{ name: "http", containerPort: 8787, protocol: "TCP" }]);
+    expect(container?.env).toEqual([
+      { name: "TRACARDI_GUI_PORT", value: "8787" },
+      { name: "TRACARDI_GUI_API_URL", value: "http://demo-private-api:9000" },
+    ]);
+    // No runtime configuration and no credentials: the admin token is entered in the browser.
+    expect(container?.envFrom).toBeUndefined();
+    expect(container?.readinessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
+    // A private API that is down must not restart the console: liveness only asks whether it listens.
+    expect(container?.livenessProbe?.tcpSocket).toEqual({ port: "http" });
+    expect(container?.startupProbe?.tcpSocket).toEqual({ port: "http" });
+    expect(container?.resources).toEqual({
+      requests: { cpu: "50m", memory: "64Mi" },
+      limits: { cpu: "300m", memory: "256Mi" },
+    });
+    const service = d.services.find((s) => s.metadata?.name === "demo-fe-rj-gui");
+    expect(service?.spec).toMatchObject({
+      type: "NodePort",
+      selector: { "app.kubernetes.io/component": "fe-rj-gui" },
+      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+    });
+  });
+
+  it("deletes the console's Deployment and Service when spec.gui.enabled is false", () => {
+    const d = desiredState(
+      sampleTracardi((s) => (s.gui.enabled = false)),
+      settings,
+    );
+    expect(d.deployments.map((x) => x.metadata?.name)).not.toContain("demo-fe-rj-gui");
+    expect(d.services.map((x) => x.metadata?.name)).toEqual(["demo-public-api", "demo-private-api"]);
+    expect(d.disabled).toContain("fe-rj-gui");
+    expect(d.withoutService).toEqual(["fe-rj-gui"]);
+  });
+
   it("creates Services for both APIs targeting the named port", () => {
     const d = desiredState(
       sampleTracardi((s) => (s.api.public.service.port = 80)),
@@ -130,6 +209,7 @@ describe("desiredState", () => {
     ).toEqual([
       ["demo-public-api", 80, "http"],
       ["demo-private-api", 8687, "http"],
+      ["demo-fe-rj-gui", 8787, "http"],
     ]);
     expect(d.services[0]?.spec?.selector?.["app.kubernetes.io/component"]).toBe("public-api");
   });
@@ -173,7 +253,8 @@ describe("desiredState", () => {
     );
     expect(d.configMap.data?.TRACARDI_PROCESS_INLINE).toBe("false");
     expect(d.configMap.data?.TRACARDI_WORKFLOW_ENABLED).toBe("true");
-    expect(d.disabled).toEqual([]);
+    // Flows run in the collector stage: no workflow pod, and one left by an older operator is deleted.
+    expect(d.disabled).toEqual(["wk-pl-workflow"]);
   });
 
   it("rolls pods when the configuration changes (config hash in the pod template)", () => {
@@ -286,4 +367,92 @@ describe("desiredState", () => {
       limits: { cpu: "2", memory: "1Gi" },
     });
   });
+
+  it("leaves spec.replicas out of an autoscaled worker's Deployment (the autoscaler's field manager owns it)", () => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.workers.collector.enabled = true;
+        s.workers.collector.replicas = 4;
+        s.workers.collector.autoscaling = { ...DEFAULT_WORKER_AUTOSCALING, enabled: true };
+        s.workers.background.autoscaling = { ...DEFAULT_WORKER_AUTOSCALING, enabled: false };
+      }),
+      settings,
+    );
+    const byName = (n: string) => d.deployments.find((x) => x.metadata?.name === n);
+    expect(byName("demo-wk-pl-collector")?.spec).not.toHaveProperty("replicas");
+    expect(byName("demo-wk-pl-background")?.spec?.replicas).toBe(1);
+    expect(byName("demo-public-api")?.spec?.replicas).toBe(1);
+  });
+});
+
+describe("desired Deployments follow the table process → stages", () => {
+  const names = (d: ReturnType<typeof desiredState>) =>
+    d.deployments.map((x) => x.metadata?.name?.replace(/^demo-/, "")).sort();
+  const args = (d: ReturnType<typeof desiredState>) =>
+    Object.fromEntries(
+      d.deployments.map((x) => [
+        x.metadata?.name?.replace(/^demo-/, ""),
+        x.spec?.template.spec?.containers[0]?.args?.join(" "),
+      ]),
+    );
+
+  // Over Pulsar: every toggle combination of collector, workflow and apm (background is required).
+  const combos = [false, true].flatMap((collector) =>
+    [false, true].flatMap((workflow) => [false, true].map((apm) => ({ collector, workflow, apm }))),
+  );
+  it.each(combos)("over Pulsar with %o", ({ collector, workflow, apm }) => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.workers.collector.enabled = collector;
+        s.workers.workflow.enabled = workflow;
+        s.workers.apm.enabled = apm;
+      }),
+      settings,
+    );
+    const expected = [
+      // The console runs beside any pipeline (spec.gui, on by default).
+      "fe-rj-gui",
+      "private-api",
+      "public-api",
+      // Storage and dispatch run only here, whether or not the collector worker runs.
+      "wk-pl-background",
+      ...(collector ? ["wk-pl-collector"] : []),
+      // The merge pass runs only here.
+      ...(apm ? ["wk-apm"] : []),
+    ].sort();
+    expect(names(d)).toEqual(expected);
+    expect(d.disabled.sort()).toEqual(
+      ["wk-pl-workflow", ...(collector ? [] : ["wk-pl-collector"]), ...(apm ? [] : ["wk-apm"])].sort(),
+    );
+    expect(args(d)).toMatchObject({
+      "public-api": "api --role public",
+      "private-api": "api --role private",
+      "wk-pl-background": "worker background",
+    });
+    // The public API runs the collector stage exactly when no collector worker does.
+    expect(d.configMap.data?.TRACARDI_PROCESS_INLINE).toBe(String(!collector));
+    // Flows are switched, never given a pod.
+    expect(d.configMap.data?.TRACARDI_WORKFLOW_ENABLED).toBe(String(workflow));
+    expect(d.configMap.data?.TRACARDI_MERGE_INTERVAL_MS).toBe(apm ? undefined : "0");
+  });
+
+  it.each([false, true])(
+    "without Pulsar only the APIs run (the public API runs every stage on its own queue); apm %s switches its merge pass",
+    (apm) => {
+      const d = desiredState(
+        sampleTracardi((s) => {
+          delete s.pulsar;
+          s.workers.background.enabled = false;
+          s.workers.apm.enabled = apm;
+          s.workers.workflow.enabled = true;
+        }),
+        settings,
+      );
+      expect(names(d)).toEqual(["fe-rj-gui", "private-api", "public-api"]);
+      expect(d.disabled.sort()).toEqual(["wk-apm", "wk-pl-background", "wk-pl-collector", "wk-pl-workflow"]);
+      expect(d.configMap.data?.TRACARDI_QUEUE).toBe("embedded");
+      expect(d.configMap.data?.TRACARDI_PROCESS_INLINE).toBe("true");
+      expect(d.configMap.data?.TRACARDI_MERGE_INTERVAL_MS).toBe(apm ? undefined : "0");
+    },
+  );
 });

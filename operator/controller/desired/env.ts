@@ -1,7 +1,9 @@
 import type { V1EnvVar } from "@kubernetes/client-node";
 import type { ComponentName } from "../../api/components.js";
+import { GUI_PORT } from "../../api/defaults.js";
 import type { SecretKeyRef, Tracardi } from "../../api/types.js";
 import { adminTokenRef } from "./admin-token.js";
+import { childName } from "./labels.js";
 
 function fromSecret(name: string, ref: SecretKeyRef, optional = false): V1EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key, optional } } };
@@ -28,4 +30,17 @@ export function secretEnv(owner: Tracardi, component: ComponentName): V1EnvVar[]
   }
   if (spec.pulsar?.tokenSecretRef) env.push(fromSecret("TRACARDI_PULSAR_TOKEN", spec.pulsar.tokenSecretRef));
   return env;
+}
+
+/**
+ * The console's settings: its port and the private API's Service (it proxies `/api/` there). No
+ * credentials: the admin token is entered in the browser.
+ */
+export function guiEnv(owner: Tracardi): V1EnvVar[] {
+  const privateApi = childName(owner.metadata.name, "private-api");
+  const port = owner.spec.api.private.service.port;
+  return [
+    { name: "TRACARDI_GUI_PORT", value: String(GUI_PORT) },
+    { name: "TRACARDI_GUI_API_URL", value: `http://${privateApi}:${port}` },
+  ];
 }

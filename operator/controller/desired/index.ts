@@ -2,10 +2,10 @@ import type { V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1Service } from
 import { API_ROLES, apiComponentName, type ComponentName } from "../../api/components.js";
 import type { Tracardi } from "../../api/types.js";
 import { planComponents } from "./component.js";
-import { configHash, configMap, type OperatorSettings, runtimeConfig } from "./config.js";
+import { configHash, configMap, licenseHash, type OperatorSettings, runtimeConfig } from "./config.js";
 import { deployment } from "./deployment.js";
 import { apiDisruptionBudget, needsDisruptionBudget } from "./pdb.js";
-import { apiService } from "./service.js";
+import { apiService, guiService } from "./service.js";
 
 export interface DesiredState {
   configMap: V1ConfigMap;
@@ -13,20 +13,39 @@ export interface DesiredState {
   deployments: V1Deployment[];
   /** Components whose Deployment must not exist. */
   disabled: ComponentName[];
+  /** Components whose Service must not exist (a console turned off). */
+  withoutService: ComponentName[];
   disruptionBudgets: V1PodDisruptionBudget[];
   /** APIs whose PodDisruptionBudget must not exist (one replica, or turned off). */
   withoutDisruptionBudget: ComponentName[];
 }
 
-export function desiredState(owner: Tracardi, settings: OperatorSettings): DesiredState {
+/** What the reconciler read besides the Tracardi: the licence key, when its Secret holds one. */
+export interface Observed {
+  licenseKey?: string;
+}
+
+export function desiredState(
+  owner: Tracardi,
+  settings: OperatorSettings,
+  observed: Observed = {},
+): DesiredState {
   const data = runtimeConfig(owner.spec, settings);
-  const hash = configHash(data);
+  const hashes = {
+    config: configHash(data),
+    ...(observed.licenseKey ? { license: licenseHash(observed.licenseKey) } : {}),
+  };
   const plans = planComponents(owner.spec);
   return {
     configMap: configMap(owner, data),
-    services: [apiService(owner, "public"), apiService(owner, "private")],
-    deployments: plans.filter((p) => p.enabled).map((p) => deployment(owner, p, hash)),
+    services: [
+      apiService(owner, "public"),
+      apiService(owner, "private"),
+      ...(owner.spec.gui.enabled ? [guiService(owner)] : []),
+    ],
+    deployments: plans.filter((p) => p.enabled).map((p) => deployment(owner, p, hashes)),
     disabled: plans.filter((p) => !p.enabled).map((p) => p.info.name),
+    withoutService: owner.spec.gui.enabled ? [] : ["fe-rj-gui"],
     disruptionBudgets: API_ROLES.filter((r) => needsDisruptionBudget(owner, r)).map((r) =>
       apiDisruptionBudget(owner, r),
     ),

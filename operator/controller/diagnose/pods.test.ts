@@ -10,7 +10,7 @@ import {
   unschedulable,
 } from "../../testing/pods.js";
 import { mergeOOMHistory, observeOOMKills } from "./oom.js";
-import { type ComponentObservation, diagnosePods } from "./pods.js";
+import { type ComponentObservation, diagnosePods, lastLine } from "./pods.js";
 
 const now = new Date("2026-06-01T12:00:00Z");
 
@@ -128,6 +128,28 @@ describe("diagnosePods", () => {
     );
   });
 
+  it("quotes the last line of a termination message made from the log (FallbackToLogsOnError)", () => {
+    const logTail = [
+      "Tracardi runtime starting",
+      "cannot start: Pulsar at http://10.0.0.9:8080 does not answer: fetch failed (ECONNREFUSED)",
+      "",
+    ].join("\n");
+    const crashing = crashLoop();
+    if (crashing.lastState?.terminated) crashing.lastState.terminated.message = logTail;
+    const d = diagnose([
+      {
+        name: "public-api",
+        desired: 1,
+        deployment: deploymentStatus(1, 0),
+        pods: [pod("public-api", "demo-public-api-c", crashing)],
+      },
+    ]);
+    expect(d.condition.message).toMatch(
+      /last exit code 1 \(Error\): cannot start: Pulsar at http:\/\/10\.0\.0\.9:8080 does not answer: fetch failed \(ECONNREFUSED\)$/,
+    );
+    expect(lastLine("  \n\n")).toBe("");
+  });
+
   it("reports ImagePullBackOff with the image", () => {
     const d = diagnose([
       {
@@ -195,5 +217,44 @@ describe("diagnosePods", () => {
     ]);
     expect(d.condition.reason).toBe("OOMKilled");
     expect(d.condition.message).toMatch(/^wk-apm: .*OOMKilled.*; public-api: .*cannot pull image/);
+  });
+
+  it("names a console that cannot reach the private API, with the private API's own state", () => {
+    const gui: ComponentObservation = {
+      name: "fe-rj-gui",
+      desired: 1,
+      deployment: deploymentStatus(1, 0),
+      pods: [pod("fe-rj-gui", "demo-fe-rj-gui-a", { ...running(), ready: false })],
+    };
+    const downApi: ComponentObservation = {
+      name: "private-api",
+      desired: 1,
+      deployment: deploymentStatus(1, 0),
+      pods: [pod("private-api", "demo-private-api-a", crashLoop())],
+    };
+    const d = diagnose([healthy("public-api"), downApi, gui]);
+    expect(d.condition).toMatchObject({ status: "False", reason: "CrashLoopBackOff" });
+    expect(d.condition.message).toContain(
+      "fe-rj-gui: 0/1 pods ready: the console cannot reach the private API (its /healthz checks it); private-api: 0/1 pods ready (pod demo-private-api-a: CrashLoopBackOff",
+    );
+
+    const alone = diagnose([healthy("public-api"), healthy("private-api"), gui]);
+    expect(alone.condition).toMatchObject({ status: "False", reason: "GuiCannotReachPrivateApi" });
+    expect(alone.condition.message).toBe(
+      "fe-rj-gui: 0/1 pods ready: the console cannot reach the private API (its /healthz checks it); private-api: 1/1 pods ready, so the way from the console to its Service fails (a NetworkPolicy, the Service, DNS)",
+    );
+  });
+
+  it("counts a ready console among the healthy components, and a console still starting as NotReady", () => {
+    const d = diagnose([healthy("private-api"), healthy("fe-rj-gui")]);
+    expect(d.condition).toMatchObject({ status: "True", reason: "AllReady" });
+    expect(d.components.map((c) => c.name)).toEqual(["private-api", "fe-rj-gui"]);
+    const pending: ComponentObservation = {
+      name: "fe-rj-gui",
+      desired: 1,
+      deployment: deploymentStatus(1, 0),
+      pods: [pod("fe-rj-gui", "demo-fe-rj-gui-a", undefined, { phase: "Pending" })],
+    };
+    expect(diagnose([healthy("private-api"), pending]).condition).toMatchObject({ reason: "NotReady" });
   });
 });

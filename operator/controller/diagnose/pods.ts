@@ -11,6 +11,7 @@ export const POD_REASONS = [
   "ImagePullBackOff",
   "Unschedulable",
   "NotReady",
+  "GuiCannotReachPrivateApi",
 ] as const;
 export type PodReason = (typeof POD_REASONS)[number];
 
@@ -31,6 +32,18 @@ export interface ComponentObservation {
 export interface PodsDiagnosis {
   condition: CheckResult;
   components: ComponentStatus[];
+}
+
+/**
+ * The last non-empty line of a termination message. With FallbackToLogsOnError the message is the
+ * log's tail, and the runtime's last line says why it stopped (`cannot start: …`).
+ */
+export function lastLine(message: string): string {
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  return lines.at(-1) ?? "";
 }
 
 function containerFinding(
@@ -56,10 +69,10 @@ function containerFinding(
   const waiting = cs.state?.waiting;
   if (waiting?.reason === "CrashLoopBackOff") {
     const exit = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : "";
-    const said = last?.message ? `: ${last.message.trim().slice(0, 300)}` : "";
+    const said = last?.message ? `: ${lastLine(last.message).slice(0, 300)}` : "";
     return {
       reason: "CrashLoopBackOff",
-      message: `${where} is in CrashLoopBackOff after ${cs.restartCount} restarts${exit}${said}`,
+      message: `${where} is in CrashLoopBackOff after ${cs.restartCount} restart${cs.restartCount === 1 ? "" : "s"}${exit}${said}`,
     };
   }
   if (waiting?.reason && IMAGE_PULL.has(waiting.reason)) {
@@ -148,6 +161,37 @@ function notReadyFinding(obs: ComponentObservation): Finding | undefined {
   return undefined;
 }
 
+/**
+ * The console's readiness probe is its `/healthz`, which answers only while the console reaches the
+ * private API: console pods that run, started, but are not ready cannot reach it. Says so, with the
+ * private API's own state (its pods, or that it is fine and the way between them is not).
+ */
+function guiFinding(
+  gui: ComponentObservation,
+  privateApi: ComponentObservation | undefined,
+): Finding | undefined {
+  const ready = readyCount(gui);
+  if (ready >= gui.desired) return undefined;
+  const unreachable = gui.pods.some(
+    (p) =>
+      p.status?.phase === "Running" &&
+      (p.status.containerStatuses ?? []).some((cs) => cs.state?.running && cs.started !== false && !cs.ready),
+  );
+  if (!unreachable) return undefined;
+  let api = "private-api: not deployed";
+  if (privateApi) {
+    const apiReady = readyCount(privateApi);
+    api =
+      apiReady < privateApi.desired
+        ? `private-api: ${apiReady}/${privateApi.desired} pods ready${waitingHint(privateApi.pods)}`
+        : `private-api: ${apiReady}/${privateApi.desired} pods ready, so the way from the console to its Service fails (a NetworkPolicy, the Service, DNS)`;
+  }
+  return {
+    reason: "GuiCannotReachPrivateApi",
+    message: `fe-rj-gui: ${ready}/${gui.desired} pods ready: the console cannot reach the private API (its /healthz checks it); ${api}`,
+  };
+}
+
 /** The live pods of one component; terminating pods are on their way out and say nothing about health. */
 export function podsOf(pods: readonly V1Pod[], component: ComponentName): V1Pod[] {
   return pods.filter(
@@ -160,10 +204,12 @@ export function diagnosePods(
   kills: readonly OOMKill[],
 ): PodsDiagnosis {
   const findings: Finding[] = [];
+  const privateApi = observations.find((o) => o.name === "private-api");
   for (const obs of observations) {
     const own = obs.pods.flatMap((p) => podFindings(obs.name, p, kills));
-    const nr = own.length === 0 ? notReadyFinding(obs) : undefined;
-    findings.push(...own, ...(nr ? [nr] : []));
+    const gui = own.length === 0 && obs.name === "fe-rj-gui" ? guiFinding(obs, privateApi) : undefined;
+    const nr = own.length === 0 && !gui ? notReadyFinding(obs) : undefined;
+    findings.push(...own, ...(gui ? [gui] : []), ...(nr ? [nr] : []));
   }
   const components = observations.map((o) => componentStatus(o, kills));
   if (findings.length === 0) {

@@ -139,6 +139,15 @@ export class EmbeddedDataStore implements DataStore {
       where.push("json_extract(doc, '$.metadata.valid') = ?");
       args.push(query.valid ? 1 : 0);
     }
+    // Insert times are ISO 8601 in UTC, so text order is time order.
+    if (query.from !== undefined) {
+      where.push("inserted >= ?");
+      args.push(query.from);
+    }
+    if (query.to !== undefined) {
+      where.push("inserted < ?");
+      args.push(query.to);
+    }
     return this.page<TrackedEvent>("events", where, args, query);
   }
 

@@ -6,6 +6,7 @@ import type {
   Delivery,
   Outcome,
   OutgoingMessage,
+  ParkedLetter,
   Queue,
   Subscription,
   Topic,
@@ -303,18 +304,23 @@ export class EmbeddedQueue implements Queue {
    */
   settle(topic: Topic, rows: Row[], outcomes: Outcome[], options: ConsumeOptions): void {
     const forwarded = new Set<Topic>();
+    const parked: ParkedLetter[] = [];
     try {
       try {
-        this.db.transaction(() => this.settleRows(topic, rows, outcomes, options, forwarded)).immediate();
+        this.db
+          .transaction(() => this.settleRows(topic, rows, outcomes, options, forwarded, parked))
+          .immediate();
       } catch (error) {
         if (isUnavailable(error)) throw error;
         forwarded.clear();
-        rows.forEach((row, i) => this.settleAlone(topic, row, outcomes[i], options, forwarded));
+        parked.length = 0;
+        rows.forEach((row, i) => this.settleAlone(topic, row, outcomes[i], options, forwarded, parked));
       }
     } finally {
       this.release(topic, rows);
     }
     for (const target of forwarded) this.wake(target);
+    for (const letter of parked) options.onDeadLetter?.(letter);
   }
 
   private settleAlone(
@@ -323,9 +329,15 @@ export class EmbeddedQueue implements Queue {
     outcome: Outcome | undefined,
     options: ConsumeOptions,
     forwarded: Set<Topic>,
+    parked: ParkedLetter[],
   ): void {
-    const settleAs = (decided: Outcome | undefined) =>
-      this.db.transaction(() => this.settleRows(topic, [row], [decided], options, forwarded)).immediate();
+    const settleAs = (decided: Outcome | undefined) => {
+      const mine: ParkedLetter[] = [];
+      this.db
+        .transaction(() => this.settleRows(topic, [row], [decided], options, forwarded, mine))
+        .immediate();
+      parked.push(...mine);
+    };
     try {
       settleAs(outcome);
     } catch (error) {
@@ -340,6 +352,7 @@ export class EmbeddedQueue implements Queue {
     outcomes: (Outcome | undefined)[],
     options: ConsumeOptions,
     forwardedTo: Set<Topic>,
+    parked: ParkedLetter[],
   ): void {
     const now = Date.now();
     const statements = this.topics[topic];
@@ -371,6 +384,7 @@ export class EmbeddedQueue implements Queue {
           new Date(now).toISOString(),
         );
         statements.delete.run(row.seq);
+        parked.push({ topic, key: row.key, reason: outcome.reason, attempts });
         return;
       }
       const base = options.retryBaseMs ?? this.options.retryBaseMs;

@@ -331,6 +331,12 @@ export class SubscriptionLoop {
       case "dead-letter": {
         if (outcome.kind === "dead-letter" || attempt >= this.options.maxAttempts) {
           await this.deadLetter(message, outcome.reason, attempt);
+          this.options.onDeadLetter?.({
+            topic: this.topic,
+            key: message.key,
+            reason: outcome.reason,
+            attempts: attempt,
+          });
           this.done(message);
           return;
         }

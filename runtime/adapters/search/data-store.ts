@@ -108,6 +108,16 @@ export class SearchDataStore implements DataStore {
     if (query.sessionId !== undefined) filter.push({ term: { "session.id": query.sessionId } });
     if (query.type !== undefined) filter.push({ term: { type: query.type } });
     if (query.valid !== undefined) filter.push({ term: { "metadata.valid": query.valid } });
+    // The keyword copy, compared as text like the embedded store's (ISO 8601 in UTC: time order).
+    if (query.from !== undefined || query.to !== undefined)
+      filter.push({
+        range: {
+          "metadata.time.insert.raw": {
+            ...(query.from === undefined ? {} : { gte: query.from }),
+            ...(query.to === undefined ? {} : { lt: query.to }),
+          },
+        },
+      });
     return this.page<TrackedEvent>("event", filter, query);
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Runtime } from "../../runtime.js";
 import { HttpError } from "../errors.js";
-import { booleanParam, fieldPath, pageWindow } from "../query.js";
+import { booleanParam, fieldPath, instantParam, pageWindow } from "../query.js";
 
 type Query = Record<string, string | undefined>;
 
@@ -44,8 +44,11 @@ export function dataRoutes(app: FastifyInstance, runtime: Runtime): void {
     const window = pageWindow(request.query);
     const { profile, session, type } = request.query;
     const valid = booleanParam(request.query, "valid");
+    const from = instantParam(request.query, "from");
+    const to = instantParam(request.query, "to");
     const profileId = profile ? ((await identity.resolveProfile(profile)) ?? profile) : undefined;
-    return { ...(await data.events({ ...window, profileId, sessionId: session, type, valid })), ...window };
+    const query = { ...window, profileId, sessionId: session, type, valid, from, to };
+    return { ...(await data.events(query)), ...window };
   });
 
   app.get<{ Params: { id: string } }>("/api/v1/events/:id", async (request) => {

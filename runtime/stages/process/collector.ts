@@ -521,7 +521,7 @@ export interface CollectorStageDeps {
   /** Receives what workflows produced for a payload, for a `/track` request waiting for it. */
   onWorkflowOutput?: (task: string, output: WorkflowOutput) => void;
   /** Called after a merge, so other connections drop cached identities. */
-  onProfilesMerged?: () => void;
+  onProfilesMerged?: (survivor: string, merged: string[]) => void;
   /** `TRACARDI_DEDUPE_WINDOW` in ms: a client event id re-sent by its owner within it is dropped. */
   dedupeWindowMs?: number;
   /** Called with the number of client events dropped as re-sent (the metric). */
@@ -632,7 +632,8 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
       });
       if (merged === null) return { outcome: { kind: "ack" } };
       if ("conflicts" in merged) return merged;
-      if (merged.store.mergedProfiles?.length) deps.onProfilesMerged?.();
+      const { profile, mergedProfiles } = merged.store;
+      if (profile && mergedProfiles?.length) deps.onProfilesMerged?.(profile.id, mergedProfiles);
       return { outcome: toStorage(merged.store, key) };
     };
     const payload = async (body: AcceptedPayload, key: string): Promise<Step> => {

@@ -73,6 +73,17 @@ describe("the runtime as separate processes over Pulsar, MariaDB and OpenSearch"
       const metrics = await (await fetch(`${collector.healthUrl}/metrics`)).text();
       expect(metrics).toMatch(/^tracardi_pending_state_documents 0$/m);
     }, 30_000);
+    // The private API runs no stage: it counts stored events per minute in the store (the console's
+    // Overview), and cannot know what the public APIs accepted.
+    await eventually(async () => {
+      const throughput = await privateApi.admin<{
+        counted: string;
+        minutes: { accepted: number | null; stored: number }[];
+      }>("GET", "/api/v1/throughput?minutes=10");
+      expect(throughput.body.counted).toBe("store");
+      expect(throughput.body.minutes.every((m) => m.accepted === null)).toBe(true);
+      expect(throughput.body.minutes.reduce((sum, m) => sum + m.stored, 0)).toBe(visitors.length * 6);
+    }, 30_000);
   });
 
   it("keeps client event ids apart and stores an id re-sent through two APIs and a collector restart once", async () => {

@@ -39,7 +39,12 @@ async function withLogs(scenario: () => Promise<void>): Promise<void> {
 
 /** The distributed deployment on `store`, with its worker changes. */
 async function distributed(store: "opensearch" | "elasticsearch"): Promise<ScaleSystem> {
-  const started = await Topology.start(`scale-${store}`, { TRACARDI_AUTO_PROFILE_MERGING: SALT }, store);
+  const started = await Topology.start(
+    `scale-${store}`,
+    { TRACARDI_AUTO_PROFILE_MERGING: SALT },
+    undefined,
+    store,
+  );
   topology = started;
   // One at a time: five processes starting at once on a loaded 2-core machine overrun the harness's wait.
   const privateApi = await started.launch(["api", "--role", "private"]);

@@ -60,13 +60,20 @@ export async function ensureServer<T extends ServerInfo = ServerInfo>(name: Serv
   return info;
 }
 
-/** Runs `infra/<name>.sh <command>` and returns its standard output. */
-export function infra(name: ServerName, command: "start" | "stop"): Promise<string> {
+/**
+ * Runs `infra/<name>.sh <command>` and returns its standard output; `env` adds to the environment
+ * (e.g. `TRACARDI_MARIADB_PORT` for a MariaDB of the test's own).
+ */
+export function infra(
+  name: ServerName,
+  command: "start" | "stop",
+  env: Record<string, string> = {},
+): Promise<string> {
   return new Promise<string>((done, fail) => {
     execFile(
       "bash",
       [join(ROOT, "infra", `${name}.sh`), command],
-      { cwd: ROOT, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: ROOT, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } },
       (error, out, err) =>
         error ? fail(new Error(`infra/${name}.sh ${command} failed: ${err || error.message}`)) : done(out),
     );

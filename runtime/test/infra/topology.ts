@@ -41,6 +41,8 @@ export class Topology {
   static async start(
     name: string,
     extraEnv: Record<string, string> = {},
+    /** A MariaDB of the test's own (one it may stop) instead of the shared one. */
+    ownMysql?: MariaDbInfo,
     store: "opensearch" | "elasticsearch" = "opensearch",
   ): Promise<Topology> {
     const run = randomBytes(5).toString("hex");
@@ -48,7 +50,7 @@ export class Topology {
     const database = `tracardi_${name.replace(/\W/g, "_")}_${run}`;
     const [pulsar, mysql, search] = await Promise.all([
       ensureServer<PulsarInfo>("pulsar"),
-      ensureServer<MariaDbInfo>("mariadb"),
+      ownMysql ?? ensureServer<MariaDbInfo>("mariadb"),
       ensureServer<SearchInfo>(store),
     ]);
     await onMariaDb(mysql, (sql) => sql(`CREATE DATABASE \`${database}\``));

@@ -108,7 +108,9 @@ describe("collection errors", () => {
       },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    // Its own origin, with credentials, as Tracardi answers (a beacon's preflight needs it).
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+    expect(preflight.headers.get("access-control-allow-credentials")).toBe("true");
     const missing = await request<Detail>(`${rt.publicUrl}/nope`, { headers: withOrigin });
     expect(missing.status).toBe(404);
     expect(missing.headers.get("access-control-allow-origin")).toBe("*");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RuntimeProcess } from "../harness.js";
+import { eventually, RuntimeProcess } from "../harness.js";
 
 // Auto profile merging: two visitors who sign in with one e-mail become one profile.
 let rt: RuntimeProcess;
@@ -82,6 +82,17 @@ describe("auto profile merging", () => {
     expect(events.body.items.filter((e) => e.type === "checkout-completed")).toHaveLength(1);
     const session = await rt.admin<{ profile: { id: string } }>("GET", `/api/v1/sessions/${sessionB}`);
     expect(session.body.profile.id).toBe(idA);
+    // The monitoring log says who was merged into whom.
+    const logged = await eventually(async () => {
+      const page = await rt.admin<{ result: { level: string; message: string; details: unknown }[] }>(
+        "GET",
+        "/api/v1/logs?kind=merge",
+      );
+      const entry = page.body.result.find((e) => e.message === `merged 1 profile into ${idA}`);
+      if (!entry) throw new Error(`no merge entry in ${JSON.stringify(page.body)}`);
+      return entry;
+    });
+    expect(logged).toMatchObject({ level: "info", details: { survivor: idA, merged: [idB] } });
 
     // The old id keeps working on /track: through the old session and as a payload profile id.
     const again = await rt.track({

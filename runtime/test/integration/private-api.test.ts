@@ -133,6 +133,27 @@ describe("profiles, events and sessions", () => {
     expect((await rt.admin("GET", "/api/v1/profiles?field=a..b&value=1")).status).toBe(422);
     expect((await rt.admin("GET", "/api/v1/profiles?field=a")).status).toBe(422);
     expect((await rt.admin("GET", `/api/v1/profiles/${randomUUID()}`)).status).toBe(404);
+    expect((await rt.admin("GET", "/api/v1/events?from=yesterday")).status).toBe(422);
+  });
+
+  it("filters events by insert time (from inclusive, to exclusive)", async () => {
+    await rt.createSource("timed");
+    const session = randomUUID();
+    const at = (minute: number) => `2026-01-05T10:0${minute}:00.000Z`;
+    const sent = await rt.track({
+      source: { id: "timed" },
+      session: { id: session },
+      events: [1, 2, 3].map((minute) => ({ type: "timed", time: { insert: at(minute) } })),
+    });
+    expect(sent.status).toBe(200);
+    await rt.drained();
+    const between = await rt.events(`session=${session}&type=timed&from=${at(2)}&to=${at(3)}`);
+    expect(
+      between.body.items.map((e) => (e.metadata as unknown as { time: { insert: string } }).time.insert),
+    ).toEqual([at(2)]);
+    // Offsets are normalised to UTC before comparing.
+    const fromOffset = await rt.events(`session=${session}&type=timed&from=2026-01-05T11:02:00%2B01:00`);
+    expect(fromOffset.body.total).toBe(2);
   });
 });
 

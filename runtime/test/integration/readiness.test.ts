@@ -134,6 +134,18 @@ describe("readiness follows the data", () => {
         "pipeline recovered: stage dispatch is stalled: messages wait longer than 2 s and none is settled",
       ),
     );
+    // The monitoring log has both, as stage events (a stall is the pipeline's, not a backend's).
+    const stallLine = "stage dispatch is stalled: messages wait longer than 2 s and none is settled";
+    const logged = await eventually(async () => {
+      const page = await rt.admin<{ result: { level: string; message: string }[] }>(
+        "GET",
+        "/api/v1/logs?kind=stage",
+      );
+      const messages = page.body.result.map((e) => `${e.level} ${e.message}`);
+      expect(messages).toContain(`info recovered: ${stallLine}`);
+      return messages;
+    });
+    expect(logged).toContain(`error ${stallLine}`);
   });
 });
 

@@ -1,0 +1,129 @@
+import { type PulsarNaming, subscriptionName, topicPath } from "../../runtime/adapters/pulsar/names.js";
+import type { Topic } from "../../runtime/ports/queue.js";
+
+/** One queue stage as Pulsar sees it: the runtime's shared durable subscription on the stage's topic. */
+export interface StageStats {
+  stage: Topic;
+  /** `tenant/namespace/topic`. */
+  topic: string;
+  subscription: string;
+  /** False when no topic of that name exists yet (nothing was ever published to the stage). */
+  exists: boolean;
+  /** 0 for a non-partitioned topic. */
+  partitions: number;
+  /** Messages of the subscription not yet acknowledged, over all partitions. */
+  backlog: number;
+  /** Messages per second published to the topic (the broker's moving rate). */
+  msgRateIn: number;
+  /** Messages per second dispatched to the subscription's consumers. */
+  msgRateOut: number;
+  /** Consumers connected to the subscription. */
+  consumers: number;
+}
+
+/**
+ * What the operator reads of the pipeline from Pulsar, independent of whether any worker runs:
+ * autoscaling uses the backlog, pipeline diagnostics (PipelineFlowing) the rates and consumers.
+ */
+export interface PipelineStats {
+  stages(stages: readonly Topic[]): Promise<StageStats[]>;
+}
+
+export interface PulsarAdminConnection {
+  /** The broker's web service, e.g. http://pulsar:8080. */
+  webUrl: string;
+  /** Bearer token for the admin API (from spec.pulsar.tokenSecretRef). */
+  token?: string;
+  naming: PulsarNaming;
+  timeoutMs?: number;
+}
+
+/** The fields of Pulsar's TopicStats / PartitionedTopicStats we read (both have this shape). */
+interface TopicStatsBody {
+  msgRateIn?: number;
+  metadata?: { partitions?: number };
+  subscriptions?: Record<string, { msgBacklog?: number; msgRateOut?: number; consumers?: unknown[] }>;
+}
+
+type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+
+export class PulsarAdminError extends Error {}
+
+/**
+ * PipelineStats from the admin REST API: `GET …/stats` of the stage's topic, and `…/partitioned-stats`
+ * when that topic turns out to be partitioned (the plain stats answer 404 for a partitioned name).
+ * One request per stage for the runtime's non-partitioned topics.
+ */
+export class PulsarAdminPipelineStats implements PipelineStats {
+  private readonly base: string;
+
+  constructor(
+    private readonly connection: PulsarAdminConnection,
+    private readonly fetchImpl: Fetch = fetch,
+  ) {
+    this.base = `${connection.webUrl.replace(/\/+$/, "")}/admin/v2/persistent`;
+  }
+
+  async stages(stages: readonly Topic[]): Promise<StageStats[]> {
+    return await Promise.all(stages.map((stage) => this.stage(stage)));
+  }
+
+  private async stage(stage: Topic): Promise<StageStats> {
+    const topic = topicPath(this.connection.naming, stage);
+    const subscription = subscriptionName(this.connection.naming, stage);
+    const plain = await this.get(`${topic}/stats`);
+    const body = plain ?? (await this.get(`${topic}/partitioned-stats`));
+    if (!body) {
+      return {
+        stage,
+        topic,
+        subscription,
+        exists: false,
+        partitions: 0,
+        backlog: 0,
+        msgRateIn: 0,
+        msgRateOut: 0,
+        consumers: 0,
+      };
+    }
+    const sub = body.subscriptions?.[subscription];
+    return {
+      stage,
+      topic,
+      subscription,
+      exists: true,
+      partitions: plain ? 0 : (body.metadata?.partitions ?? 0),
+      backlog: sub?.msgBacklog ?? 0,
+      msgRateIn: body.msgRateIn ?? 0,
+      msgRateOut: sub?.msgRateOut ?? 0,
+      consumers: sub?.consumers?.length ?? 0,
+    };
+  }
+
+  /** The parsed stats, or undefined on 404 (no such topic). */
+  private async get(path: string): Promise<TopicStatsBody | undefined> {
+    const url = `${this.base}/${path}`;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.connection.token) headers.authorization = `Bearer ${this.connection.token}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method: "GET",
+        headers,
+        signal: AbortSignal.timeout(this.connection.timeoutMs ?? 5000),
+      });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new PulsarAdminError(`Pulsar admin API at ${url} does not answer: ${why}`);
+    }
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (response.status !== 200) {
+      const text = (await response.text().catch(() => "")).slice(0, 300);
+      throw new PulsarAdminError(`Pulsar admin API GET ${url}: HTTP ${response.status} ${text}`.trim());
+    }
+    return (await response.json()) as TopicStatsBody;
+  }
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pulsarAdminConnection } from "../../../operator/pulsar/connection.js";
+import { PulsarAdminPipelineStats } from "../../../operator/pulsar/stats.js";
+import { PulsarQueue } from "../../adapters/pulsar/queue.js";
+import { inKeyOrder } from "../../ports/queue.js";
+import { ensureServer, type ServerInfo } from "./servers.js";
+
+// What the operator reads from the real Pulsar to autoscale workers: per stage the backlog of the
+// runtime's subscription, the rates and the consumers, for plain and partitioned topics.
+interface PulsarInfo extends ServerInfo {
+  serviceUrl: string;
+  webUrl: string;
+}
+
+let server: PulsarInfo;
+const prefix = `opstats-${randomBytes(4).toString("hex")}-`;
+
+beforeAll(async () => {
+  server = await ensureServer<PulsarInfo>("pulsar");
+}, 15 * 60_000);
+
+afterAll(async () => {
+  const base = `${server.webUrl}/admin/v2/persistent/public/default`;
+  const topics = (await (await fetch(base)).json()) as string[];
+  const names = topics.map((t) => t.split("/").at(-1) ?? "").filter((name) => name.startsWith(prefix));
+  await Promise.all(names.map((name) => fetch(`${base}/${name}?force=true`, { method: "DELETE" })));
+  await fetch(`${base}/${prefix}storage/partitions?force=true`, { method: "DELETE" });
+});
+
+describe("PulsarAdminPipelineStats (operator/pulsar) against a real broker", () => {
+  it("reads backlog, consumers and existence per stage, plain and partitioned, under spec.pulsar.topicPrefix", async () => {
+    const stats = new PulsarAdminPipelineStats(
+      pulsarAdminConnection({ url: server.serviceUrl, webUrl: server.webUrl, topicPrefix: prefix }),
+    );
+    const base = `${server.webUrl}/admin/v2/persistent/public/default`;
+    const created = await fetch(`${base}/${prefix}storage/partitions`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: "3",
+    });
+    expect(created.status).toBe(204);
+
+    const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix } });
+    try {
+      const before = await stats.stages(["collector", "dispatch"]);
+      expect(before.map((s) => [s.stage, s.exists, s.backlog])).toEqual([
+        ["collector", false, 0],
+        ["dispatch", false, 0],
+      ]);
+
+      await queue.publish(
+        "collector",
+        Array.from({ length: 7 }, (_, i) => ({ key: `k${i}`, body: { n: i } })),
+      );
+      await queue.publish(
+        "storage",
+        Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, body: { n: i } })),
+      );
+      const [collector, storage] = await stats.stages(["collector", "storage"]);
+      expect(collector).toMatchObject({
+        stage: "collector",
+        topic: `public/default/${prefix}collector`,
+        subscription: `${prefix}collector`,
+        exists: true,
+        partitions: 0,
+        backlog: 7,
+        consumers: 0,
+      });
+      expect(storage).toMatchObject({ exists: true, partitions: 3, backlog: 5, consumers: 0 });
+
+      // A consumer drains the collector stage: seen as a consumer, and the backlog goes to 0.
+      const subscription = queue.consume(
+        "collector",
+        inKeyOrder(async () => ({ kind: "ack" })),
+        {
+          maxBatch: 10,
+          maxAttempts: 3,
+        },
+      );
+      try {
+        await expect
+          .poll(async () => (await stats.stages(["collector"]))[0], { timeout: 20_000, interval: 200 })
+          .toMatchObject({ backlog: 0, consumers: 1 });
+      } finally {
+        await subscription.close();
+      }
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("says which URL does not answer", async () => {
+    const stats = new PulsarAdminPipelineStats(
+      pulsarAdminConnection({
+        url: "pulsar://127.0.0.1:6650",
+        webUrl: "http://127.0.0.1:9",
+        topicPrefix: prefix,
+      }),
+    );
+    await expect(stats.stages(["collector"])).rejects.toThrow(
+      `Pulsar admin API at http://127.0.0.1:9/admin/v2/persistent/public/default/${prefix}collector/stats does not answer`,
+    );
+  });
+});
