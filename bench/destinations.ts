@@ -15,6 +15,8 @@ import { DIST, startRuntime } from "./lib.js";
  */
 export interface DestinationRow {
   queue: string;
+  /** 1, 2, …: the round this row was measured in. */
+  round: number;
   setting: string;
   sent: number;
   delivered: number;
@@ -23,6 +25,10 @@ export interface DestinationRow {
   max: number;
   /** Dispatch handler outcomes over the whole run (from /metrics): how much work the bad destinations made. */
   outcomes: Record<string, number>;
+  /** CPU time the runtime process used over the whole run, in seconds: the same, whatever the machine's load. */
+  cpuSeconds: number;
+  /** /track requests not answered 200 (a loaded machine's queue refused them): not measured. */
+  refused: number;
 }
 
 export interface DestinationBenchOptions {
@@ -35,8 +41,13 @@ export interface DestinationBenchOptions {
   seconds: number;
   /** How long after the last send an undelivered event counts as missing. */
   graceSeconds: number;
-  /** Only the settings whose name contains this. */
+  /** Only the settings whose name contains one of these comma-separated parts. */
   only?: string;
+  /**
+   * The settings run this many times, one round after another (alone, beside, alone, beside, …), so
+   * each "beside" row is compared with the "alone" row of its round, measured minutes apart at most.
+   */
+  rounds?: number;
 }
 
 const TOKEN = { authorization: "Bearer bench", "content-type": "application/json" };
@@ -131,6 +142,7 @@ function queueEnv(queue: "embedded" | "pulsar"): Record<string, string> {
 async function scenario(
   setting: { name: string; bad: Bad[] },
   options: DestinationBenchOptions,
+  round: number,
 ): Promise<DestinationRow> {
   const hooks = await receivers();
   const runtime = await startRuntime(["standalone"], PORT, {
@@ -170,11 +182,17 @@ async function scenario(
     const warmup = Math.round(options.rate * options.warmupSeconds);
     const total = warmup + Math.round(options.rate * options.seconds);
     const sends: Promise<void>[] = [];
+    let refused = 0;
     const started = performance.now();
     for (let n = 0; n < total; n++) {
       const wait = started + (n * 1000) / options.rate - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      sends.push(track(n));
+      sends.push(
+        track(n).catch((error: unknown) => {
+          refused++;
+          process.stderr.write(`event ${n} not accepted: ${String(error)}\n`);
+        }),
+      );
     }
     await Promise.all(sends);
     const deadline = performance.now() + options.graceSeconds * 1000;
@@ -184,7 +202,7 @@ async function scenario(
     if (process.env.BENCH_TRACE)
       for (const [i, sent] of measured)
         process.stderr.write(
-          `trace ${i} ${Math.round(sent - started)} ${Math.round((hooks.received.get(i) ?? Number.NaN) - sent)}\n`,
+          `trace ${i} ${Math.round(sent - started)} ${Math.round((hooks.received.get(i) ?? Number.NaN) - sent)} ${(performance.timeOrigin + sent).toFixed(1)}\n`,
         );
     const latencies = measured
       .map(([i, sent]) => (hooks.received.get(i) ?? Number.POSITIVE_INFINITY) - sent)
@@ -197,16 +215,20 @@ async function scenario(
       /^tracardi_stage_messages_total\{stage="dispatch",outcome="([a-z-]+)"\} (\d+)/gm,
     ))
       outcomes[match[1] as string] = Number(match[2]);
-    const round = (ms: number) => (Number.isFinite(ms) ? Math.round(ms) : ms);
+    const whole = (ms: number) => (Number.isFinite(ms) ? Math.round(ms) : ms);
+    const cpuSeconds = Math.round(runtime.cpuSeconds() * 10) / 10;
     return {
       queue: options.queue,
+      round,
       setting: setting.name,
       sent: measured.length,
       delivered: measured.filter(([i]) => hooks.received.has(i)).length,
-      p50: round(percentile(latencies, 50)),
-      p99: round(percentile(latencies, 99)),
-      max: round(latencies.at(-1) ?? Number.NaN),
+      p50: whole(percentile(latencies, 50)),
+      p99: whole(percentile(latencies, 99)),
+      max: whole(latencies.at(-1) ?? Number.NaN),
       outcomes,
+      cpuSeconds,
+      refused,
     };
   } finally {
     await hooks.close();
@@ -216,29 +238,35 @@ async function scenario(
 
 export async function destinationsBenchmark(options: DestinationBenchOptions): Promise<DestinationRow[]> {
   const rows: DestinationRow[] = [];
-  for (const setting of SETTINGS.filter((s) => s.name.includes(options.only ?? ""))) {
-    const row = await scenario(setting, options);
-    process.stderr.write(`${JSON.stringify(row)}\n`);
-    rows.push(row);
+  const parts = (options.only ?? "").split(",");
+  const settings = SETTINGS.filter((s) => parts.some((part) => s.name.includes(part.trim())));
+  for (let round = 1; round <= (options.rounds ?? 1); round++) {
+    for (const setting of settings) {
+      const row = await scenario(setting, options, round);
+      process.stderr.write(`${JSON.stringify(row)}\n`);
+      rows.push(row);
+    }
   }
   return rows;
 }
 
 export function printDestinations(rows: DestinationRow[], options: DestinationBenchOptions): void {
   const show = (ms: number) => (Number.isFinite(ms) ? String(ms) : "not delivered");
-  const alone = new Map(rows.filter((r) => r.setting === "alone").map((r) => [r.queue, r.p99]));
+  const alone = new Map(
+    rows.filter((r) => r.setting === "alone").map((r) => [`${r.queue} ${r.round}`, r.p99]),
+  );
   const versus = (r: DestinationRow) => {
-    const base = alone.get(r.queue);
+    const base = alone.get(`${r.queue} ${r.round}`);
     if (r.setting === "alone" || base === undefined || !Number.isFinite(r.p99)) return "";
     const change = Math.round(((r.p99 - base) / base) * 100);
     return `${change >= 0 ? "+" : ""}${change} %`;
   };
   const lines = [
-    "| Queue | Healthy webhook | delivered / sent | p50 ms | p99 ms | max ms | p99 vs alone | dispatch ack / retry / defer |",
-    "|---|---|---|---|---|---|---|---|",
+    "| Queue | Round | Healthy webhook | delivered / sent | p50 ms | p99 ms | max ms | p99 vs alone | dispatch ack / retry / defer | runtime CPU s |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.queue} | ${r.setting} | ${r.delivered} / ${r.sent} | ${show(r.p50)} | ${show(r.p99)} | ${show(r.max)} | ${versus(r)} | ${r.outcomes.ack ?? 0} / ${r.outcomes.retry ?? 0} / ${r.outcomes.defer ?? 0} |`,
+        `| ${r.queue} | ${r.round} | ${r.setting} | ${r.delivered} / ${r.sent} | ${show(r.p50)} | ${show(r.p99)} | ${show(r.max)} | ${versus(r)} | ${r.outcomes.ack ?? 0} / ${r.outcomes.retry ?? 0} / ${r.outcomes.defer ?? 0} | ${r.cpuSeconds} |`,
     ),
   ];
   process.stdout.write(

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
@@ -20,6 +20,8 @@ export interface Measurement {
 export interface Server {
   url: string;
   dataDir: string;
+  /** CPU time the server process has used so far (user + system, all threads), in seconds; NaN where /proc is missing. */
+  cpuSeconds(): number;
   stop(options?: { keepData: boolean }): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startRuntime(
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,
+    cpuSeconds: () => processCpuSeconds(child.pid),
     stop: async (options = { keepData: false }) => {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -86,6 +89,18 @@ export async function startRuntime(
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** utime + stime of a Linux process from /proc (clock ticks of 1/100 s), in seconds. */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export function trackerPayload(source: string, session: string, events: number): string {

@@ -6,7 +6,8 @@ import { printRemoteCall, remoteCallBenchmark } from "./remote-call.js";
 // `make bench`: BENCH_SECONDS sets the length of each ingestion measurement (default 10),
 // BENCH_ROUNDS the alternating bare/intake rounds (default 5), BENCH_EVENTS the events of each
 // processing scenario (default 20000); BENCH_ONLY=ingest|pipeline|destinations|remote-call runs one part,
-// BENCH_QUEUE=pulsar runs the destinations part over Pulsar (infra/pulsar.sh).
+// BENCH_QUEUE=pulsar runs the destinations part over Pulsar (infra/pulsar.sh), BENCH_DEST_ONLY=alone,all
+// only the settings whose names contain one of these parts, BENCH_DEST_ROUNDS=3 all of them three times.
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const events = Number(process.env.BENCH_EVENTS ?? 20_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -22,6 +23,7 @@ if (runs("destinations")) {
     seconds: Number(process.env.BENCH_DEST_SECONDS ?? 20),
     graceSeconds: 30,
     only: process.env.BENCH_DEST_ONLY,
+    rounds: Number(process.env.BENCH_DEST_ROUNDS ?? 1),
   };
   printDestinations(await destinationsBenchmark(options), options);
 }

@@ -1,22 +1,11 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import type { Page } from "puppeteer-core";
+
+export { launchChromium } from "../../runtime/test/browser/chromium.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 export const SCREENSHOTS = resolve(ROOT, "docs/screenshots");
-
-/** Debian's Chromium (installed by infra/chromium.sh on first use), headless. */
-export async function launchChromium(): Promise<Browser> {
-  const out = execFileSync("bash", [resolve(ROOT, "infra/chromium.sh"), "start"], { encoding: "utf8" });
-  const { executablePath } = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { executablePath: string };
-  return puppeteer.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-    defaultViewport: { width: 1440, height: 900 },
-  });
-}
 
 /** The built console must exist: the suite tests what `tracardi gui` serves. */
 export function requireBuiltConsole(): void {

@@ -1,5 +1,6 @@
 import {
   API_DEFAULTS,
+  DEFAULT_API_AUTOSCALING,
   DEFAULT_DISRUPTION_BUDGET,
   DEFAULT_IMAGE,
   GUI_DEFAULTS,
@@ -23,6 +24,7 @@ export function sampleTracardi(mutate: (spec: TracardiSpec) => void = () => {}):
         resources: structuredClone(API_DEFAULTS.public.resources),
         service: { type: "ClusterIP", port: 8686 },
         podDisruptionBudget: { ...DEFAULT_DISRUPTION_BUDGET },
+        autoscaling: { ...DEFAULT_API_AUTOSCALING },
       },
       private: {
         replicas: API_DEFAULTS.private.replicas,

@@ -11,6 +11,7 @@ import { EmbeddedLogStore } from "./embedded/monitoring-log.js";
 import { EmbeddedQueue } from "./embedded/queue.js";
 import { openMysqlBackend } from "./mysql/index.js";
 import { openPulsarQueue } from "./pulsar/open.js";
+import { readSearchDisk, type SearchDiskReport } from "./search/disk.js";
 import { searchProblem } from "./search/health.js";
 import { openElasticsearchDataStore, openSearchDataStore } from "./search/index.js";
 import { SearchLogStore } from "./search/monitoring-log.js";
@@ -27,6 +28,8 @@ export interface Backends {
   db: Db;
   /** What keeps a backend from serving right now (one line each); empty when all is well. */
   problems(): Promise<string[]>;
+  /** The search cluster's disk watermarks and usage; null when the data store is embedded. */
+  searchDisk(): Promise<SearchDiskReport | null>;
   close(): Promise<void>;
 }
 
@@ -63,7 +66,10 @@ export async function openBackends(
         : embeddedQueue(db, commits, settings.maxBacklog, opened);
     // Identities live with the configuration: MySQL is shared by every API replica, the file is not.
     const mysql = backends.config.kind === "mysql" ? await openMysql(backends.config, opened) : null;
-    const { data, log } = await dataStore(settings, db, opened);
+    let searchDisk: () => Promise<SearchDiskReport | null> = async () => null;
+    const { data, log } = await dataStore(settings, db, opened, (read) => {
+      searchDisk = read;
+    });
     return {
       queue,
       identity: mysql?.identity ?? new EmbeddedIdentityIndex(db, commits),
@@ -81,6 +87,7 @@ export async function openBackends(
         );
         return found.filter((p): p is string => p !== null);
       },
+      searchDisk: () => searchDisk(),
       close: closeAll,
     };
   } catch (error) {
@@ -160,6 +167,7 @@ async function dataStore(
   settings: RuntimeConfig,
   db: Db,
   opened: Opened[],
+  onSearch: (readDisk: () => Promise<SearchDiskReport>) => void,
 ): Promise<{ data: DataStore; log: LogStore }> {
   const backend = settings.backends.store;
   if (backend.kind === "embedded") return { data: new EmbeddedDataStore(db), log: new EmbeddedLogStore(db) };
@@ -167,6 +175,7 @@ async function dataStore(
   const search = await open(backend);
   opened.push({ close: search.close, problem: () => searchProblem(search.client, search.indices) });
   const log = await SearchLogStore.open(search.client, backend.indexPrefix, { shards: 1, replicas: 0 });
+  onSearch(() => readSearchDisk(search.client, search.indices));
   return { data: search.store, log };
 }
 

@@ -32,6 +32,7 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
   });
   await app.register(cors, { delegator: publicCors });
   installErrorHandler(app);
+  runtime.metrics.requests().install(app, "public");
   app.decorateRequest("bodyJson", null);
   installInputLimits(app, settings.jsonLimits);
   installHealthRoutes(app, runtime);

@@ -115,7 +115,7 @@ describe("desiredState", () => {
     const policies = d.deployments.flatMap((x) =>
       (x.spec?.template.spec?.containers ?? []).map((c) => c.terminationMessagePolicy),
     );
-    expect(policies).toEqual(Array(5).fill("FallbackToLogsOnError"));
+    expect(policies).toEqual(Array(6).fill("FallbackToLogsOnError")); // the console too
   });
 
   it("rolls the pods when the licence key changes: its hash, never the key, is in the pod template", () => {

@@ -23,11 +23,25 @@ CREATE TABLE IF NOT EXISTS ${table} (
   -- When the message was queued (epoch ms): how long the oldest one waits tells whether a stage stalls.
   enqueued_at INTEGER NOT NULL DEFAULT 0
 );
--- Only messages waiting for a retry (available_at > 0) are indexed.
+-- Only messages waiting for a retry or a deferral (available_at > 0) are indexed: when each comes due,
+-- and per key, whether one of a key's messages waits (its later ones wait behind it).
 CREATE INDEX IF NOT EXISTS ${table}_retrying ON ${table} (available_at) WHERE available_at > 0;
+CREATE INDEX IF NOT EXISTS ${table}_waiting_keys ON ${table} (key, seq) WHERE available_at > 0;${freshIndex(topic)}
 CREATE TRIGGER IF NOT EXISTS ${table}_count AFTER DELETE ON ${table} BEGIN
   UPDATE queue_counts SET n = n - 1 WHERE topic = '${topic}';
 END;`;
+}
+
+/**
+ * The dispatch topic's retrying and deferred messages pile up while a destination is down (thousands
+ * of them, mostly older than the new ones): an index of the messages never delayed lets a fetch go
+ * straight to those instead of reading past every waiting row. Other topics keep their inserts
+ * index-free (a /track commit writes the collector table).
+ */
+function freshIndex(topic: Topic): string {
+  if (topic !== "dispatch") return "";
+  const table = queueTable(topic);
+  return `\nCREATE INDEX IF NOT EXISTS ${table}_fresh ON ${table} (seq) WHERE available_at = 0;`;
 }
 
 /** Creates the queue's tables, moving messages out of the shared table that older files have. */

@@ -5,7 +5,8 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Delivery, inKeyOrder, type Outcome, QueueUnavailableError } from "../../ports/queue.js";
 import { type Db, GroupCommit, openDatabase } from "./database.js";
-import { EmbeddedQueue } from "./queue.js";
+import { EmbeddedQueue, readySql } from "./queue.js";
+import { queueTable } from "./queue-schema.js";
 
 // The embedded queue on a real SQLite file.
 const dirs: string[] = [];
@@ -90,6 +91,39 @@ describe("EmbeddedQueue", () => {
     queue.settle("dispatch", [head], [{ kind: "retry", reason: "answered 500" }], options);
     const next = queue.fetch("dispatch", 10);
     expect(next.map((row) => row.key)).toEqual(["healthy"]);
+  });
+
+  it("keeps a key's later messages behind its waiting one, and hands out the waiting one when its time comes", async () => {
+    const { queue } = open();
+    await queue.publish("dispatch", [
+      { key: "a", body: { n: 1 } },
+      { key: "a", body: { n: 2 } },
+      { key: "b", body: { n: 3 } },
+    ]);
+    const options = { maxBatch: 10, maxAttempts: 5, retryBaseMs: 40 };
+    const [first] = queue.fetch("dispatch", 1);
+    if (!first) throw new Error("nothing fetched");
+    queue.settle("dispatch", [first], [{ kind: "retry", reason: "answered 500" }], options);
+    const meanwhile = queue.fetch("dispatch", 10);
+    expect(meanwhile.map((row) => JSON.parse(row.body).n)).toEqual([3]);
+    queue.settle("dispatch", meanwhile, [{ kind: "ack" }], options);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const due = queue.fetch("dispatch", 10);
+    expect(due.map((row) => [JSON.parse(row.body).n, row.attempts])).toEqual([
+      [1, 1],
+      [2, 0],
+    ]);
+  });
+
+  it("finds the dispatch topic's ready messages through indexes, never reading the waiting ones", () => {
+    const { db } = open();
+    const table = queueTable("dispatch");
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${readySql(table)}`).all({ now: Date.now() }) as {
+      detail: string;
+    }[];
+    const reads = plan.map((step) => step.detail).filter((detail) => /^(SCAN|SEARCH) /.test(detail));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const read of reads) expect(read).toMatch(/USING (COVERING )?INDEX/);
   });
 
   it("settles a key as soon as it is done, while a slow key of the batch still runs", async () => {

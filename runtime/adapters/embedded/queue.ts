@@ -239,21 +239,19 @@ export class EmbeddedQueue implements Queue {
   /**
    * @internal The next batch in publish order, skipping keys that wait: those with a message in a
    * loop's hands and those whose earlier message waits for a retry or a deferral. The scan reads keys
-   * only and goes on past skipped rows, so however many messages of a failing destination wait for
-   * their turn, the ready messages behind them are found.
+   * only and goes on past skipped rows; on the dispatch topic it never reads the waiting messages
+   * themselves (indexes lead past them), so however many messages of a failing destination wait for
+   * their turn, finding the ready ones costs what they cost.
    */
   fetch(topic: Topic, limit: number, maxBytes = Number.POSITIVE_INFINITY): Row[] {
     const now = Date.now();
     const busy = this.inFlightKeys(topic);
     const statements = this.topics[topic];
-    const delayed = statements.delayedKeys.all(now) as { key: string; first: number }[];
-    const firstDelayed = new Map(delayed.map((d) => [d.key, d.first]));
     const candidates: Omit<Row, "body">[] = [];
     let scanned = 0;
-    for (const row of statements.ready.iterate(now) as Iterable<Omit<Row, "body">>) {
+    for (const row of statements.ready.iterate({ now }) as Iterable<Omit<Row, "body">>) {
       if (++scanned > FETCH_SCAN_LIMIT) break;
       if (busy.has(row.key)) continue;
-      if (row.seq > (firstDelayed.get(row.key) ?? Number.POSITIVE_INFINITY)) continue;
       candidates.push(row);
       if (candidates.length >= limit) break;
     }
@@ -618,15 +616,27 @@ function prepareTopicStatements(db: Db, topic: Topic) {
   return {
     insert: db.prepare(`INSERT INTO ${table} (key, body, enqueued_at) VALUES (?, ?, ?)`),
     oldest: db.prepare<[], { enqueued_at: number }>(`SELECT enqueued_at FROM ${table} ORDER BY seq LIMIT 1`),
-    ready: db.prepare(`SELECT seq, key, attempts FROM ${table} WHERE available_at <= ? ORDER BY seq`),
-    delayedKeys: db.prepare(
-      `SELECT key, MIN(seq) AS first FROM ${table} WHERE available_at > 0 AND available_at > ? GROUP BY key`,
-    ),
+    ready: db.prepare(readySql(table)),
     delete: db.prepare(`DELETE FROM ${table} WHERE seq = ?`),
     retry: db.prepare(`UPDATE ${table} SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?`),
     delay: db.prepare(`UPDATE ${table} SET available_at = ? WHERE seq = ?`),
     body: db.prepare<[number], { body: string }>(`SELECT body FROM ${table} WHERE seq = ?`),
   };
+}
+
+/**
+ * @internal The messages ready now, in publish order, without those behind an earlier message of
+ * their key that waits for its retry or deferral (asked per message through the index of waiting
+ * messages by key): the never delayed ones (on the dispatch topic through their own index) merged
+ * with those whose time has come (through the index of waiting messages by time).
+ */
+export function readySql(table: string): string {
+  const notBehindWaiting = `NOT EXISTS (SELECT 1 FROM ${table} AS w WHERE w.key = m.key AND w.available_at > 0
+      AND w.available_at > @now AND w.seq < m.seq)`;
+  return `SELECT seq, key, attempts FROM ${table} AS m WHERE available_at = 0 AND ${notBehindWaiting}
+    UNION ALL
+    SELECT seq, key, attempts FROM ${table} AS m WHERE available_at > 0 AND available_at <= @now AND ${notBehindWaiting}
+    ORDER BY seq`;
 }
 
 function prepareStatements(db: Db) {

@@ -12,6 +12,21 @@ import type { PulsarConsumerSocket } from "./consumer.js";
 import { attemptOf, type OutgoingRecord, PROP, type ReceivedMessage, retryDelayMs } from "./frames.js";
 import type { KeyHolds } from "./holds.js";
 
+/**
+ * Messages re-published with a delivery delay (retries, deferrals) are not handed out at their
+ * time: the broker's delayed-delivery tracker releases what came due once per tick (1 s by default),
+ * and replays them before it reads new ones. A burst of a failing destination's retries then took
+ * the process's next tens of milliseconds, and a healthy destination's new deliveries waited behind
+ * it. So a loop spreads the redelivered messages it gets (up to a batch of them; more are handled at
+ * once) over this long, while new messages go straight on.
+ */
+const REDELIVERY_SPREAD_MS = 1000;
+
+/** A message this adapter re-published (a retry or deferral), as opposed to one published once. */
+function isRedelivery(message: ReceivedMessage): boolean {
+  return message.properties[PROP.id] !== undefined;
+}
+
 /** What a subscription loop needs from the queue. */
 export interface SettleTarget {
   /** Publishes records to a topic (its dead-letter topic with `deadLetters`); resolves when stored. */
@@ -30,7 +45,8 @@ export interface SettleTarget {
  * It does not wait for a batch to end before taking the next: Key_Shared gives each key to one
  * consumer, so a loop waiting for one hanging delivery would hold every other key it was given. Up
  * to `maxInFlight` messages are taken and not yet settled at a time; a message whose key still has
- * one in flight is held here, in arrival order, until the key is free (per-key order).
+ * one in flight is held here, in arrival order, until the key is free (per-key order). Messages back
+ * from a retry or deferral are spread over a second (REDELIVERY_SPREAD_MS).
  */
 export class SubscriptionLoop {
   private running = false;
@@ -42,6 +58,8 @@ export class SubscriptionLoop {
   private inFlight = 0;
   /** Taken, waiting for an earlier message of their key to settle; in arrival order. */
   private held: ReceivedMessage[] = [];
+  /** Taken back from a retry or deferral, waiting for their moment (by `at`); see REDELIVERY_SPREAD_MS. */
+  private paced: { message: ReceivedMessage; at: number }[] = [];
   /** No new messages until then: some could not be settled (the broker is unreachable). */
   private backoffUntil = 0;
   /** Ends a wait for a settled message. */
@@ -96,22 +114,33 @@ export class SubscriptionLoop {
       await pause(Math.min(this.target.idleWaitMs, 100));
       return;
     }
+    const now = Date.now();
+    this.releasePaced(now);
     const batch = this.freeHeld();
     const room = Math.min(
       this.options.maxBatch - batch.length,
-      this.maxInFlight - this.inFlight - batch.length - this.held.length,
+      this.maxInFlight - this.inFlight - batch.length - this.held.length - this.paced.length,
     );
-    const now = Date.now();
+    // Not longer than until the next paced message is due.
+    const nextPaced = this.paced[0]?.at;
+    const idleWaitMs =
+      nextPaced === undefined ? this.target.idleWaitMs : Math.min(this.target.idleWaitMs, nextPaced - now);
     if (room > 0 && now >= this.backoffUntil) {
       const maxBytes = this.options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
       let bytes = batch.reduce((sum, message) => sum + message.text.length, 0);
       const taken = await this.socket.take(
         room,
         Math.max(1, maxBytes - bytes),
-        batch.length > 0 ? 0 : this.target.idleWaitMs,
+        batch.length > 0 ? 0 : Math.max(1, idleWaitMs),
       );
       const heldKeys = new Set(this.held.map((message) => message.key));
+      const pacedKeys = new Set(this.paced.map((entry) => entry.message.key));
       for (const message of taken) {
+        // Behind its key's paced message: paced too, after it.
+        if (pacedKeys.has(message.key)) {
+          this.pace(message, now);
+          continue;
+        }
         const fits = batch.length === 0 || bytes + message.text.length <= maxBytes;
         // Behind its key's messages in flight or held, or over the batch's size: held, in order.
         if (!fits || this.keysInFlight.has(message.key) || heldKeys.has(message.key)) {
@@ -119,11 +148,16 @@ export class SubscriptionLoop {
           heldKeys.add(message.key);
           continue;
         }
+        if (isRedelivery(message) && this.paced.length < this.options.maxBatch) {
+          this.pace(message, now);
+          pacedKeys.add(message.key);
+          continue;
+        }
         bytes += message.text.length;
         batch.push(message);
       }
     } else if (batch.length === 0) {
-      await this.settlement(room > 0 ? this.backoffUntil - now : this.target.idleWaitMs);
+      await this.settlement(room > 0 ? this.backoffUntil - now : idleWaitMs);
       return;
     }
     // Stopping: messages taken now go back to the broker when the socket closes.
@@ -132,6 +166,25 @@ export class SubscriptionLoop {
       return;
     }
     this.launch(batch);
+  }
+
+  /**
+   * Holds a message that came back from a retry or deferral until a random moment within the next
+   * `REDELIVERY_SPREAD_MS` (never before an earlier paced message of its key).
+   */
+  private pace(message: ReceivedMessage, now: number): void {
+    let at = now + Math.random() * REDELIVERY_SPREAD_MS;
+    for (const entry of this.paced) if (entry.message.key === message.key) at = Math.max(at, entry.at);
+    let index = this.paced.findIndex((entry) => entry.at > at);
+    if (index < 0) index = this.paced.length;
+    this.paced.splice(index, 0, { message, at });
+  }
+
+  /** The paced messages whose moment has come join the held ones (in order, behind their key). */
+  private releasePaced(now: number): void {
+    while (this.paced.length > 0 && (this.paced[0] as { at: number }).at <= now) {
+      this.held.push((this.paced.shift() as { message: ReceivedMessage }).message);
+    }
   }
 
   /** The held messages whose key has nothing in flight now (within one batch's limits), in order. */

@@ -1,3 +1,4 @@
+import { type AddressInfo, connect, createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DestinationSlots } from "./slots.js";
 
@@ -19,15 +20,57 @@ describe("DestinationSlots", () => {
     expect(await slots.acquire("a")).toBe(true);
   });
 
+  it("keeps waiting for a slot while the destination goes on answering", async () => {
+    const slots = new DestinationSlots(2, 20);
+    await slots.acquire("a");
+    await slots.acquire("a");
+    const first = slots.acquire("a");
+    const second = slots.acquire("a");
+    setTimeout(() => slots.release("a", true), 15);
+    // Past the second waiter's wait, but an answer came within it.
+    setTimeout(() => slots.release("a", true), 30);
+    expect(await first).toBe(true);
+    expect(await second).toBe(true);
+  });
+
   it("does not wait for a slot of a destination stuck longer than the wait", async () => {
-    const slots = new DestinationSlots(1, 1000);
+    // A wait of a minute would outlast the test's timeout.
+    const slots = new DestinationSlots(1, 60_000);
     const start = Date.now();
     await slots.acquire("a", 0, start);
-    const stuck = slots.acquire("a", 0, start + 1001);
-    // A waiter would get this slot; the caller has already been answered.
+    expect(await slots.acquire("a", 0, start + 60_001)).toBe(false);
     slots.release("a");
-    expect(await stuck).toBe(false);
     expect(await slots.acquire("a")).toBe(true);
+  });
+
+  it("lets a stuck-looking destination's caller have a slot that an answer already here frees", async () => {
+    const slots = new DestinationSlots(1, 60_000);
+    const start = Date.now();
+    await slots.acquire("a", 0, start);
+    const asking = slots.acquire("a", 0, start + 60_001);
+    slots.release("a", true);
+    expect(await asking).toBe(true);
+  });
+
+  it("hands a slot to a waiter when the answer that frees it came while the event loop was busy", async () => {
+    const slots = new DestinationSlots(1, 20);
+    await slots.acquire("a");
+    const server = createServer((socket) => socket.on("data", () => slots.release("a", true)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    await new Promise((resolve) => client.once("connect", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      const waiting = slots.acquire("a");
+      client.write("answered");
+      // Busy past the wait: its timer and the answer are both due when the loop gets back to them.
+      const until = Date.now() + 100;
+      while (Date.now() < until);
+      expect(await waiting).toBe(true);
+    } finally {
+      client.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("defers a stuck destination's deliveries by as long as it has been stuck, within bounds", async () => {
@@ -84,11 +127,28 @@ describe("DestinationSlots", () => {
     expect(await slots.acquire("a", 2000, start + 10)).toBe(true);
     expect(await slots.acquire("a", 2000, start + 10)).toBe(false);
     expect(slots.busyDelayMs("a", start + 10)).toBe(2000);
-    expect(slots.busyDelayMs("a", start + 1010)).toBe(1000);
+    expect(slots.busyDelayMs("a", start + 510)).toBe(1500);
     next = 0.999;
-    expect(slots.busyDelayMs("a", start + 1010)).toBe(1500);
-    // Past the probe's timeout: the shortest delay.
+    expect(slots.busyDelayMs("a", start + 510)).toBe(2249);
+    // Past the probe's timeout: as long as it has been parked.
     next = 0;
-    expect(slots.busyDelayMs("a", start + 5000)).toBe(100);
+    expect(slots.busyDelayMs("a", start + 5000)).toBe(5000);
+  });
+
+  it("defers a long-parked destination's deliveries for as long as it has been parked, up to a bound", async () => {
+    const slots = new DestinationSlots(1, 20, 100, 300, () => 0, 60_000);
+    const start = Date.now();
+    await slots.acquire("a", 0, start);
+    slots.release("a", false, start);
+    expect(await slots.acquire("a", 1000, start + 30_000)).toBe(true);
+    expect(await slots.acquire("a", 1000, start + 30_000)).toBe(false);
+    expect(slots.busyDelayMs("a", start + 30_000)).toBe(30_000);
+    expect(slots.busyDelayMs("a", start + 600_000)).toBe(60_000);
+    // Answered: no longer parked, and a later parking counts from its own start.
+    slots.release("a", true, start + 600_000);
+    await slots.acquire("a", 0, start + 600_000);
+    slots.release("a", false, start + 600_000);
+    expect(await slots.acquire("a", 1000, start + 600_010)).toBe(true);
+    expect(slots.busyDelayMs("a", start + 600_010)).toBe(1000);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * At most `limit` deliveries in flight per destination. A caller waits up to `waitMs` for a slot (not
- * at all when the destination has been stuck longer than that); if none frees up (the destination is
- * slow or hanging), it gets none and defers its delivery by `busyDelayMs`, so a stuck receiver holds
- * a bounded number of connections while a fast one is never slowed down.
+ * at all when the destination has been stuck longer than that, beyond reading the answers already
+ * here), and on while the destination keeps answering, up to `maxWaitMs`; if none frees up (the
+ * destination is slow or hanging), it gets none and defers its delivery by `busyDelayMs`, so a stuck
+ * receiver holds a bounded number of connections while a fast one is never slowed down.
  *
  * A destination whose delivery went unanswered until it gave up (a timeout) is parked: one delivery at a time (the probe) until
  * one is answered, whatever the status. The deliveries it turns away are deferred until the probe
- * has decided (its timeout), spread over up to half as long again, so they come back once per probe
- * and one by one, not every few hundred milliseconds and together in bursts.
+ * has decided (its timeout) or for as long as it has been parked if that is longer, spread over up
+ * to half as long again, so they come back one by one, not every few hundred milliseconds and
+ * together in bursts, and not ever more often while its backlog grows.
  */
 export class DestinationSlots {
   private readonly inFlight = new Map<string, number>();
@@ -16,6 +18,8 @@ export class DestinationSlots {
   private readonly lastEnded = new Map<string, number>();
   /** Parked destinations: when their probe (or the oldest delivery in flight) will have decided. */
   private readonly decidedBy = new Map<string, number>();
+  /** Parked destinations: since when. */
+  private readonly parkedSince = new Map<string, number>();
 
   constructor(
     private readonly limit: number,
@@ -23,6 +27,8 @@ export class DestinationSlots {
     private readonly minDelayMs = 250,
     private readonly maxDelayMs = 5000,
     private readonly random: () => number = Math.random,
+    private readonly maxParkedDelayMs = 5 * 60_000,
+    private readonly maxWaitMs = 1000,
   ) {}
 
   /** A slot for a delivery that gives up after `timeoutMs`; false: none now, defer it. */
@@ -38,20 +44,35 @@ export class DestinationSlots {
     // Its probe is out: whether it can take more is decided when the probe ends.
     if (parked) return Promise.resolve(false);
     // No delivery of it ended for longer than the wait: none is likely to within it. Not waiting keeps
-    // a batch full of a hanging destination's deliveries short.
-    if (now - (this.lastEnded.get(destination) ?? now) > this.waitMs) return Promise.resolve(false);
+    // a batch full of a hanging destination's deliveries short; only answers already here count.
+    const stuck = now - (this.lastEnded.get(destination) ?? now) > this.waitMs;
     return new Promise((resolve) => {
       const queue = this.waiters.get(destination) ?? [];
       this.waiters.set(destination, queue);
+      let timer: NodeJS.Timeout | undefined;
       const handOver = () => {
         clearTimeout(timer);
         resolve(true);
       };
-      const timer = setTimeout(() => {
-        queue.splice(queue.indexOf(handOver), 1);
-        resolve(false);
-      }, this.waitMs);
+      const since = Date.now();
+      const giveUp = () =>
+        afterPendingIo(() => {
+          const at = queue.indexOf(handOver);
+          if (at < 0) return;
+          // Full but answering (a delivery of it ended within the wait): a slot frees up in a moment,
+          // sooner and for less than a deferral would take, so it waits on, up to `maxWaitMs`.
+          const now = Date.now();
+          const answering = now - (this.lastEnded.get(destination) ?? 0) <= this.waitMs;
+          if (!stuck && answering && now - since + this.waitMs <= this.maxWaitMs) {
+            timer = setTimeout(giveUp, this.waitMs);
+            return;
+          }
+          queue.splice(at, 1);
+          resolve(false);
+        });
       queue.push(handOver);
+      if (stuck) giveUp();
+      else timer = setTimeout(giveUp, this.waitMs);
     });
   }
 
@@ -62,15 +83,19 @@ export class DestinationSlots {
 
   /**
    * How long a delivery that got no slot waits before it is tried again: of a parked destination,
-   * until its probe has decided; otherwise as long as it has been stuck (no delivery of it ended),
-   * between `minDelayMs` and `maxDelayMs`. Spread over up to half as long again.
+   * until its probe has decided, and at least as long as it has been parked (up to
+   * `maxParkedDelayMs`), so the deliveries waiting for a long-dead destination come back about as
+   * often as new ones arrive, not more often the longer it is dead; otherwise as long as it has
+   * been stuck (no delivery of it ended), between `minDelayMs` and `maxDelayMs`. Spread over up to
+   * half as long again.
    */
   busyDelayMs(destination: string, now = Date.now()): number {
     const decidedBy = this.decidedBy.get(destination);
+    const parkedFor = now - (this.parkedSince.get(destination) ?? now);
     const base =
       decidedBy === undefined
         ? Math.min(this.maxDelayMs, Math.max(this.minDelayMs, now - (this.lastEnded.get(destination) ?? now)))
-        : Math.max(this.minDelayMs, decidedBy - now);
+        : Math.max(this.minDelayMs, decidedBy - now, Math.min(this.maxParkedDelayMs, parkedFor));
     return Math.round(base * (1 + this.random() / 2));
   }
 
@@ -81,10 +106,26 @@ export class DestinationSlots {
    */
   release(destination: string, answered?: boolean, now = Date.now()): void {
     this.lastEnded.set(destination, now);
-    if (answered === true) this.decidedBy.delete(destination);
-    else if (answered === false && !this.decidedBy.has(destination)) this.decidedBy.set(destination, now);
+    if (answered === true) {
+      this.decidedBy.delete(destination);
+      this.parkedSince.delete(destination);
+    } else if (answered === false && !this.decidedBy.has(destination)) {
+      this.decidedBy.set(destination, now);
+      this.parkedSince.set(destination, now);
+    }
     const next = this.waiters.get(destination)?.shift();
     if (next) next();
     else this.inFlight.set(destination, (this.inFlight.get(destination) ?? 1) - 1);
   }
+}
+
+/**
+ * Runs `then` once the answers that have arrived meanwhile have been read. Timers run before I/O in
+ * a turn of the event loop, so after the loop was busy for longer than a wait, the wait's timer
+ * would fire while the answers that free slots are still unread: a healthy destination's delivery
+ * would be deferred only because the process was busy. Two turns: the current one may have polled
+ * for I/O already.
+ */
+function afterPendingIo(then: () => void): void {
+  setImmediate(() => setImmediate(then));
 }

@@ -5,9 +5,8 @@ import puppeteer, { type Browser } from "puppeteer-core";
 const REPO = resolve(import.meta.dirname, "../../..");
 
 /**
- * Debian's Chromium (installed by infra/chromium.sh on first use), headless, driven by puppeteer-core.
- * console/test/browser.ts has the console suite's own: it is type-checked with the DOM (console/tsconfig.json),
- * this one with the runtime's tests.
+ * Debian's Chromium (installed by infra/chromium.sh on first use), headless, driven by puppeteer-core;
+ * the tracker's and the console's browser suites share it. The viewport is the screenshots' size.
  */
 export async function launchChromium(): Promise<Browser> {
   const out = execFileSync("bash", [resolve(REPO, "infra/chromium.sh"), "start"], { encoding: "utf8" });
@@ -17,5 +16,6 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     // Root in a container has no user namespaces for Chromium's sandbox.
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    defaultViewport: { width: 1440, height: 900 },
   });
 }
