@@ -1,14 +1,15 @@
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DIST, startServer, trackerPayload } from "./lib.js";
 
 /**
  * Processing throughput of the production topology on real servers: two public APIs, the private
- * API, a collector worker and a background worker as separate processes over Pulsar, MariaDB and
- * OpenSearch (started with infra/*.sh). Events are sent 50 per request, 10 requests at a time,
- * spread over both APIs; the clock stops when every event is in OpenSearch.
+ * API, 1, 2 and 3 collector workers (a fresh deployment each) and a background worker as separate
+ * processes over Pulsar, MariaDB and OpenSearch (started with infra/*.sh). Events are sent 50 per
+ * request, 10 requests at a time, spread over both APIs; the clock stops when every event is in
+ * OpenSearch. The collectors' CPU time (user + system, from /proc) is divided by the events.
  *
  *   node dist/bench/distributed.js [events]     (default 20000)
  */
@@ -28,12 +29,49 @@ function infra(name: string, command: "start" | "stop"): Info | null {
   return command === "start" ? (JSON.parse(out.trim().split("\n").at(-1) ?? "") as Info) : null;
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are the 12th and 13th.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Round {
+  collectors: number;
+  accepted: number;
+  stored: number;
+  collectorCpu: number;
+}
+
+type Servers = Record<"pulsar" | "mariadb" | "opensearch", Info | null>;
+
 async function main(events: number): Promise<void> {
-  const servers = {
+  const servers: Servers = {
     pulsar: infra("pulsar", "start"),
     mariadb: infra("mariadb", "start"),
     opensearch: infra("opensearch", "start"),
   };
+  const rounds: Round[] = [];
+  try {
+    for (const collectors of [1, 2, 3]) rounds.push(await round(servers, events, collectors));
+  } finally {
+    for (const [name, info] of Object.entries(servers)) if (info?.startedNow) infra(name, "stop");
+  }
+  process.stdout.write(
+    `\n## Processing over Pulsar, MariaDB and OpenSearch (2 public APIs, N collector workers, a background worker)\n\n` +
+      "| collectors | events | accepted after s | stored after s | events/s (end to end) | collector CPU ms per event |\n|---|---|---|---|---|---|\n" +
+      rounds
+        .map(
+          (r) =>
+            `| ${r.collectors} | ${events} | ${r.accepted.toFixed(2)} | ${r.stored.toFixed(2)} | ${Math.round(events / r.stored)} | ${((r.collectorCpu * 1000) / events).toFixed(3)} |`,
+        )
+        .join("\n") +
+      "\n",
+  );
+}
+
+async function round(servers: Servers, events: number, collectors: number): Promise<Round> {
   const run = `bench${Date.now().toString(36)}`;
   const mysqlUrl = new URL(String(servers.mariadb?.url));
   const database = `tracardi_${run}`;
@@ -88,8 +126,14 @@ async function main(events: number): Promise<void> {
     await launch(["api", "--role", "private"], 8760, "/healthz");
     await launch(["api", "--role", "public"], 8761, "/healthz");
     await launch(["api", "--role", "public"], 8762, "/healthz");
-    await launch(["worker", "collector"], 8763, "/healthz");
     await launch(["worker", "background"], 8764, "/healthz");
+    const collectorPids: (number | undefined)[] = [];
+    for (let n = 0; n < collectors; n++) {
+      await launch(["worker", "collector"], 8770 + n, "/healthz");
+      collectorPids.push(children.at(-1)?.pid);
+    }
+    const collectorsCpu = () => collectorPids.map(cpuSeconds).reduce((a, b) => a + b, 0);
+    const cpuBefore = collectorsCpu();
     const privateUrl = "http://127.0.0.1:8760";
     const created = await fetch(`${privateUrl}/api/v1/event-sources`, {
       method: "POST",
@@ -122,11 +166,9 @@ async function main(events: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const stored = (performance.now() - started) / 1000;
-    process.stdout.write(
-      `\n## Processing over Pulsar, MariaDB and OpenSearch (2 public APIs, collector and background workers)\n\n` +
-        "| events | accepted after s | stored after s | events/s (end to end) |\n|---|---|---|---|\n" +
-        `| ${events} | ${accepted.toFixed(2)} | ${stored.toFixed(2)} | ${Math.round(events / stored)} |\n`,
-    );
+    const collectorCpu = collectorsCpu() - cpuBefore;
+    process.stderr.write(`${collectors} collector(s): ${Math.round(events / stored)} events/s\n`);
+    return { collectors, accepted, stored, collectorCpu };
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 1000));
@@ -136,7 +178,6 @@ async function main(events: number): Promise<void> {
         () => {},
       );
     mysql(`DROP DATABASE IF EXISTS ${database}`);
-    for (const [name, info] of Object.entries(servers)) if (info?.startedNow) infra(name, "stop");
   }
 }
 

@@ -27,6 +27,8 @@ export interface Profile {
         merge_skipped?: MergeSkip[];
         /** Tasks of the last payloads applied to the profile: a redelivered one is not applied again. */
         applied_tasks?: string[];
+        /** How many times a collector wrote this profile (see domain/versions.ts). */
+        version?: number;
       };
     };
   };
@@ -64,6 +66,8 @@ export interface Session {
     status: SessionStatus;
     /** Tasks of the last payloads applied to the session: a redelivered one is not applied again. */
     applied_tasks?: string[];
+    /** How many times a collector wrote this session (see domain/versions.ts). */
+    version?: number;
   };
   device: JsonObject;
   os: { name: string | null; version: string | null };

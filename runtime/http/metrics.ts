@@ -71,6 +71,11 @@ export class RuntimeMetrics {
     help: "Client events dropped because their owner sent the same event id within TRACARDI_DEDUPE_WINDOW",
     registers: [this.registry],
   });
+  readonly versionConflicts = new client.Counter({
+    name: "tracardi_version_conflicts_total",
+    help: "Profiles and sessions a collector had built on an older version than another worker wrote (processed again)",
+    registers: [this.registry],
+  });
   readonly mergesSkipped = new client.Counter({
     name: "tracardi_merges_skipped_total",
     help: "Automatic profile merges the merge rails refused, by reason (identifier_conflict, shared_by_too_many)",

@@ -60,8 +60,9 @@ export type SettleEarly = (index: number, outcome: Outcome) => void;
  * A batch handler from a one-message handler. A key's messages are handled one after another; once
  * one fails, the key's later messages in the batch are deferred, not handled, so per-key order holds
  * across retries. With `concurrentKeys`, different keys are handled at the same time (so one slow
- * destination does not hold up the others), and each key's deliveries are settled early as soon as
- * the key is done, when the queue offers it.
+ * destination does not hold up the others), and each delivery is settled early as soon as it is
+ * decided, when the queue offers it: its forward goes out before the key's next delivery is handled
+ * (the collector's version claims rely on a claimed version leaving at once, see domain/versions.ts).
  */
 export function inKeyOrder<T>(
   handle: (delivery: Delivery<T>) => Promise<Outcome>,
@@ -78,21 +79,18 @@ export function inKeyOrder<T>(
     const runKey = async (indices: number[]) => {
       let blocked = false;
       for (const index of indices) {
-        if (blocked) {
-          outcomes[index] = { kind: "defer" };
-          continue;
+        let outcome: Outcome = { kind: "defer" };
+        if (!blocked) {
+          try {
+            outcome = await handle(batch[index] as Delivery<T>);
+          } catch (error) {
+            outcome = { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
+          }
+          blocked = outcome.kind !== "ack";
         }
-        let outcome: Outcome;
-        try {
-          outcome = await handle(batch[index] as Delivery<T>);
-        } catch (error) {
-          outcome = { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
-        }
-        blocked = outcome.kind !== "ack";
         outcomes[index] = outcome;
+        if (options.concurrentKeys && settleEarly) settleEarly(index, outcome);
       }
-      if (options.concurrentKeys && settleEarly)
-        for (const index of indices) settleEarly(index, outcomes[index] as Outcome);
     };
     if (options.concurrentKeys) await Promise.all([...byKey.values()].map(runKey));
     else for (const indices of byKey.values()) await runKey(indices);

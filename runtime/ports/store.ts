@@ -1,5 +1,6 @@
 import type { Destination, Resource } from "../domain/destination.js";
 import type { EventSource, Json, Profile, Session, TrackedEvent } from "../domain/types.js";
+import type { VersionClaim, VersionConflict, VersionedDoc } from "../domain/versions.js";
 import type { Flow, Rule } from "../stages/workflow/index.js";
 
 /** Everything one storage step writes; every write is an upsert by id, so replaying it is harmless. */
@@ -129,6 +130,17 @@ export interface IdentityIndex {
    * its first owner for good; `windowMs` is the dedupe window (`TRACARDI_DEDUPE_WINDOW`).
    */
   claimEventIds(claims: EventIdClaim[], now: number, windowMs: number): Promise<EventIdVerdict[]>;
+  /**
+   * Claims the next version of each document (see domain/versions.ts), all or none, atomically
+   * across processes. Answers [] when claimed, else the documents whose newest claimed version is
+   * not the one built on (with that version).
+   */
+  claimVersions(claims: VersionClaim[]): Promise<VersionConflict[]>;
+  /**
+   * Gives up a claimed version whose forward never reached storage (its worker died between the
+   * claim and the forward): the document's newest version becomes `to` again, if it still is `claimed`.
+   */
+  releaseVersion(doc: VersionedDoc, claimed: number, to: number): Promise<boolean>;
   /** Whether a delivery (by its id) was made within the last `windowMs`. */
   delivered(deliveryId: string, now: number, windowMs: number): Promise<boolean>;
   /** Remembers a delivery as made; records older than `windowMs` may be forgotten. */

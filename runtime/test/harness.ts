@@ -33,6 +33,7 @@ export class RuntimeProcess {
   readonly token = "test-admin-token";
   private child: ChildProcess | null = null;
   private output = "";
+  private args: string[] = [];
   publicUrl = "";
   privateUrl = "";
   /** Health and metrics of a process that serves no API (a worker). */
@@ -73,6 +74,7 @@ export class RuntimeProcess {
     this.healthUrl = `http://127.0.0.1:${healthPort}`;
     this.guiUrl = `http://127.0.0.1:${guiPort}`;
     this.output = "";
+    this.args = args;
     const child = spawn(process.execPath, [CLI, ...args], {
       env: {
         ...process.env,
@@ -115,6 +117,11 @@ export class RuntimeProcess {
       await sleep(50);
     }
     throw new Error(`runtime did not become ready:\n${this.output}`);
+  }
+
+  /** The arguments it was last launched with. */
+  get command(): string {
+    return this.args.join(" ");
   }
 
   get logs(): string {

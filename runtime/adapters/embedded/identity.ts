@@ -1,4 +1,11 @@
 import { type EventIdRow, judgeEventId } from "../../domain/event-ids.js";
+import {
+  claimAllowed,
+  type VersionClaim,
+  type VersionConflict,
+  type VersionedDoc,
+  type VersionRow,
+} from "../../domain/versions.js";
 import type { EventIdClaim, EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
 import type { Db, GroupCommit } from "./database.js";
 import { RecentMap } from "./recent.js";
@@ -37,6 +44,13 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
       eventId: db.prepare<[string], EventIdRow>("SELECT owner, task, at FROM event_ids WHERE id = ?"),
       insertEventId: db.prepare("INSERT INTO event_ids (id, owner, task, at) VALUES (?, ?, ?, ?)"),
       renewEventId: db.prepare("UPDATE event_ids SET task = ?, at = ? WHERE id = ?"),
+      version: db.prepare<[string], VersionRow>("SELECT version, task FROM document_versions WHERE doc = ?"),
+      releaseVersion: db.prepare(
+        "UPDATE document_versions SET version = ?, task = '' WHERE doc = ? AND version = ?",
+      ),
+      putVersion: db.prepare(
+        "INSERT OR REPLACE INTO document_versions (doc, version, task) VALUES (?, ?, ?)",
+      ),
       delivered: db.prepare<[string, number], { at: number }>(
         "SELECT at FROM deliveries WHERE id = ? AND at >= ?",
       ),
@@ -123,6 +137,28 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
         }),
       )
       .immediate();
+  }
+
+  async claimVersions(claims: VersionClaim[]): Promise<VersionConflict[]> {
+    if (claims.length === 0) return [];
+    // One immediate transaction: every process on this file sees a claim whole.
+    return this.db
+      .transaction(() => {
+        const conflicts: VersionConflict[] = [];
+        for (const claim of claims) {
+          const row = this.statements.version.get(claim.doc) ?? null;
+          if (!claimAllowed(row, claim))
+            conflicts.push({ doc: claim.doc, version: row?.version ?? 0, task: row?.task });
+        }
+        if (conflicts.length > 0) return conflicts;
+        for (const claim of claims) this.statements.putVersion.run(claim.doc, claim.from + 1, claim.task);
+        return [];
+      })
+      .immediate();
+  }
+
+  async releaseVersion(doc: VersionedDoc, claimed: number, to: number): Promise<boolean> {
+    return this.statements.releaseVersion.run(to, doc, claimed).changes === 1;
   }
 
   async delivered(deliveryId: string, now: number, windowMs: number): Promise<boolean> {

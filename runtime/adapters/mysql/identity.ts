@@ -1,5 +1,12 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { type EventIdRow, judgeEventId } from "../../domain/event-ids.js";
+import {
+  claimAllowed,
+  type VersionClaim,
+  type VersionConflict,
+  type VersionedDoc,
+  type VersionRow,
+} from "../../domain/versions.js";
 import type { EventIdClaim, EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
 import { RecentMap } from "../embedded/recent.js";
 import { type MysqlPool, mysqlError, runStatement, withConnection } from "./pool.js";
@@ -20,6 +27,12 @@ const SCHEMA = [
      owner VARBINARY(64) NOT NULL,
      task VARBINARY(64) NOT NULL,
      at BIGINT NOT NULL
+   )`,
+  // The newest version a collector claimed of each profile and session (domain/versions.ts).
+  `CREATE TABLE IF NOT EXISTS tracardi_document_versions (
+     doc VARBINARY(1100) NOT NULL PRIMARY KEY,
+     version BIGINT NOT NULL,
+     task VARBINARY(128) NOT NULL
    )`,
   // Deliveries made, for the dedupe window.
   `CREATE TABLE IF NOT EXISTS tracardi_deliveries (
@@ -163,6 +176,66 @@ export class MysqlIdentityIndex implements IdentityIndex {
     return verdicts;
   }
 
+  /**
+   * One transaction: the rows are read FOR UPDATE, so two processes claiming one document are
+   * serialised by InnoDB; a deadlock between two first claims (gap locks) is tried again.
+   */
+  async claimVersions(claims: VersionClaim[]): Promise<VersionConflict[]> {
+    if (claims.length === 0) return [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.claimVersionsOnce(claims);
+      } catch (error) {
+        if (attempt >= 5 || !isLockContention(error)) throw error;
+      }
+    }
+  }
+
+  private claimVersionsOnce(claims: VersionClaim[]): Promise<VersionConflict[]> {
+    const docs = claims.map((c) => c.doc);
+    return withConnection(this.db, `MySQL at ${this.db.where} (identity)`, async (connection) => {
+      try {
+        await connection.beginTransaction();
+        const [rows] = await connection.execute<RowDataPacket[]>(
+          `SELECT doc, version, task FROM tracardi_document_versions WHERE doc IN (${docs.map(() => "?").join(", ")}) FOR UPDATE`,
+          docs,
+        );
+        const found = new Map<string, VersionRow>(
+          rows.map((r) => [text(r.doc) ?? "", { version: Number(r.version), task: text(r.task) ?? "" }]),
+        );
+        const conflicts = claims
+          .filter((claim) => !claimAllowed(found.get(claim.doc) ?? null, claim))
+          .map((claim) => ({
+            doc: claim.doc,
+            version: found.get(claim.doc)?.version ?? 0,
+            task: found.get(claim.doc)?.task,
+          }));
+        if (conflicts.length > 0) {
+          await connection.rollback();
+          return conflicts;
+        }
+        await connection.execute(
+          `INSERT INTO tracardi_document_versions (doc, version, task) VALUES ${claims.map(() => "(?, ?, ?)").join(", ")}
+           ON DUPLICATE KEY UPDATE version = VALUES(version), task = VALUES(task)`,
+          claims.flatMap((c) => [c.doc, String(c.from + 1), c.task]),
+        );
+        await connection.commit();
+        return [];
+      } catch (error) {
+        await connection.rollback().catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  async releaseVersion(doc: VersionedDoc, claimed: number, to: number): Promise<boolean> {
+    const released = await this.query<ResultSetHeader>(
+      "UPDATE tracardi_document_versions SET version = ?, task = '' WHERE doc = ? AND version = ?",
+      [String(to), doc, String(claimed)],
+    );
+    return released.affectedRows === 1;
+  }
+
   async delivered(deliveryId: string, now: number, windowMs: number): Promise<boolean> {
     const rows = await this.query<RowDataPacket[]>(
       "SELECT 1 FROM tracardi_deliveries WHERE id = ? AND at >= ?",
@@ -232,6 +305,12 @@ export class MysqlIdentityIndex implements IdentityIndex {
   ): Promise<R> {
     return runStatement<R>(this.db, `MySQL at ${this.db.where} (identity)`, sql, params);
   }
+}
+
+/** InnoDB gave up a transaction for another's locks (mysqlError keeps the driver's error as cause). */
+function isLockContention(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
 }
 
 function text(value: unknown): string | null {

@@ -37,6 +37,12 @@ class MemoryIndex implements IdentityIndex {
     throw new Error("not used");
   }
   async recordDelivery(): Promise<void> {}
+  async claimVersions(): Promise<never[]> {
+    throw new Error("not used");
+  }
+  async releaseVersion(): Promise<boolean> {
+    throw new Error("not used");
+  }
 }
 
 function ids() {

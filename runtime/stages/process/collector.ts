@@ -21,9 +21,19 @@ import type {
   Session,
   TrackedEvent,
 } from "../../domain/types.js";
+import {
+  nextProfileVersion,
+  nextSessionVersion,
+  profileDoc,
+  profileVersion,
+  storedReaches,
+  type VersionClaim,
+  type VersionConflict,
+} from "../../domain/versions.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { DataStore, EventIdClaim, EventIdVerdict, IdentityIndex } from "../../ports/store.js";
 import { type HttpClient, runWorkflows } from "../workflow/index.js";
+import { storeCaughtUp } from "./catch-up.js";
 import type { ConfigCache, ProcessingConfig } from "./config-cache.js";
 import { buildEvent } from "./event.js";
 import { ExclusiveGate, KeyedLocks } from "./locks.js";
@@ -349,7 +359,18 @@ export interface MergeDeps {
   rails?: MergeRailSettings;
   /** Called once per merge the rails skipped, with the reason (for the metric). */
   onSkipped?: (reason: MergeSkipReason) => void;
+  /** Claims the versions the merge writes (all or none) before any alias is made. */
+  claimVersions: (claims: VersionClaim[]) => Promise<VersionConflict[]>;
 }
+
+/**
+ * A merge to store, nothing to do (null), or versions the store does not hold yet: another worker
+ * wrote them first, or they are this worker's and still on their way to the store (do it again then).
+ */
+export type MergeOutcome =
+  | { store: Omit<StorageMessage, "stateSeq"> }
+  | { conflicts: VersionConflict[] }
+  | null;
 
 /**
  * Merges a profile marked for merging with the profiles sharing one of its merge ids (tracardi.md
@@ -358,14 +379,17 @@ export interface MergeDeps {
  * profile's payloads, so no update is lost; the merged-away ids become aliases of the survivor at
  * once, and storage moves their events and sessions. Returns null when there is nothing to store.
  */
-export async function processMerge(
-  command: MergeCommand,
-  deps: MergeDeps,
-): Promise<Omit<StorageMessage, "stateSeq"> | null> {
+export async function processMerge(command: MergeCommand, deps: MergeDeps): Promise<MergeOutcome> {
   const task = command.task ?? `merge:${command.profileId}:${deps.now().toISOString()}`;
   const base = { task, session: null, events: [] };
   const rails = deps.salt ? { salt: deps.salt, ...(deps.rails ?? DEFAULT_MERGE_RAILS) } : null;
-  const latest = async (id: string) => deps.state.profile((await deps.identity.resolveProfile(id)) ?? id);
+  // The version each profile was read at: the merge claims the next one of every profile it writes.
+  const versions = new Map<string, number>();
+  const latest = async (id: string) => {
+    const found = await deps.state.profile((await deps.identity.resolveProfile(id)) ?? id);
+    if (found) versions.set(found.id, profileVersion(found));
+    return found;
+  };
   const profile = await latest(command.profileId);
   if (!profile) return null;
 
@@ -403,12 +427,15 @@ export async function processMerge(
     profile.metadata.system.aux.auto_merge = [];
     delete profile.metadata.system.aux.force_merge;
     recordSkips(profile, skipped);
-    return {
-      ...base,
-      profile,
-      changedFields: skipped.length > 0 ? ["metadata.system.aux.merge_skipped"] : [],
-    };
+    const conflicts = await deps.claimVersions([nextProfileVersion(profile, task, versions.get(profile.id))]);
+    if (conflicts.length > 0) return { conflicts };
+    const changedFields = skipped.length > 0 ? ["metadata.system.aux.merge_skipped"] : [];
+    return { store: { ...base, profile, changedFields } };
   }
+  // Storage moves the joined profiles' events and sessions once the merge is stored: what their
+  // payloads forwarded must be stored first (it may still be queued under their own keys).
+  const behind = await unstored([profile, ...others], deps.store);
+  if (behind.length > 0) return { conflicts: behind };
   const { survivor, merged } = mergeProfiles([profile, ...others], deps.now());
   // A mark is a search not done yet: the survivor keeps the marks of the merged profiles, except
   // the ids an automatic merge has just searched (the base's), so a profile that shares one of them
@@ -420,11 +447,29 @@ export async function processMerge(
   // The survivor holds every merged profile's ids: keep only those of values it still holds.
   if (rails) markMergeIds(survivor, rails.salt, rails.ignored);
   recordSkips(survivor, skipped);
+  // Every joined profile is claimed, so the merge is serialised against their payloads and other
+  // merges in any worker: whoever wrote one of them meanwhile makes this merge run again on it.
+  const conflicts = await deps.claimVersions([
+    nextProfileVersion(survivor, task, versions.get(survivor.id)),
+    ...merged.map((id) => ({ doc: profileDoc(id), from: versions.get(id) ?? 0, task })),
+  ]);
+  if (conflicts.length > 0) return { conflicts };
   for (const gone of merged) {
     await deps.identity.alias(gone, survivor.id);
     deps.state.forget(gone);
   }
-  return { ...base, profile: survivor, changedFields: ["ids"], mergedProfiles: merged };
+  return { store: { ...base, profile: survivor, changedFields: ["ids"], mergedProfiles: merged } };
+}
+
+/** The profiles the store does not hold at the version read (or a newer one). */
+async function unstored(profiles: Profile[], store: DataStore): Promise<VersionConflict[]> {
+  const behind: VersionConflict[] = [];
+  for (const profile of profiles) {
+    const doc = profileDoc(profile.id);
+    const version = profileVersion(profile);
+    if (!storedReaches(await store.getProfile(profile.id), doc, version)) behind.push({ doc, version });
+  }
+  return behind;
 }
 
 const DEFAULT_DEDUPE_WINDOW_MS = 24 * 3_600_000;
@@ -481,7 +526,43 @@ export interface CollectorStageDeps {
   dedupeWindowMs?: number;
   /** Called with the number of client events dropped as re-sent (the metric). */
   onDuplicateEvents?: (count: number) => void;
+  /** Called when a version claim found documents another worker wrote first (the metric). */
+  onVersionConflict?: (count: number) => void;
+  /** Messages on the storage topic not stored yet (finds claims whose forward never went out). */
+  storageBacklog?: () => Promise<number>;
+  /** Says why a message waits or is retried (a line for the log). */
+  log?: (line: string) => void;
+  /** How long a refused claim waits for the store to hold the newest versions (default 20 s). */
+  versionWaitMs?: number;
   now?: () => Date;
+}
+
+/** A message handled (its outcome), or refused versions: it is handled again from the newest ones. */
+type Step = { outcome: Outcome } | { conflicts: VersionConflict[] };
+
+const VERSION_WAIT_MS = 20_000;
+/** Storage idle this long below a claimed version: the claim's forward never went out. */
+const ABANDONED_CLAIM_MS = 10_000;
+/** Claims refused in a row before the message is retried later through the queue. */
+const CLAIM_ATTEMPTS = 5;
+
+/** Runs `step` until its claims succeed, waiting for the store between attempts. */
+async function untilClaimed(
+  step: () => Promise<Step>,
+  task: string | undefined,
+  shutdown: AbortSignal | undefined,
+  catchUp: (conflicts: VersionConflict[], task: string | undefined) => Promise<void>,
+): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await step();
+    if ("outcome" in result) return result.outcome;
+    const docs = result.conflicts.map((c) => `${c.doc} (version ${c.version})`).join(", ");
+    if (attempt >= CLAIM_ATTEMPTS)
+      return { kind: "retry", reason: `another worker keeps writing ${docs} first` };
+    await catchUp(result.conflicts, task);
+    // Stopping: handled again, whole, after the restart (or by another worker).
+    if (shutdown?.aborted) return { kind: "defer" };
+  }
 }
 
 /**
@@ -496,6 +577,25 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
   const gate = new ExclusiveGate();
   const locks = new KeyedLocks();
   const forwarded = new RecentForwards(RECENT_FORWARDS_KEPT);
+  const catchUp = (conflicts: VersionConflict[], task: string | undefined) =>
+    storeCaughtUp(conflicts, task, {
+      store: deps.store,
+      identity: deps.identity,
+      storageBacklog: deps.storageBacklog,
+      waitMs: deps.versionWaitMs ?? VERSION_WAIT_MS,
+      abandonAfterMs: ABANDONED_CLAIM_MS,
+      log: deps.log,
+      shutdown,
+    });
+  /** Claims versions; on a conflict this process's copies of those documents are outdated: dropped. */
+  const claim = async (claims: VersionClaim[]): Promise<VersionConflict[]> => {
+    const conflicts = await deps.identity.claimVersions(claims);
+    if (conflicts.length === 0) return conflicts;
+    for (const { doc } of conflicts) deps.state.forgetDoc(doc);
+    deps.identity.refresh();
+    deps.onVersionConflict?.(conflicts.length);
+    return conflicts;
+  };
   const window = deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
   const shutdown = deps.shutdown;
   const workflows =
@@ -514,9 +614,12 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
         mergedProfiles,
         stateSeq,
       };
-      return { kind: "ack", forward: [{ topic: "storage", key, body: message }] };
+      // Keyed by the profile written: every version of it reaches storage in one key's order, whatever
+      // key (an id merged since, a session) the payload came with.
+      const storageKey = profile?.id ?? key;
+      return { kind: "ack", forward: [{ topic: "storage", key: storageKey, body: message }] };
     };
-    const merge = async (command: MergeCommand, key: string): Promise<Outcome> => {
+    const merge = async (command: MergeCommand, key: string): Promise<Step> => {
       const merged = await processMerge(command, {
         state: deps.state,
         store: deps.store,
@@ -525,13 +628,15 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
         salt: deps.mergeSalt,
         rails: deps.mergeRails,
         onSkipped: deps.onMergeSkipped,
+        claimVersions: claim,
       });
-      if (merged === null) return { kind: "ack" };
-      if (merged.profile && merged.mergedProfiles?.length)
-        deps.onProfilesMerged?.(merged.profile.id, merged.mergedProfiles);
-      return toStorage(merged, key);
+      if (merged === null) return { outcome: { kind: "ack" } };
+      if ("conflicts" in merged) return merged;
+      const { profile, mergedProfiles } = merged.store;
+      if (profile && mergedProfiles?.length) deps.onProfilesMerged?.(profile.id, mergedProfiles);
+      return { outcome: toStorage(merged.store, key) };
     };
-    const payload = async (body: AcceptedPayload, key: string): Promise<Outcome> => {
+    const payload = async (body: AcceptedPayload, key: string): Promise<Step> => {
       const { profileId, sessionId } = body.identity;
       // Under the gate, no merge runs: the surviving id cannot change before the payload is done.
       const profile = profileId === null ? key : ((await resolveProfile(profileId)) ?? profileId);
@@ -556,20 +661,24 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           // A redelivery. Its forward may have failed after the effects were applied here: send
           // what it carried again with the current documents (an upsert of the same ids).
           const earlier = forwarded.get(body.task);
-          if (!earlier) return { kind: "ack" };
-          return toStorage(
-            {
-              task: body.task,
-              profile: earlier.profile ? result.profile : null,
-              session: earlier.session ? result.session : null,
-              events: earlier.events,
-              changedFields: earlier.changedFields,
-            },
-            key,
-          );
+          if (!earlier) return { outcome: { kind: "ack" } };
+          const again = {
+            task: body.task,
+            profile: earlier.profile ? result.profile : null,
+            session: earlier.session ? result.session : null,
+            events: earlier.events,
+            changedFields: earlier.changedFields,
+          };
+          return { outcome: toStorage(again, key) };
         }
         // A remote call may have been cut short: what the flows did is not the whole of it.
-        if (result.workflowsRan && shutdown?.aborted) return { kind: "defer" };
+        if (result.workflowsRan && shutdown?.aborted) return { outcome: { kind: "defer" } };
+        const claims = [
+          ...(result.profile ? [nextProfileVersion(result.profile, body.task)] : []),
+          ...(result.session ? [nextSessionVersion(result.session, body.task)] : []),
+        ];
+        const conflicts = await claim(claims);
+        if (conflicts.length > 0) return { conflicts };
         if (result.workflowsRan) {
           deps.onWorkflowOutput?.(body.task, { response: result.response, ux: result.ux });
         }
@@ -579,15 +688,21 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           events: result.events,
           changedFields: result.changedFields,
         });
-        return toStorage({ task: body.task, ...result }, key);
+        return { outcome: toStorage({ task: body.task, ...result }, key) };
       });
     };
     const handle = inKeyOrder<AcceptedPayload | MergeCommand>(
       (delivery) => {
         const body = delivery.body;
-        return "kind" in body
-          ? gate.exclusive(() => merge(body, delivery.key))
-          : gate.shared(() => payload(body, delivery.key));
+        return untilClaimed(
+          () =>
+            "kind" in body
+              ? gate.exclusive(() => merge(body, delivery.key))
+              : gate.shared(() => payload(body, delivery.key)),
+          body.task,
+          shutdown,
+          catchUp,
+        );
       },
       { concurrentKeys: true },
     );

@@ -1,5 +1,6 @@
 import { clone } from "../../domain/paths.js";
 import type { Profile, Session } from "../../domain/types.js";
+import { profileVersion, sessionVersion, type VersionedDoc } from "../../domain/versions.js";
 import type { DataStore } from "../../ports/store.js";
 
 /** Profile and session reads for the collector. */
@@ -47,34 +48,47 @@ export class PendingState implements StateView {
   }
 
   /**
-   * Drops documents remembered before `olderThan` (ms) that the store holds unchanged; returns how
-   * many. A document the store does not hold yet, or holds in another version, stays.
+   * Drops documents remembered before `olderThan` (ms) that the store holds at their version or a
+   * newer one (written by another worker); returns how many. A document the store does not hold yet
+   * stays. Unversioned documents (written before versions) must be held unchanged.
    */
   async sweep(olderThan: number): Promise<number> {
     const stale = <T>(entries: Map<string, Entry<T>>) => [...entries].filter(([, e]) => e.at < olderThan);
     let dropped = 0;
-    const check = async <T>(entries: Map<string, Entry<T>>, read: (id: string) => Promise<T | null>) => {
+    const check = async <T>(
+      entries: Map<string, Entry<T>>,
+      read: (id: string) => Promise<T | null>,
+      version: (doc: T) => number,
+    ) => {
       for (const [id, entry] of stale(entries)) {
         const stored = await read(id);
-        // Compared as JSON: the store hands back what the storage stage wrote.
-        if (
+        const held =
           stored !== null &&
-          entries.get(id) === entry &&
-          JSON.stringify(stored) === JSON.stringify(entry.doc)
-        ) {
+          (version(entry.doc) > 0
+            ? version(stored) >= version(entry.doc)
+            : // Compared as JSON: the store hands back what the storage stage wrote.
+              JSON.stringify(stored) === JSON.stringify(entry.doc));
+        if (held && entries.get(id) === entry) {
           entries.delete(id);
           dropped++;
         }
       }
     };
-    await check(this.profiles, (id) => this.store.getProfile(id));
-    await check(this.sessions, (id) => this.store.getSession(id));
+    await check(this.profiles, (id) => this.store.getProfile(id), profileVersion);
+    await check(this.sessions, (id) => this.store.getSession(id), sessionVersion);
     return dropped;
   }
 
   /** A profile merged into another: its pending copy must not be served again. */
   forget(profileId: string): void {
     this.profiles.delete(profileId);
+  }
+
+  /** Another worker wrote a newer version of the document: the copy here is outdated. */
+  forgetDoc(doc: VersionedDoc): void {
+    const id = doc.slice(doc.indexOf(":") + 1);
+    if (doc.startsWith("profile:")) this.profiles.delete(id);
+    else this.sessions.delete(id);
   }
 
   settle(profileId: string | null, sessionId: string | null, seq: number): void {

@@ -28,7 +28,8 @@ function refusingStore(written: WriteBatch[]): DataStore {
   return { write } as unknown as DataStore;
 }
 
-const profile = (id: string, traits: Record<string, string> = {}) => ({ id, traits }) as unknown as Profile;
+const profile = (id: string, traits: Record<string, string> = {}) =>
+  ({ id, traits, metadata: { system: { aux: {} } } }) as unknown as Profile;
 const eventOf = (id: string) => ({ id }) as TrackedEvent;
 
 function delivery(key: string, message: Partial<StorageMessage>): Delivery<StorageMessage> {

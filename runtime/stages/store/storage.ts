@@ -1,6 +1,7 @@
 import type { DispatchMessage } from "../../domain/destination.js";
 import type { StorageMessage } from "../../domain/messages.js";
 import type { Profile, Session, TrackedEvent } from "../../domain/types.js";
+import { profileVersion, sessionVersion } from "../../domain/versions.js";
 import type { BatchHandler, Delivery, ForwardMessage, Outcome } from "../../ports/queue.js";
 import type { DataStore, WriteBatch, WriteFailure } from "../../ports/store.js";
 
@@ -14,8 +15,12 @@ export function foldBatch(messages: StorageMessage[]): WriteBatch {
   const events = new Map<string, TrackedEvent>();
   const merged: { from: string; to: string }[] = [];
   for (const message of messages) {
-    if (message.profile) profiles.set(message.profile.id, message.profile);
-    if (message.session) sessions.set(message.session.id, message.session);
+    const { profile, session } = message;
+    // The highest version wins (versions of one document can arrive under two keys around a merge).
+    if (profile && profileVersion(profile) >= profileVersion(profiles.get(profile.id) ?? null))
+      profiles.set(profile.id, profile);
+    if (session && sessionVersion(session) >= sessionVersion(sessions.get(session.id) ?? null))
+      sessions.set(session.id, session);
     for (const event of message.events) events.set(event.id, event);
     for (const from of message.mergedProfiles ?? []) {
       profiles.delete(from);

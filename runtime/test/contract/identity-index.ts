@@ -105,6 +105,50 @@ export function describeIdentityIndexContract(name: string, open: () => Promise<
       expect(verdicts.flat().sort()).toEqual(["first", "foreign"]);
     });
 
+    it("claims document versions all or none, only on the newest version or again by the same task", async () => {
+      const [p, s] = [`profile:${id()}`, `session:${id()}`] as const;
+      expect(await index.claimVersions([{ doc: p, from: 0, task: "t1" }])).toEqual([]);
+      // Built on version 0 again by another task: version 1 exists.
+      expect(await index.claimVersions([{ doc: p, from: 0, task: "t2" }])).toEqual([
+        { doc: p, version: 1, task: "t1" },
+      ]);
+      // The same task again (a redelivery) may claim its own step.
+      expect(await index.claimVersions([{ doc: p, from: 0, task: "t1" }])).toEqual([]);
+      // One refused claim refuses them all: the session is not claimed either.
+      expect(
+        await index.claimVersions([
+          { doc: s, from: 0, task: "t3" },
+          { doc: p, from: 5, task: "t3" },
+        ]),
+      ).toEqual([{ doc: p, version: 1, task: "t1" }]);
+      expect(await index.claimVersions([{ doc: s, from: 0, task: "t4" }])).toEqual([]);
+      expect(
+        await index.claimVersions([
+          { doc: s, from: 1, task: "t5" },
+          { doc: p, from: 1, task: "t5" },
+        ]),
+      ).toEqual([]);
+    });
+
+    it("releases an abandoned claim only while it is still the newest", async () => {
+      const p = `profile:${id()}` as const;
+      expect(await index.claimVersions([{ doc: p, from: 0, task: "t1" }])).toEqual([]);
+      expect(await index.claimVersions([{ doc: p, from: 1, task: "t2" }])).toEqual([]);
+      expect(await index.releaseVersion(p, 1, 0)).toBe(false);
+      expect(await (opened.other ?? index).releaseVersion(p, 2, 1)).toBe(true);
+      expect(await index.claimVersions([{ doc: p, from: 1, task: "t3" }])).toEqual([]);
+    });
+
+    it("lets one of two connections claim the same version", async () => {
+      const other = opened.other ?? index;
+      const p = `profile:${id()}` as const;
+      const answers = await Promise.all([
+        index.claimVersions([{ doc: p, from: 0, task: "a" }]),
+        other.claimVersions([{ doc: p, from: 0, task: "b" }]),
+      ]);
+      expect(answers.map((a) => a.length).sort()).toEqual([0, 1]);
+    });
+
     it("remembers deliveries made for the window", async () => {
       const d = id();
       expect(await index.delivered(d, 1000, 60_000)).toBe(false);

@@ -36,13 +36,14 @@ export class Topology {
 
   /**
    * Starts the servers unless they run, creates a database of its own and returns the topology;
-   * `extraEnv` is added to every component's environment.
+   * `extraEnv` is added to every component's environment; `store` holds the data (OpenSearch by default).
    */
   static async start(
     name: string,
     extraEnv: Record<string, string> = {},
     /** A MariaDB of the test's own (one it may stop) instead of the shared one. */
     ownMysql?: MariaDbInfo,
+    store: "opensearch" | "elasticsearch" = "opensearch",
   ): Promise<Topology> {
     const run = randomBytes(5).toString("hex");
     const prefix = `${name}-${run}-`;
@@ -50,7 +51,7 @@ export class Topology {
     const [pulsar, mysql, search] = await Promise.all([
       ensureServer<PulsarInfo>("pulsar"),
       ownMysql ?? ensureServer<MariaDbInfo>("mariadb"),
-      ensureServer<SearchInfo>("opensearch"),
+      ensureServer<SearchInfo>(store),
     ]);
     await onMariaDb(mysql, (sql) => sql(`CREATE DATABASE \`${database}\``));
     const env = {
@@ -61,7 +62,7 @@ export class Topology {
       TRACARDI_MYSQL_URL: `mysql://${new URL(mysql.url).host}/${database}`,
       TRACARDI_MYSQL_USER: mysql.user,
       TRACARDI_MYSQL_PASSWORD: mysql.password,
-      TRACARDI_STORE: "opensearch",
+      TRACARDI_STORE: store,
       TRACARDI_SEARCH_URL: search.url,
       TRACARDI_SEARCH_INDEX_PREFIX: prefix,
       TRACARDI_PROCESS_INLINE: "false",
@@ -77,6 +78,11 @@ export class Topology {
     this.processes.push(runtime);
     await runtime.launch(args, extraEnv);
     return runtime;
+  }
+
+  /** What every process launched since the last `stopProcesses` wrote, by its command. */
+  logs(): string {
+    return this.processes.map((p) => `=== ${p.command}\n${p.logs}`).join("\n");
   }
 
   /** Stops every process launched so far (SIGTERM); the servers and the data stay. */
