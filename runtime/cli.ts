@@ -7,41 +7,37 @@ import { buildPublicApp } from "./http/public.js";
 import { licenseCommand } from "./license/cli.js";
 import type { LicenseState } from "./license-gate.js";
 import { watchProcessErrors } from "./process-errors.js";
+import { type PipelineStage, type ProcessKind, processStages } from "./processes.js";
 import { Runtime } from "./runtime.js";
 
 const USAGE = `usage: tracardi <command>
   standalone                          public API, private API and every stage in one process
-  api --role public|private           one API (the public one also processes when TRACARDI_PROCESS_INLINE=true)
-  worker collector|background|apm|workflow
-                                      one pipeline stage (background: storage and dispatch; apm: merging;
-                                      workflow: flows run in the collector, this only reports health)
+  api --role public|private           one API; the public one verifies and queues, and runs the collector
+                                      stage when TRACARDI_PROCESS_INLINE=true (no collector worker)
+  worker collector|background|apm     one part of the pipeline: collector (sessions, profiles, flows),
+                                      background (storage, then dispatch), apm (the merge pass)
   license keygen|issue|inspect …      licence keys (tracardi license --help)
 `;
+
+/** Flows run inside the collector stage: there is no process of their own to start. */
+const NO_WORKFLOW_WORKER =
+  "there is no workflow worker: flows run in the collector stage (worker collector, or the public API when TRACARDI_PROCESS_INLINE=true), and TRACARDI_WORKFLOW_ENABLED turns them on or off";
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "standalone":
-      return serve({ publicApi: true, privateApi: true, processing: true });
+      return serve("standalone");
     case "api": {
       const role = rest[0] === "--role" ? rest[1] : rest[0]?.replace(/^--role=/, "");
       if (role !== "public" && role !== "private") return usage(`api needs --role public|private`);
-      return serve({
-        publicApi: role === "public",
-        privateApi: role === "private",
-        processing: role === "public" ? "inline" : false,
-      });
+      return serve(role === "public" ? "public-api" : "private-api");
     }
     case "worker": {
-      const stage = rest[0];
-      if (stage === "collector") return serve({ stages: ["collector"] });
-      // Tracardi's background worker stores and then dispatches.
-      if (stage === "background") return serve({ stages: ["storage", "dispatch"] });
-      if (stage === "apm") return serve({ stages: ["merge"] });
-      // Flows run inside the collector stage, in each profile's key order (so no update is lost);
-      // the workflow worker has no queue of its own here and only reports its health.
-      if (stage === "workflow") return serve({ stages: [] });
-      return usage(`unknown worker "${stage ?? ""}"`);
+      const worker = rest[0];
+      if (worker === "collector" || worker === "background" || worker === "apm") return serve(worker);
+      if (worker === "workflow") return usage(NO_WORKFLOW_WORKER);
+      return usage(`unknown worker "${worker ?? ""}"`);
     }
     case "license":
       return licenseCommand(rest);
@@ -55,16 +51,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-interface ServeOptions {
-  publicApi?: boolean;
-  privateApi?: boolean;
-  /** true: always; "inline": when the configuration says so (no collector worker). */
-  processing?: boolean | "inline";
-  stages?: ("collector" | "storage" | "dispatch" | "merge")[];
-}
-
-async function serve(options: ServeOptions): Promise<number> {
+async function serve(kind: ProcessKind): Promise<number> {
   const settings = loadConfig();
+  const stages = processStages(kind, {
+    queue: settings.backends.queue.kind,
+    processInline: settings.processInline,
+  });
+  const publicApi = kind === "standalone" || kind === "public-api";
+  const privateApi = kind === "standalone" || kind === "private-api";
   const runtime = await Runtime.open(settings);
   // Logged with their stack and counted; the process goes on serving (intake is per request, and
   // the stages' loops restart on their own).
@@ -72,30 +66,23 @@ async function serve(options: ServeOptions): Promise<number> {
     runtime.metrics.uncaughtErrors.inc({ kind, thread: "main" }),
   );
   const servers: FastifyInstance[] = [];
-  if (options.publicApi) {
+  if (publicApi) {
     const app = await buildPublicApp(runtime);
     await app.listen({ host: settings.host, port: settings.publicPort });
     servers.push(app);
   }
   let token: AdminToken | null = null;
-  if (options.privateApi) {
+  if (privateApi) {
     token = adminToken(settings.adminToken, settings.dataDir);
     const app = await buildPrivateApp(runtime, token.token);
     await app.listen({ host: settings.host, port: settings.privatePort });
     servers.push(app);
   }
-  if (options.processing === true || (options.processing === "inline" && settings.processInline)) {
-    await runtime.startProcessing();
-  }
-  const start = {
-    collector: () => runtime.startCollector(),
-    storage: () => runtime.startStorage(),
-    dispatch: () => runtime.startDispatch(),
-    merge: () => runtime.startMerging(),
-  };
-  for (const stage of options.stages ?? []) start[stage]();
+  // Beside intake the stages get a thread of their own, so intake keeps its core.
+  if (publicApi && stages.length > 0) await runtime.startProcessing(stages);
+  else await runtime.startStages(stages);
   if (servers.length === 0) servers.push(await healthServer(runtime, settings));
-  banner(settings, options, token, runtime.license.state);
+  banner(settings, { publicApi, privateApi, stages }, token, runtime.license.state);
   runtime.watchBackends();
 
   await new Promise<void>((resolve) => {
@@ -120,12 +107,12 @@ async function healthServer(runtime: Runtime, settings: RuntimeConfig): Promise<
 
 function banner(
   settings: RuntimeConfig,
-  options: ServeOptions,
+  options: { publicApi: boolean; privateApi: boolean; stages: readonly PipelineStage[] },
   token: AdminToken | null,
   license: LicenseState,
 ) {
   const lines = [
-    `Tracardi runtime (data in ${settings.dataDir}); stages: ${options.processing ? "collector, storage, dispatch, merge" : (options.stages ?? []).join(", ") || "none"}`,
+    `Tracardi runtime (data in ${settings.dataDir}); stages: ${options.stages.join(", ") || "none"}`,
     `  licence      ${license.status}: ${license.message}`,
   ];
   if (options.publicApi)

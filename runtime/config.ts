@@ -23,7 +23,7 @@ export interface RuntimeConfig {
   maxBacklog: number;
   sourceCacheTtlMs: number;
   disallowBotTraffic: boolean;
-  /** The API process also runs the collector and storage stages (no separate collector worker). */
+  /** The public API also runs the collector stage (no collector worker): see runtime/processes.ts. */
   processInline: boolean;
   workflowEnabled: boolean;
   storageBatchSize: number;

@@ -7,6 +7,7 @@ import { LicenseGate } from "./license-gate.js";
 import type { HttpClient } from "./ports/http.js";
 import type { BatchHandler, ConsumeOptions, Outcome, Queue, Subscription, Topic } from "./ports/queue.js";
 import type { ConfigStore, DataStore, IdentityIndex } from "./ports/store.js";
+import type { PipelineStage } from "./processes.js";
 import { SourceVerifier } from "./stages/collect/sources.js";
 import { tqlConditionCheck } from "./stages/dispatch/conditions.js";
 import { planDispatch } from "./stages/dispatch/plan.js";
@@ -228,33 +229,37 @@ export class Runtime {
   }
 
   /**
-   * Starts the processing stages (storage, collector, dispatch, merge), by default on their own
-   * thread (own SQLite connection) so intake keeps its core. Storage drains first: documents queued
-   * for storage before a restart are stored before the collector reads profiles again.
+   * Starts `stages` on a processing thread (own SQLite connection), so intake keeps its core: the
+   * stages of a process that serves the public API.
    */
-  async startProcessing(options = { thread: true }): Promise<void> {
-    if (options.thread) {
-      this.thread = await ProcessingThread.start({
-        spawn: () => processingWorker(this.settings),
-        results: this.workflowResults,
-        onMerged: () => this.identity.refresh(),
-        restarts: this.settings.restarts,
-        onCrash: (error, delay) => {
-          process.stderr.write(
-            `processing thread crashed, restarting in ${delay} ms: ${errorStack(error)}\n`,
-          );
-          this.metrics.processingThreadCrashes.inc();
-          this.metrics.uncaughtErrors.inc({ kind: "exception", thread: "processing" });
-        },
-        onUncaught: (kind) => this.metrics.uncaughtErrors.inc({ kind, thread: "processing" }),
-      });
-      return;
+  async startProcessing(stages: readonly PipelineStage[]): Promise<void> {
+    this.thread = await ProcessingThread.start({
+      spawn: () => processingWorker(this.settings, stages),
+      results: this.workflowResults,
+      onMerged: () => this.identity.refresh(),
+      restarts: this.settings.restarts,
+      onCrash: (error, delay) => {
+        process.stderr.write(`processing thread crashed, restarting in ${delay} ms: ${errorStack(error)}\n`);
+        this.metrics.processingThreadCrashes.inc();
+        this.metrics.uncaughtErrors.inc({ kind: "exception", thread: "processing" });
+      },
+      onUncaught: (kind) => this.metrics.uncaughtErrors.inc({ kind, thread: "processing" }),
+    });
+  }
+
+  /**
+   * Starts `stages` on this thread. With storage here, it drains first: documents queued for storage
+   * before a restart are stored before the collector reads profiles again.
+   */
+  async startStages(stages: readonly PipelineStage[]): Promise<void> {
+    if (stages.includes("storage")) {
+      this.startStorage();
+      if (stages.includes("collector"))
+        while ((await this.queue.backlog()).storage > 0) await new Promise((r) => setTimeout(r, 20));
     }
-    this.startStorage();
-    while ((await this.queue.backlog()).storage > 0) await new Promise((r) => setTimeout(r, 20));
-    this.startCollector();
-    this.startDispatch();
-    this.startMerging();
+    if (stages.includes("collector")) this.startCollector();
+    if (stages.includes("dispatch")) this.startDispatch();
+    if (stages.includes("merge")) this.startMerging();
   }
 
   startCollector(): void {
@@ -286,6 +291,7 @@ export class Runtime {
     this.metrics.reportPendingState(() => this.state.size);
     // Registered now: while it waits for storage (below), its messages age and status says why.
     this.progress.started("collector", "collector");
+    this.running.add("collector");
     if (this.running.has("storage")) return consume();
     // Storage runs in another process. What was queued for it before this process started must be
     // stored before the collector reads profiles, or it would build on older copies.

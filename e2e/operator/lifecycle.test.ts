@@ -149,7 +149,7 @@ describe("Tracardi lifecycle", () => {
     expect(table).toMatch(/shop\s+True\s+Ready\s+1\/1\s+2\/2\s+\d{4}-/);
   });
 
-  it("turning the workflow worker on adds its Deployment and WorkflowsEnabled=True; off deletes it", async () => {
+  it("turning workflows on sets WorkflowsEnabled=True and TRACARDI_WORKFLOW_ENABLED without a pod (flows run in the collector stage); off reverses both", async () => {
     await kubectl([
       "-n",
       ns,
@@ -160,20 +160,15 @@ describe("Tracardi lifecycle", () => {
       "-p",
       '{"spec":{"workers":{"workflow":{"enabled":true}}}}',
     ]);
+    await waitForCondition(ns, NAME, "WorkflowsEnabled", { status: "True", reason: "Enabled" }, 30_000);
     await waitFor(
-      "workflow deployment",
-      async () => (await deploymentNames()).includes("shop-wk-pl-workflow"),
+      "workflows enabled in the configuration",
+      async () =>
+        (await getJson<{ data: Record<string, string> }>(["-n", ns, "get", "configmap", `${NAME}-config`]))
+          .data.TRACARDI_WORKFLOW_ENABLED === "true",
       30_000,
     );
-    await waitForCondition(ns, NAME, "WorkflowsEnabled", { status: "True", reason: "Enabled" }, 30_000);
-    const cm = await getJson<{ data: Record<string, string> }>([
-      "-n",
-      ns,
-      "get",
-      "configmap",
-      `${NAME}-config`,
-    ]);
-    expect(cm.data.TRACARDI_WORKFLOW_ENABLED).toBe("true");
+    expect(await deploymentNames()).not.toContain("shop-wk-pl-workflow");
 
     await kubectl([
       "-n",
@@ -185,12 +180,16 @@ describe("Tracardi lifecycle", () => {
       "-p",
       '{"spec":{"workers":{"workflow":{"enabled":false}}}}',
     ]);
-    await waitFor(
-      "workflow deployment gone",
-      async () => !(await deploymentNames()).includes("shop-wk-pl-workflow"),
-      30_000,
-    );
     await waitForCondition(ns, NAME, "WorkflowsEnabled", { status: "False", reason: "Disabled" }, 30_000);
+    const cm = await getJson<{ data: Record<string, string> }>([
+      "-n",
+      ns,
+      "get",
+      "configmap",
+      `${NAME}-config`,
+    ]);
+    expect(cm.data.TRACARDI_WORKFLOW_ENABLED).toBe("false");
+    expect(await deploymentNames()).not.toContain("shop-wk-pl-workflow");
   });
 
   it("turning the collector on adds wk-pl-collector and stops inline processing; off reverses both", async () => {

@@ -118,7 +118,7 @@ describe("least-privilege RBAC from manifests/", () => {
       identity: "rbac-test",
     });
     await putLicenseSecret(ns, kit.key(100));
-    await applyJson(tracardiObject(ns, "rbac", sampleSpec({ workers: { workflow: { enabled: true } } })), ns);
+    await applyJson(tracardiObject(ns, "rbac", sampleSpec()), ns);
     await waitForCondition(ns, "rbac", "Ready", { status: "True" }, 60_000);
     await kubectl([
       "-n",
@@ -128,11 +128,11 @@ describe("least-privilege RBAC from manifests/", () => {
       "rbac",
       "--type=merge",
       "-p",
-      '{"spec":{"workers":{"workflow":{"enabled":false}}}}',
+      '{"spec":{"workers":{"apm":{"enabled":false}}}}',
     ]);
     await waitFor(
-      "workflow deployment deleted",
-      async () => (await kubectlRaw(["-n", ns, "get", "deployment", "rbac-wk-pl-workflow"])).code !== 0,
+      "apm deployment deleted",
+      async () => (await kubectlRaw(["-n", ns, "get", "deployment", "rbac-wk-apm"])).code !== 0,
       30_000,
     );
     // PodDisruptionBudgets: created when the public API scales out, deleted when it scales back.

@@ -24,15 +24,25 @@ describe("invalid specs are rejected by the API server with a clear message", ()
     const { pulsar: _, ...spec } = sampleSpec();
     const r = await reject(spec);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(
-      "spec.pulsar is required when the collector, background or workflow worker is enabled",
-    );
+    expect(r.stderr).toContain("spec.pulsar is required when the collector or background worker is enabled");
   });
 
-  it("…but no Pulsar is fine when no queue worker runs", async () => {
+  it("…but no Pulsar is fine when no queue worker runs (workflows and APM switch stages of the public API then)", async () => {
     const { pulsar: _, ...spec } = sampleSpec();
-    const r = await reject({ ...spec, workers: { background: { enabled: false } } }, "nopulsar");
+    const r = await reject(
+      { ...spec, workers: { background: { enabled: false }, workflow: { enabled: true } } },
+      "nopulsar",
+    );
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
+  });
+
+  it("the background worker turned off over Pulsar (storage and dispatch run nowhere else)", async () => {
+    const r = await reject(sampleSpec({ workers: { background: { enabled: false } } }));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      "spec.workers.background.enabled must be true when spec.pulsar is set: only the background worker stores events and dispatches them",
+    );
   });
 
   it("an enabled worker with zero replicas", async () => {

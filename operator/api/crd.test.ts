@@ -174,6 +174,8 @@ describe("CRD", () => {
   it("has a cross-field CEL rule requiring Pulsar for queue workers", () => {
     const rules = specSchema["x-kubernetes-validations"] ?? [];
     expect(rules.some((r) => r.rule.includes("has(self.pulsar)"))).toBe(true);
+    // Storage and dispatch run only in the background worker: it cannot be off over Pulsar.
+    expect(rules.map((r) => r.rule)).toContain("!has(self.pulsar) || self.workers.background.enabled");
     expect(at(specSchema, "workers", "collector")["x-kubernetes-validations"]?.[0]?.rule).toContain(
       "replicas",
     );

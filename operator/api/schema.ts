@@ -35,6 +35,7 @@ import {
   TOLERATION_OPERATORS,
   UNSATISFIABLE_ACTIONS,
 } from "./types.js";
+import { BACKGROUND_REQUIRED, PULSAR_REQUIRED } from "./validate.js";
 
 /** The subset of OpenAPI v3 the CRD uses, with the wire names. */
 export interface Schema {
@@ -290,12 +291,12 @@ function apiSchema(role: ApiRole): Schema {
 
 const WORKER_TEXT: Record<WorkerKind, string> = {
   collector:
-    "Collector worker (wk-pl-collector): processes queued tracker payloads. Off by default: the public API then processes events inline.",
+    "Collector worker (wk-pl-collector): sessions, profiles, events, mappings and the flows of matching rules. Off by default: the public API then runs the collector stage itself.",
   background:
-    "Background worker (wk-pl-background): storage batching, destination dispatch and default jobs. On by default.",
+    "Background worker (wk-pl-background): storage and destination dispatch, which run nowhere else. On by default; required (enabled) with spec.pulsar, off without it (the public API then runs every stage on its own queue).",
   workflow:
-    "Workflow worker (wk-pl-workflow): runs workflows. Off by default, as in the seed: no workflow is triggered until enabled.",
-  apm: "Auto profile merging worker (wk-apm): merges profiles that share merge keys. On by default.",
+    "Workflows. enabled switches the flows of matching rules on or off (off by default, as in the seed: no workflow is triggered until enabled). Flows run inside the collector stage, in each profile's order, so there is no wk-pl-workflow pod: replicas, resources, podLabels and scheduling are ignored.",
+  apm: "Auto profile merging (wk-apm): the merge pass that queues merges of profiles sharing merge keys; runs nowhere else. On by default; disabling it stops timed merge passes. Its pod runs with spec.pulsar only (without it the public API runs the pass).",
 };
 
 function autoscalingSchema(kind: WorkerKind): Schema {
@@ -340,7 +341,12 @@ function workerSchema(kind: WorkerKind): Schema {
   return obj(
     WORKER_TEXT[kind],
     {
-      enabled: bool("Run this worker. Disabling it deletes its Deployment.", { default: d.enabled }),
+      enabled: bool(
+        kind === "workflow"
+          ? "Run the flows of matching rules (TRACARDI_WORKFLOW_ENABLED)."
+          : "Run this worker. Disabling it deletes its Deployment.",
+        { default: d.enabled },
+      ),
       replicas: int("Number of worker pods (ignored while autoscaling is enabled).", {
         default: d.replicas,
         minimum: 0,
@@ -463,7 +469,7 @@ const specSchema: Schema = obj(
       default: {},
     }),
     workers: obj(
-      "The queue workers. Each enabled worker is a Deployment <name>-<pod>.",
+      "The queue workers. Each enabled worker is a Deployment <name>-<pod> when spec.pulsar is set; workflow only switches flows (no pod).",
       {
         collector: workerSchema("collector"),
         background: workerSchema("background"),
@@ -477,11 +483,15 @@ const specSchema: Schema = obj(
     required: ["license", "search", "mysql"],
     "x-kubernetes-validations": [
       {
-        rule: "has(self.pulsar) || !(self.workers.collector.enabled || self.workers.background.enabled || self.workers.workflow.enabled)",
-        message:
-          "spec.pulsar is required when the collector, background or workflow worker is enabled: workers in separate pods share the queue through Pulsar",
+        rule: "has(self.pulsar) || !(self.workers.collector.enabled || self.workers.background.enabled)",
+        message: PULSAR_REQUIRED,
         fieldPath: ".pulsar",
         reason: "FieldValueRequired",
+      },
+      {
+        rule: "!has(self.pulsar) || self.workers.background.enabled",
+        message: BACKGROUND_REQUIRED,
+        fieldPath: ".workers.background.enabled",
       },
     ],
   },

@@ -1,6 +1,12 @@
 import { pulsarAddressProblem } from "../../runtime/pulsar-url/index.js";
 import type { TracardiSpec } from "./types.js";
 
+/** CEL messages of the CRD (schema.ts), repeated here for objects stored before the rules. */
+export const PULSAR_REQUIRED =
+  "spec.pulsar is required when the collector or background worker is enabled: workers in separate pods share the queue through Pulsar";
+export const BACKGROUND_REQUIRED =
+  "spec.workers.background.enabled must be true when spec.pulsar is set: only the background worker stores events and dispatches them";
+
 /**
  * What the runtime would refuse in a spec, by the runtime's own rules. The CRD checks the same at
  * admission; this catches objects stored before a rule existed (the API server does not re-check
@@ -14,6 +20,9 @@ export function specProblems(spec: TracardiSpec): string[] {
       webUrl: "spec.pulsar.webUrl",
     });
     if (pulsar) problems.push(pulsar);
+    if (!spec.workers.background.enabled) problems.push(BACKGROUND_REQUIRED);
+  } else if (spec.workers.collector.enabled || spec.workers.background.enabled) {
+    problems.push(PULSAR_REQUIRED);
   }
   return problems;
 }

@@ -214,15 +214,18 @@ describe("Reconciler", () => {
   it("deletes the Deployment of a disabled component it owns, and nothing it does not own", async () => {
     const t = owner();
     t.spec.workers.apm.enabled = false;
-    t.spec.workers.background.enabled = false;
     const { api, reconciler, caches } = setup(t);
     const ours = { apiVersion: "v1", kind: "Tracardi", name: "demo", uid: "uid-1", controller: true };
     caches.deployments.put({
       metadata: { name: "demo-wk-apm", namespace: "shop", uid: "d1", ownerReferences: [ours] },
     });
+    // Left by an operator that still ran a workflow pod: flows run in the collector stage now.
+    caches.deployments.put({
+      metadata: { name: "demo-wk-pl-workflow", namespace: "shop", uid: "d3", ownerReferences: [ours] },
+    });
     caches.deployments.put({
       metadata: {
-        name: "demo-wk-pl-background",
+        name: "demo-wk-pl-collector",
         namespace: "shop",
         uid: "d2",
         ownerReferences: [{ ...ours, uid: "someone-else" }],
@@ -230,8 +233,24 @@ describe("Reconciler", () => {
     });
     await reconciler.reconcile("shop/demo");
     const deletes = api.calls.filter((c) => c.method === "DELETE");
-    expect(deletes.map((c) => c.path)).toEqual(["/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm"]);
-    expect(deletes[0]?.body).toMatchObject({ preconditions: { uid: "d1" } });
+    expect(deletes.map((c) => c.path)).toEqual([
+      "/apis/apps/v1/namespaces/shop/deployments/demo-wk-pl-workflow",
+      "/apis/apps/v1/namespaces/shop/deployments/demo-wk-apm",
+    ]);
+    expect(deletes[1]?.body).toMatchObject({ preconditions: { uid: "d1" } });
+  });
+
+  it("a stored spec with Pulsar and the background worker off is InvalidSpec: nothing would store", async () => {
+    const t = owner();
+    t.spec.workers.background.enabled = false;
+    const { api, reconciler } = setup(t);
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("apply failed");
+    expect(api.applies()).toEqual([]);
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(reconciled?.message).toContain(
+      "spec.workers.background.enabled must be true when spec.pulsar is set",
+    );
   });
 
   it("applies a PodDisruptionBudget for an API with replicas > 1 and deletes the one it owns otherwise", async () => {

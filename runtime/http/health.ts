@@ -2,7 +2,10 @@ import type { FastifyInstance } from "fastify";
 import type { Runtime } from "../runtime.js";
 import { describeError } from "../supervision.js";
 
-/** `/healthz` (alive), `/readyz` (can accept), `/metrics` (Prometheus), `/healthcheck` (Tracardi). */
+/**
+ * `/healthz` (alive), `/readyz` (can accept), `/metrics` (Prometheus), `/healthcheck` (Tracardi),
+ * `/stages` (the pipeline stages this process runs).
+ */
 export function installHealthRoutes(app: FastifyInstance, runtime: Runtime): void {
   const alive = async () => ({ status: "ok" });
   app.get("/healthz", alive);
@@ -26,6 +29,14 @@ export function installHealthRoutes(app: FastifyInstance, runtime: Runtime): voi
         .send({ status: "not-ready", reason: `queue full: ${full.map(([t]) => t).join(", ")}`, backlog });
     }
     return { status: "ready", backlog };
+  });
+  app.get("/stages", async (_request, reply) => {
+    try {
+      return { stages: (await runtime.processingStats()).stages };
+    } catch (error) {
+      // The processing thread is restarting: say so rather than answer an empty list.
+      return reply.code(503).send({ detail: `processing thread: ${describeError(error)}` });
+    }
   });
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", runtime.metrics.registry.contentType);

@@ -13,7 +13,7 @@ import { destinationRoutes } from "./routes/destinations.js";
 import { statusRoutes } from "./routes/status.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
-const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/metrics", "/docs"]);
+const OPEN_ROUTES = new Set(["/healthz", "/healthcheck", "/readyz", "/stages", "/metrics", "/docs"]);
 
 /** The private management API (port 8687); every route but health and docs needs the bearer token. */
 export async function buildPrivateApp(runtime: Runtime, adminToken: string): Promise<FastifyInstance> {

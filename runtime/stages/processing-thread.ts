@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { RuntimeConfig } from "../config.js";
+import type { PipelineStage } from "../processes.js";
 import { CrashHistory, type RestartPolicy } from "../supervision.js";
 import type { WorkflowResults } from "./process/workflow-results.js";
 import type { ProcessingStats, ThreadReply, ThreadRequest, UncaughtKind } from "./thread-protocol.js";
@@ -34,9 +35,16 @@ export interface ProcessingThreadState {
   lastCrash: { at: string; message: string } | null;
 }
 
-/** The worker thread of a standalone process's processing stages (runtime/stages/thread.ts). */
-export function processingWorker(settings: RuntimeConfig): ThreadWorker {
-  return new Worker(new URL("./thread.js", import.meta.url), { workerData: settings });
+/** What the processing thread starts with: the settings and the stages it runs. */
+export interface ProcessingThreadData {
+  settings: RuntimeConfig;
+  stages: readonly PipelineStage[];
+}
+
+/** The worker thread of an API process's processing stages (runtime/stages/thread.ts). */
+export function processingWorker(settings: RuntimeConfig, stages: readonly PipelineStage[]): ThreadWorker {
+  const data: ProcessingThreadData = { settings, stages };
+  return new Worker(new URL("./thread.js", import.meta.url), { workerData: data });
 }
 
 /**

@@ -1,12 +1,12 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { RuntimeConfig } from "../config.js";
 import { watchProcessErrors } from "../process-errors.js";
 import { Runtime } from "../runtime.js";
 import { describeError } from "../supervision.js";
+import type { ProcessingThreadData } from "./processing-thread.js";
 import type { ThreadReply, ThreadRequest } from "./thread-protocol.js";
 
-// The processing stages of a standalone runtime, on their own thread and SQLite connection, so
-// intake keeps its core while events are processed.
+// The processing stages of an API process (standalone, or the public API processing inline), on their
+// own thread and SQLite connection, so intake keeps its core while events are processed.
 const port = parentPort;
 if (port === null) throw new Error("runtime/stages/thread.js must run as a worker thread");
 const post = (message: ThreadReply) => port.postMessage(message);
@@ -15,10 +15,11 @@ const post = (message: ThreadReply) => port.postMessage(message);
 // and the main thread logs it and starts a new one.
 watchProcessErrors("processing", ["rejection"], (kind) => post({ type: "uncaught", id: 0, kind }));
 
-const runtime = await Runtime.open(workerData as RuntimeConfig, "processing");
+const { settings, stages } = workerData as ProcessingThreadData;
+const runtime = await Runtime.open(settings, "processing");
 runtime.onProfilesMerged = () => post({ type: "profiles-merged", id: 0 });
 runtime.onWorkflowOutput = (task, output) => post({ type: "workflow-output", id: 0, task, output });
-await runtime.startProcessing({ thread: false });
+await runtime.startStages(stages);
 
 port.on("message", async (request: ThreadRequest) => {
   try {

@@ -3,6 +3,7 @@ import {
   type ComponentInfo,
   type ComponentName,
   isAutoscaledWorker,
+  type WorkerKind,
 } from "../../api/components.js";
 import { PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
 import type { Resources, Scheduling, TracardiSpec } from "../../api/types.js";
@@ -40,15 +41,39 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
   const worker = spec.workers[info.ref.worker];
   return {
     info,
-    enabled: worker.enabled,
+    enabled: workerDeployed(spec, info.ref.worker),
     replicas: worker.replicas,
-    autoscaled: worker.enabled && isAutoscaledWorker(info.ref.worker) && worker.autoscaling?.enabled === true,
+    autoscaled:
+      workerDeployed(spec, info.ref.worker) &&
+      isAutoscaledWorker(info.ref.worker) &&
+      worker.autoscaling?.enabled === true,
     resources: worker.resources,
     podLabels: worker.podLabels ?? {},
     scheduling: resolveScheduling(spec.scheduling, worker.scheduling),
     args: ["worker", info.ref.worker],
     port: { name: "health", containerPort: WORKER_HEALTH_PORT },
   };
+}
+
+/**
+ * Whether a worker has a Deployment: the operator's side of the table "process → stages"
+ * (docs/architecture.md). Workers share the queue through Pulsar, so none runs without it (the
+ * public API then runs every stage on its own embedded queue, as the seed's API does with Pulsar
+ * disabled). Over Pulsar only the background worker stores and dispatches, so it always runs
+ * (validation refuses `background.enabled: false` then); only `wk-apm` runs the merge pass. Flows
+ * run inside the collector stage: `workflow.enabled` switches them (TRACARDI_WORKFLOW_ENABLED) and
+ * no pod of its own would have work.
+ */
+export function workerDeployed(spec: TracardiSpec, worker: WorkerKind): boolean {
+  if (!spec.pulsar) return false;
+  switch (worker) {
+    case "collector":
+    case "background":
+    case "apm":
+      return spec.workers[worker].enabled;
+    case "workflow":
+      return false;
+  }
 }
 
 export function planComponents(spec: TracardiSpec): ComponentPlan[] {

@@ -25,8 +25,11 @@ export function runtimeConfig(spec: TracardiSpec, settings: OperatorSettings): R
     TRACARDI_MYSQL_URL: `mysql://${spec.mysql.host}:${spec.mysql.port}/${spec.mysql.database}`,
     // Without a collector worker nobody consumes the collector topic: the public API must process inline.
     TRACARDI_PROCESS_INLINE: String(!spec.workers.collector.enabled),
+    // Flows run in the collector stage (the collector worker, or the public API): no pod of their own.
     TRACARDI_WORKFLOW_ENABLED: String(spec.workers.workflow.enabled),
   };
+  // APM off: no timed merge pass in any process (without Pulsar the public API would run one).
+  if (!spec.workers.apm.enabled) config.TRACARDI_MERGE_INTERVAL_MS = "0";
   if (spec.pulsar) config.TRACARDI_PULSAR_URL = spec.pulsar.url;
   if (spec.pulsar?.webUrl) config.TRACARDI_PULSAR_WEB_URL = spec.pulsar.webUrl;
   if (spec.pulsar?.topicPrefix) config.TRACARDI_PULSAR_TOPIC_PREFIX = spec.pulsar.topicPrefix;

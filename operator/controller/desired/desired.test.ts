@@ -73,7 +73,6 @@ describe("desiredState", () => {
       "demo-private-api": "api --role private",
       "demo-wk-pl-collector": "worker collector",
       "demo-wk-pl-background": "worker background",
-      "demo-wk-pl-workflow": "worker workflow",
       "demo-wk-apm": "worker apm",
     });
     const images = new Set(d.deployments.map((x) => x.spec?.template.spec?.containers[0]?.image));
@@ -174,7 +173,8 @@ describe("desiredState", () => {
     );
     expect(d.configMap.data?.TRACARDI_PROCESS_INLINE).toBe("false");
     expect(d.configMap.data?.TRACARDI_WORKFLOW_ENABLED).toBe("true");
-    expect(d.disabled).toEqual([]);
+    // Flows run in the collector stage: no workflow pod, and one left by an older operator is deleted.
+    expect(d.disabled).toEqual(["wk-pl-workflow"]);
   });
 
   it("rolls pods when the configuration changes (config hash in the pod template)", () => {
@@ -303,4 +303,74 @@ describe("desiredState", () => {
     expect(byName("demo-wk-pl-background")?.spec?.replicas).toBe(1);
     expect(byName("demo-public-api")?.spec?.replicas).toBe(1);
   });
+});
+
+describe("desired Deployments follow the table process → stages", () => {
+  const names = (d: ReturnType<typeof desiredState>) =>
+    d.deployments.map((x) => x.metadata?.name?.replace(/^demo-/, "")).sort();
+  const args = (d: ReturnType<typeof desiredState>) =>
+    Object.fromEntries(
+      d.deployments.map((x) => [
+        x.metadata?.name?.replace(/^demo-/, ""),
+        x.spec?.template.spec?.containers[0]?.args?.join(" "),
+      ]),
+    );
+
+  // Over Pulsar: every toggle combination of collector, workflow and apm (background is required).
+  const combos = [false, true].flatMap((collector) =>
+    [false, true].flatMap((workflow) => [false, true].map((apm) => ({ collector, workflow, apm }))),
+  );
+  it.each(combos)("over Pulsar with %o", ({ collector, workflow, apm }) => {
+    const d = desiredState(
+      sampleTracardi((s) => {
+        s.workers.collector.enabled = collector;
+        s.workers.workflow.enabled = workflow;
+        s.workers.apm.enabled = apm;
+      }),
+      settings,
+    );
+    const expected = [
+      "private-api",
+      "public-api",
+      // Storage and dispatch run only here, whether or not the collector worker runs.
+      "wk-pl-background",
+      ...(collector ? ["wk-pl-collector"] : []),
+      // The merge pass runs only here.
+      ...(apm ? ["wk-apm"] : []),
+    ].sort();
+    expect(names(d)).toEqual(expected);
+    expect(d.disabled.sort()).toEqual(
+      ["wk-pl-workflow", ...(collector ? [] : ["wk-pl-collector"]), ...(apm ? [] : ["wk-apm"])].sort(),
+    );
+    expect(args(d)).toMatchObject({
+      "public-api": "api --role public",
+      "private-api": "api --role private",
+      "wk-pl-background": "worker background",
+    });
+    // The public API runs the collector stage exactly when no collector worker does.
+    expect(d.configMap.data?.TRACARDI_PROCESS_INLINE).toBe(String(!collector));
+    // Flows are switched, never given a pod.
+    expect(d.configMap.data?.TRACARDI_WORKFLOW_ENABLED).toBe(String(workflow));
+    expect(d.configMap.data?.TRACARDI_MERGE_INTERVAL_MS).toBe(apm ? undefined : "0");
+  });
+
+  it.each([false, true])(
+    "without Pulsar only the APIs run (the public API runs every stage on its own queue); apm %s switches its merge pass",
+    (apm) => {
+      const d = desiredState(
+        sampleTracardi((s) => {
+          delete s.pulsar;
+          s.workers.background.enabled = false;
+          s.workers.apm.enabled = apm;
+          s.workers.workflow.enabled = true;
+        }),
+        settings,
+      );
+      expect(names(d)).toEqual(["private-api", "public-api"]);
+      expect(d.disabled.sort()).toEqual(["wk-apm", "wk-pl-background", "wk-pl-collector", "wk-pl-workflow"]);
+      expect(d.configMap.data?.TRACARDI_QUEUE).toBe("embedded");
+      expect(d.configMap.data?.TRACARDI_PROCESS_INLINE).toBe("true");
+      expect(d.configMap.data?.TRACARDI_MERGE_INTERVAL_MS).toBe(apm ? undefined : "0");
+    },
+  );
 });

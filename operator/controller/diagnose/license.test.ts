@@ -73,7 +73,7 @@ describe("diagnoseWorkflow", () => {
       status: "False",
       reason: "Disabled",
       message:
-        "The workflow worker is disabled: no workflow will be triggered until spec.workers.workflow.enabled is true",
+        "Workflows are disabled: no workflow will be triggered until spec.workers.workflow.enabled is true",
     });
   });
 

@@ -7,7 +7,8 @@ export function diagnoseWorkflow(spec: TracardiSpec): CheckResult {
       type: CONDITION.WorkflowsEnabled,
       status: "True",
       reason: "Enabled",
-      message: "The workflow worker (wk-pl-workflow) runs workflows triggered by rules",
+      message:
+        "Workflows triggered by rules run in the collector stage (wk-pl-collector, or the public API when it is off)",
     };
   }
   return {
@@ -15,6 +16,6 @@ export function diagnoseWorkflow(spec: TracardiSpec): CheckResult {
     status: "False",
     reason: "Disabled",
     message:
-      "The workflow worker is disabled: no workflow will be triggered until spec.workers.workflow.enabled is true",
+      "Workflows are disabled: no workflow will be triggered until spec.workers.workflow.enabled is true",
   };
 }
