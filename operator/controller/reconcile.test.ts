@@ -8,6 +8,7 @@ import { KubeHttpError, type KubeRequester, type RequestSpec } from "../kube/htt
 import type { RecordedEvent } from "../kube/recorder.js";
 import type { PipelineStats, StageStats } from "../pulsar/stats.js";
 import { sampleTracardi } from "../testing/fixtures.js";
+import { fakePipelineReader } from "../testing/pipeline.js";
 import { type Cache, Reconciler, type ReconcilerDeps } from "./reconcile.js";
 
 const now = new Date("2026-06-01T00:00:00Z");
@@ -112,6 +113,7 @@ function setup(
     onLicense: () => {},
     now: () => now,
     log: () => {},
+    pipelineReader: () => fakePipelineReader(),
     ...extra,
   });
   return { api, reconciler, caches, events, tracardis };
@@ -125,7 +127,8 @@ const owner = () => {
 
 describe("Reconciler", () => {
   it("applies ConfigMap, Services and one Deployment per enabled component, then writes status once", async () => {
-    const { api, reconciler } = setup(owner());
+    // The pipeline's reads of Pulsar would requeue sooner than the licence timer this test looks at.
+    const { api, reconciler } = setup(owner(), undefined, { pipelineIntervalMs: 1000 * 86_400_000 });
     const result = await reconciler.reconcile("shop/demo");
     expect(api.applies().map((c) => c.path)).toEqual([
       "/api/v1/namespaces/shop/configmaps/demo-config",
@@ -345,7 +348,8 @@ describe("Reconciler", () => {
     });
     expect(status?.license).toMatchObject({ status: "Expired", daysRemaining: -1 });
     expect(events.filter((e) => e.reason === "Expired")).toHaveLength(1);
-    expect(result.requeueAfterMs).toBeUndefined();
+    // No licence timer: only PipelineFlowing's next read of Pulsar (the default interval).
+    expect(result.requeueAfterMs).toBe(15_000);
     await reconciler.reconcile("shop/demo");
     expect(events.filter((e) => e.reason === "Expired")).toHaveLength(1);
   });

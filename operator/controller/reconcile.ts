@@ -31,6 +31,7 @@ import {
 import { diagnoseBackends, type UnreadyPodLog } from "./diagnose/backends.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
+import { diagnosePipeline, type PipelineObservation } from "./diagnose/pipeline.js";
 import { type ComponentObservation, diagnosePods, podsOf } from "./diagnose/pods.js";
 import { type ApplyOutcome, diagnoseReconciled } from "./diagnose/reconciled.js";
 import { diagnoseWorkflow } from "./diagnose/workflow.js";
@@ -45,6 +46,7 @@ import {
   type SecretRead,
   unreadyPods,
 } from "./observe.js";
+import { type PipelineReader, PipelineWatch } from "./observe-pipeline.js";
 import { buildStatus, sameStatus } from "./status.js";
 
 export interface Cache<T> {
@@ -71,6 +73,10 @@ export interface ReconcilerDeps {
   pipelineStats?: (connection: PulsarAdminConnection) => PipelineStats;
   /** How often an autoscaled worker's backlog is read and a scaling step taken (default 15 s). */
   autoscaleIntervalMs?: number;
+  /** Where PipelineFlowing reads stages and dead letters; Pulsar's admin API by default. */
+  pipelineReader?: (connection: PulsarAdminConnection) => PipelineReader;
+  /** How often PipelineFlowing reads Pulsar per Tracardi (default: the autoscaling interval). */
+  pipelineIntervalMs?: number;
 }
 
 export const DEFAULT_AUTOSCALE_INTERVAL_MS = 15_000;
@@ -112,8 +118,13 @@ export class Reconciler {
   private readonly licenseKeys = new Map<string, LicenseKeyRead & { found: true }>();
   private readonly pulsarTokens = new Map<string, SecretRead & { found: true }>();
   private readonly autoscaler: Autoscaler;
+  private readonly pipeline: PipelineWatch;
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.pipeline = new PipelineWatch({
+      reader: deps.pipelineReader ?? ((connection) => new PulsarAdminPipelineStats(connection)),
+      intervalMs: deps.pipelineIntervalMs ?? deps.autoscaleIntervalMs ?? DEFAULT_AUTOSCALE_INTERVAL_MS,
+    });
     this.autoscaler = new Autoscaler({
       pipelineStats: deps.pipelineStats ?? ((connection) => new PulsarAdminPipelineStats(connection)),
       scale: (namespace, name, replicas) => applyReplicas<V1Deployment>(deps.http, namespace, name, replicas),
@@ -123,6 +134,7 @@ export class Reconciler {
 
   forget(key: string): void {
     this.autoscaler.forget(key);
+    this.pipeline.forget(key);
     this.oomHistory.delete(key);
     this.lastStatus.delete(key);
     const [ns, name] = key.split("/");
@@ -164,7 +176,19 @@ export class Reconciler {
     const now = this.deps.now();
 
     const { outcome, deployments } = await this.apply(owner);
-    const autoscale = await this.autoscale(owner, deployments, outcome, now);
+    // Autoscaling and PipelineFlowing read Pulsar with the same token: one Secret read at most.
+    let token: Promise<string | undefined> | undefined;
+    const pulsarToken = () => {
+      token ??= this.pulsarToken(owner);
+      return token;
+    };
+    const autoscale = await this.autoscale(owner, deployments, outcome, now, pulsarToken);
+    const pipeline = await this.pipeline.observe(
+      owner,
+      (name) => deployments.get(name) ?? this.deps.deployments.get(namespace, name),
+      now,
+      pulsarToken,
+    );
     const license = await this.observeLicenseSafely(owner, now);
     const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
@@ -178,6 +202,7 @@ export class Reconciler {
       backendLogs,
       outcome,
       autoscale,
+      pipeline.observation,
       now,
     );
 
@@ -193,7 +218,7 @@ export class Reconciler {
     for (const e of autoscale.events) await this.deps.record(ref, { ...e, action: "Scale" });
 
     if (!outcome.ok) throw new Error(`apply failed for ${key}: ${outcome.message}`);
-    const requeues = [this.licenseRequeue(license, now), autoscale.requeueAfterMs];
+    const requeues = [this.licenseRequeue(license, now), autoscale.requeueAfterMs, pipeline.requeueAfterMs];
     if (unready.length > 0) requeues.push(UNREADY_RECHECK_MS);
     const due = requeues.filter((ms): ms is number => ms !== undefined);
     return { requeueAfterMs: due.length > 0 ? Math.min(...due) : undefined };
@@ -205,6 +230,7 @@ export class Reconciler {
     deployments: Map<string, V1Deployment>,
     outcome: ApplyOutcome,
     now: Date,
+    token: () => Promise<string | undefined>,
   ): Promise<AutoscaleOutcome> {
     if (!outcome.ok) return { events: [], scaled: [] };
     const ns = owner.metadata.namespace;
@@ -212,7 +238,7 @@ export class Reconciler {
       owner,
       (name) => deployments.get(name) ?? this.deps.deployments.get(ns, name),
       now,
-      () => this.pulsarToken(owner),
+      token,
     );
     for (const { before, after } of result.scaled) {
       deployments.set(after.metadata?.name ?? "", after);
@@ -389,6 +415,7 @@ export class Reconciler {
     backendLogs: UnreadyPodLog[],
     outcome: ApplyOutcome,
     autoscale: AutoscaleOutcome,
+    pipeline: PipelineObservation,
     now: Date,
   ): TracardiStatus {
     const ns = owner.metadata.namespace;
@@ -421,6 +448,7 @@ export class Reconciler {
         license.condition,
         diagnoseBackends(backendLogs),
         podsDiagnosis.condition,
+        diagnosePipeline(pipeline, ns),
         diagnoseWorkflow(owner.spec),
       ],
       components: podsDiagnosis.components,

@@ -1,4 +1,10 @@
-import { API_DEFAULTS, DEFAULT_DISRUPTION_BUDGET, DEFAULT_IMAGE, WORKER_DEFAULTS } from "../api/defaults.js";
+import {
+  API_DEFAULTS,
+  DEFAULT_DIAGNOSTICS,
+  DEFAULT_DISRUPTION_BUDGET,
+  DEFAULT_IMAGE,
+  WORKER_DEFAULTS,
+} from "../api/defaults.js";
 import type { Tracardi, TracardiSpec } from "../api/types.js";
 
 /** A Tracardi as the API server returns it after defaulting (test fixture). */
@@ -25,6 +31,7 @@ export function sampleTracardi(mutate: (spec: TracardiSpec) => void = () => {}):
       },
     },
     workers: structuredClone(WORKER_DEFAULTS),
+    diagnostics: { ...DEFAULT_DIAGNOSTICS },
   };
   mutate(spec);
   return {

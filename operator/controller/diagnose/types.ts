@@ -15,4 +15,5 @@ export const CONDITION = {
   LicenseValid: "LicenseValid",
   WorkflowsEnabled: "WorkflowsEnabled",
   BackendsReachable: "BackendsReachable",
+  PipelineFlowing: "PipelineFlowing",
 } as const;
