@@ -369,6 +369,36 @@ describe("Reconciler", () => {
     expect(api.calls).toEqual([]);
   });
 
+  it("PipelineFlowing: a Warning Event when the backlog finds no consumer, Ready follows, Recovered once it is consumed", async () => {
+    const reader = fakePipelineReader({ storage: { backlog: 30 } });
+    let clock = now.getTime();
+    const { api, reconciler, events } = setup(owner(), licence(100), {
+      pipelineReader: () => reader,
+      now: () => new Date(clock),
+    });
+    await reconciler.reconcile("shop/demo");
+    const first = api.statusWrites().at(-1);
+    expect(first?.conditions?.find((c) => c.type === "PipelineFlowing")).toMatchObject({
+      status: "False",
+      reason: "NoConsumers",
+      message: expect.stringContaining("Deployment demo-wk-pl-background (1 replica) should consume it"),
+    });
+    expect(events.filter((e) => e.reason === "NoConsumers")).toHaveLength(1);
+    clock += 15_000;
+    await reconciler.reconcile("shop/demo");
+    expect(events.filter((e) => e.reason === "NoConsumers")).toHaveLength(1);
+    reader.table.storage = { backlog: 0, consumers: 1 };
+    clock += 15_000;
+    await reconciler.reconcile("shop/demo");
+    expect(
+      api
+        .statusWrites()
+        .at(-1)
+        ?.conditions?.find((c) => c.type === "PipelineFlowing")?.reason,
+    ).toBe("Flowing");
+    expect(events.map((e) => e.reason)).toContain("PipelineFlowingRecovered");
+  });
+
   describe("autoscaled workers", () => {
     const autoscaled = () => {
       const t = owner();
