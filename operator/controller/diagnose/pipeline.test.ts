@@ -265,7 +265,7 @@ describe("diagnosePipeline", () => {
       );
     });
 
-    it("not before the window is covered, nor when the backlog rose and then held (kept up with)", () => {
+    it("not before the window is covered, nor when the backlog rose and then held (kept up with), nor from empty", () => {
       const young = history(
         [0, 100, 200].map((t) => [t, read("storage", 1000 + t * 10, 2, t)] as [number, StageRead]),
       );
@@ -279,6 +279,15 @@ describe("diagnosePipeline", () => {
         ].map(([t, b]) => [t as number, read("storage", b as number, 2, t as number)] as [number, StageRead]),
       );
       expect(growthRate(held, s(300), 300)).toBeUndefined();
+      const fromEmpty = history(
+        [
+          [0, 0],
+          [100, 1000],
+          [200, 2000],
+          [300, 3000],
+        ].map(([t, b]) => [t as number, read("storage", b as number, 2, t as number)] as [number, StageRead]),
+      );
+      expect(growthRate(fromEmpty, s(300), 300)).toBeUndefined();
     });
 
     it("keeps only the reads the window needs, and one before it", () => {

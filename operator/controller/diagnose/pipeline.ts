@@ -194,7 +194,7 @@ function nearest(samples: readonly BacklogSample[], at: number): BacklogSample {
 }
 
 /**
- * Growth over the whole window and over its second half (a backlog that rose once and then held
+ * Growth over the whole window, from a backlog already waiting at its start, and over its second half (a backlog that rose once and then held
  * steady is being kept up with): the rate in messages per second, or undefined.
  */
 export function growthRate(history: StageHistory, at: number, windowSeconds: number): number | undefined {
@@ -202,7 +202,9 @@ export function growthRate(history: StageHistory, at: number, windowSeconds: num
   const from = samples[0];
   const to = samples.at(-1);
   if (!from || !to || samples.length < 3) return undefined;
-  if (from.at > at - windowSeconds * 1000 || to.backlog <= from.backlog) return undefined;
+  // A backlog that was empty at the window's start has not been growing for the whole window.
+  if (from.at > at - windowSeconds * 1000 || from.backlog === 0 || to.backlog <= from.backlog)
+    return undefined;
   const middle = nearest(samples.slice(1, -1), (from.at + to.at) / 2);
   if (to.backlog <= middle.backlog) return undefined;
   return (to.backlog - from.backlog) / ((to.at - from.at) / 1000);
