@@ -16,7 +16,8 @@ import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES, type ResourceRef } from "../kube/resources.js";
-import { type PipelineStats, type PulsarAdminConnection, PulsarAdminPipelineStats } from "../pulsar/stats.js";
+import { SharedPipelineStats } from "../pulsar/shared.js";
+import type { PipelineStats, PulsarAdminConnection } from "../pulsar/stats.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import { type AutoscaleOutcome, Autoscaler } from "./autoscale/autoscaler.js";
 import {
@@ -121,12 +122,14 @@ export class Reconciler {
   private readonly pipeline: PipelineWatch;
 
   constructor(private readonly deps: ReconcilerDeps) {
+    // Both read the same subscriptions in one reconcile: one request per stage.
+    const shared = new SharedPipelineStats(() => Date.now());
     this.pipeline = new PipelineWatch({
-      reader: deps.pipelineReader ?? ((connection) => new PulsarAdminPipelineStats(connection)),
+      reader: deps.pipelineReader ?? ((connection) => shared.for(connection)),
       intervalMs: deps.pipelineIntervalMs ?? deps.autoscaleIntervalMs ?? DEFAULT_AUTOSCALE_INTERVAL_MS,
     });
     this.autoscaler = new Autoscaler({
-      pipelineStats: deps.pipelineStats ?? ((connection) => new PulsarAdminPipelineStats(connection)),
+      pipelineStats: deps.pipelineStats ?? ((connection) => shared.for(connection)),
       scale: (namespace, name, replicas) => applyReplicas<V1Deployment>(deps.http, namespace, name, replicas),
       intervalMs: deps.autoscaleIntervalMs ?? DEFAULT_AUTOSCALE_INTERVAL_MS,
     });
