@@ -144,7 +144,7 @@ export class Manager {
       now: () => new Date(),
       log: options.log,
       autoscaleIntervalMs: options.autoscaleIntervalMs,
-      pipelineStats: (connection) =>
+      pipelineReader: (connection) =>
         new PulsarAdminPipelineStats(connection, async (url, init) => {
           try {
             const response = await fetch(url, init);

@@ -17,7 +17,7 @@ import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES, type ResourceRef } from "../kube/resources.js";
 import { SharedPipelineStats } from "../pulsar/shared.js";
-import type { PipelineStats, PulsarAdminConnection } from "../pulsar/stats.js";
+import { type PipelineStats, type PulsarAdminConnection, PulsarAdminPipelineStats } from "../pulsar/stats.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import { type AutoscaleOutcome, Autoscaler } from "./autoscale/autoscaler.js";
 import {
@@ -70,11 +70,11 @@ export interface ReconcilerDeps {
   onLicense: (namespace: string, name: string, expires: Date | undefined) => void;
   now: () => Date;
   log: (msg: string, err?: unknown) => void;
-  /** Where autoscaling reads the backlog; Pulsar's admin API by default. */
+  /** Where autoscaling reads the backlog; by default the shared reads of `pipelineReader`. */
   pipelineStats?: (connection: PulsarAdminConnection) => PipelineStats;
   /** How often an autoscaled worker's backlog is read and a scaling step taken (default 15 s). */
   autoscaleIntervalMs?: number;
-  /** Where PipelineFlowing reads stages and dead letters; Pulsar's admin API by default. */
+  /** Where autoscaling and PipelineFlowing read stages and dead letters; Pulsar's admin API by default. */
   pipelineReader?: (connection: PulsarAdminConnection) => PipelineReader;
   /** How often PipelineFlowing reads Pulsar per Tracardi (default: the autoscaling interval). */
   pipelineIntervalMs?: number;
@@ -122,10 +122,14 @@ export class Reconciler {
   private readonly pipeline: PipelineWatch;
 
   constructor(private readonly deps: ReconcilerDeps) {
-    // Both read the same subscriptions in one reconcile: one request per stage.
-    const shared = new SharedPipelineStats(() => Date.now());
+    // Autoscaling and PipelineFlowing read the same subscriptions in one reconcile: one request per stage.
+    const shared = new SharedPipelineStats(
+      () => deps.now().getTime(),
+      1000,
+      deps.pipelineReader ?? ((connection) => new PulsarAdminPipelineStats(connection)),
+    );
     this.pipeline = new PipelineWatch({
-      reader: deps.pipelineReader ?? ((connection) => shared.for(connection)),
+      reader: (connection) => shared.for(connection),
       intervalMs: deps.pipelineIntervalMs ?? deps.autoscaleIntervalMs ?? DEFAULT_AUTOSCALE_INTERVAL_MS,
     });
     this.autoscaler = new Autoscaler({
