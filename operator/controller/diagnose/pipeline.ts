@@ -294,12 +294,12 @@ export function diagnosePipeline(observation: PipelineObservation, namespace: st
     if (read.count > 0) findings.push(deadLetters(read, history, observation.replay));
   }
   if (findings.length === 0) {
-    const waiting = observation.stages.reduce((n, s) => n + s.read.backlog, 0);
+    // No counts here: a message that changed with every read would rewrite the status each interval.
     return {
       type,
       status: "True",
       reason: "Flowing",
-      message: `every stage is consumed and acknowledging (${plural(waiting, "message")} waiting), no dead letters`,
+      message: `every stage with a backlog is consumed and acknowledging (${observation.stages.map((s) => s.read.stage).join(", ")}), no dead letters`,
     };
   }
   findings.sort((a, b) => PIPELINE_REASONS.indexOf(a.reason) - PIPELINE_REASONS.indexOf(b.reason));
