@@ -9,6 +9,7 @@ import {
 import type { Tracardi, WorkerAutoscaling, WorkerAutoscalingStatus } from "../../api/types.js";
 import { pulsarAdminConnection } from "../../pulsar/connection.js";
 import type { PipelineStats, PulsarAdminConnection, StageStats } from "../../pulsar/stats.js";
+import { workerDeployed } from "../desired/component.js";
 import { childName } from "../desired/labels.js";
 import type { EventSpec } from "../events.js";
 import { type Recommendation, recommendReplicas } from "./recommend.js";
@@ -20,13 +21,13 @@ export interface AutoscaledTarget {
   policy: WorkerAutoscaling;
 }
 
-/** Enabled workers with autoscaling on, in spec order. */
+/** Deployed workers with autoscaling on, in spec order. */
 export function autoscaledTargets(owner: Tracardi): AutoscaledTarget[] {
   const targets: AutoscaledTarget[] = [];
   for (const worker of AUTOSCALED_WORKERS) {
     const spec = owner.spec.workers[worker];
     const component = COMPONENTS.find((c) => c.ref.kind === "worker" && c.ref.worker === worker);
-    if (!component || !spec.enabled || !spec.autoscaling?.enabled) continue;
+    if (!component || !workerDeployed(owner.spec, worker) || !spec.autoscaling?.enabled) continue;
     targets.push({
       worker,
       deployment: childName(owner.metadata.name, component.name),
