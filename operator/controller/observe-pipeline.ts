@@ -5,6 +5,7 @@ import { type ComponentName, componentInfo } from "../api/components.js";
 import type { PulsarSpec, Tracardi } from "../api/types.js";
 import { pulsarAdminConnection } from "../pulsar/connection.js";
 import type { DeadLetterStats, PipelineStats, PulsarAdminConnection } from "../pulsar/stats.js";
+import { workerDeployed } from "./desired/component.js";
 import { childName, generatedAdminTokenName } from "./desired/index.js";
 import {
   advanceDeadLetters,
@@ -22,9 +23,9 @@ const CONSUMING_PROCESSES: { kind: ProcessKind; component: ComponentName }[] = [
   { kind: "background", component: "wk-pl-background" },
 ];
 
-function enabled(owner: Tracardi, component: ComponentName): boolean {
+function runs(owner: Tracardi, component: ComponentName): boolean {
   const ref = componentInfo(component).ref;
-  return ref.kind === "api" || owner.spec.workers[ref.worker].enabled;
+  return ref.kind === "api" || workerDeployed(owner.spec, ref.worker);
 }
 
 /**
@@ -37,10 +38,13 @@ export function stageConsumers(
   owner: Tracardi,
   deployment: (name: string) => V1Deployment | undefined,
 ): Map<Topic, StageConsumer> {
-  const settings = { queue: "pulsar" as const, processInline: !owner.spec.workers.collector.enabled };
+  const settings = {
+    queue: "pulsar" as const,
+    processInline: !workerDeployed(owner.spec, "collector"),
+  };
   const consumers = new Map<Topic, StageConsumer>();
   for (const { kind, component } of CONSUMING_PROCESSES) {
-    if (!enabled(owner, component)) continue;
+    if (!runs(owner, component)) continue;
     const info = componentInfo(component);
     const name = childName(owner.metadata.name, component);
     const spec =
