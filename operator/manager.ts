@@ -162,7 +162,7 @@ export class Manager {
           }
         : {}),
       autoscaleIntervalMs: options.autoscaleIntervalMs,
-      pipelineStats: (connection) =>
+      pipelineReader: (connection) =>
         new PulsarAdminPipelineStats(connection, async (url, init) => {
           try {
             const response = await fetch(url, init);

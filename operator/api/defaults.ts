@@ -1,6 +1,7 @@
 import type { ApiRole, WorkerKind } from "./components.js";
 import type {
   ApiAutoscalingSpec,
+  DiagnosticsSpec,
   DisruptionBudgetSpec,
   PullPolicy,
   Resources,
@@ -41,6 +42,9 @@ export const DEFAULT_WORKER_AUTOSCALING: WorkerAutoscaling = {
   scaleUpStabilizationSeconds: 0,
   scaleDownStabilizationSeconds: 300,
 };
+
+/** PipelineFlowing: two minutes without an acknowledgement, five of growth at the replica limit. */
+export const DEFAULT_DIAGNOSTICS: DiagnosticsSpec = { stallSeconds: 120, fallingBehindSeconds: 300 };
 
 export const PUBLIC_PORT = 8686;
 export const PRIVATE_PORT = 8687;

@@ -14,6 +14,7 @@ import {
 import {
   API_DEFAULTS,
   DEFAULT_API_AUTOSCALING,
+  DEFAULT_DIAGNOSTICS,
   DEFAULT_DISRUPTION_BUDGET,
   DEFAULT_IMAGE,
   DEFAULT_LICENSE_KEY,
@@ -532,6 +533,20 @@ const specSchema: Schema = obj(
       { default: {} },
     ),
     gui: guiSchema,
+    diagnostics: obj(
+      "How the operator judges the condition PipelineFlowing from Pulsar's admin API (with spec.pulsar).",
+      {
+        stallSeconds: int(
+          "A stage whose subscription has consumers and a backlog but acknowledges nothing for this long is Stalled.",
+          { default: DEFAULT_DIAGNOSTICS.stallSeconds, minimum: 1, maximum: 86400 },
+        ),
+        fallingBehindSeconds: int(
+          "A stage whose backlog grows for this long while its worker is at maxReplicas (or at its fixed replicas) is FallingBehind.",
+          { default: DEFAULT_DIAGNOSTICS.fallingBehindSeconds, minimum: 1, maximum: 86400 },
+        ),
+      },
+      { default: {} },
+    ),
   },
   {
     required: ["license", "search", "mysql"],
@@ -554,9 +569,12 @@ const specSchema: Schema = obj(
 const conditionSchema: Schema = obj(
   "A condition in the standard Kubernetes shape.",
   {
-    type: str("Ready, Reconciled, LicenseValid, BackendsReachable, ComponentsHealthy or WorkflowsEnabled.", {
-      maxLength: 316,
-    }),
+    type: str(
+      "Ready, Reconciled, LicenseValid, BackendsReachable, ComponentsHealthy, PipelineFlowing or WorkflowsEnabled.",
+      {
+        maxLength: 316,
+      },
+    ),
     status: str("True, False or Unknown.", { enum: ["True", "False", "Unknown"] }),
     reason: str("CamelCase reason.", { maxLength: 1024 }),
     message: str("Human-readable explanation.", { maxLength: 32768 }),

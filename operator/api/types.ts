@@ -172,6 +172,14 @@ export interface PulsarSpec {
   tokenSecretRef?: SecretKeyRef;
 }
 
+/** How the operator judges whether the pipeline flows (condition PipelineFlowing). */
+export interface DiagnosticsSpec {
+  /** A stage with consumers and a backlog that acknowledges nothing for this long is Stalled. */
+  stallSeconds: number;
+  /** A backlog growing this long while its worker cannot scale further is FallingBehind. */
+  fallingBehindSeconds: number;
+}
+
 /** The spec after API-server defaulting (every defaulted field present). */
 export interface TracardiSpec {
   image: string;
@@ -188,6 +196,7 @@ export interface TracardiSpec {
   api: { public: PublicApiSpec; private: ApiSpec };
   workers: { collector: WorkerSpec; background: WorkerSpec; workflow: WorkerSpec; apm: WorkerSpec };
   gui: GuiSpec;
+  diagnostics: DiagnosticsSpec;
 }
 
 export type ConditionStatus = "True" | "False" | "Unknown";

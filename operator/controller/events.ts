@@ -15,6 +15,7 @@ const WATCHED = [
   CONDITION.LicenseValid,
   CONDITION.BackendsReachable,
   CONDITION.ComponentsHealthy,
+  CONDITION.PipelineFlowing,
   CONDITION.WorkflowsEnabled,
   CONDITION.SearchDiskPressure,
   CONDITION.APIsHealthy,

@@ -8,6 +8,7 @@ import { KubeHttpError, type KubeRequester, type RequestSpec } from "../kube/htt
 import type { RecordedEvent } from "../kube/recorder.js";
 import type { PipelineStats, StageStats } from "../pulsar/stats.js";
 import { sampleTracardi } from "../testing/fixtures.js";
+import { fakePipelineReader } from "../testing/pipeline.js";
 import { pod } from "../testing/pods.js";
 import type { RuntimeHttp } from "./observe-runtime.js";
 import { type Cache, Reconciler, type ReconcilerDeps } from "./reconcile.js";
@@ -120,6 +121,7 @@ function setup(
     onLicense: () => {},
     now: () => now,
     log: () => {},
+    pipelineReader: () => fakePipelineReader(),
     ...extra,
   });
   return { api, reconciler, caches, events, tracardis, pods };
@@ -133,7 +135,8 @@ const owner = () => {
 
 describe("Reconciler", () => {
   it("applies ConfigMap, Services and one Deployment per enabled component, then writes status once", async () => {
-    const { api, reconciler } = setup(owner());
+    // The pipeline's reads of Pulsar would requeue sooner than the licence timer this test looks at.
+    const { api, reconciler } = setup(owner(), undefined, { pipelineIntervalMs: 1000 * 86_400_000 });
     const result = await reconciler.reconcile("shop/demo");
     expect(api.applies().map((c) => c.path)).toEqual([
       "/api/v1/namespaces/shop/configmaps/demo-config",
@@ -355,7 +358,8 @@ describe("Reconciler", () => {
     });
     expect(status?.license).toMatchObject({ status: "Expired", daysRemaining: -1 });
     expect(events.filter((e) => e.reason === "Expired")).toHaveLength(1);
-    expect(result.requeueAfterMs).toBeUndefined();
+    // No licence timer: only PipelineFlowing's next read of Pulsar (the default interval).
+    expect(result.requeueAfterMs).toBe(15_000);
     await reconciler.reconcile("shop/demo");
     expect(events.filter((e) => e.reason === "Expired")).toHaveLength(1);
   });
@@ -373,6 +377,36 @@ describe("Reconciler", () => {
     tracardis.items.clear();
     expect(await reconciler.reconcile("shop/demo")).toEqual({});
     expect(api.calls).toEqual([]);
+  });
+
+  it("PipelineFlowing: a Warning Event when the backlog finds no consumer, Ready follows, Recovered once it is consumed", async () => {
+    const reader = fakePipelineReader({ storage: { backlog: 30 } });
+    let clock = now.getTime();
+    const { api, reconciler, events } = setup(owner(), licence(100), {
+      pipelineReader: () => reader,
+      now: () => new Date(clock),
+    });
+    await reconciler.reconcile("shop/demo");
+    const first = api.statusWrites().at(-1);
+    expect(first?.conditions?.find((c) => c.type === "PipelineFlowing")).toMatchObject({
+      status: "False",
+      reason: "NoConsumers",
+      message: expect.stringContaining("Deployment demo-wk-pl-background (1 replica) should consume it"),
+    });
+    expect(events.filter((e) => e.reason === "NoConsumers")).toHaveLength(1);
+    clock += 15_000;
+    await reconciler.reconcile("shop/demo");
+    expect(events.filter((e) => e.reason === "NoConsumers")).toHaveLength(1);
+    reader.table.storage = { backlog: 0, consumers: 1 };
+    clock += 15_000;
+    await reconciler.reconcile("shop/demo");
+    expect(
+      api
+        .statusWrites()
+        .at(-1)
+        ?.conditions?.find((c) => c.type === "PipelineFlowing")?.reason,
+    ).toBe("Flowing");
+    expect(events.map((e) => e.reason)).toContain("PipelineFlowingRecovered");
   });
 
   describe("autoscaled workers", () => {
@@ -620,6 +654,8 @@ describe("Reconciler: the runtime's own view", () => {
     const w = waker();
     const s = setup(owner(), licence(100), {
       runtimeView: { http, intervalMs: 30_000, wake: w.wake },
+      // PipelineFlowing's reads are not what these tests look at: not due before the runtime's.
+      pipelineIntervalMs: 60_000,
       ...(clock ? { now: clock } : {}),
     });
     s.caches.services.put(service("demo-public-api", "10.96.0.1", 8686));

@@ -17,6 +17,7 @@ import { isStatus, KubeHttpError, type KubeRequester } from "../kube/http.js";
 import type { ReconcileResult } from "../kube/queue.js";
 import type { ObjectRef, RecordedEvent } from "../kube/recorder.js";
 import { RESOURCES, type ResourceRef } from "../kube/resources.js";
+import { SharedPipelineStats } from "../pulsar/shared.js";
 import { type PipelineStats, type PulsarAdminConnection, PulsarAdminPipelineStats } from "../pulsar/stats.js";
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import { type AutoscaleOutcome, Autoscaler } from "./autoscale/autoscaler.js";
@@ -35,6 +36,7 @@ import { diagnoseAutoMerging } from "./diagnose/auto-merging.js";
 import { diagnoseBackends, diskWatermarkReports, type UnreadyPodLog } from "./diagnose/backends.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
+import { diagnosePipeline, type PipelineObservation } from "./diagnose/pipeline.js";
 import { type ComponentObservation, diagnosePods, podsOf } from "./diagnose/pods.js";
 import { type ApplyOutcome, diagnoseReconciled } from "./diagnose/reconciled.js";
 import { addSample, parseRequestMetrics, type TimedSample } from "./diagnose/request-metrics.js";
@@ -53,6 +55,7 @@ import {
   type SecretRead,
   unreadyPods,
 } from "./observe.js";
+import { type PipelineReader, PipelineWatch } from "./observe-pipeline.js";
 import { type RuntimeHttp, readMetrics, readRuntimeStatus, serviceTarget } from "./observe-runtime.js";
 import { buildStatus, sameStatus } from "./status.js";
 
@@ -80,10 +83,14 @@ export interface ReconcilerDeps {
   log: (msg: string, err?: unknown) => void;
   /** Asks the runtime for its own view every `intervalMs` (AutoMerging, APIsHealthy, SearchDiskPressure); absent: not asked. */
   runtimeView?: { http: RuntimeHttp; intervalMs: number; wake: (key: string) => void };
-  /** Where autoscaling reads the backlog; Pulsar's admin API by default. */
+  /** Where autoscaling reads the backlog; by default the shared reads of `pipelineReader`. */
   pipelineStats?: (connection: PulsarAdminConnection) => PipelineStats;
   /** How often an autoscaled worker's backlog is read and a scaling step taken (default 15 s). */
   autoscaleIntervalMs?: number;
+  /** Where autoscaling and PipelineFlowing read stages and dead letters; Pulsar's admin API by default. */
+  pipelineReader?: (connection: PulsarAdminConnection) => PipelineReader;
+  /** How often PipelineFlowing reads Pulsar per Tracardi (default: the autoscaling interval). */
+  pipelineIntervalMs?: number;
 }
 
 /** What the runtime said about itself at the last look. */
@@ -137,10 +144,21 @@ export class Reconciler {
   private readonly looking = new Set<string>();
   private readonly pulsarTokens = new Map<string, SecretRead & { found: true }>();
   private readonly autoscaler: Autoscaler;
+  private readonly pipeline: PipelineWatch;
 
   constructor(private readonly deps: ReconcilerDeps) {
+    // Autoscaling and PipelineFlowing read the same subscriptions in one reconcile: one request per stage.
+    const shared = new SharedPipelineStats(
+      () => deps.now().getTime(),
+      1000,
+      deps.pipelineReader ?? ((connection) => new PulsarAdminPipelineStats(connection)),
+    );
+    this.pipeline = new PipelineWatch({
+      reader: (connection) => shared.for(connection),
+      intervalMs: deps.pipelineIntervalMs ?? deps.autoscaleIntervalMs ?? DEFAULT_AUTOSCALE_INTERVAL_MS,
+    });
     this.autoscaler = new Autoscaler({
-      pipelineStats: deps.pipelineStats ?? ((connection) => new PulsarAdminPipelineStats(connection)),
+      pipelineStats: deps.pipelineStats ?? ((connection) => shared.for(connection)),
       scale: (namespace, name, replicas) => applyReplicas<V1Deployment>(deps.http, namespace, name, replicas),
       intervalMs: deps.autoscaleIntervalMs ?? DEFAULT_AUTOSCALE_INTERVAL_MS,
     });
@@ -148,6 +166,7 @@ export class Reconciler {
 
   forget(key: string): void {
     this.autoscaler.forget(key);
+    this.pipeline.forget(key);
     this.oomHistory.delete(key);
     this.lastStatus.delete(key);
     this.requestHistory.delete(key);
@@ -194,7 +213,19 @@ export class Reconciler {
     // The licence first: its key's hash goes into the pod template (a renewed key rolls the pods).
     const { observation: license, key: licenseKey } = await this.observeLicenseSafely(owner, now);
     const { outcome, deployments } = await this.apply(owner, licenseKey);
-    const autoscale = await this.autoscale(owner, deployments, outcome, now);
+    // Autoscaling and PipelineFlowing read Pulsar with the same token: one Secret read at most.
+    let token: Promise<string | undefined> | undefined;
+    const pulsarToken = () => {
+      token ??= this.pulsarToken(owner);
+      return token;
+    };
+    const autoscale = await this.autoscale(owner, deployments, outcome, now, pulsarToken);
+    const pipeline = await this.pipeline.observe(
+      owner,
+      (name) => deployments.get(name) ?? this.deps.deployments.get(namespace, name),
+      now,
+      pulsarToken,
+    );
     const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
     const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
@@ -208,6 +239,7 @@ export class Reconciler {
       backendLogs,
       outcome,
       autoscale,
+      pipeline.observation,
       now,
       view,
     );
@@ -227,6 +259,7 @@ export class Reconciler {
     const requeues = [
       this.licenseRequeue(license, now),
       autoscale.requeueAfterMs,
+      pipeline.requeueAfterMs,
       // The runtime is asked again after this long.
       this.deps.runtimeView?.intervalMs || undefined,
     ];
@@ -241,6 +274,7 @@ export class Reconciler {
     deployments: Map<string, V1Deployment>,
     outcome: ApplyOutcome,
     now: Date,
+    token: () => Promise<string | undefined>,
   ): Promise<AutoscaleOutcome> {
     if (!outcome.ok) return { events: [], scaled: [] };
     const ns = owner.metadata.namespace;
@@ -248,7 +282,7 @@ export class Reconciler {
       owner,
       (name) => deployments.get(name) ?? this.deps.deployments.get(ns, name),
       now,
-      () => this.pulsarToken(owner),
+      token,
     );
     for (const { before, after } of result.scaled) {
       deployments.set(after.metadata?.name ?? "", after);
@@ -456,6 +490,7 @@ export class Reconciler {
     backendLogs: UnreadyPodLog[],
     outcome: ApplyOutcome,
     autoscale: AutoscaleOutcome,
+    pipeline: PipelineObservation,
     now: Date,
     view: RuntimeView | undefined,
   ): TracardiStatus {
@@ -489,6 +524,7 @@ export class Reconciler {
         license.condition,
         diagnoseBackends(backendLogs),
         podsDiagnosis.condition,
+        diagnosePipeline(pipeline, ns),
         diagnoseWorkflow(owner.spec),
         ...this.runtimeChecks(owner, view, now, backendLogs),
       ],

@@ -24,11 +24,37 @@ const healthyChecks = [
   ok("ComponentsHealthy", "AllReady"),
   bad("WorkflowsEnabled", "Disabled"),
   ok("BackendsReachable", "NoneReported"),
+  ok("PipelineFlowing", "Flowing"),
 ];
 
 describe("readyFrom", () => {
   it("is True when every check in the chain passes; WorkflowsEnabled=False does not block", () => {
     expect(readyFrom(healthyChecks)).toMatchObject({ status: "True", reason: "Ready" });
+  });
+
+  it("counts PipelineFlowing=False after the other checks, and its Unknown (Pulsar's admin API unread) not at all", () => {
+    const others = healthyChecks.filter((c) => c.type !== "PipelineFlowing");
+    const stalled = bad("PipelineFlowing", "Stalled", "stage storage: 12 messages wait …");
+    expect(readyFrom([...others, stalled])).toEqual({
+      type: "Ready",
+      status: "False",
+      reason: "Stalled",
+      message: "stage storage: 12 messages wait …",
+    });
+    expect(
+      readyFrom([
+        ...others.filter((c) => c.type !== "ComponentsHealthy"),
+        bad("ComponentsHealthy", "OOMKilled"),
+        stalled,
+      ]).reason,
+    ).toBe("OOMKilled");
+    const unknown: CheckResult = {
+      type: "PipelineFlowing",
+      status: "Unknown",
+      reason: "PulsarAdminUnavailable",
+      message: "…",
+    };
+    expect(readyFrom([...others, unknown])).toMatchObject({ status: "True", reason: "Ready" });
   });
 
   it("takes the first failing check's reason and message, in chain order", () => {
@@ -65,6 +91,7 @@ describe("readyFrom", () => {
         ok("LicenseValid", "ExpiringSoon"),
         ok("BackendsReachable"),
         ok("ComponentsHealthy"),
+        ok("PipelineFlowing"),
       ]).status,
     ).toBe("True");
     const unknown: CheckResult = {
@@ -116,6 +143,7 @@ describe("buildStatus", () => {
       "LicenseValid",
       "BackendsReachable",
       "ComponentsHealthy",
+      "PipelineFlowing",
       "WorkflowsEnabled",
     ]);
     expect(s.observedGeneration).toBe(4);
@@ -280,6 +308,7 @@ describe("the runtime's own view in Ready and Events", () => {
       "LicenseValid",
       "BackendsReachable",
       "ComponentsHealthy",
+      "PipelineFlowing",
       "SearchDiskPressure",
       "APIsHealthy",
       "AutoMerging",

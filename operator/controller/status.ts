@@ -14,6 +14,7 @@ export const READY_CHAIN = [
   CONDITION.LicenseValid,
   CONDITION.BackendsReachable,
   CONDITION.ComponentsHealthy,
+  CONDITION.PipelineFlowing,
 ] as const;
 
 /**
@@ -26,6 +27,13 @@ function floodStage(checks: readonly CheckResult[]): CheckResult | undefined {
   return c?.status === "True" && c.reason === "FloodStage" ? c : undefined;
 }
 
+/**
+ * Checks whose Unknown does not hold Ready back: PipelineFlowing is Unknown when the operator cannot
+ * read Pulsar's admin API, which says nothing about the runtime (its own Pulsar connection is
+ * BackendsReachable's).
+ */
+const UNKNOWN_IS_NOT_FAILING = new Set<string>([CONDITION.PipelineFlowing]);
+
 export function readyFrom(checks: readonly CheckResult[]): CheckResult {
   for (const type of READY_CHAIN) {
     if (type === CONDITION.ComponentsHealthy) {
@@ -34,6 +42,7 @@ export function readyFrom(checks: readonly CheckResult[]): CheckResult {
         return { type: CONDITION.Ready, status: "False", reason: flood.reason, message: flood.message };
     }
     const c = checks.find((x) => x.type === type);
+    if (c?.status === "Unknown" && UNKNOWN_IS_NOT_FAILING.has(type)) continue;
     if (!c) {
       return {
         type: CONDITION.Ready,

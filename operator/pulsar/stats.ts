@@ -1,3 +1,5 @@
+import { PulsarAdmin } from "../../runtime/adapters/pulsar/admin.js";
+import { pageDeadLetters } from "../../runtime/adapters/pulsar/dead-letters.js";
 import { type PulsarNaming, subscriptionName, topicPath } from "../../runtime/adapters/pulsar/names.js";
 import type { Topic } from "../../runtime/ports/queue.js";
 
@@ -19,6 +21,12 @@ export interface StageStats {
   msgRateOut: number;
   /** Consumers connected to the subscription. */
   consumers: number;
+  /**
+   * The broker's time (epoch ms) of the latest acknowledgement by a connected consumer; 0 when none
+   * (Pulsar keeps it per consumer, so it resets when they disconnect). Compared between reads only;
+   * absent from readers that do not report it.
+   */
+  lastAckedTimestamp?: number;
 }
 
 /**
@@ -27,6 +35,14 @@ export interface StageStats {
  */
 export interface PipelineStats {
   stages(stages: readonly Topic[]): Promise<StageStats[]>;
+}
+
+/** The stages' dead-letter topics (`<prefix><stage>-dead-letters`), as Pulsar sees them. */
+export interface DeadLetterStats {
+  /** The dead-letter subscriptions' stats: `backlog` is how many dead letters wait. */
+  deadLetters(stages: readonly Topic[]): Promise<StageStats[]>;
+  /** Why the newest dead letter of a stage failed, as GET /api/v1/dead-letters shows it; undefined if none. */
+  lastDeadLetterReason(stage: Topic): Promise<string | undefined>;
 }
 
 export interface PulsarAdminConnection {
@@ -42,7 +58,10 @@ export interface PulsarAdminConnection {
 interface TopicStatsBody {
   msgRateIn?: number;
   metadata?: { partitions?: number };
-  subscriptions?: Record<string, { msgBacklog?: number; msgRateOut?: number; consumers?: unknown[] }>;
+  subscriptions?: Record<
+    string,
+    { msgBacklog?: number; msgRateOut?: number; consumers?: unknown[]; lastAckedTimestamp?: number }
+  >;
 }
 
 type Fetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -54,7 +73,7 @@ export class PulsarAdminError extends Error {}
  * when that topic turns out to be partitioned (the plain stats answer 404 for a partitioned name).
  * One request per stage for the runtime's non-partitioned topics.
  */
-export class PulsarAdminPipelineStats implements PipelineStats {
+export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats {
   private readonly base: string;
 
   constructor(
@@ -65,12 +84,34 @@ export class PulsarAdminPipelineStats implements PipelineStats {
   }
 
   async stages(stages: readonly Topic[]): Promise<StageStats[]> {
-    return await Promise.all(stages.map((stage) => this.stage(stage)));
+    return await Promise.all(stages.map((stage) => this.stage(stage, false)));
   }
 
-  private async stage(stage: Topic): Promise<StageStats> {
-    const topic = topicPath(this.connection.naming, stage);
-    const subscription = subscriptionName(this.connection.naming, stage);
+  async deadLetters(stages: readonly Topic[]): Promise<StageStats[]> {
+    return await Promise.all(stages.map((stage) => this.stage(stage, true)));
+  }
+
+  /** Peeks at the newest dead letter with the runtime's own reader (one admin request). */
+  async lastDeadLetterReason(stage: Topic): Promise<string | undefined> {
+    const { naming, webUrl, token, timeoutMs } = this.connection;
+    const admin = new PulsarAdmin(webUrl, token, timeoutMs ?? 5000);
+    const where = {
+      topic: stage,
+      path: topicPath(naming, stage, true),
+      subscription: subscriptionName(naming, stage, true),
+    };
+    try {
+      const page = await pageDeadLetters(admin, [where], {}, { limit: 1, offset: 0 });
+      return page.items[0]?.reason;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new PulsarAdminError(`Pulsar admin API at ${webUrl}: reading ${where.path}: ${why}`);
+    }
+  }
+
+  private async stage(stage: Topic, deadLetters: boolean): Promise<StageStats> {
+    const topic = topicPath(this.connection.naming, stage, deadLetters);
+    const subscription = subscriptionName(this.connection.naming, stage, deadLetters);
     const plain = await this.get(`${topic}/stats`);
     const body = plain ?? (await this.get(`${topic}/partitioned-stats`));
     if (!body) {
@@ -84,6 +125,7 @@ export class PulsarAdminPipelineStats implements PipelineStats {
         msgRateIn: 0,
         msgRateOut: 0,
         consumers: 0,
+        lastAckedTimestamp: 0,
       };
     }
     const sub = body.subscriptions?.[subscription];
@@ -97,6 +139,7 @@ export class PulsarAdminPipelineStats implements PipelineStats {
       msgRateIn: body.msgRateIn ?? 0,
       msgRateOut: sub?.msgRateOut ?? 0,
       consumers: sub?.consumers?.length ?? 0,
+      lastAckedTimestamp: sub?.lastAckedTimestamp ?? 0,
     };
   }
 

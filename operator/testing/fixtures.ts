@@ -1,6 +1,7 @@
 import {
   API_DEFAULTS,
   DEFAULT_API_AUTOSCALING,
+  DEFAULT_DIAGNOSTICS,
   DEFAULT_DISRUPTION_BUDGET,
   DEFAULT_IMAGE,
   GUI_DEFAULTS,
@@ -40,6 +41,7 @@ export function sampleTracardi(mutate: (spec: TracardiSpec) => void = () => {}):
       resources: structuredClone(GUI_DEFAULTS.resources),
       service: { type: "ClusterIP", port: GUI_PORT },
     },
+    diagnostics: { ...DEFAULT_DIAGNOSTICS },
   };
   mutate(spec);
   return {

@@ -18,4 +18,5 @@ export const CONDITION = {
   AutoMerging: "AutoMerging",
   APIsHealthy: "APIsHealthy",
   SearchDiskPressure: "SearchDiskPressure",
+  PipelineFlowing: "PipelineFlowing",
 } as const;

@@ -90,6 +90,50 @@ describe("PulsarAdminPipelineStats (operator/pulsar) against a real broker", () 
     }
   });
 
+  it("PipelineFlowing's reads: the broker's last acknowledgement, the dead-letter backlog and the newest letter's reason", async () => {
+    const stats = new PulsarAdminPipelineStats(
+      pulsarAdminConnection({ url: server.serviceUrl, webUrl: server.webUrl, topicPrefix: prefix }),
+    );
+    const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix } });
+    try {
+      expect((await stats.deadLetters(["dispatch"]))[0]).toMatchObject({
+        topic: `public/default/${prefix}dispatch-dead-letters`,
+        exists: false,
+        backlog: 0,
+      });
+      expect(await stats.lastDeadLetterReason("dispatch")).toBeUndefined();
+      await queue.publish(
+        "dispatch",
+        Array.from({ length: 3 }, (_, i) => ({ key: `k${i}`, body: { n: i } })),
+      );
+      let handled = 0;
+      const subscription = queue.consume(
+        "dispatch",
+        inKeyOrder(async () => {
+          handled++;
+          return handled === 1 ? { kind: "ack" } : { kind: "dead-letter", reason: `refused #${handled}` };
+        }),
+        { maxBatch: 1, maxAttempts: 1 },
+      );
+      try {
+        await expect
+          .poll(async () => (await stats.deadLetters(["dispatch"]))[0]?.backlog, {
+            timeout: 20_000,
+            interval: 200,
+          })
+          .toBe(2);
+        const [dispatch] = await stats.stages(["dispatch"]);
+        expect(dispatch?.consumers).toBe(1);
+        expect(dispatch?.lastAckedTimestamp).toBeGreaterThan(0);
+        expect(await stats.lastDeadLetterReason("dispatch")).toBe("refused #3");
+      } finally {
+        await subscription.close();
+      }
+    } finally {
+      await queue.close();
+    }
+  });
+
   it("says which URL does not answer", async () => {
     const stats = new PulsarAdminPipelineStats(
       pulsarAdminConnection({
