@@ -368,8 +368,9 @@ async function main(): Promise<void> {
   const reconcileSeconds = grew("tracardi_operator_reconcile_duration_seconds_sum") * COUNT;
   const reconciles = grew("tracardi_operator_reconcile_duration_seconds_count") * COUNT;
   // Reconciles × mean ÷ concurrency close to the time to all Ready means the work queue is the bound.
-  results[`scale-up: mean reconcile time (operator --concurrency ${CONCURRENCY})`] =
-    reconciles ? ms((reconcileSeconds / reconciles) * 1000) : "n/a";
+  results[`scale-up: mean reconcile time (operator --concurrency ${CONCURRENCY})`] = reconciles
+    ? ms((reconcileSeconds / reconciles) * 1000)
+    : "n/a";
   results[`operator memory after all Ready (${expected} Tracardis, ${pods} pods cached)`] =
     memory(afterScaleUp);
 
