@@ -17,7 +17,7 @@ describe("parseConfig", () => {
       resyncSeconds: 300,
       diagnosticsSeconds: 30,
       autoscaleIntervalSeconds: 15,
-      concurrency: 3,
+      concurrency: 8,
     });
     expect(c.namespaces).toBeUndefined();
     expect(parseConfig([], { DIAGNOSTICS_SECONDS: "0" }).diagnosticsSeconds).toBe(0);

@@ -21,6 +21,15 @@ export interface OperatorConfig {
   logLevel: string;
 }
 
+/**
+ * Parallel reconciles. A reconcile mostly waits on the API server (two round trips to create a
+ * resource's children, one status patch after); its own CPU is a few ms, so one Node.js core keeps 8
+ * busy. Whatever this is, the operator has at most 16 requests in flight (its connection pool,
+ * kube/http.ts), far below the API server's defaults (--max-requests-inflight 400,
+ * --max-mutating-requests-inflight 200), so a burst of resources cannot crowd out other clients.
+ */
+export const DEFAULT_CONCURRENCY = 8;
+
 export const USAGE = `tracardi-operator [flags]   (KUBECONFIG or in-cluster config)
   --namespaces NS[,NS...]     watch only these namespaces, one informer each, so Roles in them suffice
                               (env WATCH_NAMESPACES; --namespace / WATCH_NAMESPACE alike; default: all)
@@ -39,7 +48,7 @@ export const USAGE = `tracardi-operator [flags]   (KUBECONFIG or in-cluster conf
   --autoscale-interval-seconds N
                               how often autoscaled workers' backlogs are read and a step taken
                               (env AUTOSCALE_INTERVAL_SECONDS; default 15, at least 1)
-  --concurrency N             parallel reconciles of different resources (default 3)
+  --concurrency N             parallel reconciles of different resources (default 8)
   --log-level LEVEL           pino level (default info)
 `;
 
@@ -115,7 +124,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
         "--autoscale-interval-seconds",
       ),
     ),
-    concurrency: Math.max(1, int(values.concurrency, 3, "--concurrency")),
+    concurrency: Math.max(1, int(values.concurrency, DEFAULT_CONCURRENCY, "--concurrency")),
     logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",
   };
   if (namespaces.length > 0) config.namespaces = namespaces;

@@ -2,6 +2,7 @@
  * Operator benchmark against a cluster (default: the local control plane, e2e/.cluster/kubeconfig).
  *   node dist/bench/operator/run.js [--count 200] [--rest-seconds 60] [--repeat 5] [--resync-seconds 60]
  *                                   [--stall-seconds 120] [--timeout-seconds 1800] [--fixed-nodes]
+ *                                   [--concurrency N (the operator's; default its own)]
  * Sizes the cluster first: the pods a Tracardi needs come from the operator's desired state, and on a
  * kwok cluster fake nodes are added until count + repeat Tracardis fit (deleted at the end; not with
  * --fixed-nodes, which only says how many nodes are missing).
@@ -17,6 +18,7 @@ import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { tracardiCrd } from "../../operator/api/crd.js";
 import type { Tracardi } from "../../operator/api/types.js";
+import { DEFAULT_CONCURRENCY } from "../../operator/config.js";
 import { desiredState } from "../../operator/controller/desired/index.js";
 import { KubeHttp } from "../../operator/kube/http.js";
 import { RESOURCES, resourcePath } from "../../operator/kube/resources.js";
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     "stall-seconds": { type: "string" },
     "timeout-seconds": { type: "string" },
     "fixed-nodes": { type: "boolean" },
+    concurrency: { type: "string" },
   },
 });
 const COUNT = Number(values.count ?? 200);
@@ -52,6 +55,7 @@ const REPEAT = Number(values.repeat ?? 5);
 const RESYNC_SECONDS = Number(values["resync-seconds"] ?? 60);
 const STALL_SECONDS = Number(values["stall-seconds"] ?? 120);
 const TIMEOUT_SECONDS = Number(values["timeout-seconds"] ?? 1800);
+const CONCURRENCY = Number(values.concurrency ?? DEFAULT_CONCURRENCY);
 const PROGRESS_MS = 5000;
 
 const KUBECONFIG = process.env.KUBECONFIG ?? join(ROOT, "e2e/.cluster/kubeconfig");
@@ -149,6 +153,8 @@ function startOperator(publicKey: string, port: number): ChildProcess {
       String(port),
       "--resync-seconds",
       String(RESYNC_SECONDS),
+      "--concurrency",
+      String(CONCURRENCY),
       "--log-level",
       "warn",
     ],
@@ -361,8 +367,8 @@ async function main(): Promise<void> {
     `${grew("tracardi_operator_api_requests_total").toFixed(1)} / ${grew("tracardi_operator_reconcile_total").toFixed(1)}`;
   const reconcileSeconds = grew("tracardi_operator_reconcile_duration_seconds_sum") * COUNT;
   const reconciles = grew("tracardi_operator_reconcile_duration_seconds_count") * COUNT;
-  // With --concurrency 3, reconciles × mean ÷ 3 close to the time to all Ready: the work queue is the bound.
-  results["scale-up: mean reconcile time (operator default --concurrency 3)"] = reconciles
+  // Reconciles × mean ÷ concurrency close to the time to all Ready means the work queue is the bound.
+  results[`scale-up: mean reconcile time (operator --concurrency ${CONCURRENCY})`] = reconciles
     ? ms((reconcileSeconds / reconciles) * 1000)
     : "n/a";
   results[`operator memory after all Ready (${expected} Tracardis, ${pods} pods cached)`] =

@@ -43,9 +43,26 @@ class FakeApi implements KubeRequester {
   /** Secrets created with POST, by name; a second create of a name answers 409 like the API server. */
   created = new Map<string, V1Secret>();
   failApplyWith: KubeHttpError | undefined;
+  /** Only the apply whose path ends so fails with failApplyWith (all applies when absent). */
+  failApplyOf: string | undefined;
+  /** With `answerLater`, each request answers a turn of the event loop later; "start|end method path". */
+  timeline: string[] = [];
+  answerLater = false;
   private rv = 100;
 
   async request<T>(spec: RequestSpec): Promise<T> {
+    if (!this.answerLater) return this.answer<T>(spec);
+    const what = `${spec.method} ${spec.path}`;
+    this.timeline.push(`start ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      return await this.answer<T>(spec);
+    } finally {
+      this.timeline.push(`end ${what}`);
+    }
+  }
+
+  private async answer<T>(spec: RequestSpec): Promise<T> {
     this.calls.push(spec);
     const other = this.secrets.get(spec.path.split("/secrets/")[1] ?? "");
     if (spec.method === "GET" && other) return other as T;
@@ -62,7 +79,8 @@ class FakeApi implements KubeRequester {
       return body as T;
     }
     if (spec.method === "PATCH" && !spec.path.endsWith("/status")) {
-      if (this.failApplyWith) throw this.failApplyWith;
+      if (this.failApplyWith && (!this.failApplyOf || spec.path.endsWith(this.failApplyOf)))
+        throw this.failApplyWith;
       const body = structuredClone(spec.body) as KubernetesObject & { metadata: { generation?: number } };
       body.metadata.resourceVersion = String(this.rv++);
       if (body.kind === "Deployment") body.metadata.generation = 1;
@@ -158,6 +176,45 @@ describe("Reconciler", () => {
     expect(status?.observedGeneration).toBe(3);
     // Re-check at the start of the 14-day warning window: 100 - 14 = 86 days (+1 s).
     expect(result.requeueAfterMs).toBe(86 * 86_400_000 + 1000);
+  });
+
+  it("creates the admin-token Secret and ConfigMap first, then applies every other child at once", async () => {
+    const { api, reconciler } = setup(owner());
+    api.answerLater = true;
+    await reconciler.reconcile("shop/demo");
+    const t = api.timeline;
+    const at = (entry: string) => t.indexOf(entry);
+    const mountedFirst = [
+      "POST /api/v1/namespaces/shop/secrets",
+      "PATCH /api/v1/namespaces/shop/configmaps/demo-config",
+    ];
+    const rest = t.filter((e) => e.startsWith("start PATCH") && /services|deployments/.test(e));
+    expect(rest).toHaveLength(8);
+    // Both what the pods mount are in flight together, and answered before any other child is sent.
+    expect(Math.max(...mountedFirst.map((m) => at(`start ${m}`)))).toBeLessThan(
+      Math.min(...mountedFirst.map((m) => at(`end ${m}`))),
+    );
+    const firstRest = Math.min(...rest.map(at));
+    for (const m of mountedFirst) expect(at(`end ${m}`)).toBeLessThan(firstRest);
+    // Every Service and Deployment is sent before the first of them is answered.
+    const firstAnswer = t.findIndex((e) => e.startsWith("end PATCH") && /services|deployments/.test(e));
+    expect(Math.max(...rest.map(at))).toBeLessThan(firstAnswer);
+    expect(api.statusWrites()).toHaveLength(1);
+  });
+
+  it("one child's failed apply fails the reconcile only after its siblings' applies are answered", async () => {
+    const { api, reconciler } = setup(owner());
+    api.answerLater = true;
+    api.failApplyOf = "/deployments/demo-public-api";
+    api.failApplyWith = new KubeHttpError(500, '{"message":"etcdserver: request timed out"}', "PATCH", "/x");
+    await expect(reconciler.reconcile("shop/demo")).rejects.toThrow("etcdserver: request timed out");
+    const t = api.timeline;
+    const statusWrite = t.findIndex((e) => e.startsWith("start PATCH") && e.endsWith("/status"));
+    const siblings = t.filter((e) => e.startsWith("end PATCH") && /services|deployments/.test(e));
+    expect(siblings).toHaveLength(8);
+    for (const e of siblings) expect(t.indexOf(e)).toBeLessThan(statusWrite);
+    const reconciled = api.statusWrites()[0]?.conditions?.find((c) => c.type === "Reconciled");
+    expect(reconciled).toMatchObject({ status: "False", reason: "ApplyFailed" });
   });
 
   it("a resync with nothing changed makes no request at all", async () => {

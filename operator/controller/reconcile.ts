@@ -129,6 +129,16 @@ function rejectsSpec(err: unknown): boolean {
   );
 }
 
+/**
+ * Waits for every promise, then fails with the first failure in the given order: requests started
+ * together are never left running behind a reconcile that already reported.
+ */
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
 /** reconcile(key): read → desired → apply → delete disabled → observe → status (+ events on transitions). */
 export class Reconciler {
   private readonly oomHistory = new Map<string, OOMKill[]>();
@@ -337,42 +347,40 @@ export class Reconciler {
       licenseKey === undefined ? {} : { licenseKey },
     );
     const ns = owner.metadata.namespace;
-    let applied = 0;
     try {
-      await this.ensureAdminTokenSecret(owner);
-      await this.ensure(desired.configMap, this.deps.configMaps);
-      applied++;
-      for (const svc of desired.services) {
-        await this.ensure(svc, this.deps.services);
-        applied++;
-      }
-      for (const d of desired.deployments) {
-        const live = await this.ensure(d, this.deps.deployments, (current) =>
-          this.handOverReplicas(d, current),
-        );
-        deployments.set(live.metadata?.name ?? "", live);
-        applied++;
-      }
-      for (const pdb of desired.disruptionBudgets) {
-        await this.ensure(pdb, this.deps.disruptionBudgets);
-        applied++;
-      }
-      for (const hpa of desired.autoscalers) {
-        await this.ensure(hpa, this.deps.autoscalers);
-        applied++;
-      }
-      for (const component of desired.withoutAutoscaler) {
-        await this.deleteOwned(RESOURCES.horizontalPodAutoscaler, this.deps.autoscalers, owner, component);
-      }
-      for (const component of desired.disabled) {
-        await this.deleteOwned(RESOURCES.deployment, this.deps.deployments, owner, component);
-      }
-      for (const component of desired.withoutService) {
-        await this.deleteOwned(RESOURCES.service, this.deps.services, owner, component);
-      }
-      for (const component of desired.withoutDisruptionBudget) {
-        await this.deleteOwned(RESOURCES.podDisruptionBudget, this.deps.disruptionBudgets, owner, component);
-      }
+      // What the pods mount first, so they never start without it; then every other child at once:
+      // one reconcile costs about two API round trips instead of one per child.
+      await settleAll([
+        this.ensureAdminTokenSecret(owner),
+        this.ensure(desired.configMap, this.deps.configMaps),
+      ]);
+      const applies: Promise<unknown>[] = [
+        ...desired.services.map((svc) => this.ensure(svc, this.deps.services)),
+        ...desired.deployments.map(async (d) => {
+          const live = await this.ensure(d, this.deps.deployments, (current) =>
+            this.handOverReplicas(d, current),
+          );
+          deployments.set(live.metadata?.name ?? "", live);
+        }),
+        ...desired.disruptionBudgets.map((pdb) => this.ensure(pdb, this.deps.disruptionBudgets)),
+        ...desired.autoscalers.map((hpa) => this.ensure(hpa, this.deps.autoscalers)),
+      ];
+      await settleAll(applies);
+      const applied = 1 + applies.length;
+      await settleAll([
+        ...desired.withoutAutoscaler.map((component) =>
+          this.deleteOwned(RESOURCES.horizontalPodAutoscaler, this.deps.autoscalers, owner, component),
+        ),
+        ...desired.disabled.map((component) =>
+          this.deleteOwned(RESOURCES.deployment, this.deps.deployments, owner, component),
+        ),
+        ...desired.withoutService.map((component) =>
+          this.deleteOwned(RESOURCES.service, this.deps.services, owner, component),
+        ),
+        ...desired.withoutDisruptionBudget.map((component) =>
+          this.deleteOwned(RESOURCES.podDisruptionBudget, this.deps.disruptionBudgets, owner, component),
+        ),
+      ]);
       return { outcome: { ok: true, applied }, deployments };
     } catch (err) {
       const invalid = rejectsSpec(err);

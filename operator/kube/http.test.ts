@@ -106,4 +106,35 @@ describe("KubeHttp", () => {
     stop.abort();
     await Promise.all(watches);
   });
+
+  it("the Lease's requests have a connection of their own: sixteen applies in flight do not hold them up", async () => {
+    const held: (() => void)[] = [];
+    let holding = true;
+    const http = await clientOf((req, res) => {
+      const answer = () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      if (holding && req.url?.includes("/deployments/")) held.push(answer);
+      else answer();
+    });
+    const applies = Array.from({ length: 20 }, (_, i) =>
+      http.request({ method: "PATCH", path: `/apis/apps/v1/namespaces/x/deployments/d${i}`, body: {} }),
+    );
+    while (held.length < 16) await new Promise((r) => setTimeout(r, 10));
+    const lease = await http.request<{ ok: boolean }>({
+      lane: "lease",
+      method: "GET",
+      path: "/apis/coordination.k8s.io/v1/namespaces/x/leases/op",
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(lease).toEqual({ ok: true });
+    // The pool is full: an ordinary request waits for a socket.
+    const ordinary = http.request({ method: "GET", path: "/api/v1/namespaces/x/configmaps/c" });
+    const first = await Promise.race([
+      ordinary.then(() => "answered"),
+      new Promise((r) => setTimeout(r, 200, "waiting")),
+    ]);
+    expect(first).toBe("waiting");
+    holding = false;
+    for (const answer of held) answer();
+    await Promise.all([...applies, ordinary]);
+  });
 });

@@ -36,6 +36,8 @@ export interface RequestSpec {
   accept?: string;
   /** Aborts the request (and rejects) when it fires, whatever stage the request is in. */
   signal?: AbortSignal;
+  /** "lease": a connection of its own, so the Lease renewal never queues behind a burst of applies. */
+  lane?: "lease";
 }
 
 /** Accept headers of the metadata-only API: the server strips everything but metadata (no Secret data). */
@@ -78,6 +80,12 @@ export class KubeHttp implements KubeWatcher {
   private readonly watchAgents = {
     https: new https.Agent({ keepAlive: true }),
     http: new http.Agent({ keepAlive: true }),
+  };
+
+  /** The Lease's requests (one at a time) never wait for a socket of the requests' pool. */
+  private readonly leaseAgents = {
+    https: new https.Agent({ keepAlive: true, maxSockets: 1 }),
+    http: new http.Agent({ keepAlive: true, maxSockets: 1 }),
   };
 
   constructor(
@@ -138,7 +146,7 @@ export class KubeHttp implements KubeWatcher {
   }
 
   async request<T>(spec: RequestSpec): Promise<T> {
-    const { res } = await this.open(spec, 30_000);
+    const { res } = await this.open(spec, 30_000, spec.lane === "lease" ? this.leaseAgents : this.agents);
     const text = await readAll(res);
     const status = res.statusCode ?? 0;
     this.onRequest(spec.method, status);
@@ -178,6 +186,8 @@ export class KubeHttp implements KubeWatcher {
     this.agents.http.destroy();
     this.watchAgents.https.destroy();
     this.watchAgents.http.destroy();
+    this.leaseAgents.https.destroy();
+    this.leaseAgents.http.destroy();
   }
 }
 

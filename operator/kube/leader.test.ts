@@ -17,8 +17,11 @@ function fakeLeaseApi() {
     get holder() {
       return lease?.spec.holderIdentity;
     },
+    /** Requests sent without the Lease's own connection lane. */
+    offLane: 0,
     requester: {
       request: async <T>(spec: RequestSpec): Promise<T> => {
+        if (spec.lane !== "lease") api.offLane += 1;
         if (api.hang) {
           return await new Promise<T>((_, reject) => {
             spec.signal?.addEventListener("abort", () => {
@@ -117,6 +120,8 @@ describe("LeaderElector", () => {
     expect(events.indexOf("b started")).toBeGreaterThan(events.findIndex((e) => e.startsWith("a stopped")));
     await b.release();
     expect(api.holder).toBe("");
+    // Create, renew, take-over and release all went over the Lease's own connection.
+    expect(api.offLane).toBe(0);
   });
 
   it("leaderOnlyWrites: reads pass, writes are refused unsent once the leader is past its deadline", async () => {

@@ -158,6 +158,7 @@ export class LeaderElector {
   private async get(signal?: AbortSignal): Promise<Lease | undefined> {
     try {
       return await this.http.request<Lease>({
+        lane: "lease",
         method: "GET",
         path: this.path(this.options.name),
         ...(signal ? { signal } : {}),
@@ -170,6 +171,7 @@ export class LeaderElector {
 
   private async put(lease: Lease, signal?: AbortSignal): Promise<void> {
     await this.http.request({
+      lane: "lease",
       method: "PUT",
       path: this.path(lease.metadata.name),
       body: lease,
@@ -196,7 +198,7 @@ export class LeaderElector {
         },
       };
       try {
-        await this.http.request({ method: "POST", path: this.path(), body: fresh, signal });
+        await this.http.request({ lane: "lease", method: "POST", path: this.path(), body: fresh, signal });
         return true;
       } catch (err) {
         if (isStatus(err, 409)) return false;
