@@ -6,15 +6,20 @@
 #   infra/opensearch.sh stop    stops the node started by `start` (no-op if none runs)
 #
 # Everything lives in $TRACARDI_INFRA_CACHE (default ~/.cache/tracardi-infra)/opensearch-2.19.6.
+#
+# TRACARDI_OPENSEARCH_PORT=<port> runs a second, independent node (HTTP <port>, transport <port>+100,
+# its own dir opensearch-2.19.6-<port>/): a test that changes cluster settings (disk watermarks)
+# changes them there, never on the shared node. Stop it with the same variable set.
 set -euo pipefail
 
 NAME=opensearch
 VERSION=2.19.6
-HTTP_PORT=19200
-TRANSPORT_PORT=19300
+HTTP_PORT="${TRACARDI_OPENSEARCH_PORT:-19200}"
+TRANSPORT_PORT=$((HTTP_PORT == 19200 ? 19300 : HTTP_PORT + 100))
 MAIN_CLASS=tracardi.infra.EmbeddedOpenSearch
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/opensearch"
 CACHE="${TRACARDI_INFRA_CACHE:-$HOME/.cache/tracardi-infra}/opensearch-${VERSION}"
+if [[ "$HTTP_PORT" != 19200 ]]; then CACHE="${CACHE}-${HTTP_PORT}"; fi
 START_TIMEOUT=${OPENSEARCH_START_TIMEOUT:-300}
 NODE_JAVA_OPTS=(
   -Xms256m -Xmx768m

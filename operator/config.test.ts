@@ -15,10 +15,13 @@ describe("parseConfig", () => {
       identity: "op-0",
       licenseWarningDays: 14,
       resyncSeconds: 300,
+      diagnosticsSeconds: 30,
       autoscaleIntervalSeconds: 15,
       concurrency: 3,
     });
     expect(c.namespaces).toBeUndefined();
+    expect(parseConfig([], { DIAGNOSTICS_SECONDS: "0" }).diagnosticsSeconds).toBe(0);
+    expect(parseConfig(["--diagnostics-seconds", "10"], {}).diagnosticsSeconds).toBe(10);
     expect(c.licensePublicKey).toBeUndefined();
   });
 

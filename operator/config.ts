@@ -13,6 +13,8 @@ export interface OperatorConfig {
   licensePublicKey?: string;
   licenseWarningDays: number;
   resyncSeconds: number;
+  /** How often each Tracardi's runtime is asked for its own view (0: never). */
+  diagnosticsSeconds: number;
   /** How often an autoscaled worker's backlog is read and a scaling step taken. */
   autoscaleIntervalSeconds: number;
   concurrency: number;
@@ -31,6 +33,9 @@ export const USAGE = `tracardi-operator [flags]   (KUBECONFIG or in-cluster conf
                               (or env TRACARDI_LICENSE_PUBLIC_KEY with the PEM itself)
   --license-warning-days N    ExpiringSoon window (default 14)
   --resync-seconds N          periodic full resync (default 300)
+  --diagnostics-seconds N     ask each runtime for its status and metrics this often, over the APIs'
+                              Services (AutoMerging, APIsHealthy, SearchDiskPressure; 0: never;
+                              env DIAGNOSTICS_SECONDS; default 30)
   --autoscale-interval-seconds N
                               how often autoscaled workers' backlogs are read and a step taken
                               (env AUTOSCALE_INTERVAL_SECONDS; default 15, at least 1)
@@ -76,6 +81,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       "license-public-key": { type: "string" },
       "license-warning-days": { type: "string" },
       "resync-seconds": { type: "string" },
+      "diagnostics-seconds": { type: "string" },
       "autoscale-interval-seconds": { type: "string" },
       concurrency: { type: "string" },
       "log-level": { type: "string" },
@@ -96,6 +102,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
     licenseWarningDays: int(values["license-warning-days"], 14, "--license-warning-days"),
     resyncSeconds: int(values["resync-seconds"], 300, "--resync-seconds"),
+    diagnosticsSeconds: int(
+      values["diagnostics-seconds"] ?? env.DIAGNOSTICS_SECONDS,
+      30,
+      "--diagnostics-seconds",
+    ),
     autoscaleIntervalSeconds: Math.max(
       1,
       int(

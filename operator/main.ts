@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     ...(config.namespaces ? { namespaces: config.namespaces } : {}),
     concurrency: config.concurrency,
     resyncMs: config.resyncSeconds * 1000,
+    diagnosticsMs: config.diagnosticsSeconds * 1000,
     autoscaleIntervalMs: config.autoscaleIntervalSeconds * 1000,
     identity: config.identity,
     license: {

@@ -5,11 +5,13 @@ import type {
   V1PodDisruptionBudget,
   V1Secret,
   V1Service,
+  V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import type { Tracardi } from "./api/types.js";
 import { adminTokenRef } from "./controller/desired/admin-token.js";
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from "./controller/desired/labels.js";
 import type { LicenseSettings } from "./controller/observe.js";
+import { plainHttp } from "./controller/observe-runtime.js";
 import { Reconciler } from "./controller/reconcile.js";
 import type { KubeRequester, KubeWatcher } from "./kube/http.js";
 import type { InformerOptions, KubeObject } from "./kube/informer.js";
@@ -29,6 +31,8 @@ export interface ManagerOptions {
   autoscaleIntervalMs: number;
   identity: string;
   license: LicenseSettings;
+  /** How often a runtime is asked for its own view; 0: never. */
+  diagnosticsMs: number;
   /** With leader election: whether we may still act (steps down when not). Checked before each reconcile. */
   leading?: () => boolean;
   log: (msg: string, err?: unknown) => void;
@@ -103,6 +107,10 @@ export class Manager {
       resource: RESOURCES.podDisruptionBudget,
       labelSelector: managed,
     });
+    const autoscalers = make<V2HorizontalPodAutoscaler>({
+      resource: RESOURCES.horizontalPodAutoscaler,
+      labelSelector: managed,
+    });
     // Secrets are watched only to notice licence changes, through the metadata-only API: the server never
     // sends their data (a cluster's Helm release Secrets alone can be hundreds of MB). The licence key is
     // read by a GET of the one Secret a Tracardi names.
@@ -130,6 +138,7 @@ export class Manager {
       services,
       configMaps,
       disruptionBudgets,
+      autoscalers,
       pods,
       secrets,
       license: options.license,
@@ -143,6 +152,15 @@ export class Manager {
       },
       now: () => new Date(),
       log: options.log,
+      ...(options.diagnosticsMs > 0
+        ? {
+            runtimeView: {
+              http: plainHttp,
+              intervalMs: options.diagnosticsMs,
+              wake: (key: string) => this.queue.add(key),
+            },
+          }
+        : {}),
       autoscaleIntervalMs: options.autoscaleIntervalMs,
       pipelineStats: (connection) =>
         new PulsarAdminPipelineStats(connection, async (url, init) => {
@@ -195,6 +213,7 @@ export class Manager {
     services.on(byOwner);
     configMaps.on(byOwner);
     disruptionBudgets.on(byOwner);
+    autoscalers.on(byOwner);
     pods.on((_, pod) => {
       const instance = pod.metadata?.labels?.[LABEL_INSTANCE];
       if (instance) this.queue.add(keyOf(pod.metadata?.namespace, instance));

@@ -14,6 +14,7 @@ import { planDispatch } from "./stages/dispatch/plan.js";
 import { dispatchStage } from "./stages/dispatch/stage.js";
 import { deliverWebhook } from "./stages/dispatch/webhook.js";
 import { forceMerge, mergePass } from "./stages/merge/pass.js";
+import { type MergingStatus, mergingStatus, recordMergePass } from "./stages/merge/status.js";
 import { collectorStage } from "./stages/process/collector.js";
 import { ConfigCache } from "./stages/process/config-cache.js";
 import { PendingState } from "./stages/process/state.js";
@@ -391,11 +392,22 @@ export class Runtime {
   /** The auto-profile-merging loop (`wk-apm`): a merge pass every `mergeIntervalMs`. */
   startMerging(): void {
     if (this.settings.mergeSalt === null || this.settings.mergeIntervalMs === 0) return;
-    const timer = setInterval(() => {
-      this.mergePass().catch((error: unknown) =>
-        process.stderr.write(`merge pass failed: ${String(error)}\n`),
+    const interval = this.settings.mergeIntervalMs;
+    // Each pass is recorded in the configuration store, so the private API of any replica can say
+    // when the last one ran (the operator's AutoMerging condition); a record that fails is only logged.
+    const record = (outcome: { queued: number } | { error: string }) =>
+      recordMergePass(this.config, interval, outcome).catch((error: unknown) =>
+        process.stderr.write(`merge pass not recorded: ${describeError(error)}\n`),
       );
-    }, this.settings.mergeIntervalMs);
+    const timer = setInterval(() => {
+      this.mergePass().then(
+        (queued) => record({ queued }),
+        (error: unknown) => {
+          process.stderr.write(`merge pass failed: ${String(error)}\n`);
+          return record({ error: describeError(error) });
+        },
+      );
+    }, interval);
     this.shutdown.signal.addEventListener("abort", () => clearInterval(timer));
     this.running.add("merge");
   }
@@ -403,6 +415,16 @@ export class Runtime {
   /** Queues a merge for every profile marked for merging; returns how many. */
   mergePass(): Promise<number> {
     return mergePass(this.data, this.queue);
+  }
+
+  /** The search cluster's disk watermarks and usage (null: embedded store). */
+  searchDisk(): ReturnType<Backends["searchDisk"]> {
+    return this.backends.searchDisk();
+  }
+
+  /** The merge loop's last pass (recorded by whichever process runs it) and how many profiles wait. */
+  mergingStatus(): Promise<MergingStatus> {
+    return mergingStatus(this.settings, this.config, this.data);
   }
 
   /** Queues a forced merge of exactly these profiles (no merge rails). */

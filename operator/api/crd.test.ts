@@ -90,8 +90,10 @@ describe("CRD", () => {
       resources: API_DEFAULTS.public.resources,
       service: { type: "ClusterIP", port: 8686 },
       podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+      autoscaling: { enabled: false, minReplicas: 1, maxReplicas: 10, targetCPUUtilizationPercentage: 80 },
     });
     expect(spec.api.private.service.port).toBe(8687);
+    expect(spec.api.private).not.toHaveProperty("autoscaling");
   });
 
   it("keeps enum lists in step with the types", () => {

@@ -1,5 +1,6 @@
 import type { ApiRole, WorkerKind } from "./components.js";
 import type {
+  ApiAutoscalingSpec,
   DisruptionBudgetSpec,
   PullPolicy,
   Resources,
@@ -22,6 +23,14 @@ export const DEFAULT_SERVICE_TYPE: ServiceType = "ClusterIP";
 
 /** An API with more than one replica keeps all but one pod through a drain. */
 export const DEFAULT_DISRUPTION_BUDGET: DisruptionBudgetSpec = { enabled: true, maxUnavailable: 1 };
+
+/** Off until asked for; when on, between 1 and 10 public-api pods at 80 % of their CPU request. */
+export const DEFAULT_API_AUTOSCALING: ApiAutoscalingSpec = {
+  enabled: false,
+  minReplicas: 1,
+  maxReplicas: 10,
+  targetCPUUtilizationPercentage: 80,
+};
 
 /** Autoscaling is opt-in; the windows are the HorizontalPodAutoscaler's defaults. */
 export const DEFAULT_WORKER_AUTOSCALING: WorkerAutoscaling = {

@@ -13,6 +13,7 @@ import {
 } from "./components.js";
 import {
   API_DEFAULTS,
+  DEFAULT_API_AUTOSCALING,
   DEFAULT_DISRUPTION_BUDGET,
   DEFAULT_IMAGE,
   DEFAULT_LICENSE_KEY,
@@ -262,6 +263,33 @@ function disruptionBudgetSchema(role: ApiRole): Schema {
   );
 }
 
+function apiAutoscalingSchema(): Schema {
+  const d = DEFAULT_API_AUTOSCALING;
+  return obj(
+    "An autoscaling/v2 HorizontalPodAutoscaler <name>-public-api on CPU, owned by the operator. While enabled, the operator leaves the Deployment's replicas to it (replicas above is ignored).",
+    {
+      enabled: bool("Create the HorizontalPodAutoscaler (deleted when false).", { default: d.enabled }),
+      minReplicas: int("Fewest public-api pods.", { default: d.minReplicas, minimum: 1, maximum: 100 }),
+      maxReplicas: int("Most public-api pods.", { default: d.maxReplicas, minimum: 1, maximum: 100 }),
+      targetCPUUtilizationPercentage: int(
+        "Average CPU use the pods are kept at, in percent of their CPU request (resources.requests.cpu).",
+        { default: d.targetCPUUtilizationPercentage, minimum: 1, maximum: 1000 },
+      ),
+    },
+    {
+      // Whole: the API server checks the rule against the default itself, before nested defaults.
+      default: { ...d },
+      "x-kubernetes-validations": [
+        {
+          rule: "self.minReplicas <= self.maxReplicas",
+          message: "minReplicas must not exceed maxReplicas",
+          fieldPath: ".minReplicas",
+        },
+      ],
+    },
+  );
+}
+
 function apiSchema(role: ApiRole): Schema {
   const d = API_DEFAULTS[role];
   const what =
@@ -284,6 +312,7 @@ function apiSchema(role: ApiRole): Schema {
       podLabels: podLabels(`the ${role} API`),
       scheduling: schedulingSchema(`the ${role} API`, false),
       podDisruptionBudget: disruptionBudgetSchema(role),
+      ...(role === "public" ? { autoscaling: apiAutoscalingSchema() } : {}),
     },
     { default: {} },
   );

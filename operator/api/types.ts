@@ -90,13 +90,27 @@ export interface DisruptionBudgetSpec {
   maxUnavailable: number | string;
 }
 
+/** `api.public.autoscaling`: the operator owns an autoscaling/v2 HorizontalPodAutoscaler for the public API. */
+export interface ApiAutoscalingSpec {
+  enabled: boolean;
+  minReplicas: number;
+  maxReplicas: number;
+  /** Average CPU use of the pods, in percent of their CPU request, the HPA keeps them at. */
+  targetCPUUtilizationPercentage: number;
+}
+
 export interface ApiSpec {
+  /** Ignored while `autoscaling.enabled` (the public API): the HorizontalPodAutoscaler sets the replicas. */
   replicas: number;
   resources: Resources;
   service: ServiceSpec;
   podLabels?: Record<string, string>;
   scheduling?: Scheduling;
   podDisruptionBudget: DisruptionBudgetSpec;
+}
+
+export interface PublicApiSpec extends ApiSpec {
+  autoscaling: ApiAutoscalingSpec;
 }
 
 /**
@@ -161,7 +175,7 @@ export interface TracardiSpec {
   search: SearchSpec;
   mysql: MysqlSpec;
   pulsar?: PulsarSpec;
-  api: { public: ApiSpec; private: ApiSpec };
+  api: { public: PublicApiSpec; private: ApiSpec };
   workers: { collector: WorkerSpec; background: WorkerSpec; workflow: WorkerSpec; apm: WorkerSpec };
 }
 

@@ -16,13 +16,27 @@ const WATCHED = [
   CONDITION.BackendsReachable,
   CONDITION.ComponentsHealthy,
   CONDITION.WorkflowsEnabled,
+  CONDITION.SearchDiskPressure,
+  CONDITION.APIsHealthy,
+  CONDITION.AutoMerging,
 ];
 
-/** Every rollout passes through NotReady: not worth an Event (Ready=True announces the end of it). */
-const QUIET_REASONS = new Set(["NotReady"]);
+/**
+ * Not worth an Event: every rollout passes through NotReady (Ready=True announces the end of it); a
+ * runtime that cannot be asked yet (or its pods are down, which ComponentsHealthy reports) says
+ * nothing about merging, 5xx or disk; merging switched off in the runtime is a choice.
+ */
+const QUIET_REASONS = new Set(["NotReady", "StatusUnavailable", "MetricsUnavailable", "NoSearchCluster"]);
+const NO_NEWS = new Set(["StatusUnavailable", "MetricsUnavailable"]);
+const QUIET = new Set([`${CONDITION.AutoMerging}/Disabled`]);
+
+/** Conditions whose True is the problem (as the kubelet's DiskPressure). */
+const TRUE_IS_BAD = new Set<string>([CONDITION.SearchDiskPressure]);
 
 function isProblem(c: Condition): boolean {
   if (c.type === CONDITION.WorkflowsEnabled || QUIET_REASONS.has(c.reason)) return false;
+  if (QUIET.has(`${c.type}/${c.reason}`)) return false;
+  if (TRUE_IS_BAD.has(c.type)) return c.status === "True";
   return c.status !== "True" || c.reason === "ExpiringSoon";
 }
 
@@ -43,6 +57,8 @@ export function eventsFromTransitions(
     if (!now) continue;
     const was = before(type);
     if (was && was.status === now.status && was.reason === now.reason) continue;
+    // Not knowing is no news: neither a problem nor a recovery.
+    if (NO_NEWS.has(now.reason)) continue;
     if (isProblem(now)) {
       events.push({ type: "Warning", reason: now.reason, note: note(now.message) });
     } else if (was && isProblem(was)) {

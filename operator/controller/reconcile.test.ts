@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Deployment, V1Pod, V1Secret } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
 import type { Topic } from "../../runtime/ports/queue.js";
@@ -8,6 +8,8 @@ import { KubeHttpError, type KubeRequester, type RequestSpec } from "../kube/htt
 import type { RecordedEvent } from "../kube/recorder.js";
 import type { PipelineStats, StageStats } from "../pulsar/stats.js";
 import { sampleTracardi } from "../testing/fixtures.js";
+import { pod } from "../testing/pods.js";
+import type { RuntimeHttp } from "./observe-runtime.js";
 import { type Cache, Reconciler, type ReconcilerDeps } from "./reconcile.js";
 
 const now = new Date("2026-06-01T00:00:00Z");
@@ -35,6 +37,8 @@ class MapCache<T extends { metadata?: { name?: string; namespace?: string } }> i
 class FakeApi implements KubeRequester {
   calls: RequestSpec[] = [];
   secret: V1Secret | undefined;
+  /** Other Secrets a GET may find, by name. */
+  secrets = new Map<string, V1Secret>();
   /** Secrets created with POST, by name; a second create of a name answers 409 like the API server. */
   created = new Map<string, V1Secret>();
   failApplyWith: KubeHttpError | undefined;
@@ -42,6 +46,8 @@ class FakeApi implements KubeRequester {
 
   async request<T>(spec: RequestSpec): Promise<T> {
     this.calls.push(spec);
+    const other = this.secrets.get(spec.path.split("/secrets/")[1] ?? "");
+    if (spec.method === "GET" && other) return other as T;
     if (spec.method === "GET" && spec.path.includes("/secrets/")) {
       if (!this.secret) throw new KubeHttpError(404, '{"message":"not found"}', "GET", spec.path);
       return this.secret as T;
@@ -96,15 +102,17 @@ function setup(
     services: new MapCache<KubernetesObject>(),
     configMaps: new MapCache<KubernetesObject>(),
     disruptionBudgets: new MapCache<KubernetesObject>(),
+    autoscalers: new MapCache<KubernetesObject>(),
     secrets: new MapCache<V1Secret>(),
   };
   if (api.secret) caches.secrets.put({ metadata: api.secret.metadata } as V1Secret);
   const events: RecordedEvent[] = [];
+  const pods = new MapCache<V1Pod>();
   const reconciler = new Reconciler({
     http: api,
     tracardis,
     ...caches,
-    pods: new MapCache(),
+    pods,
     license: { publicKey: pair.publicKey, warningDays: 14 },
     record: async (_, e) => {
       events.push(e);
@@ -114,7 +122,7 @@ function setup(
     log: () => {},
     ...extra,
   });
-  return { api, reconciler, caches, events, tracardis };
+  return { api, reconciler, caches, events, tracardis, pods };
 }
 
 const owner = () => {
@@ -527,5 +535,288 @@ describe("Reconciler", () => {
       expect(api.count("GET", "/secrets/pulsar-token")).toBe(2);
       expect(JSON.stringify(api.statusWrites())).not.toContain("s3cret");
     });
+  });
+});
+
+describe("Reconciler: the runtime's own view", () => {
+  const TOKEN = "s3cret-token";
+  const readyPod = (component: "public-api" | "private-api", name: string) => {
+    const p = pod(
+      component,
+      name,
+      { ready: true, started: true, state: { running: {} } },
+      {
+        conditions: [{ type: "Ready", status: "True" }],
+      },
+    );
+    if (p.metadata) p.metadata.namespace = "shop";
+    return p;
+  };
+  const service = (name: string, ip: string, port: number) =>
+    ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace: "shop" },
+      spec: { clusterIP: ip, ports: [{ port }] },
+    }) as KubernetesObject;
+  const metrics = (pod: string, fiveXX: number) =>
+    [
+      `tracardi_runtime_start_time_seconds{pod="${pod}"} ${now.getTime() / 1000 - 3600}`,
+      `tracardi_http_requests_total{api="public",method="POST",route="/track",code="2xx"} 100`,
+      `tracardi_http_requests_total{api="public",method="POST",route="/track",code="5xx"} ${fiveXX}`,
+      `tracardi_http_server_errors_total{api="public",method="POST",route="/track",error="Error: boom"} ${fiveXX}`,
+    ].join("\n");
+
+  function stubRuntime(answers: { fiveXX: number }) {
+    const calls: { url: string; headers: Record<string, string> }[] = [];
+    const http: RuntimeHttp = {
+      async get(url, headers) {
+        calls.push({ url, headers });
+        if (url === "http://10.96.0.2:8687/api/v1/status") {
+          if (headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: "{}" };
+          return {
+            status: 200,
+            body: JSON.stringify({
+              merging: {
+                enabled: true,
+                intervalSeconds: 5,
+                lastPassAt: null,
+                lastPassQueued: 0,
+                lastPassBy: null,
+                lastError: null,
+                waiting: 4,
+                waitingLimit: 1000,
+              },
+              backends: { searchDisk: { error: "search refused: HTTP 403" } },
+            }),
+          };
+        }
+        if (url === "http://10.96.0.1:8686/metrics")
+          return { status: 200, body: metrics("pub-1", answers.fiveXX) };
+        if (url === "http://10.96.0.2:8687/metrics") return { status: 200, body: metrics("priv-1", 0) };
+        throw new Error(`unexpected ${url}`);
+      },
+    };
+    return { http, calls };
+  }
+
+  /** The reconciler's `wake` calls: each says a look at the runtime finished. */
+  function waker() {
+    const state = { count: 0, waiters: [] as (() => void)[] };
+    return {
+      wake: () => {
+        state.count++;
+        for (const w of state.waiters.splice(0)) w();
+      },
+      looks: async (n: number) => {
+        while (state.count < n) await new Promise<void>((resolve) => state.waiters.push(resolve));
+      },
+    };
+  }
+
+  function withServices(http: RuntimeHttp, clock?: () => Date) {
+    const w = waker();
+    const s = setup(owner(), licence(100), {
+      runtimeView: { http, intervalMs: 30_000, wake: w.wake },
+      ...(clock ? { now: clock } : {}),
+    });
+    s.caches.services.put(service("demo-public-api", "10.96.0.1", 8686));
+    s.caches.services.put(service("demo-private-api", "10.96.0.2", 8687));
+    s.caches.secrets.put({ metadata: { name: "demo-admin-token", namespace: "shop", resourceVersion: "1" } });
+    s.api.secrets.set("demo-admin-token", {
+      metadata: { name: "demo-admin-token", namespace: "shop", resourceVersion: "1" },
+      data: { token: Buffer.from(TOKEN).toString("base64") },
+    });
+    return { ...s, looks: w.looks };
+  }
+
+  it("asks the private API's status with the admin token and both APIs' metrics over their Services", async () => {
+    const runtime = stubRuntime({ fiveXX: 0 });
+    const { reconciler, api, pods, looks } = withServices(runtime.http);
+    pods.put(readyPod("public-api", "demo-public-api-1"));
+    pods.put(readyPod("private-api", "demo-private-api-1"));
+    await reconciler.reconcile("shop/demo");
+    // The look runs beside the reconcile; when it is done, the key is queued again.
+    expect(api.statusWrites()[0]?.conditions?.map((c) => c.type)).not.toContain("AutoMerging");
+    await looks(1);
+    const result = await reconciler.reconcile("shop/demo");
+    expect(runtime.calls.map((c) => c.url).sort()).toEqual([
+      "http://10.96.0.1:8686/metrics",
+      "http://10.96.0.2:8687/api/v1/status",
+      "http://10.96.0.2:8687/metrics",
+    ]);
+    const status = api.statusWrites().at(-1);
+    const condition = (type: string) => status?.conditions?.find((c) => c.type === type);
+    expect(condition("AutoMerging")).toMatchObject({ status: "False", reason: "Inactive" });
+    expect(condition("AutoMerging")?.message).toContain(
+      "4 profiles wait to be merged and no merge pass has run yet",
+    );
+    expect(condition("SearchDiskPressure")).toMatchObject({ status: "Unknown", reason: "StatusUnavailable" });
+    expect(condition("APIsHealthy")).toMatchObject({ status: "True" });
+    // Looked at again after the interval.
+    expect(result.requeueAfterMs).toBe(30_000);
+    // The token is read once; it appears in no status.
+    expect(api.count("GET", "/secrets/demo-admin-token")).toBe(1);
+    expect(JSON.stringify(api.statusWrites())).not.toContain(TOKEN);
+  });
+
+  it("asks no more than once per interval, and counts 5xx across looks", async () => {
+    let clock = now.getTime();
+    const runtime = stubRuntime({ fiveXX: 0 });
+    const s = withServices(runtime.http, () => new Date(clock));
+    const reconciler = s.reconciler;
+    s.pods.put(readyPod("public-api", "demo-public-api-1"));
+    s.pods.put(readyPod("private-api", "demo-private-api-1"));
+    await reconciler.reconcile("shop/demo");
+    await s.looks(1);
+    await reconciler.reconcile("shop/demo");
+    await reconciler.reconcile("shop/demo");
+    expect(runtime.calls).toHaveLength(3);
+    clock += 30_000;
+    const failing = stubRuntime({ fiveXX: 10 });
+    runtime.http.get = failing.http.get;
+    await reconciler.reconcile("shop/demo");
+    await s.looks(2);
+    await reconciler.reconcile("shop/demo");
+    const apis = s.api
+      .statusWrites()
+      .at(-1)
+      ?.conditions?.find((c) => c.type === "APIsHealthy");
+    expect(apis).toMatchObject({ status: "False", reason: "ServerErrors" });
+    expect(apis?.message).toContain(
+      "public API POST /track: 10 of 10 requests (100 %) answered 5xx, most often Error: boom (10)",
+    );
+  });
+
+  it("reports why it cannot ask when no API pod is ready, without a request", async () => {
+    const runtime = stubRuntime({ fiveXX: 0 });
+    const { reconciler, api, looks } = withServices(runtime.http);
+    await reconciler.reconcile("shop/demo");
+    await looks(1);
+    await reconciler.reconcile("shop/demo");
+    expect(runtime.calls).toEqual([]);
+    const conditions = api.statusWrites().at(-1)?.conditions ?? [];
+    expect(conditions.find((c) => c.type === "AutoMerging")).toMatchObject({
+      status: "Unknown",
+      reason: "StatusUnavailable",
+      message: "cannot ask the runtime: no private-api pod is ready behind Service demo-private-api",
+    });
+    expect(conditions.find((c) => c.type === "APIsHealthy")).toMatchObject({ status: "Unknown" });
+  });
+
+  it("never waits for a runtime that does not answer", async () => {
+    let asked = 0;
+    const hanging: RuntimeHttp = {
+      get: () => {
+        asked++;
+        return new Promise(() => {});
+      },
+    };
+    const { reconciler, api, pods } = withServices(hanging);
+    pods.put(readyPod("public-api", "demo-public-api-1"));
+    pods.put(readyPod("private-api", "demo-private-api-1"));
+    const result = await reconciler.reconcile("shop/demo");
+    expect(result.requeueAfterMs).toBe(30_000);
+    expect(api.statusWrites()).toHaveLength(1);
+    // Still looking: a second reconcile starts no second look.
+    await reconciler.reconcile("shop/demo");
+    expect(asked).toBe(3);
+  });
+});
+
+describe("Reconciler: api.public.autoscaling", () => {
+  const autoscaledOwner = (enabled: boolean) => {
+    const t = owner();
+    t.spec.api.public.autoscaling = {
+      enabled,
+      minReplicas: 1,
+      maxReplicas: 5,
+      targetCPUUtilizationPercentage: 80,
+    };
+    return t;
+  };
+
+  it("hands spec.replicas over to the autoscaler's field manager, then applies the Deployment without it and the HPA", async () => {
+    const { api, reconciler, caches } = setup(autoscaledOwner(true));
+    // The Deployment as it runs, scaled to 3 by someone (the HPA).
+    caches.deployments.put({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "demo-public-api", namespace: "shop", generation: 4 },
+      spec: { replicas: 3, selector: {}, template: {} },
+    });
+    await reconciler.reconcile("shop/demo");
+    const patches = api.calls.filter(
+      (c) => c.method === "PATCH" && c.path.endsWith("/deployments/demo-public-api"),
+    );
+    expect(patches.map((c) => c.query)).toEqual([
+      { fieldManager: "tracardi-operator-autoscaler", force: "true" },
+      { fieldManager: "tracardi-operator", force: "true" },
+    ]);
+    expect((patches[0]?.body as V1Deployment).spec).toEqual({ replicas: 3 });
+    expect((patches[1]?.body as V1Deployment).spec).not.toHaveProperty("replicas");
+    const hpa = api.applies().find((c) => c.path.includes("/horizontalpodautoscalers/"));
+    expect(hpa?.path).toBe("/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/demo-public-api");
+    // Other Deployments keep their replicas and get no handover.
+    const apm = api.applies().find((c) => c.path.endsWith("/deployments/demo-wk-apm"));
+    expect((apm?.body as V1Deployment).spec?.replicas).toBe(1);
+    expect(api.calls.filter((c) => c.query?.fieldManager === "tracardi-operator-autoscaler")).toHaveLength(1);
+  });
+
+  it("reports the replicas the autoscaler asked for as desired", async () => {
+    const { api, reconciler, caches } = setup(autoscaledOwner(true));
+    caches.deployments.put({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "demo-public-api", namespace: "shop", generation: 4 },
+      spec: { replicas: 4, selector: {}, template: {} },
+      status: { readyReplicas: 4 },
+    });
+    // The API server answers the apply with the live object, replicas as the HPA set them.
+    const request = api.request.bind(api);
+    api.request = async <T>(spec: Parameters<typeof request>[0]): Promise<T> => {
+      const answer = await request<T>(spec);
+      if (spec.path.endsWith("/deployments/demo-public-api") && spec.query?.force) {
+        return {
+          ...(answer as V1Deployment),
+          spec: { ...(answer as V1Deployment).spec, replicas: 4 },
+          status: { readyReplicas: 4 },
+        } as T;
+      }
+      return answer;
+    };
+    await reconciler.reconcile("shop/demo");
+    const status = api.statusWrites().at(-1);
+    expect(status?.components?.find((c) => c.name === "public-api")).toMatchObject({ desired: 4, ready: 4 });
+    expect(status?.publicApi).toBe("4/4");
+  });
+
+  it("deletes its HorizontalPodAutoscaler when autoscaling is turned off, and applies replicas again", async () => {
+    const { api, reconciler, caches } = setup(autoscaledOwner(false));
+    caches.autoscalers.put({
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: {
+        name: "demo-public-api",
+        namespace: "shop",
+        uid: "hpa-uid",
+        ownerReferences: [
+          {
+            apiVersion: "tracardi.io/v1alpha1",
+            kind: "Tracardi",
+            name: "demo",
+            uid: "uid-1",
+            controller: true,
+          },
+        ],
+      },
+    } as KubernetesObject);
+    await reconciler.reconcile("shop/demo");
+    const deletes = api.calls.filter((c) => c.method === "DELETE");
+    expect(deletes.map((c) => c.path)).toEqual([
+      "/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/demo-public-api",
+    ]);
+    const pub = api.applies().find((c) => c.path.endsWith("/deployments/demo-public-api"));
+    expect((pub?.body as V1Deployment).spec?.replicas).toBe(1);
   });
 });

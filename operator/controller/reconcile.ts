@@ -6,6 +6,7 @@ import type {
   V1PodDisruptionBudget,
   V1Secret,
   V1Service,
+  V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
 import type { ComponentName } from "../api/components.js";
@@ -20,6 +21,7 @@ import { type PipelineStats, type PulsarAdminConnection, PulsarAdminPipelineStat
 import { type AppliedRecord, fingerprint, recordApplied, upToDate } from "./applied.js";
 import { type AutoscaleOutcome, Autoscaler } from "./autoscale/autoscaler.js";
 import {
+  adminTokenRef,
   childName,
   desiredState,
   generatedAdminTokenName,
@@ -28,11 +30,17 @@ import {
   newAdminToken,
   planComponents,
 } from "./desired/index.js";
-import { diagnoseBackends, type UnreadyPodLog } from "./diagnose/backends.js";
+import { type ApiMetricsView, diagnoseApis } from "./diagnose/apis.js";
+import { diagnoseAutoMerging } from "./diagnose/auto-merging.js";
+import { diagnoseBackends, diskWatermarkReports, type UnreadyPodLog } from "./diagnose/backends.js";
 import { diagnoseLicense, type LicenseObservation } from "./diagnose/license.js";
 import { mergeOOMHistory, type OOMKill, observeOOMKills } from "./diagnose/oom.js";
 import { type ComponentObservation, diagnosePods, podsOf } from "./diagnose/pods.js";
 import { type ApplyOutcome, diagnoseReconciled } from "./diagnose/reconciled.js";
+import { addSample, parseRequestMetrics, type TimedSample } from "./diagnose/request-metrics.js";
+import type { RuntimeStatusView } from "./diagnose/runtime-view.js";
+import { diagnoseSearchDisk } from "./diagnose/search-disk.js";
+import type { CheckResult } from "./diagnose/types.js";
 import { diagnoseWorkflow } from "./diagnose/workflow.js";
 import { eventsFromTransitions } from "./events.js";
 import {
@@ -45,6 +53,7 @@ import {
   type SecretRead,
   unreadyPods,
 } from "./observe.js";
+import { type RuntimeHttp, readMetrics, readRuntimeStatus, serviceTarget } from "./observe-runtime.js";
 import { buildStatus, sameStatus } from "./status.js";
 
 export interface Cache<T> {
@@ -59,6 +68,8 @@ export interface ReconcilerDeps {
   services: Cache<V1Service>;
   configMaps: Cache<V1ConfigMap>;
   disruptionBudgets: Cache<V1PodDisruptionBudget>;
+  /** HorizontalPodAutoscalers the operator owns (api.public.autoscaling). */
+  autoscalers: Cache<V2HorizontalPodAutoscaler>;
   pods: Cache<V1Pod>;
   /** Metadata only: tells whether the licence Secret changed since it was last read, and whether the generated admin-token Secret exists. */
   secrets: Cache<V1Secret>;
@@ -67,10 +78,19 @@ export interface ReconcilerDeps {
   onLicense: (namespace: string, name: string, expires: Date | undefined) => void;
   now: () => Date;
   log: (msg: string, err?: unknown) => void;
+  /** Asks the runtime for its own view every `intervalMs` (AutoMerging, APIsHealthy, SearchDiskPressure); absent: not asked. */
+  runtimeView?: { http: RuntimeHttp; intervalMs: number; wake: (key: string) => void };
   /** Where autoscaling reads the backlog; Pulsar's admin API by default. */
   pipelineStats?: (connection: PulsarAdminConnection) => PipelineStats;
   /** How often an autoscaled worker's backlog is read and a scaling step taken (default 15 s). */
   autoscaleIntervalMs?: number;
+}
+
+/** What the runtime said about itself at the last look. */
+interface RuntimeView {
+  at: number;
+  status: RuntimeStatusView;
+  apis: ApiMetricsView;
 }
 
 export const DEFAULT_AUTOSCALE_INTERVAL_MS = 15_000;
@@ -110,6 +130,11 @@ export class Reconciler {
   /** Autoscaled Deployments (`namespace/name`) whose spec.replicas this process gave the autoscaler's manager. */
   private readonly replicasHandedOver = new Set<string>();
   private readonly licenseKeys = new Map<string, LicenseKeyRead & { found: true }>();
+  private readonly adminTokens = new Map<string, LicenseKeyRead & { found: true }>();
+  private readonly requestHistory = new Map<string, TimedSample[]>();
+  private readonly runtimeViews = new Map<string, RuntimeView>();
+  /** Keys whose runtime is being asked right now. */
+  private readonly looking = new Set<string>();
   private readonly pulsarTokens = new Map<string, SecretRead & { found: true }>();
   private readonly autoscaler: Autoscaler;
 
@@ -125,6 +150,9 @@ export class Reconciler {
     this.autoscaler.forget(key);
     this.oomHistory.delete(key);
     this.lastStatus.delete(key);
+    this.requestHistory.delete(key);
+    this.runtimeViews.delete(key);
+    this.looking.delete(key);
     const [ns, name] = key.split("/");
     for (const id of this.applied.keys()) if (id.includes(`/${ns}/${name}-`)) this.applied.delete(id);
     for (const id of this.replicasHandedOver)
@@ -170,6 +198,7 @@ export class Reconciler {
     const pods = this.instancePods(owner);
     const unready = unreadyPods(pods);
     const backendLogs = await readUnreadyLogs(this.deps.http, unready, this.deps.log);
+    const view = this.runtimeView(key, owner, pods, now);
     const status = this.diagnose(
       key,
       owner,
@@ -180,6 +209,7 @@ export class Reconciler {
       outcome,
       autoscale,
       now,
+      view,
     );
 
     const previous = this.lastStatus.get(key) ?? owner.status;
@@ -194,7 +224,12 @@ export class Reconciler {
     for (const e of autoscale.events) await this.deps.record(ref, { ...e, action: "Scale" });
 
     if (!outcome.ok) throw new Error(`apply failed for ${key}: ${outcome.message}`);
-    const requeues = [this.licenseRequeue(license, now), autoscale.requeueAfterMs];
+    const requeues = [
+      this.licenseRequeue(license, now),
+      autoscale.requeueAfterMs,
+      // The runtime is asked again after this long.
+      this.deps.runtimeView?.intervalMs || undefined,
+    ];
     if (unready.length > 0) requeues.push(UNREADY_RECHECK_MS);
     const due = requeues.filter((ms): ms is number => ms !== undefined);
     return { requeueAfterMs: due.length > 0 ? Math.min(...due) : undefined };
@@ -287,6 +322,13 @@ export class Reconciler {
       for (const pdb of desired.disruptionBudgets) {
         await this.ensure(pdb, this.deps.disruptionBudgets);
         applied++;
+      }
+      for (const hpa of desired.autoscalers) {
+        await this.ensure(hpa, this.deps.autoscalers);
+        applied++;
+      }
+      for (const component of desired.withoutAutoscaler) {
+        await this.deleteOwned(RESOURCES.horizontalPodAutoscaler, this.deps.autoscalers, owner, component);
       }
       for (const component of desired.disabled) {
         await this.deleteOwned(RESOURCES.deployment, this.deps.deployments, owner, component);
@@ -412,6 +454,7 @@ export class Reconciler {
     outcome: ApplyOutcome,
     autoscale: AutoscaleOutcome,
     now: Date,
+    view: RuntimeView | undefined,
   ): TracardiStatus {
     const ns = owner.metadata.namespace;
     const observations: ComponentObservation[] = planComponents(owner.spec)
@@ -444,12 +487,117 @@ export class Reconciler {
         diagnoseBackends(backendLogs),
         podsDiagnosis.condition,
         diagnoseWorkflow(owner.spec),
+        ...this.runtimeChecks(owner, view, now, backendLogs),
       ],
       components: podsDiagnosis.components,
       license: license.status,
       ...(autoscale.status ? { autoscaling: autoscale.status } : {}),
       ...(autoscale.backlog !== undefined ? { backlog: autoscale.backlog } : {}),
     });
+  }
+
+  private runtimeChecks(
+    owner: Tracardi,
+    view: RuntimeView | undefined,
+    now: Date,
+    backendLogs: UnreadyPodLog[],
+  ): CheckResult[] {
+    if (!view) return [];
+    return [
+      diagnoseSearchDisk(view.status, diskWatermarkReports(backendLogs)),
+      diagnoseApis(view.apis, now),
+      diagnoseAutoMerging(owner.spec.workers.apm.enabled, view.status, now),
+    ];
+  }
+
+  /**
+   * The runtime's last view, and a new look started in the background when it is older than the
+   * interval: a runtime that does not answer (pods down, an unroutable Service) must never hold up a
+   * reconcile. When the look is done, `wake` queues the key again so the status shows it.
+   */
+  private runtimeView(key: string, owner: Tracardi, pods: V1Pod[], now: Date): RuntimeView | undefined {
+    const settings = this.deps.runtimeView;
+    if (!settings) return undefined;
+    const last = this.runtimeViews.get(key);
+    // A little slack, so a requeue that fires a moment early still looks.
+    const stale = !last || now.getTime() - last.at >= settings.intervalMs * 0.9;
+    if (stale && !this.looking.has(key)) {
+      this.looking.add(key);
+      this.lookAtRuntime(key, owner, pods, now, settings.http)
+        .then((view) => {
+          // Forgotten meanwhile (the Tracardi was deleted): drop the answer.
+          if (!this.looking.has(key)) return;
+          this.runtimeViews.set(key, view);
+          settings.wake(key);
+        })
+        .catch((err: unknown) => this.deps.log(`asking the runtime of ${key} failed`, err))
+        .finally(() => this.looking.delete(key));
+    }
+    return last;
+  }
+
+  /** One look: the private API's status with the admin token and both APIs' metrics, over their Services. */
+  private async lookAtRuntime(
+    key: string,
+    owner: Tracardi,
+    pods: V1Pod[],
+    now: Date,
+    http: RuntimeHttp,
+  ): Promise<RuntimeView> {
+    const ns = owner.metadata.namespace;
+    const target = (role: "public" | "private") =>
+      serviceTarget(
+        owner,
+        role,
+        this.deps.services.get(ns, childName(owner.metadata.name, `${role}-api`)),
+        pods,
+      );
+    const privateApi = target("private");
+    const publicApi = target("public");
+    const token = "error" in privateApi ? { error: privateApi.error } : await this.adminToken(owner);
+    const [status, publicMetrics, privateMetrics] = await Promise.all([
+      readRuntimeStatus(http, privateApi, token),
+      readMetrics(http, publicApi),
+      readMetrics(http, privateApi),
+    ]);
+    let history = this.requestHistory.get(key) ?? [];
+    const unread: string[] = [];
+    for (const [component, metrics] of [
+      ["public-api", publicMetrics],
+      ["private-api", privateMetrics],
+    ] as const) {
+      if ("error" in metrics) {
+        unread.push(`${component}: ${metrics.error}`);
+        continue;
+      }
+      const sample = parseRequestMetrics(metrics.text);
+      if (sample === null)
+        unread.push(`${component}: its /metrics has no request counters (an older image?)`);
+      else history = addSample(history, { at: now.getTime(), sample });
+    }
+    this.requestHistory.set(key, history);
+    return { at: now.getTime(), status, apis: { history, unread, asked: 2 } };
+  }
+
+  /** The private API's token: `spec.adminToken` or the generated Secret, read again only when it changed. */
+  private async adminToken(owner: Tracardi): Promise<{ value: string } | { error: string }> {
+    const ns = owner.metadata.namespace;
+    const ref = adminTokenRef(owner);
+    const id = `${ns}/${ref.name}/${ref.key}`;
+    const memo = this.adminTokens.get(id);
+    const current = this.deps.secrets.get(ns, ref.name)?.metadata?.resourceVersion;
+    if (memo && current === memo.resourceVersion) return { value: memo.value };
+    try {
+      const read = await readSecretValue(this.deps.http, ns, ref, "spec.adminToken.secretRef");
+      if (!read.found) {
+        this.adminTokens.delete(id);
+        return { error: read.message };
+      }
+      this.adminTokens.set(id, read);
+      return { value: read.value };
+    } catch (err) {
+      return { error: `could not read the admin token: ${describeError(err)}` };
+    }
   }
 
   /** Wake at the start of the warning window and at expiry; once a day while expiring so daysRemaining stays true. */

@@ -240,3 +240,100 @@ describe("eventsFromTransitions", () => {
     expect(event?.note.length).toBe(1024);
   });
 });
+
+describe("the runtime's own view in Ready and Events", () => {
+  const withDisk = (status: "True" | "False" | "Unknown", reason: string): CheckResult[] => [
+    ...healthyChecks,
+    { type: "SearchDiskPressure", status, reason, message: `disk ${reason}` },
+    bad("AutoMerging", "Inactive"),
+    bad("APIsHealthy", "ServerErrors"),
+  ];
+
+  it("makes Ready False on FloodStage only; HighWatermark, AutoMerging and APIsHealthy do not block", () => {
+    expect(readyFrom(withDisk("True", "FloodStage"))).toEqual({
+      type: "Ready",
+      status: "False",
+      reason: "FloodStage",
+      message: "disk FloodStage",
+    });
+    expect(readyFrom(withDisk("True", "HighWatermark")).status).toBe("True");
+    expect(readyFrom(withDisk("False", "BelowWatermarks")).status).toBe("True");
+    // A failing backend comes first.
+    const lost = withDisk("True", "FloodStage").map((c) =>
+      c.type === "BackendsReachable" ? bad("BackendsReachable", "DiskWatermark") : c,
+    );
+    expect(readyFrom(lost).reason).toBe("DiskWatermark");
+  });
+
+  it("orders the new conditions after the Ready chain", () => {
+    const status = buildStatus({
+      previous: undefined,
+      generation: 1,
+      now: t0,
+      checks: withDisk("False", "BelowWatermarks"),
+      components: [],
+      license: { status: "Valid" },
+    });
+    expect(status.conditions?.map((c) => c.type)).toEqual([
+      "Ready",
+      "Reconciled",
+      "LicenseValid",
+      "BackendsReachable",
+      "ComponentsHealthy",
+      "SearchDiskPressure",
+      "APIsHealthy",
+      "AutoMerging",
+      "WorkflowsEnabled",
+    ]);
+  });
+
+  const conditions = (checks: CheckResult[], at = t0) =>
+    buildStatus({
+      previous: undefined,
+      generation: 1,
+      now: at,
+      checks,
+      components: [],
+      license: { status: "Valid" },
+    }).conditions ?? [];
+  const base = [...healthyChecks];
+  const disk = (status: "True" | "False" | "Unknown", reason: string) =>
+    conditions([...base, { type: "SearchDiskPressure", status, reason, message: `disk ${reason}` }]);
+
+  it("warns when SearchDiskPressure turns True (True is bad) and announces its recovery", () => {
+    const below = disk("False", "BelowWatermarks");
+    const high = disk("True", "HighWatermark");
+    expect(eventsFromTransitions(below, high)).toEqual([
+      { type: "Warning", reason: "HighWatermark", note: "disk HighWatermark" },
+    ]);
+    expect(eventsFromTransitions(high, disk("True", "FloodStage")).map((e) => e.reason)).toContain(
+      "FloodStage",
+    );
+    expect(eventsFromTransitions(high, below)).toEqual([
+      { type: "Normal", reason: "SearchDiskPressureRecovered", note: "disk BelowWatermarks" },
+    ]);
+    // BelowWatermarks on the first look is no news.
+    expect(eventsFromTransitions(undefined, below).filter((e) => e.reason !== "Ready")).toEqual([]);
+  });
+
+  it("says nothing when the runtime cannot be asked: neither a problem nor a recovery", () => {
+    const high = disk("True", "HighWatermark");
+    const unknown = disk("Unknown", "StatusUnavailable");
+    expect(eventsFromTransitions(high, unknown)).toEqual([]);
+    expect(eventsFromTransitions(undefined, unknown).filter((e) => e.reason !== "Ready")).toEqual([]);
+  });
+
+  it("warns on Inactive merging and on server errors, and stays quiet about merging switched off", () => {
+    const before = conditions([...base, ok("AutoMerging", "Active"), ok("APIsHealthy", "NoServerErrors")]);
+    const after = conditions(
+      [...base, bad("AutoMerging", "Inactive"), bad("APIsHealthy", "ServerErrors")],
+      t1,
+    );
+    expect(eventsFromTransitions(before, after).map((e) => `${e.type}/${e.reason}`)).toEqual([
+      "Warning/ServerErrors",
+      "Warning/Inactive",
+    ]);
+    const off = conditions([...base, bad("AutoMerging", "Disabled")], t1);
+    expect(eventsFromTransitions(before, off)).toEqual([]);
+  });
+});

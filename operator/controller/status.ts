@@ -16,8 +16,23 @@ export const READY_CHAIN = [
   CONDITION.ComponentsHealthy,
 ] as const;
 
+/**
+ * SearchDiskPressure joins the chain after BackendsReachable, only when an index is read-only
+ * (FloodStage): nothing is stored then. HighWatermark is a warning, and an unreadable status says
+ * nothing about readiness.
+ */
+function floodStage(checks: readonly CheckResult[]): CheckResult | undefined {
+  const c = checks.find((x) => x.type === CONDITION.SearchDiskPressure);
+  return c?.status === "True" && c.reason === "FloodStage" ? c : undefined;
+}
+
 export function readyFrom(checks: readonly CheckResult[]): CheckResult {
   for (const type of READY_CHAIN) {
+    if (type === CONDITION.ComponentsHealthy) {
+      const flood = floodStage(checks);
+      if (flood)
+        return { type: CONDITION.Ready, status: "False", reason: flood.reason, message: flood.message };
+    }
     const c = checks.find((x) => x.type === type);
     if (!c) {
       return {
@@ -64,7 +79,14 @@ export interface StatusInput {
   backlog?: number;
 }
 
-const ORDER = [CONDITION.Ready, ...READY_CHAIN, CONDITION.WorkflowsEnabled] as string[];
+const ORDER = [
+  CONDITION.Ready,
+  ...READY_CHAIN,
+  CONDITION.SearchDiskPressure,
+  CONDITION.APIsHealthy,
+  CONDITION.AutoMerging,
+  CONDITION.WorkflowsEnabled,
+] as string[];
 
 function ratio(components: readonly ComponentStatus[]): string {
   const ready = components.reduce((n, c) => n + c.ready, 0);

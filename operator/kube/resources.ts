@@ -19,6 +19,12 @@ export const RESOURCES = {
     plural: "poddisruptionbudgets",
     kind: "PodDisruptionBudget",
   },
+  horizontalPodAutoscaler: {
+    group: "autoscaling",
+    version: "v2",
+    plural: "horizontalpodautoscalers",
+    kind: "HorizontalPodAutoscaler",
+  },
   secret: { group: "", version: "v1", plural: "secrets", kind: "Secret" },
   event: { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event" },
   lease: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease" },

@@ -1,4 +1,10 @@
-import { API_DEFAULTS, DEFAULT_DISRUPTION_BUDGET, DEFAULT_IMAGE, WORKER_DEFAULTS } from "../api/defaults.js";
+import {
+  API_DEFAULTS,
+  DEFAULT_API_AUTOSCALING,
+  DEFAULT_DISRUPTION_BUDGET,
+  DEFAULT_IMAGE,
+  WORKER_DEFAULTS,
+} from "../api/defaults.js";
 import type { Tracardi, TracardiSpec } from "../api/types.js";
 
 /** A Tracardi as the API server returns it after defaulting (test fixture). */
@@ -16,6 +22,7 @@ export function sampleTracardi(mutate: (spec: TracardiSpec) => void = () => {}):
         resources: structuredClone(API_DEFAULTS.public.resources),
         service: { type: "ClusterIP", port: 8686 },
         podDisruptionBudget: { ...DEFAULT_DISRUPTION_BUDGET },
+        autoscaling: { ...DEFAULT_API_AUTOSCALING },
       },
       private: {
         replicas: API_DEFAULTS.private.replicas,

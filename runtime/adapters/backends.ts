@@ -9,6 +9,7 @@ import { EmbeddedIdentityIndex } from "./embedded/identity.js";
 import { EmbeddedQueue } from "./embedded/queue.js";
 import { openMysqlBackend } from "./mysql/index.js";
 import { openPulsarQueue } from "./pulsar/open.js";
+import { readSearchDisk, type SearchDiskReport } from "./search/disk.js";
 import { searchProblem } from "./search/health.js";
 import { openElasticsearchDataStore, openSearchDataStore } from "./search/index.js";
 
@@ -22,6 +23,8 @@ export interface Backends {
   db: Db;
   /** What keeps a backend from serving right now (one line each); empty when all is well. */
   problems(): Promise<string[]>;
+  /** The search cluster's disk watermarks and usage; null when the data store is embedded. */
+  searchDisk(): Promise<SearchDiskReport | null>;
   close(): Promise<void>;
 }
 
@@ -58,7 +61,10 @@ export async function openBackends(
         : embeddedQueue(db, commits, settings.maxBacklog, opened);
     // Identities live with the configuration: MySQL is shared by every API replica, the file is not.
     const mysql = backends.config.kind === "mysql" ? await openMysql(backends.config, opened) : null;
-    const data = await dataStore(settings, db, opened);
+    let searchDisk: () => Promise<SearchDiskReport | null> = async () => null;
+    const data = await dataStore(settings, db, opened, (read) => {
+      searchDisk = read;
+    });
     return {
       queue,
       identity: mysql?.identity ?? new EmbeddedIdentityIndex(db, commits),
@@ -75,6 +81,7 @@ export async function openBackends(
         );
         return found.filter((p): p is string => p !== null);
       },
+      searchDisk: () => searchDisk(),
       close: closeAll,
     };
   } catch (error) {
@@ -150,12 +157,18 @@ async function openMysql(settings: MysqlSettings, opened: Opened[]) {
   return mysql;
 }
 
-async function dataStore(settings: RuntimeConfig, db: Db, opened: Opened[]): Promise<DataStore> {
+async function dataStore(
+  settings: RuntimeConfig,
+  db: Db,
+  opened: Opened[],
+  onSearch: (readDisk: () => Promise<SearchDiskReport>) => void,
+): Promise<DataStore> {
   const backend = settings.backends.store;
   if (backend.kind === "embedded") return new EmbeddedDataStore(db);
   const open = backend.kind === "elasticsearch" ? openElasticsearchDataStore : openSearchDataStore;
   const search = await open(backend);
   opened.push({ close: search.close, problem: () => searchProblem(search.client, search.indices) });
+  onSearch(() => readSearchDisk(search.client, search.indices));
   return search.store;
 }
 

@@ -1,5 +1,6 @@
 import client from "prom-client";
 import type { Queue } from "../ports/queue.js";
+import { RequestMetrics } from "./request-metrics.js";
 
 /**
  * Why `/track` or `/collect` did not accept a payload: the `reason` label of
@@ -87,6 +88,14 @@ export class RuntimeMetrics {
     labelNames: ["destination", "result"] as const,
     registers: [this.registry],
   });
+
+  private requestMetrics: RequestMetrics | null = null;
+
+  /** The request counters, registered by the first API of this process that installs them. */
+  requests(): RequestMetrics {
+    this.requestMetrics ??= new RequestMetrics(this.registry);
+    return this.requestMetrics;
+  }
 
   /** `queue` given: this registry also reports the backlog and the process's default metrics. */
   constructor(queue: Queue | null) {

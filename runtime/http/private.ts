@@ -34,6 +34,7 @@ export async function buildPrivateApp(runtime: Runtime, adminToken: string): Pro
     },
   });
   installErrorHandler(app);
+  runtime.metrics.requests().install(app, "private");
   installBearerAuth(app, adminToken, OPEN_ROUTES);
   installInputLimits(app, runtime.settings.jsonLimits);
   installHealthRoutes(app, runtime);

@@ -34,6 +34,7 @@ export async function buildPublicApp(runtime: Runtime): Promise<FastifyInstance>
     maxAge: 600,
   });
   installErrorHandler(app);
+  runtime.metrics.requests().install(app, "public");
   app.decorateRequest("bodyJson", null);
   installInputLimits(app, settings.jsonLimits);
   installHealthRoutes(app, runtime);

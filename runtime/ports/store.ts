@@ -175,6 +175,22 @@ export interface ConfigStore {
   destinations: ConfigCollection<Destination>;
   flows: ConfigCollection<StoredFlow>;
   rules: ConfigCollection<StoredRule>;
+  /** What background loops record about themselves for other processes to report (the merge pass). */
+  workerStatus: ConfigCollection<WorkerStatus>;
+}
+
+/** The last run of a background loop, written by the process that runs it (`wk-apm`: id `merge-pass`). */
+export interface WorkerStatus {
+  id: string;
+  /** When the last run finished (ISO 8601), null before the first one. */
+  lastRunAt: string | null;
+  intervalSeconds: number;
+  /** What the last run did, e.g. how many merges it queued. */
+  lastRunCount: number;
+  /** The last failed run, when it is newer than the last finished one. */
+  lastError: { message: string; at: string } | null;
+  /** Host name (pod) of the process that wrote this. */
+  by: string;
 }
 
 export type StoredFlow = Flow & { id: string };
@@ -189,6 +205,7 @@ export const CONFIG_KINDS = {
   destinations: "destination",
   flows: "flow",
   rules: "rule",
+  workerStatus: "worker-status",
 } as const satisfies Record<keyof ConfigStore, string>;
 
 /** A ConfigStore whose collections one factory makes, by stored kind. */
@@ -203,5 +220,6 @@ export function configStoreOf(
     destinations: collection<Destination>(CONFIG_KINDS.destinations),
     flows: collection<StoredFlow>(CONFIG_KINDS.flows),
     rules: collection<StoredRule>(CONFIG_KINDS.rules),
+    workerStatus: collection<WorkerStatus>(CONFIG_KINDS.workerStatus),
   };
 }

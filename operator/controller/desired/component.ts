@@ -7,13 +7,17 @@ import {
 } from "../../api/components.js";
 import { PRIVATE_PORT, PUBLIC_PORT, WORKER_HEALTH_PORT } from "../../api/defaults.js";
 import type { Resources, Scheduling, TracardiSpec } from "../../api/types.js";
+import { autoscaledByHpa } from "./hpa.js";
 import { resolveScheduling } from "./scheduling.js";
 
 export interface ComponentPlan {
   info: ComponentInfo;
   enabled: boolean;
   replicas: number;
-  /** The operator's autoscaler sets the replicas: the Deployment is applied without spec.replicas. */
+  /**
+   * An autoscaler sets the replicas (the operator's for a worker, the HorizontalPodAutoscaler for the
+   * public API): the Deployment is applied without spec.replicas.
+   */
   autoscaled: boolean;
   resources: Resources;
   podLabels: Record<string, string>;
@@ -30,7 +34,7 @@ export function planComponent(spec: TracardiSpec, info: ComponentInfo): Componen
       info,
       enabled: true,
       replicas: api.replicas,
-      autoscaled: false,
+      autoscaled: autoscaledByHpa(spec, info.name),
       resources: api.resources,
       podLabels: api.podLabels ?? {},
       scheduling: resolveScheduling(spec.scheduling, api.scheduling),

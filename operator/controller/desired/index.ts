@@ -1,9 +1,16 @@
-import type { V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1Service } from "@kubernetes/client-node";
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+} from "@kubernetes/client-node";
 import { API_ROLES, apiComponentName, type ComponentName } from "../../api/components.js";
 import type { Tracardi } from "../../api/types.js";
 import { planComponents } from "./component.js";
 import { configHash, configMap, licenseHash, type OperatorSettings, runtimeConfig } from "./config.js";
 import { deployment } from "./deployment.js";
+import { autoscaledByHpa, publicApiAutoscaler } from "./hpa.js";
 import { apiDisruptionBudget, needsDisruptionBudget } from "./pdb.js";
 import { apiService } from "./service.js";
 
@@ -16,6 +23,10 @@ export interface DesiredState {
   disruptionBudgets: V1PodDisruptionBudget[];
   /** APIs whose PodDisruptionBudget must not exist (one replica, or turned off). */
   withoutDisruptionBudget: ComponentName[];
+  /** HorizontalPodAutoscalers the operator owns (api.public.autoscaling). */
+  autoscalers: V2HorizontalPodAutoscaler[];
+  /** Components whose HorizontalPodAutoscaler must not exist. */
+  withoutAutoscaler: ComponentName[];
 }
 
 /** What the reconciler read besides the Tracardi: the licence key, when its Secret holds one. */
@@ -43,6 +54,8 @@ export function desiredState(
       apiDisruptionBudget(owner, r),
     ),
     withoutDisruptionBudget: API_ROLES.filter((r) => !needsDisruptionBudget(owner, r)).map(apiComponentName),
+    autoscalers: [publicApiAutoscaler(owner)].filter((h) => h !== null),
+    withoutAutoscaler: autoscaledByHpa(owner.spec, "public-api") ? [] : ["public-api"],
   };
 }
 
@@ -54,4 +67,5 @@ export {
 } from "./admin-token.js";
 export { enabledComponents, planComponents } from "./component.js";
 export type { OperatorSettings } from "./config.js";
+export { autoscaledByHpa } from "./hpa.js";
 export * from "./labels.js";

@@ -7,7 +7,12 @@ import { controllerRef } from "./owner.js";
 /** Whether the API gets a PodDisruptionBudget: only a budget over several replicas protects anything. */
 export function needsDisruptionBudget(owner: Tracardi, role: ApiRole): boolean {
   const api = owner.spec.api[role];
-  return api.podDisruptionBudget.enabled && api.replicas > 1;
+  // Under an autoscaler the replicas change on their own: keep the budget whenever it may scale past one.
+  const most =
+    role === "public" && owner.spec.api.public.autoscaling.enabled
+      ? owner.spec.api.public.autoscaling.maxReplicas
+      : api.replicas;
+  return api.podDisruptionBudget.enabled && most > 1;
 }
 
 /** PodDisruptionBudget <name>-<role>-api over the API's pods (maxUnavailable, so it follows scaling). */

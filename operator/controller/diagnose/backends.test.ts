@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diagnoseBackends, openProblems } from "./backends.js";
+import { diagnoseBackends, diskWatermarkReports, openProblems } from "./backends.js";
 
 const MYSQL = "MySQL at mysql:3306 does not answer: connect ECONNREFUSED 10.0.0.7:3306";
 const WATERMARK =
@@ -64,5 +64,26 @@ describe("diagnoseBackends", () => {
     expect(
       diagnoseBackends([{ component: "public-api", pod: "p-1", lines }]).message.length,
     ).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe("diskWatermarkReports", () => {
+  it("keeps only the disk-watermark problems, each with the pods that report it", () => {
+    const logs = [
+      {
+        component: "public-api",
+        pod: "p-1",
+        lines: [`backend problem: ${WATERMARK}`, `backend problem: ${MYSQL}`],
+      },
+      { component: "private-api", pod: "q-1", lines: [`backend problem: ${WATERMARK}`] },
+      {
+        component: "wk-apm",
+        pod: "a-1",
+        lines: [`backend problem: ${WATERMARK}`, `backend recovered: ${WATERMARK}`],
+      },
+    ];
+    expect(diskWatermarkReports(logs)).toEqual([
+      `${WATERMARK} (reported by public-api pod p-1, private-api pod q-1)`,
+    ]);
   });
 });

@@ -29,6 +29,20 @@ export function openProblems(lines: readonly string[]): string[] {
 }
 
 /**
+ * The disk-watermark problems unready pods report, each with the pods that report it: a read-only
+ * index makes every runtime pod unready, so no Service can be asked then (SearchDiskPressure).
+ */
+export function diskWatermarkReports(logs: readonly UnreadyPodLog[]): string[] {
+  const podsByProblem = new Map<string, string[]>();
+  for (const log of logs) {
+    for (const problem of openProblems(log.lines).filter((p) => p.includes("disk watermark"))) {
+      podsByProblem.set(problem, [...(podsByProblem.get(problem) ?? []), `${log.component} pod ${log.pod}`]);
+    }
+  }
+  return [...podsByProblem].map(([problem, pods]) => `${problem} (reported by ${pods.join(", ")})`);
+}
+
+/**
  * BackendsReachable from what unready pods say about their backends: a lost MySQL, Pulsar or search
  * connection (`ConnectionLost`), or an index the disk watermark made read-only (`DiskWatermark`,
  * which wins: it needs an operator to free disk, not a restart).

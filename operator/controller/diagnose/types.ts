@@ -15,4 +15,7 @@ export const CONDITION = {
   LicenseValid: "LicenseValid",
   WorkflowsEnabled: "WorkflowsEnabled",
   BackendsReachable: "BackendsReachable",
+  AutoMerging: "AutoMerging",
+  APIsHealthy: "APIsHealthy",
+  SearchDiskPressure: "SearchDiskPressure",
 } as const;

@@ -1,5 +1,6 @@
 import type { SearchClient } from "./client.js";
 import { reason } from "./client.js";
+import { describeDisk, readOnlyIndices, readSearchDisk } from "./disk.js";
 import type { IndexNames } from "./indices.js";
 
 /**
@@ -20,20 +21,10 @@ export async function searchProblem(client: SearchClient, names: IndexNames): Pr
   if (health.status === "red") return `${client.where}: cluster health is red`;
   const blocked = await readOnlyIndices(client, names);
   if (blocked.length > 0) {
-    return `${client.where}: disk watermark exceeded, index ${blocked.join(", ")} is read-only (index.blocks.read_only_allow_delete); free disk space, then clear the block`;
+    // The nodes' disk and the watermarks, so the line (and the operator, which reads it from unready
+    // pods) says what to change; left out if they cannot be read.
+    const disk = await readSearchDisk(client, names).then(describeDisk, () => "");
+    return `${client.where}: disk watermark exceeded, index ${blocked.join(", ")} is read-only (index.blocks.read_only_allow_delete)${disk ? `; ${disk}` : ""}; free disk space (the engine lifts the block once the node is below the high watermark) or raise cluster.routing.allocation.disk.watermark.low/high/flood_stage`;
   }
   return null;
-}
-
-async function readOnlyIndices(client: SearchClient, names: IndexNames): Promise<string[]> {
-  const answer = await client.request({
-    method: "GET",
-    path: `/${Object.values(names).join(",")}/_settings/index.blocks.read_only_allow_delete`,
-    query: { flat_settings: true, ignore_unavailable: true },
-  });
-  if (answer.status !== 200) return [];
-  const settings = answer.body as Record<string, { settings?: Record<string, string> }>;
-  return Object.entries(settings)
-    .filter(([, index]) => index.settings?.["index.blocks.read_only_allow_delete"] === "true")
-    .map(([name]) => name);
 }

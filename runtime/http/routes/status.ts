@@ -8,13 +8,17 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get("/api/v1/status", async () => {
     // Each part is asked on its own: one that fails (a processing thread restarting, a queue that
     // does not answer) is reported as `{error}` in its place, never as a 500 for the whole answer.
-    const [processing, stageReports, backlog, deadLetters, problems] = await Promise.all([
-      part(() => runtime.processingStats()),
-      part(() => runtime.stageReports()),
-      part(() => runtime.queue.backlog()),
-      part(() => runtime.queue.deadLetterCount()),
-      part(() => runtime.backendProblems()),
-    ]);
+    const [processing, stageReports, backlog, deadLetters, problems, merging, searchDisk] = await Promise.all(
+      [
+        part(() => runtime.processingStats()),
+        part(() => runtime.stageReports()),
+        part(() => runtime.queue.backlog()),
+        part(() => runtime.queue.deadLetterCount()),
+        part(() => runtime.backendProblems()),
+        part(() => runtime.mergingStatus()),
+        part(() => runtime.searchDisk()),
+      ],
+    );
     const thread = runtime.processingThread();
     return {
       stages: "error" in processing ? [] : processing.value.stages,
@@ -35,12 +39,14 @@ export function statusRoutes(app: FastifyInstance, runtime: Runtime): void {
         backlog: valueOrError(backlog),
         deadLetters: valueOrError(deadLetters),
       },
+      merging: valueOrError(merging),
       pendingStateDocuments: "error" in processing ? null : processing.value.pendingDocuments,
       backends: {
         queue: runtime.settings.backends.queue.kind,
         store: runtime.settings.backends.store.kind,
         config: runtime.settings.backends.config.kind,
         problems: valueOrError(problems),
+        searchDisk: valueOrError(searchDisk),
       },
       license: runtime.license.state,
     };

@@ -84,6 +84,14 @@ const FIXTURES: { [K in Kind]: (id: string, n: number) => DocOf<K> } = {
     flow: { id: "flow-1", name: "Flow" },
     enabled: true,
   }),
+  workerStatus: (id, n) => ({
+    id,
+    lastRunAt: "2026-01-02T03:04:05.000Z",
+    intervalSeconds: n,
+    lastRunCount: n,
+    lastError: null,
+    by: "wk-apm-1",
+  }),
 };
 
 const KINDS = Object.keys(FIXTURES) as Kind[];

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SearchDiskReport } from "../../adapters/search/disk.js";
 import { eventually, RuntimeProcess } from "../harness.js";
 import { ensureServer, type ServerInfo, type ServerName } from "./servers.js";
 
@@ -97,12 +98,37 @@ describe.each([
         const body = (await blocked.json()) as { reason: string };
         expect(body.reason).toContain("disk watermark");
         expect(body.reason).toContain(index);
+        // With what to change: the busiest data node's disk and the watermarks.
+        expect(body.reason).toMatch(
+          /data node \S+ uses \d+\.\d % of its disk .*; watermarks low \S+, high \S+, flood stage \S+/,
+        );
       }, 30_000);
     } finally {
       await block(false);
     }
     await new Promise((r) => setTimeout(r, 2100));
     expect((await fetch(`${runtime.publicUrl}/readyz`)).status).toBe(200);
+  });
+
+  it("reports the cluster's disk watermarks and data nodes in /api/v1/status (the operator's SearchDiskPressure)", async () => {
+    const runtime = await start(searchEnv());
+    const status = await runtime.admin<{ backends: { searchDisk: SearchDiskReport } }>(
+      "GET",
+      "/api/v1/status",
+    );
+    const disk = status.body.backends.searchDisk;
+    expect(disk.cluster).toBe(server.url);
+    expect(disk.nodes.length).toBeGreaterThanOrEqual(1);
+    for (const node of disk.nodes) {
+      expect(node.totalBytes).toBeGreaterThan(0);
+      expect(node.availableBytes).toBeGreaterThan(0);
+      expect(node.availableBytes).toBeLessThanOrEqual(node.totalBytes);
+    }
+    // As the engine reports them (the shared nodes keep their defaults): a percentage each.
+    for (const w of [disk.watermarks.low, disk.watermarks.high, disk.watermarks.floodStage]) {
+      expect(w.value).toMatch(/^\d+(\.\d+)?%$/);
+    }
+    expect(disk.readOnlyIndices).toEqual([]);
   });
 
   it("does not start when the search engine cannot be reached, and names the URL", async () => {
