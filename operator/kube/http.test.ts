@@ -80,4 +80,30 @@ describe("KubeHttp", () => {
     expect((err as KubeHttpError).status).toBe(403);
     expect((err as Error).message).toContain('cannot watch resource "pods"');
   });
+
+  it("twenty open watches leave requests their sockets (the Lease renewal must never wait behind them)", async () => {
+    const http = await clientOf((req, res) => {
+      if (req.url?.includes("/pods")) {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write(""); // held open, as the API server holds a watch
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+    });
+    const stop = new AbortController();
+    const watches = Array.from({ length: 20 }, (_, i) =>
+      http
+        .watch({ path: `/api/v1/namespaces/n${i}/pods`, signal: stop.signal }, () => {})
+        .catch(() => undefined),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const answer = await http.request<{ ok: boolean }>({
+      method: "GET",
+      path: "/apis/coordination.k8s.io/v1/namespaces/x/leases/op",
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(answer).toEqual({ ok: true });
+    stop.abort();
+    await Promise.all(watches);
+  });
 });

@@ -70,6 +70,15 @@ export class KubeHttp implements KubeWatcher {
     https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
     http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
   };
+  /**
+   * Watches hold their connection for minutes, one per resource and namespace: on the requests' pool
+   * they would take every socket (8 resources × 2 namespaces = 16) and leave the Lease renewal and
+   * every apply waiting forever. They get sockets of their own, as many as there are watches.
+   */
+  private readonly watchAgents = {
+    https: new https.Agent({ keepAlive: true }),
+    http: new http.Agent({ keepAlive: true }),
+  };
 
   constructor(
     private readonly kc: KubeConfig,
@@ -80,6 +89,7 @@ export class KubeHttp implements KubeWatcher {
   private async open(
     spec: RequestSpec,
     timeoutMs: number,
+    agents: { https: https.Agent; http: http.Agent } = this.agents,
   ): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error("no current cluster in kubeconfig");
@@ -94,7 +104,7 @@ export class KubeHttp implements KubeWatcher {
       hostname: url.hostname,
       port: url.port,
       path: url.pathname + url.search,
-      agent: secure ? this.agents.https : this.agents.http,
+      agent: secure ? agents.https : agents.http,
       headers: {
         Accept: spec.accept ?? (spec.responseType === "text" ? "text/plain, */*" : "application/json"),
         // Content-Length always: Node sends a DELETE body neither chunked nor with a length, so the
@@ -147,7 +157,7 @@ export class KubeHttp implements KubeWatcher {
       ...(spec.accept ? { accept: spec.accept } : {}),
     };
     // No socket timeout: a watch is quiet by nature; the informer's watchdog aborts silent ones.
-    const { res } = await this.open(request, 0);
+    const { res } = await this.open(request, 0, this.watchAgents);
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) throw new KubeHttpError(status, await readAll(res), "GET", spec.path);
     let pending = "";
@@ -166,6 +176,8 @@ export class KubeHttp implements KubeWatcher {
   close(): void {
     this.agents.https.destroy();
     this.agents.http.destroy();
+    this.watchAgents.https.destroy();
+    this.watchAgents.http.destroy();
   }
 }
 
