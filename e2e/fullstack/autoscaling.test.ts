@@ -10,7 +10,7 @@
 // Skipped (not passed) when the cluster has no Ready node real-0.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../lib/kubectl.js";
+import { list, waitFor } from "../lib/kubectl.js";
 import { getJson, kubectl, tracardi } from "../operator/helpers.js";
 import { deployFullstack, type Fullstack, readyDeployments, realNodeMissing } from "./deployment.js";
 import { type ApiClient, apiClient } from "./http.js";
@@ -74,7 +74,7 @@ describe.skipIf(missing !== undefined)(
                 enabled: true,
                 minReplicas: 1,
                 maxReplicas: 2,
-                targetCPUUtilizationPercentage: 150,
+                targetCPUUtilizationPercentage: 100,
               },
             },
             private: { resources: SMALL },
@@ -99,11 +99,19 @@ describe.skipIf(missing !== undefined)(
         { operatorArgs: ["--autoscale-interval-seconds", "2"] },
       );
       try {
-        // The two APIs and the background worker Ready; the collector at 0 (nothing waits).
+        // The two APIs and the background worker Ready; the collector at 0 (nothing waits) and its
+        // first pod gone (a terminating collector would still drain what the test publishes).
         await waitFor(
-          `${COLLECTOR} at 0 replicas`,
-          async () => (await deployment(COLLECTOR).catch(() => undefined))?.spec.replicas === 0,
-          { timeoutMs: 120_000, intervalMs: 1_000 },
+          `${COLLECTOR} at 0 replicas, no collector pod left`,
+          async () =>
+            (await deployment(COLLECTOR).catch(() => undefined))?.spec.replicas === 0 &&
+            (
+              await list("pods", {
+                namespace: stack.ns,
+                selector: "app.kubernetes.io/component=wk-pl-collector",
+              })
+            ).length === 0,
+          { timeoutMs: 180_000, intervalMs: 1_000 },
         );
         await readyDeployments(stack.ns, NAME, 4);
         api = await apiClient(stack.ns, NAME);
@@ -160,9 +168,7 @@ describe.skipIf(missing !== undefined)(
         });
         expect(maxReplicas).toBe(3);
         const up = await notes("ScaledUp");
-        expect(up[0]).toMatch(
-          new RegExp(`^${COLLECTOR}: backlog \\d+ > 10 per replica × 0 → 1 replica \\(`),
-        );
+        expect(up[0]).toMatch(new RegExp(`^${COLLECTOR}: backlog \\d+ > 10 per replica × 0 → 1 replica \\(`));
         expect(up.some((n) => /→ 3 replicas/.test(n))).toBe(true);
 
         // Drained by the real pods, each event once.
@@ -212,7 +218,7 @@ describe.skipIf(missing !== undefined)(
         await kubectl(["-n", stack.ns, "top", "pod", "-l", `app.kubernetes.io/component=public-api`]),
       ).toMatch(new RegExp(`${PUBLIC_API}-\\S+\\s+\\d+m`));
 
-      // Load: four senders through the Service until the HPA has scaled the Deployment to 2.
+      // Load: eight senders through the Service until the HPA has scaled the Deployment to 2.
       let loading = true;
       let sent = 0;
       const sender = async () => {
@@ -223,7 +229,7 @@ describe.skipIf(missing !== undefined)(
           sent++;
         }
       };
-      const senders = Array.from({ length: 4 }, sender);
+      const senders = Array.from({ length: 8 }, sender);
       try {
         await waitFor(
           `${PUBLIC_API} scaled to 2 by the HPA`,
