@@ -172,6 +172,8 @@ export interface DeployOptions {
   licenseDays?: number;
   /** The database on the suite's own MariaDB (OWN_MARIADB_PORT) instead of the shared one. */
   ownMariaDb?: boolean;
+  /** Extra flags for the operator (e.g. `--autoscale-interval-seconds 2`). */
+  operatorArgs?: string[];
 }
 
 /** Namespace, licence and MySQL Secrets, the operator, and the Tracardi applied. */
@@ -195,7 +197,11 @@ export async function deployFullstack(
     },
     ns,
   );
-  const operator = startOperator({ namespace: ns, publicKey: kit.publicKey });
+  const operator = startOperator({
+    namespace: ns,
+    publicKey: kit.publicKey,
+    extraArgs: options.operatorArgs,
+  });
   await applyJson(tracardiObject(ns, name, fullstackSpec(b, extra)), ns);
   return {
     ns,
@@ -239,10 +245,11 @@ export function readyDeployments(ns: string, instance: string, count: number): P
         "-l",
         `app.kubernetes.io/instance=${instance}`,
       ]);
+      // A Deployment at 0 replicas (a worker scaled to zero) has no counts in its status.
       const whole = (d: Deployment) =>
-        d.status?.readyReplicas === d.spec.replicas &&
-        d.status?.updatedReplicas === d.spec.replicas &&
-        d.status?.replicas === d.spec.replicas;
+        (d.status?.readyReplicas ?? 0) === d.spec.replicas &&
+        (d.status?.updatedReplicas ?? 0) === d.spec.replicas &&
+        (d.status?.replicas ?? 0) === d.spec.replicas;
       return all.items.length === count && all.items.every(whole) ? all.items : undefined;
     },
     { timeoutMs: 240_000, intervalMs: 1_000 },

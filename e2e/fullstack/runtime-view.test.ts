@@ -19,7 +19,7 @@ import { deployFullstack, type Fullstack, realNodeMissing } from "./deployment.j
 import { type ApiClient, apiClient } from "./http.js";
 
 const missing = await realNodeMissing();
-if (missing) console.warn(`[e2e] fullstack/diagnostics.test.ts SKIPPED: ${missing}`);
+if (missing) console.warn(`[e2e] fullstack/runtime-view.test.ts SKIPPED: ${missing}`);
 
 const NAME = "diag";
 const W = "cluster.routing.allocation.disk.";

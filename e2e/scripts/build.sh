@@ -5,8 +5,9 @@
 #   kwok  kwok                                                           (sigs.k8s.io/kwok)
 #   node  kubelet kube-proxy (the real node real-0)                      (k8s.io/kubernetes)
 #   coredns coredns (cluster DNS of the real node)                       (github.com/coredns/coredns)
-# Usage: e2e/scripts/build.sh [k8s|etcd|kwok|node|coredns ...]
-#   (default: k8s etcd kwok, plus node and coredns unless CLUSTER_REAL_NODE=0)
+#   metrics metrics-server (resource metrics of real-0 for kubectl top/HPA) (sigs.k8s.io/metrics-server)
+# Usage: e2e/scripts/build.sh [k8s|etcd|kwok|node|coredns|metrics ...]
+#   (default: k8s etcd kwok, plus node, coredns and metrics unless CLUSTER_REAL_NODE=0)
 # A component whose cache directory holds a `.complete` stamp is not rebuilt.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -156,6 +157,18 @@ build_coredns() {
   "$out/bin/coredns" -version
 }
 
+# metrics-server for the real node's pods (a host process behind the APIService v1beta1.metrics.k8s.io).
+build_metrics() {
+  local out="$1" src="$E2E_CACHE_DIR/src/metrics-server-$E2E_METRICS_SERVER_VERSION"
+  rm -rf "$src"; mkdir -p "$src"; cd "$src"
+  printf 'module local/metricsbuild\n\ngo 1.24.0\n' >go.mod
+  go get "sigs.k8s.io/metrics-server@$E2E_METRICS_SERVER_VERSION"
+  go build -p "$E2E_BUILD_PARALLEL" -trimpath \
+    -ldflags "-s -w -X 'sigs.k8s.io/metrics-server/pkg/version.gitVersion=$E2E_METRICS_SERVER_VERSION'" \
+    -o "$out/bin/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server
+  "$out/bin/metrics-server" --version
+}
+
 # --- etcd --------------------------------------------------------------------------------------
 build_etcd() {
   local out="$1" src="$E2E_CACHE_DIR/src/etcd-$E2E_ETCD_VERSION"
@@ -192,18 +205,19 @@ build_component() {
     kwok) run_locked kwok "$E2E_CACHE_DIR/kwok-$E2E_KWOK_VERSION" build_kwok ;;
     node) run_locked node "$E2E_CACHE_DIR/node-$E2E_K8S_VERSION" build_node ;;
     coredns) run_locked coredns "$E2E_CACHE_DIR/coredns-$E2E_COREDNS_VERSION" build_coredns ;;
+    metrics) run_locked metrics "$E2E_CACHE_DIR/metrics-server-$E2E_METRICS_SERVER_VERSION" build_metrics ;;
   esac
 }
 
 components=("$@")
 if [[ ${#components[@]} -eq 0 ]]; then
   components=(k8s etcd kwok)
-  [[ "${CLUSTER_REAL_NODE:-1}" != 1 ]] || components+=(node coredns)
+  [[ "${CLUSTER_REAL_NODE:-1}" != 1 ]] || components+=(node coredns metrics)
 fi
 for c in "${components[@]}"; do
   case "$c" in
-    k8s | etcd | kwok | node | coredns) ;;
-    *) log "unknown component: $c (expected k8s, etcd, kwok, node or coredns)"; exit 2 ;;
+    k8s | etcd | kwok | node | coredns | metrics) ;;
+    *) log "unknown component: $c (expected k8s, etcd, kwok, node, coredns or metrics)"; exit 2 ;;
   esac
 done
 total_start=$SECONDS

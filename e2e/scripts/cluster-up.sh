@@ -46,7 +46,7 @@ fi
 if [[ "$CLUSTER_REAL_NODE" == 1 ]]; then
   [[ " ${COMPONENTS[*]} " == *" kubelet "* ]] || COMPONENTS+=("${REAL_COMPONENTS[@]}")
   "$E2E_SCRIPTS/node-deps.sh" >/dev/null
-  "$E2E_SCRIPTS/build.sh" k8s etcd kwok node coredns
+  "$E2E_SCRIPTS/build.sh" k8s etcd kwok node coredns metrics
 else
   "$E2E_SCRIPTS/build.sh" k8s etcd kwok
 fi

@@ -38,7 +38,8 @@ REAL_DIR="$E2E_CLUSTER_DIR/real-0"
 # lost-backend scenario stops and starts; until it runs, its relay refuses like a stopped server.
 : "${E2E_REAL_INFRA_PORTS:=33306 16650 18080 19200 33316}"
 read -ra REAL_INFRA_RELAYS <<<"$(printf 'infra-relay-%s ' $E2E_REAL_INFRA_PORTS)"
-REAL_COMPONENTS=(apiserver-relay "${REAL_INFRA_RELAYS[@]}" coredns containerd kubelet kube-proxy)
+: "${E2E_METRICS_SERVER_PORT:=4443}"      # metrics-server on the node IP (APIService v1beta1.metrics.k8s.io)
+REAL_COMPONENTS=(apiserver-relay "${REAL_INFRA_RELAYS[@]}" coredns containerd kubelet kube-proxy metrics-server)
 
 # Start order; cluster-down stops in reverse order. The real node's processes count as components
 # once it was started (its state directory exists); cluster-up adds them when it starts it.
@@ -54,6 +55,7 @@ binary_of() {
     kwok) echo "$E2E_KWOK_BIN/kwok" ;;
     kubelet | kube-proxy) echo "$E2E_NODE_BIN/$1" ;;
     coredns) echo "$E2E_COREDNS_BIN/coredns" ;;
+    metrics-server) echo "$E2E_METRICS_SERVER_BIN/metrics-server" ;;
     containerd) echo /usr/bin/containerd ;;
     apiserver-relay | infra-relay-*) echo /usr/bin/socat ;;
     *) echo "$E2E_K8S_BIN/$1" ;;

@@ -4,6 +4,10 @@
 # (real_node_down). One real node per machine: kube-proxy's iptables chains, the CNI bridge and
 # /run/netns are machine-wide, so a lock names the cluster directory that owns them. Needs root.
 #
+# Resource metrics: metrics-server as a host process on <node IP>:$E2E_METRICS_SERVER_PORT scraping
+# real-0's kubelet only, behind the APIService v1beta1.metrics.k8s.io (a selector-less Service in
+# kube-system whose endpoint is the node IP), so `kubectl top` and HorizontalPodAutoscalers work.
+#
 # Network (all inside this machine): node IP $E2E_REAL_NODE_IP as a /32 on lo; pods on the bridge
 # $E2E_REAL_BRIDGE in $E2E_REAL_POD_CIDR; Services in $E2E_SERVICE_CIDR (kube-proxy, iptables mode).
 # The bridge plugin turns ip_forward on, so a mangle FORWARD rule drops every forwarded packet that
@@ -94,6 +98,88 @@ addressType: IPv4
 endpoints: [{addresses: ["$ip"], conditions: {ready: true}}]
 ports: [{name: https, port: $E2E_APISERVER_PORT, protocol: TCP}]
 EOF
+}
+
+# metrics-server: its RBAC (the upstream manifest's), the Service the aggregator proxies to, the APIService.
+real_metrics_objects() {
+  local ip="$E2E_REAL_NODE_IP"
+  api apply -f - >>"$LOGS/bootstrap.log" 2>&1 <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "e2e:metrics-server"}
+rules:
+- {apiGroups: [""], resources: [nodes/metrics], verbs: [get]}
+- {apiGroups: [""], resources: [pods, nodes], verbs: [get, list, watch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "e2e:metrics-server"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "e2e:metrics-server"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "e2e:metrics-server"}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "e2e:metrics-server:auth-delegator"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:auth-delegator"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "e2e:metrics-server"}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: "e2e:metrics-server:auth-reader", namespace: kube-system}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: extension-apiserver-authentication-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "e2e:metrics-server"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: metrics-server, namespace: kube-system}
+spec: {ports: [{name: https, port: 443, targetPort: $E2E_METRICS_SERVER_PORT, protocol: TCP}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata:
+  name: metrics-server
+  namespace: kube-system
+  labels: {endpointslice.kubernetes.io/skip-mirror: "true"}
+subsets: [{addresses: [{ip: "$ip"}], ports: [{name: https, port: $E2E_METRICS_SERVER_PORT, protocol: TCP}]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: metrics-server-e2e
+  namespace: kube-system
+  labels: {kubernetes.io/service-name: metrics-server, endpointslice.kubernetes.io/managed-by: e2e.tracardi.io}
+addressType: IPv4
+endpoints: [{addresses: ["$ip"], conditions: {ready: true}}]
+ports: [{name: https, port: $E2E_METRICS_SERVER_PORT, protocol: TCP}]
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1beta1.metrics.k8s.io}
+spec:
+  group: metrics.k8s.io
+  version: v1beta1
+  service: {name: metrics-server, namespace: kube-system, port: 443}
+  caBundle: $(b64 "$PKI/ca.crt")
+  groupPriorityMinimum: 100
+  versionPriority: 100
+EOF
+}
+
+real_metrics_server_up() {
+  local ip="$E2E_REAL_NODE_IP" kc="$REAL_DIR/metrics-server.kubeconfig"
+  gencert metrics-server-client "/CN=e2e:metrics-server" "$CLIENT_EXT"
+  gencert metrics-server-serving "/CN=metrics-server" \
+    "$SERVER_EXT\nsubjectAltName=DNS:metrics-server.kube-system.svc,DNS:metrics-server.kube-system.svc.cluster.local,IP:$ip"
+  chmod 600 "$PKI"/*.key
+  kubeconfig "$kc" metrics-server-client
+  real_metrics_objects || failed metrics-server "RBAC/Service/APIService of metrics-server"
+  start metrics-server --kubeconfig="$kc" --authentication-kubeconfig="$kc" --authorization-kubeconfig="$kc" \
+    --bind-address="$ip" --secure-port="$E2E_METRICS_SERVER_PORT" \
+    --tls-cert-file="$PKI/metrics-server-serving.crt" --tls-private-key-file="$PKI/metrics-server-serving.key" \
+    --kubelet-preferred-address-types=InternalIP --kubelet-certificate-authority="$PKI/ca.crt" \
+    --node-selector=e2e.tracardi.io/real-node=true --metric-resolution=10s --kubelet-request-timeout=5s
+  wait_for metrics-server "APIService v1beta1.metrics.k8s.io Available" \
+    api wait --for=condition=Available --timeout=2s apiservice/v1beta1.metrics.k8s.io
 }
 
 real_node_up() {
@@ -243,6 +329,7 @@ EOF
   start kube-proxy --config="$REAL_DIR/kube-proxy.yaml"
   wait_for kubelet "node real-0 Ready" api wait --for=condition=Ready node/real-0 --timeout=2s
   wait_for kube-proxy "/healthz" curl -fsS --max-time 2 "http://$ip:10256/healthz"
+  real_metrics_server_up
   log "real node real-0 ready at $ip ($((SECONDS - t0))s)"
 }
 
@@ -279,6 +366,7 @@ real_node_down() {
     local deadline=$((SECONDS + 20))
     while ((SECONDS < deadline)) && [[ -n "$(real_ctr tasks ls -q 2>/dev/null)" ]]; do sleep 0.5; done
   fi
+  stop_component metrics-server
   stop_component kube-proxy
   [[ -x "$E2E_NODE_BIN/kube-proxy" ]] && "$E2E_NODE_BIN/kube-proxy" --cleanup >"$LOGS/kube-proxy-cleanup.log" 2>&1 || true
   stop_component kubelet
