@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { guardedHttp } from "../runtime/adapters/http/guarded-client.js";
 import type { Destination, DispatchMessage, Resource } from "../runtime/domain/destination.js";
 import type { Delivery, Outcome } from "../runtime/ports/queue.js";
-import { dispatchStage } from "../runtime/stages/dispatch/stage.js";
+import type { LimitOptions } from "../runtime/stages/dispatch/limit.js";
+import { DEFAULT_CONCURRENCY, dispatchStage } from "../runtime/stages/dispatch/stage.js";
 import { deliverWebhook } from "../runtime/stages/dispatch/webhook.js";
 import type { ProcessingConfig } from "../runtime/stages/process/config-cache.js";
 
@@ -67,8 +68,9 @@ async function run(
   setting: string,
   healthy: number,
   withHanging: boolean,
-  parallel: number,
+  concurrency: LimitOptions,
 ): Promise<DispatchRow> {
+  const parallel = 8;
   const targets = [destination("healthy", 8781), ...(withHanging ? [destination("hanging", 8782)] : [])];
   const config = {
     current: async () =>
@@ -166,9 +168,12 @@ export async function dispatchBenchmark(deliveries: number): Promise<DispatchRow
   try {
     const rows: DispatchRow[] = [];
     // A short warm-up (JIT, connections), not reported.
-    await run("warm-up", Math.min(2000, deliveries), false, 8);
-    rows.push(await run("one healthy receiver alone", deliveries, false, 8));
-    rows.push(await run("beside one that never answers (2 s timeout)", deliveries, true, 8));
+    const fixed = { initial: 4, min: 4, max: 4 };
+    await run("warm-up", Math.min(2000, deliveries), false, DEFAULT_CONCURRENCY);
+    rows.push(await run("alone, fixed 4 in flight (before)", deliveries, false, fixed));
+    rows.push(await run("alone, adaptive (1–64)", deliveries, false, DEFAULT_CONCURRENCY));
+    rows.push(await run("beside one that never answers, fixed 4", deliveries, true, fixed));
+    rows.push(await run("beside one that never answers, adaptive", deliveries, true, DEFAULT_CONCURRENCY));
     return rows;
   } finally {
     receivers.kill();

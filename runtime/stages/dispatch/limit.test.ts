@@ -49,6 +49,14 @@ describe("AdaptiveLimit", () => {
     expect(limit.baselineMs).toBe(2);
   });
 
+  it("does not go below the initial limit on a rising latency alone", () => {
+    const limit = new AdaptiveLimit(options);
+    answer(limit, 40, 2);
+    // All within one window: the baseline stays 2 ms.
+    answer(limit, 400, 50);
+    expect(limit.limit).toBe(4);
+  });
+
   it("grows by one per round trip after the first back-off", () => {
     const limit = new AdaptiveLimit({ initial: 20, min: 1, max: 64 });
     limit.onError();

@@ -9,8 +9,11 @@ export interface LimitOptions {
 
 /** Latency above `RISE × baseline + SLACK_MS` counts as rising: the receiver is queueing work. */
 const RISE = 2;
-/** Loopback and LAN latencies are fractions of a millisecond; their jitter alone is no signal. */
-const SLACK_MS = 1;
+/**
+ * Loopback and LAN latencies are fractions of a millisecond; their jitter, and the delay of this
+ * process's own busy event loop (which is in every measured latency), alone is no signal.
+ */
+const SLACK_MS = 5;
 /** The baseline is the lowest latency of the last one or two windows of this many answers. */
 const WINDOW = 500;
 
@@ -18,8 +21,9 @@ const WINDOW = 500;
  * How many deliveries one destination may have in flight, learnt from its answers the way TCP
  * congestion control learns a window: it doubles per round trip while the receiver's latency stays
  * near the lowest seen lately (slow start), and after the first back-off grows by one per round
- * trip; a failure (5xx, timeout, refused connection) halves it and a rising latency takes a tenth
- * off, at most once per round trip, never below `min` nor above `max`. Growth needs answers that
+ * trip; a failure (5xx, timeout, refused connection) halves it, at most once per round trip, never
+ * below `min`; a rising latency takes a tenth off, but not below `initial`: a latency that rises
+ * while nothing fails may be this process's own load, and `initial` was always safe to send. Growth needs answers that
  * use the limit, so a receiver that hangs or fails never earns more than it started with. Pure:
  * the caller measures latencies and reports them.
  */
@@ -51,7 +55,10 @@ export class AdaptiveLimit {
   onSuccess(latencyMs: number, inFlight: number): void {
     this.observe(latencyMs);
     if (this.holdOff > 0) this.holdOff--;
-    if (latencyMs > RISE * this.baselineMs + SLACK_MS) return this.backOff(0.9);
+    if (latencyMs > RISE * this.baselineMs + SLACK_MS) {
+      if (this.value > this.options.initial) this.backOff(0.9, this.options.initial);
+      return;
+    }
     // Only a limit that is used tells whether more would be taken.
     if (inFlight * 2 < this.limit) return;
     this.value = Math.min(this.options.max, this.value + (this.slowStart ? 1 : 1 / this.value));
@@ -60,13 +67,13 @@ export class AdaptiveLimit {
   /** A delivery failed in a way that says the receiver is in trouble: 5xx, 408/429, timeout, refused. */
   onError(): void {
     if (this.holdOff > 0) this.holdOff--;
-    this.backOff(0.5);
+    this.backOff(0.5, this.options.min);
   }
 
-  private backOff(factor: number): void {
+  private backOff(factor: number, floor: number): void {
     if (this.holdOff > 0) return;
     this.slowStart = false;
-    this.value = Math.max(this.options.min, this.value * factor);
+    this.value = Math.max(floor, this.value * factor);
     this.holdOff = this.limit;
   }
 
