@@ -127,3 +127,13 @@ describe("outbound HTTP", () => {
     );
   });
 });
+
+describe("dispatch", () => {
+  it("caps deliveries in flight per destination at TRACARDI_DISPATCH_MAX_CONCURRENCY, at least 1", () => {
+    expect(loadConfig({}).dispatchMaxConcurrency).toBe(64);
+    expect(loadConfig({ TRACARDI_DISPATCH_MAX_CONCURRENCY: "8" }).dispatchMaxConcurrency).toBe(8);
+    expect(() => loadConfig({ TRACARDI_DISPATCH_MAX_CONCURRENCY: "0" })).toThrow(
+      /TRACARDI_DISPATCH_MAX_CONCURRENCY must be at least 1/,
+    );
+  });
+});

@@ -40,6 +40,8 @@ export interface RuntimeConfig {
   /** First retry delay of a failed destination delivery; doubles per attempt up to the max. */
   dispatchRetryBaseMs: number;
   dispatchRetryMaxMs: number;
+  /** TRACARDI_DISPATCH_MAX_CONCURRENCY: deliveries in flight to one destination at most (the limit adapts below it). */
+  dispatchMaxConcurrency: number;
   /** Salt of hashed merge ids (Tracardi's AUTO_PROFILE_MERGING); empty switches merging off. */
   mergeSalt: string | null;
   /** How often the merge pass looks for profiles marked for merging; 0: only when asked. */
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     maxDeliveryAttempts: int(env, "TRACARDI_MAX_DELIVERY_ATTEMPTS", 10),
     dispatchRetryBaseMs: int(env, "TRACARDI_DISPATCH_RETRY_BASE_MS", 2000),
     dispatchRetryMaxMs: int(env, "TRACARDI_DISPATCH_RETRY_MAX_MS", 5 * 60_000),
+    dispatchMaxConcurrency: positive(env, "TRACARDI_DISPATCH_MAX_CONCURRENCY", 64),
     mergeSalt: mergeSalt(env.TRACARDI_AUTO_PROFILE_MERGING),
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
     mergeIgnoredValues: [
@@ -300,6 +303,12 @@ function int(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0)
     throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function positive(env: Env, name: string, fallback: number): number {
+  const value = int(env, name, fallback);
+  if (value < 1) throw new ConfigError(`${name} must be at least 1, got "${env[name]}"`);
   return value;
 }
 

@@ -408,7 +408,12 @@ export class Runtime {
   startDispatch(): void {
     const handler = dispatchStage({
       config: this.configCache,
-      perDestinationLimit: 4,
+      // Starts at the old fixed bulkhead; below 4 when the maximum is set lower.
+      concurrency: {
+        initial: Math.min(4, this.settings.dispatchMaxConcurrency),
+        min: 1,
+        max: this.settings.dispatchMaxConcurrency,
+      },
       shutdown: this.shutdown.signal,
       deliveries: {
         delivered: (id) => this.identity.delivered(id, Date.now(), this.settings.dedupeWindowMs),

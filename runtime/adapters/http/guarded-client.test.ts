@@ -151,4 +151,28 @@ describe("guardedHttp redirects (private addresses allowed)", () => {
       allowed({ method: "GET", url: `${urlA}/big`, headers: {}, timeoutMs: 2000 }),
     ).rejects.toThrow(/larger than 1024 bytes/);
   });
+
+  it("keeps connections alive and reuses them per destination", async () => {
+    let connections = 0;
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(200).end());
+    });
+    receiver.on("connection", () => connections++);
+    await new Promise<void>((ok) => receiver.listen(0, "127.0.0.1", ok));
+    const address = receiver.address();
+    const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
+    const http = guardedHttp({ allowPrivate: true });
+    try {
+      let sent = 0;
+      const caller = async () => {
+        while (sent++ < 200) await http({ method: "POST", url, headers: {}, body: "{}", timeoutMs: 2000 });
+      };
+      await Promise.all(Array.from({ length: 4 }, caller));
+      // 200 requests, 4 at a time: over at most the 4 connections the first ones opened.
+      expect(connections).toBeLessThanOrEqual(4);
+    } finally {
+      await new Promise((ok) => receiver.close(ok));
+    }
+  });
 });

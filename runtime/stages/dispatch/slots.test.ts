@@ -151,4 +151,30 @@ describe("DestinationSlots", () => {
     expect(await slots.acquire("a", 1000, start + 600_010)).toBe(true);
     expect(slots.busyDelayMs("a", start + 600_010)).toBe(1000);
   });
+
+  it("lets more deliveries in while the destination answers quickly, and fewer after failures", async () => {
+    const slots = new DestinationSlots({ initial: 2, min: 1, max: 16 }, 20);
+    expect(await slots.acquire("a")).toBe(true);
+    expect(await slots.acquire("a")).toBe(true);
+    const third = slots.acquire("a");
+    // Both answered fast with the limit in use: it grows, and the waiter gets a slot.
+    slots.record("a", { latencyMs: 1, failed: false });
+    slots.record("a", { latencyMs: 1, failed: false });
+    expect(slots.limitOf("a")).toBe(4);
+    slots.release("a", true);
+    expect(await third).toBe(true);
+    slots.record("a", { latencyMs: 1, failed: true });
+    expect(slots.limitOf("a")).toBe(2);
+    expect(slots.limitOf("b")).toBe(2);
+  });
+
+  it("hands no slot to a waiter while more are in flight than a shrunk limit", async () => {
+    const slots = new DestinationSlots({ initial: 4, min: 1, max: 16 }, 20);
+    for (let i = 0; i < 4; i++) await slots.acquire("a");
+    const waiting = slots.acquire("a");
+    slots.record("a", { latencyMs: 1, failed: true });
+    slots.release("a", true);
+    // 3 in flight, limit 2: the waiter gives up after its wait.
+    expect(await waiting).toBe(false);
+  });
 });

@@ -1,5 +1,8 @@
+import { AdaptiveLimit, type LimitOptions } from "./limit.js";
+
 /**
- * At most `limit` deliveries in flight per destination. A caller waits up to `waitMs` for a slot (not
+ * At most `limit` deliveries in flight per destination: a number is a fixed limit; options make it
+ * adaptive per destination (see AdaptiveLimit), learnt from what `record` reports. A caller waits up to `waitMs` for a slot (not
  * at all when the destination has been stuck longer than that, beyond reading the answers already
  * here), and on while the destination keeps answering, up to `maxWaitMs`; if none frees up (the
  * destination is slow or hanging), it gets none and defers its delivery by `busyDelayMs`, so a stuck
@@ -20,22 +23,50 @@ export class DestinationSlots {
   private readonly decidedBy = new Map<string, number>();
   /** Parked destinations: since when. */
   private readonly parkedSince = new Map<string, number>();
+  private readonly limits = new Map<string, AdaptiveLimit>();
+  private readonly limitOptions: LimitOptions;
 
   constructor(
-    private readonly limit: number,
+    limit: number | LimitOptions,
     private readonly waitMs: number,
     private readonly minDelayMs = 250,
     private readonly maxDelayMs = 5000,
     private readonly random: () => number = Math.random,
     private readonly maxParkedDelayMs = 5 * 60_000,
     private readonly maxWaitMs = 1000,
-  ) {}
+  ) {
+    this.limitOptions = typeof limit === "number" ? { initial: limit, min: limit, max: limit } : limit;
+  }
+
+  /** Deliveries the destination may have in flight now. */
+  limitOf(destination: string): number {
+    return this.adaptive(destination).limit;
+  }
+
+  /**
+   * What a delivery that held a slot learnt: answered in `latencyMs`, or `failed` (the receiver is
+   * in trouble: a 5xx, 408/429, a timeout, a refused connection). Call before `release`.
+   */
+  record(destination: string, outcome: { latencyMs: number; failed: boolean }): void {
+    const limit = this.adaptive(destination);
+    if (outcome.failed) limit.onError();
+    else limit.onSuccess(outcome.latencyMs, this.inFlight.get(destination) ?? 1);
+  }
+
+  private adaptive(destination: string): AdaptiveLimit {
+    let limit = this.limits.get(destination);
+    if (!limit) {
+      limit = new AdaptiveLimit(this.limitOptions);
+      this.limits.set(destination, limit);
+    }
+    return limit;
+  }
 
   /** A slot for a delivery that gives up after `timeoutMs`; false: none now, defer it. */
   acquire(destination: string, timeoutMs = 0, now = Date.now()): Promise<boolean> {
     const busy = this.inFlight.get(destination) ?? 0;
     const parked = this.decidedBy.has(destination);
-    if (busy < (parked ? 1 : this.limit)) {
+    if (busy < (parked ? 1 : this.limitOf(destination))) {
       this.inFlight.set(destination, busy + 1);
       if (busy === 0) this.lastEnded.set(destination, now);
       if (parked) this.decidedBy.set(destination, now + timeoutMs);
@@ -100,7 +131,8 @@ export class DestinationSlots {
   }
 
   /**
-   * Frees a slot, handing it straight to the longest waiter if there is one. `answered`: the receiver
+   * Frees a slot, handing it straight to the longest waiter if there is one (and to more of them
+   * when the limit has grown meanwhile; to none when it has shrunk below what is in flight). `answered`: the receiver
    * answered (any status) or refused at once, which unparks it; false: it gave no answer until the
    * delivery gave up, which parks it; undefined: no news (nothing was sent).
    */
@@ -113,9 +145,14 @@ export class DestinationSlots {
       this.decidedBy.set(destination, now);
       this.parkedSince.set(destination, now);
     }
-    const next = this.waiters.get(destination)?.shift();
-    if (next) next();
-    else this.inFlight.set(destination, (this.inFlight.get(destination) ?? 1) - 1);
+    const limit = this.limitOf(destination);
+    const queue = this.waiters.get(destination);
+    let busy = (this.inFlight.get(destination) ?? 1) - 1;
+    while (busy < limit && queue !== undefined && queue.length > 0) {
+      busy++;
+      (queue.shift() as () => void)();
+    }
+    this.inFlight.set(destination, busy);
   }
 }
 

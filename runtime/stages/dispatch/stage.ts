@@ -1,6 +1,7 @@
 import type { DispatchMessage } from "../../domain/destination.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { ConfigCache } from "../process/config-cache.js";
+import type { LimitOptions } from "./limit.js";
 import { DestinationSlots } from "./slots.js";
 import { type DeliveryResult, deliverWebhook } from "./webhook.js";
 
@@ -10,9 +11,12 @@ export interface DeliveryMemory {
 }
 
 export interface DispatchStageDeps {
-  config: ConfigCache;
-  /** Deliveries in flight to one destination at most; more wait, so a hanging receiver is contained. */
-  perDestinationLimit: number;
+  config: Pick<ConfigCache, "current">;
+  /**
+   * Deliveries in flight to one destination: learnt per destination from its latency and failures,
+   * between min and max; more wait, so a hanging receiver is contained.
+   */
+  concurrency?: LimitOptions;
   /** Aborted when the process stops: deliveries in flight are put back, not counted as attempts. */
   shutdown?: AbortSignal;
   deliver?: typeof deliverWebhook;
@@ -26,12 +30,12 @@ export interface DispatchStageDeps {
  * exponential backoff by the queue; after the destination's `max_attempts`, or at once for a
  * permanent failure, the message is parked in the dead-letter store with the reason. Deliveries of
  * one profile to one destination keep their order; other keys go on meanwhile, and a destination
- * never holds more than `perDestinationLimit` deliveries, so a hanging receiver cannot take all
- * the dispatch loops.
+ * never holds more deliveries than its limit (at most `concurrency.max`; a receiver that hangs or
+ * fails does not earn more than `initial`), so a hanging receiver cannot take all the dispatch loops.
  */
 export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMessage> {
   const deliver = deps.deliver ?? deliverWebhook;
-  const slots = new DestinationSlots(deps.perDestinationLimit, 50);
+  const slots = new DestinationSlots(deps.concurrency ?? DEFAULT_CONCURRENCY, 50);
   return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const handle = inKeyOrder<DispatchMessage>(
@@ -52,7 +56,7 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
         // Turned away before anything else: a parked destination's deliveries cost little each time.
         if (!(await slots.acquire(destination.id, settings.timeout_ms)))
           return { kind: "defer", delayMs: slots.busyDelayMs(destination.id) };
-        const started = Date.now();
+        const started = performance.now();
         let result: DeliveryResult | null = null;
         try {
           if (id !== undefined && (await deps.deliveries?.delivered(id))) return { kind: "ack" };
@@ -62,7 +66,11 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
               : { ...settings, headers: { ...settings.headers, "idempotency-key": id } };
           result = await deliver(resource, keyed, message.body, deps.shutdown);
         } finally {
-          slots.release(destination.id, answeredIn(result, Date.now() - started, deps.shutdown));
+          const tookMs = performance.now() - started;
+          const answered = answeredIn(result, tookMs, deps.shutdown);
+          if (result !== null && answered !== undefined)
+            slots.record(destination.id, { latencyMs: tookMs, failed: inTrouble(result) });
+          slots.release(destination.id, answered);
         }
         deps.onDelivered?.(message, result);
         if (result.ok) {
@@ -84,6 +92,17 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
     );
     return handle(batch, settleEarly);
   };
+}
+
+/** The old fixed bulkhead (4) to start from; up to 64 while the receiver keeps up. */
+export const DEFAULT_CONCURRENCY: LimitOptions = { initial: 4, min: 1, max: 64 };
+
+/** A failure that says the receiver is in trouble (not a 4xx about this one delivery). */
+function inTrouble(result: DeliveryResult): boolean {
+  if (result.ok) return false;
+  return (
+    result.status === undefined || result.status >= 500 || result.status === 408 || result.status === 429
+  );
 }
 
 /**
