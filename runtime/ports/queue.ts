@@ -60,13 +60,15 @@ export type SettleEarly = (index: number, outcome: Outcome) => void;
  * A batch handler from a one-message handler. A key's messages are handled one after another; once
  * one fails, the key's later messages in the batch are deferred, not handled, so per-key order holds
  * across retries. With `concurrentKeys`, different keys are handled at the same time (so one slow
- * destination does not hold up the others), and each delivery is settled early as soon as it is
- * decided, when the queue offers it: its forward goes out before the key's next delivery is handled
- * (the collector's version claims rely on a claimed version leaving at once, see domain/versions.ts).
+ * destination does not hold up the others), and each key's deliveries are settled early, when the
+ * queue offers it, as soon as the key is done — or, with `settleEach`, each delivery as soon as it is
+ * decided, so its forward goes out before the key's next delivery is handled (the collector's version
+ * claims rely on a claimed version leaving at once, see domain/versions.ts). Settling per key costs
+ * fewer queue transactions, which is what dispatch wants.
  */
 export function inKeyOrder<T>(
   handle: (delivery: Delivery<T>) => Promise<Outcome>,
-  options: { concurrentKeys: boolean } = { concurrentKeys: false },
+  options: { concurrentKeys: boolean; settleEach?: boolean } = { concurrentKeys: false },
 ): BatchHandler<T> {
   return async (batch, settleEarly) => {
     const outcomes: Outcome[] = new Array(batch.length);
@@ -89,8 +91,10 @@ export function inKeyOrder<T>(
           blocked = outcome.kind !== "ack";
         }
         outcomes[index] = outcome;
-        if (options.concurrentKeys && settleEarly) settleEarly(index, outcome);
+        if (options.concurrentKeys && options.settleEach && settleEarly) settleEarly(index, outcome);
       }
+      if (options.concurrentKeys && !options.settleEach && settleEarly)
+        for (const index of indices) settleEarly(index, outcomes[index] as Outcome);
     };
     if (options.concurrentKeys) await Promise.all([...byKey.values()].map(runKey));
     else for (const indices of byKey.values()) await runKey(indices);

@@ -704,7 +704,7 @@ export function collectorStage(deps: CollectorStageDeps): BatchHandler<AcceptedP
           catchUp,
         );
       },
-      { concurrentKeys: true },
+      { concurrentKeys: true, settleEach: true },
     );
     return handle(batch, settleEarly);
   };
