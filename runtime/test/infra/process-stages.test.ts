@@ -85,7 +85,10 @@ describe("process → stages over Pulsar", () => {
       const types = (await privateApi.events(`profile=${profile}`)).body.items.map((e) => e.type).sort();
       expect(types).toEqual(["page-view", "page-view", "profile-created", "session-opened", "visit-started"]);
     }, 60_000);
-    const stored = await (await fetch(`${background.healthUrl}/metrics`)).text();
-    expect(stored).toMatch(/^tracardi_events_stored_total 5$/m);
+    // Counted once the storage batch is settled, a moment after its events can be read.
+    await eventually(async () => {
+      const stored = await (await fetch(`${background.healthUrl}/metrics`)).text();
+      expect(stored).toMatch(/^tracardi_events_stored_total 5$/m);
+    }, 30_000);
   }, 120_000);
 });
