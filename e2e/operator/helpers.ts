@@ -127,7 +127,10 @@ export interface OperatorProcess {
   metrics: () => Promise<string>;
 }
 
-let nextPort = 18_080 + Math.floor(Math.random() * 500) * 4;
+// 21000–22999: no server of this repo listens there (Pulsar's 18080, the search nodes' 192xx/193xx
+// and the control plane's 2025x did, and an operator that cannot listen never reconciles), and it is
+// below the kernel's ephemeral range.
+let nextPort = 21_000 + Math.floor(Math.random() * 500) * 4;
 
 /** Runs dist/operator/main.js locally (built by `npx tsc -p tsconfig.json`), scoped to one namespace. */
 export function startOperator(options: {
