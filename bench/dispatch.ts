@@ -20,6 +20,8 @@ export interface DispatchRow {
   seconds: number;
   deliveriesPerSecond: number;
   deferred: number;
+  /** CPU time of this process (stage and client; the receivers run in a child) per healthy delivery. */
+  cpuMicrosPerDelivery: number;
 }
 
 const RECEIVERS = `
@@ -116,6 +118,7 @@ async function run(
   }
   let deferred = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   // As the runtime's consumer: a loop takes the next batch while earlier ones run, up to 100 messages
   // taken and not yet settled; a deferred delivery comes back after the delay the stage asked for.
   const settle = (delivery: Delivery<DispatchMessage>, outcome: Outcome) => {
@@ -153,6 +156,7 @@ async function run(
   };
   await Promise.all(Array.from({ length: parallel }, loop));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   shutdown.abort();
   return {
     setting,
@@ -160,6 +164,7 @@ async function run(
     seconds: Number(seconds.toFixed(2)),
     deliveriesPerSecond: Math.round(delivered / seconds),
     deferred,
+    cpuMicrosPerDelivery: Math.round((cpu.user + cpu.system) / delivered),
   };
 }
 
@@ -182,11 +187,11 @@ export async function dispatchBenchmark(deliveries: number): Promise<DispatchRow
 
 export function printDispatch(rows: DispatchRow[]): void {
   const lines = [
-    "| Setting (dispatch stage alone, 8 loops × batches of 50) | healthy delivered | seconds | deliveries/s | deferred |",
-    "|---|---|---|---|---|",
+    "| Setting (dispatch stage alone, 8 loops × batches of 50) | healthy delivered | seconds | deliveries/s | deferred | CPU µs/delivery |",
+    "|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.setting} | ${r.healthyDelivered} | ${r.seconds} | ${r.deliveriesPerSecond} | ${r.deferred} |`,
+        `| ${r.setting} | ${r.healthyDelivered} | ${r.seconds} | ${r.deliveriesPerSecond} | ${r.deferred} | ${r.cpuMicrosPerDelivery} |`,
     ),
   ];
   process.stdout.write(`\n## Dispatch to one receiver (BENCH_ONLY=dispatch)\n\n${lines.join("\n")}\n`);
