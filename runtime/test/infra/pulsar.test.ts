@@ -198,6 +198,45 @@ describe("PulsarQueue, beyond the contract", () => {
     }
   });
 
+  it("gives a key's retries to the process that had the key, with several processes consuming", async () => {
+    const prefix = `test-${randomBytes(4).toString("hex")}-`;
+    const open = () => new PulsarQueue({ webUrl: server.webUrl, naming: { prefix }, idleWaitMs: 100 });
+    const queues = [open(), open(), open()];
+    const handledBy = new Map<string, number[]>();
+    const subscriptions = queues.map((queue, process) =>
+      queue.consume<{ n: number }>(
+        "dispatch",
+        inKeyOrder(async (delivery) => {
+          handledBy.set(delivery.key, [...(handledBy.get(delivery.key) ?? []), process]);
+          return delivery.attempt === 1 ? { kind: "retry", reason: "once more" } : { kind: "ack" };
+        }),
+        { maxBatch: 5, maxAttempts: 3, retryBaseMs: 50, parallel: 2 },
+      ),
+    );
+    try {
+      // Every process's consumers are connected on both topics before anything is published.
+      await queues[0]?.publish("dispatch", [{ key: "warm-up", body: { n: 0 } }]);
+      await expect.poll(() => handledBy.get("warm-up")?.length, { timeout: 15_000, interval: 50 }).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const keys = Array.from({ length: 60 }, (_, i) => `k${i}`);
+      await queues[0]?.publish(
+        "dispatch",
+        keys.map((key, n) => ({ key, body: { n } })),
+      );
+      await expect
+        .poll(() => keys.every((key) => handledBy.get(key)?.length === 2), { timeout: 20_000, interval: 100 })
+        .toBe(true);
+      const moved = keys.filter((key) => new Set(handledBy.get(key)).size > 1);
+      expect(moved, "keys retried by another process than the one that had them").toEqual([]);
+      // More than one process had keys.
+      expect(new Set(keys.map((key) => handledBy.get(key)?.[0])).size).toBeGreaterThan(1);
+    } finally {
+      await Promise.all(subscriptions.map((subscription) => subscription.close()));
+      await Promise.all(queues.map((queue) => queue.close()));
+      await deleteTopics(prefix);
+    }
+  });
+
   it("carries a publish's JSON text as given", async () => {
     const prefix = `test-${randomBytes(4).toString("hex")}-`;
     const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix } });
