@@ -10,6 +10,7 @@ import type { LicenseState } from "./license-gate.js";
 import { watchProcessErrors } from "./process-errors.js";
 import { type PipelineStage, type ProcessKind, processStages } from "./processes.js";
 import { Runtime } from "./runtime.js";
+import { listenForStop } from "./stop-signal.js";
 
 const USAGE = `usage: tracardi <command>
   standalone                          public API, private API and every stage in one process
@@ -55,7 +56,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A stop while the backends are being opened: no request or message taken yet, so it ends at once. */
+function exitWhileStarting(): void {
+  process.stderr.write("stopped while starting (SIGTERM/SIGINT): nothing taken yet, exiting\n");
+  process.exit(0);
+}
+
 async function serve(kind: ProcessKind): Promise<number> {
+  const stop = listenForStop(exitWhileStarting);
   const settings = loadConfig();
   const stages = processStages(kind, {
     queue: settings.backends.queue.kind,
@@ -69,6 +77,9 @@ async function serve(kind: ProcessKind): Promise<number> {
   watchProcessErrors("main", ["rejection", "exception"], (kind) =>
     runtime.metrics.uncaughtErrors.inc({ kind, thread: "main" }),
   );
+  // From here a stop waits for the start to end, then closes in order: the APIs finish their
+  // requests, the stages their batch.
+  stop.started();
   const servers: FastifyInstance[] = [];
   if (publicApi) {
     const app = await buildPublicApp(runtime);
@@ -99,11 +110,7 @@ async function serve(kind: ProcessKind): Promise<number> {
   banner(settings, { publicApi, privateApi, stages }, token, runtime.license.state, gui);
   runtime.watchBackends();
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
+  await stop.stopped;
   // Stop taking requests first, then let the stages finish their batch, then close the file.
   await Promise.all(servers.map((s) => s.close()));
   await runtime.close();
@@ -112,16 +119,15 @@ async function serve(kind: ProcessKind): Promise<number> {
 
 /** `tracardi gui`: the console alone, in front of the private API at TRACARDI_GUI_API_URL. */
 async function serveGui(): Promise<number> {
+  const stop = listenForStop(exitWhileStarting);
   const settings = loadConfig();
   const app = await buildGuiApp({ apiUrl: settings.guiApiUrl, publicApi: publicApiFor(settings) });
   await app.listen({ host: settings.host, port: settings.guiPort });
   process.stdout.write(
     `Tracardi console http://localhost:${settings.guiPort}  (private API ${settings.guiApiUrl})\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
+  stop.started();
+  await stop.stopped;
   await app.close();
   return 0;
 }

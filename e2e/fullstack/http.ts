@@ -81,9 +81,13 @@ export async function apiClient(ns: string, name: string): Promise<ApiClient> {
           queue: { backlog: Record<string, number> };
           pendingStateDocuments: number;
         }>("GET", "/api/v1/status");
-        const waiting = Object.values(status.body.queue.backlog).reduce((a, b) => a + b, 0);
+        const topics = Object.entries(status.body.queue.backlog).filter(([, n]) => n !== 0);
+        const waiting = topics.reduce((sum, [, n]) => sum + n, 0);
         if (waiting !== 0 || status.body.pendingStateDocuments !== 0) {
-          throw new Error(`${waiting} messages waiting, ${status.body.pendingStateDocuments} pending`);
+          const where = topics.map(([topic, n]) => `${topic} ${n}`).join(", ");
+          throw new Error(
+            `${waiting} messages waiting${where ? ` (${where})` : ""}, ${status.body.pendingStateDocuments} pending`,
+          );
         }
       }, timeoutMs),
   };
