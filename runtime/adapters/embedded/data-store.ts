@@ -11,6 +11,7 @@ import type {
   WriteFailure,
 } from "../../ports/store.js";
 import type { Db } from "./database.js";
+import { processingWrite } from "./write-turns.js";
 
 /** Profiles, sessions and events as JSON documents in the embedded SQLite file. */
 export class EmbeddedDataStore implements DataStore {
@@ -46,7 +47,7 @@ export class EmbeddedDataStore implements DataStore {
       ),
     };
     const all = db.transaction((body: () => void) => body());
-    this.writeAll = (body) => all.immediate(body);
+    this.writeAll = (body) => processingWrite(() => all.immediate(body));
     const s = this.statements;
     this.putProfileRows = db.transaction((p: Profile, doc: string) => {
       const pending = p.metadata.system.aux.auto_merge.length > 0 ? 1 : 0;
@@ -69,6 +70,11 @@ export class EmbeddedDataStore implements DataStore {
   }
 
   async write(batch: WriteBatch): Promise<WriteFailure[]> {
+    return this.writeNow(batch);
+  }
+
+  /** `write`, synchronously: inside a transaction of this connection, in a savepoint of it. */
+  writeNow(batch: WriteBatch): WriteFailure[] {
     const s = this.statements;
     const failures: WriteFailure[] = [];
     // Each document fails alone: its JSON is made before it is written, a session or an event is

@@ -2,6 +2,7 @@ import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { createQueueSchema } from "./queue-schema.js";
+import { intakeCommit } from "./write-turns.js";
 
 export type Db = Database.Database;
 
@@ -79,7 +80,10 @@ export class GroupCommit {
     const run = db.transaction((batch: PendingWrite[]) => {
       for (const item of batch) item.write();
     });
-    this.commitAll = (batch) => run.immediate(batch);
+    // The intake's commits (those synced for a 2xx) take turns with a processing thread's writes.
+    this.commitAll = options.syncWal
+      ? (batch) => intakeCommit(() => run.immediate(batch))
+      : (batch) => run.immediate(batch);
     // "a": the WAL exists once the connection has written; create it (empty) if it has not yet.
     this.walFd = options.syncWal ? openSync(`${db.name}-wal`, "a") : null;
   }
