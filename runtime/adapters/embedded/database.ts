@@ -2,7 +2,7 @@ import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { createQueueSchema } from "./queue-schema.js";
-import { intakeCommit } from "./write-turns.js";
+import { intakeCommitted, intakeTurn } from "./write-turns.js";
 
 export type Db = Database.Database;
 
@@ -80,10 +80,7 @@ export class GroupCommit {
     const run = db.transaction((batch: PendingWrite[]) => {
       for (const item of batch) item.write();
     });
-    // The intake's commits (those synced for a 2xx) take turns with a processing thread's writes.
-    this.commitAll = options.syncWal
-      ? (batch) => intakeCommit(() => run.immediate(batch))
-      : (batch) => run.immediate(batch);
+    this.commitAll = (batch) => run.immediate(batch);
     // "a": the WAL exists once the connection has written; create it (empty) if it has not yet.
     this.walFd = options.syncWal ? openSync(`${db.name}-wal`, "a") : null;
   }
@@ -106,6 +103,12 @@ export class GroupCommit {
     if (this.syncing) return; // the running sync flushes when it ends
     const batch = this.pending;
     if (batch.length === 0) return;
+    // The intake's commits (those synced for a 2xx) take turns with a processing thread's writes.
+    if (this.walFd !== null && !intakeTurn()) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+      return;
+    }
     this.pending = [];
     this.taken++;
     try {
@@ -113,6 +116,8 @@ export class GroupCommit {
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
+    } finally {
+      if (this.walFd !== null) intakeCommitted();
     }
     if (this.walFd === null) return this.settle(batch, null);
     this.sync(this.walFd, batch);

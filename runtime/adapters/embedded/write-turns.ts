@@ -3,15 +3,15 @@
  * processing thread, which share one file. SQLite's busy handler is not fair: a waiting connection
  * sleeps 1, 2, 5, 10… ms between tries, so a processing thread that commits back to back kept
  * /track waiting tens of ms, up to the 5 s busy timeout (503 "database is locked"). With these turns
- * the processing thread starts no write transaction while intake waits to commit, and intake waits
- * for the processing thread's running transaction to end (woken when it does) instead of sleeping.
+ * the processing thread starts no write transaction while intake waits to commit, and intake, while
+ * one runs, tries again on its next event-loop turn instead of sleeping.
  *
  * Two counters in shared memory: intake commits waiting, and whether processing is in a write.
  * Without `useWriteTurns` (no processing thread) both sides just run their writes.
  */
 const INTAKE_WAITING = 0;
 const PROCESSING_WRITES = 1;
-/** Bounds either side's wait: a side stuck elsewhere must not stop the other (SQLite's lock still holds). */
+/** Bounds the processing thread's wait: a stuck intake must not stop it (SQLite's lock still holds). */
 const MAX_WAIT_MS = 50;
 
 /** This thread's side (module state is per thread), once turns are shared. */
@@ -30,42 +30,52 @@ export function useWriteTurns(buffer: SharedArrayBuffer): void {
   turns = { counters: new Int32Array(buffer), side: "processing" };
 }
 
-/** Intake: runs `commit` once the processing thread's running write transaction (if any) has ended. */
-export function intakeCommit<T>(commit: () => T): T {
-  if (turns?.side !== "intake") return commit();
+/** Whether this thread (intake) has said it waits to commit. */
+let intakeWaiting = false;
+
+/**
+ * Intake: whether it may commit now. When not, a processing write is running; from now on the
+ * processing thread starts no new one until `intakeCommitted`, and the intake tries again on a later
+ * turn of its event loop (it goes on reading requests meanwhile instead of sleeping in SQLite's
+ * busy handler).
+ */
+export function intakeTurn(): boolean {
+  if (turns?.side !== "intake") return true;
   const t = turns.counters;
-  Atomics.add(t, INTAKE_WAITING, 1);
-  try {
-    waitWhileSet(t, PROCESSING_WRITES);
-    return commit();
-  } finally {
-    Atomics.sub(t, INTAKE_WAITING, 1);
-    Atomics.notify(t, INTAKE_WAITING);
+  if (!intakeWaiting) {
+    Atomics.add(t, INTAKE_WAITING, 1);
+    intakeWaiting = true;
   }
+  return Atomics.load(t, PROCESSING_WRITES) === 0;
+}
+
+/** Intake: its commit is done (or given up); the processing thread may write again. */
+export function intakeCommitted(): void {
+  if (turns?.side !== "intake" || !intakeWaiting) return;
+  intakeWaiting = false;
+  Atomics.sub(turns.counters, INTAKE_WAITING, 1);
+  Atomics.notify(turns.counters, INTAKE_WAITING);
 }
 
 /** Processing thread: runs a write transaction `write` once no intake commit waits. */
 export function processingWrite<T>(write: () => T): T {
   if (turns?.side !== "processing" || depth > 0) return write();
   const t = turns.counters;
-  waitWhileSet(t, INTAKE_WAITING);
-  Atomics.store(t, PROCESSING_WRITES, 1);
+  // Says it writes, then looks for a waiting intake (which says it waits, then looks): one of the
+  // two always sees the other.
+  const deadline = Date.now() + MAX_WAIT_MS;
+  for (;;) {
+    Atomics.store(t, PROCESSING_WRITES, 1);
+    const waiting = Atomics.load(t, INTAKE_WAITING);
+    if (waiting === 0 || Date.now() >= deadline) break;
+    Atomics.store(t, PROCESSING_WRITES, 0);
+    Atomics.wait(t, INTAKE_WAITING, waiting, Math.max(1, deadline - Date.now()));
+  }
   depth++;
   try {
     return write();
   } finally {
     depth--;
     Atomics.store(t, PROCESSING_WRITES, 0);
-    Atomics.notify(t, PROCESSING_WRITES);
-  }
-}
-
-function waitWhileSet(t: Int32Array, index: number): void {
-  const deadline = Date.now() + MAX_WAIT_MS;
-  for (;;) {
-    const value = Atomics.load(t, index);
-    const left = deadline - Date.now();
-    if (value === 0 || left <= 0) return;
-    Atomics.wait(t, index, value, left);
   }
 }
