@@ -2,7 +2,7 @@ import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { createQueueSchema } from "./queue-schema.js";
-import { intakeCommitted, intakeTurn } from "./write-turns.js";
+import { intakeCommitted, intakeTurn, processingWriteEnded } from "./write-turns.js";
 
 export type Db = Database.Database;
 
@@ -106,7 +106,7 @@ export class GroupCommit {
     // The intake's commits (those synced for a 2xx) take turns with a processing thread's writes.
     if (this.walFd !== null && !intakeTurn()) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      void processingWriteEnded().then(() => this.flush());
       return;
     }
     this.pending = [];

@@ -4,14 +4,14 @@
  * sleeps 1, 2, 5, 10… ms between tries, so a processing thread that commits back to back kept
  * /track waiting tens of ms, up to the 5 s busy timeout (503 "database is locked"). With these turns
  * the processing thread starts no write transaction while intake waits to commit, and intake, while
- * one runs, tries again on its next event-loop turn instead of sleeping.
+ * one runs, is woken when it ends (Atomics.waitAsync) and goes on reading requests meanwhile.
  *
  * Two counters in shared memory: intake commits waiting, and whether processing is in a write.
  * Without `useWriteTurns` (no processing thread) both sides just run their writes.
  */
 const INTAKE_WAITING = 0;
 const PROCESSING_WRITES = 1;
-/** Bounds the processing thread's wait: a stuck intake must not stop it (SQLite's lock still holds). */
+/** Bounds either side's wait: a side stuck elsewhere must not stop the other (SQLite's lock still holds). */
 const MAX_WAIT_MS = 50;
 
 /** This thread's side (module state is per thread), once turns are shared. */
@@ -35,9 +35,9 @@ let intakeWaiting = false;
 
 /**
  * Intake: whether it may commit now. When not, a processing write is running; from now on the
- * processing thread starts no new one until `intakeCommitted`, and the intake tries again on a later
- * turn of its event loop (it goes on reading requests meanwhile instead of sleeping in SQLite's
- * busy handler).
+ * processing thread starts no new one until `intakeCommitted`, and the intake tries again once it
+ * has ended (`processingWriteEnded`), reading requests meanwhile instead of sleeping in SQLite's
+ * busy handler.
  */
 export function intakeTurn(): boolean {
   if (turns?.side !== "intake") return true;
@@ -47,6 +47,25 @@ export function intakeTurn(): boolean {
     intakeWaiting = true;
   }
   return Atomics.load(t, PROCESSING_WRITES) === 0;
+}
+
+/** `Atomics.waitAsync` (Node ≥ 16; not in TypeScript's ES2023 library). */
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+
+/**
+ * Intake: resolves when the processing write that kept `intakeTurn` from answering true has ended
+ * (or after a bound), without blocking the event loop.
+ */
+export function processingWriteEnded(): Promise<void> {
+  if (turns?.side !== "intake") return Promise.resolve();
+  const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+  const result = waitAsync(turns.counters, PROCESSING_WRITES, 1, MAX_WAIT_MS);
+  return result.async ? result.value.then(() => undefined) : Promise.resolve();
 }
 
 /** Intake: its commit is done (or given up); the processing thread may write again. */
@@ -77,5 +96,6 @@ export function processingWrite<T>(write: () => T): T {
   } finally {
     depth--;
     Atomics.store(t, PROCESSING_WRITES, 0);
+    Atomics.notify(t, PROCESSING_WRITES);
   }
 }
