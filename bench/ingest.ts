@@ -7,6 +7,21 @@ export interface IngestResult {
   rows: Measurement[];
   /** Per round at 1 event/request: intake requests/s over bare requests/s, measured back to back. */
   ratios: number[];
+  /** Standalone (intake and processing in one process), with what processing did meanwhile. */
+  standalone: StandaloneRow[];
+}
+
+export interface StandaloneRow {
+  measurement: Measurement;
+  visitor: "returning" | "new";
+  /** Requests/s over the median bare fastify round at the same events/request. */
+  ofBare: number;
+  /** Payloads accepted and not yet stored when the load stopped. */
+  backlogAtEnd: number;
+  /** Seconds from the end of the load until everything accepted was stored. */
+  drainSeconds: number;
+  /** Runtime CPU (every thread) per request, load and drain. */
+  cpuMicrosPerRequest: number;
 }
 
 /**
@@ -59,13 +74,52 @@ export async function ingestBenchmark(seconds: number, rounds: number): Promise<
   }
 
   // Standalone: the same process also runs the processing stages on its second thread.
-  for (const n of [1, 50]) {
-    const standalone = await startRuntime(["standalone"], 8710);
-    await createSource(standalone.url.replace("8710", "8711"));
-    rows.push(await measure("tracardi /track, standalone", standalone.url, n, seconds));
-    await standalone.stop();
+  const bareAt = (n: number) => rows.find((r) => r.name.startsWith("bare") && r.eventsPerRequest === n);
+  const standalone: StandaloneRow[] = [];
+  const settings: [number, "returning" | "new"][] = [
+    [1, "returning"],
+    [1, "new"],
+    [50, "returning"],
+  ];
+  for (const [n, visitor] of settings) {
+    const runtime = await startRuntime(["standalone"], 8710);
+    const privateUrl = runtime.url.replace("8710", "8711");
+    try {
+      await createSource(privateUrl);
+      const cpuBefore = runtime.cpuSeconds();
+      const name = `tracardi /track, standalone, ${visitor} visitor${visitor === "new" ? "s" : ""}`;
+      const measurement = await measure(name, runtime.url, n, seconds, "bench", visitor === "new");
+      const backlogAtEnd = await backlog(privateUrl);
+      const stopped = performance.now();
+      while ((await backlog(privateUrl)) > 0) await new Promise((r) => setTimeout(r, 50));
+      const drainSeconds = (performance.now() - stopped) / 1000;
+      const requests = measurement.requestsPerSecond * seconds;
+      rows.push(measurement);
+      standalone.push({
+        measurement,
+        visitor,
+        ofBare: measurement.requestsPerSecond / (bareAt(n)?.requestsPerSecond ?? Number.NaN),
+        backlogAtEnd,
+        drainSeconds,
+        cpuMicrosPerRequest: ((runtime.cpuSeconds() - cpuBefore) * 1e6) / requests,
+      });
+    } finally {
+      await runtime.stop();
+    }
   }
-  return { rows, ratios };
+  return { rows, ratios, standalone };
+}
+
+/** Messages accepted and not yet stored (collector and storage topics, and documents in flight). */
+async function backlog(privateUrl: string): Promise<number> {
+  const res = await fetch(`${privateUrl}/api/v1/status`, { headers: { authorization: "Bearer bench" } });
+  const status = (await res.json()) as {
+    queue: { backlog: Record<string, number> };
+    pendingStateDocuments: number;
+  };
+  return (
+    (status.queue.backlog.collector ?? 0) + (status.queue.backlog.storage ?? 0) + status.pendingStateDocuments
+  );
 }
 
 function median(rounds: Measurement[]): Measurement {
@@ -82,7 +136,7 @@ async function createSource(privateUrl: string): Promise<void> {
   if (res.status !== 201) throw new Error(`source not created: ${res.status}`);
 }
 
-export function printIngest({ rows, ratios }: IngestResult, rounds: number): void {
+export function printIngest({ rows, ratios, standalone }: IngestResult, rounds: number): void {
   process.stdout.write(
     `\n## Ingestion (POST /track, 50 connections; bare and intake: median of ${rounds} alternating rounds)\n\n${table(rows)}\n`,
   );
@@ -90,5 +144,16 @@ export function printIngest({ rows, ratios }: IngestResult, rounds: number): voi
   const pct = (x: number | undefined) => `${Math.round(100 * (x ?? 0))}%`;
   process.stdout.write(
     `\nintake at 1 event/request, per round: ${ratios.map(pct).join(", ")} of the bare handler (median ${pct(sorted[Math.floor(sorted.length / 2)])})\n`,
+  );
+  const lines = [
+    "| Visitor | events/request | requests/s | of bare | p99 ms | backlog at end | drained after s | runtime CPU µs/request |",
+    "|---|---|---|---|---|---|---|---|",
+    ...standalone.map(
+      (r) =>
+        `| ${r.visitor} | ${r.measurement.eventsPerRequest} | ${r.measurement.requestsPerSecond} | ${pct(r.ofBare)} | ${r.measurement.p99} | ${r.backlogAtEnd} | ${r.drainSeconds.toFixed(1)} | ${Math.round(r.cpuMicrosPerRequest)} |`,
+    ),
+  ];
+  process.stdout.write(
+    `\nStandalone (intake and processing in one process; backlog: payloads accepted and not yet stored when the load stopped):\n\n${lines.join("\n")}\n`,
   );
 }

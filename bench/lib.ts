@@ -103,6 +103,13 @@ function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** A tracker payload without a session id or profile: the runtime makes a new visitor of it. */
+export function newVisitorPayload(source: string, events: number): string {
+  const payload = JSON.parse(trackerPayload(source, "", events)) as Record<string, unknown>;
+  delete payload.session;
+  return JSON.stringify(payload);
+}
+
 export function trackerPayload(source: string, session: string, events: number): string {
   return JSON.stringify({
     source: { id: source },
@@ -120,16 +127,23 @@ export function trackerPayload(source: string, session: string, events: number):
   });
 }
 
-/** autocannon with 50 connections; each connection keeps its own session (one visitor per connection). */
+/**
+ * autocannon with 50 connections; each connection keeps its own session (one returning visitor per
+ * connection), or with `newVisitors` every request comes without a session id (a new profile and
+ * session each, with their system events).
+ */
 export async function measure(
   name: string,
   url: string,
   eventsPerRequest: number,
   seconds: number,
   source = "bench",
+  newVisitors = false,
 ): Promise<Measurement> {
   const bodies = Array.from({ length: 50 }, (_, i) =>
-    trackerPayload(source, `bench-session-${name}-${i}`, eventsPerRequest),
+    newVisitors
+      ? newVisitorPayload(source, eventsPerRequest)
+      : trackerPayload(source, `bench-session-${name}-${i}`, eventsPerRequest),
   );
   let next = 0;
   const result = await autocannon({

@@ -1,7 +1,10 @@
 import { type Backends, openBackends } from "./adapters/backends.js";
+import { EmbeddedDataStore } from "./adapters/embedded/data-store.js";
+import { EmbeddedQueue } from "./adapters/embedded/queue.js";
 import { guardedHttp } from "./adapters/http/guarded-client.js";
 import type { RuntimeConfig } from "./config.js";
 import { ignoredValues } from "./domain/merge-keys.js";
+import type { StorageMessage } from "./domain/messages.js";
 import { RuntimeMetrics, type ThreadMetrics } from "./http/metrics.js";
 import { LicenseGate, type LicenseState } from "./license-gate.js";
 import { MonitoringLog, processName } from "./monitoring/monitoring-log.js";
@@ -34,6 +37,7 @@ import {
   StageProgressBook,
   type Stall,
 } from "./stages/progress.js";
+import { inlineStorage } from "./stages/store/inline.js";
 import { storageStage } from "./stages/store/storage.js";
 import type { ProcessingStats } from "./stages/thread-protocol.js";
 import { describeError, errorStack } from "./supervision.js";
@@ -316,6 +320,7 @@ export class Runtime {
       if (stages.includes("collector"))
         while ((await this.queue.backlog()).storage > 0) await new Promise((r) => setTimeout(r, 20));
     }
+    if (stages.includes("storage") && stages.includes("collector")) this.storeInline();
     if (stages.includes("collector")) this.startCollector();
     if (stages.includes("dispatch")) this.startDispatch();
     if (stages.includes("merge")) this.startMerging();
@@ -389,12 +394,7 @@ export class Runtime {
         const config = await this.configCache.current();
         return planDispatch(message, config.destinations, conditions);
       },
-      onStored: (messages) => {
-        for (const m of messages) {
-          this.state.settle(m.profile?.id ?? null, m.session?.id ?? null, m.stateSeq);
-          this.metrics.eventsStored.inc(m.events.length);
-        }
-      },
+      onStored: (messages) => this.stored(messages),
       // Never stored: the collector reads what the store holds again.
       onDeadLettered: (messages) => {
         for (const m of messages) this.state.settle(m.profile?.id ?? null, m.session?.id ?? null, m.stateSeq);
@@ -403,6 +403,42 @@ export class Runtime {
     this.consume("storage", "storage", handler, this.settings.storageBatchSize, {
       maxBatchBytes: 1024 * 1024,
     });
+  }
+
+  /**
+   * Collector and storage on one embedded queue and store (one SQLite connection): a payload's
+   * documents are stored in the transaction that acks it, not queued on topic "storage" and read
+   * back (see inlineStorage); the storage stage still takes what this does not.
+   */
+  private storeInline(): void {
+    const { queue, data } = this;
+    if (!(queue instanceof EmbeddedQueue && data instanceof EmbeddedDataStore)) return;
+    const conditions = tqlConditionCheck();
+    queue.consumeInline(
+      "storage",
+      inlineStorage({
+        write: (batch) => data.writeNow(batch),
+        plan: (message) => {
+          // A stale copy would plan with destinations changed since: the storage stage reads them again.
+          const config = this.configCache.fresh();
+          return config === null ? null : planDispatch(message, config.destinations, conditions);
+        },
+        onStored: (messages) => {
+          this.stored(messages);
+          const acked = messages.map((): Outcome => ({ kind: "ack" }));
+          this.progress.handled("storage", acked);
+          this.metrics.stageMessages.inc({ stage: "storage", outcome: "ack" }, acked.length);
+        },
+      }),
+    );
+  }
+
+  /** A stored batch: the collector's pending copies of its documents are no longer needed. */
+  private stored(messages: StorageMessage[]): void {
+    for (const m of messages) {
+      this.state.settle(m.profile?.id ?? null, m.session?.id ?? null, m.stateSeq);
+      this.metrics.eventsStored.inc(m.events.length);
+    }
   }
 
   startDispatch(): void {

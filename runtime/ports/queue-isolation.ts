@@ -3,7 +3,14 @@
  * handler that throws on it, a forward that cannot be serialised) fails that message alone, never
  * its batch. Both queue adapters run their loops through these helpers.
  */
-import { type BatchHandler, type Delivery, messageJson, type Outcome, type SettleEarly } from "./queue.js";
+import {
+  type BatchHandler,
+  type Delivery,
+  messageJson,
+  type Outcome,
+  type SettleEarly,
+  type Topic,
+} from "./queue.js";
 
 export type ParsedBody = { ok: true; body: unknown } | { ok: false; reason: string };
 
@@ -130,14 +137,20 @@ async function answerOf<T>(
 /**
  * Serialises the forwarded messages of every ack (sets `json`). An ack whose forwards cannot be
  * serialised (too deep, cyclic, not JSON at all) becomes a retry with the reason; the others keep
- * their acks.
+ * their acks. Forwards to a topic `asObjects` names stay as they are (a consumer on this thread
+ * takes them as objects, and serialises them itself if it queues them).
  */
-export function serialiseForwards(outcomes: Outcome[]): Outcome[] {
+export function serialiseForwards(
+  outcomes: Outcome[],
+  asObjects: (topic: Topic) => boolean = () => false,
+): Outcome[] {
   return outcomes.map((outcome) => {
     if (outcome.kind !== "ack" || outcome.forward === undefined || outcome.forward.length === 0)
       return outcome;
     try {
-      const forward = outcome.forward.map((message) => ({ ...message, json: messageJson(message) }));
+      const forward = outcome.forward.map((message) =>
+        asObjects(message.topic) ? message : { ...message, json: messageJson(message) },
+      );
       return { ...outcome, forward };
     } catch (error) {
       return { kind: "retry", reason: `forwarded message cannot be serialised: ${errorMessage(error)}` };

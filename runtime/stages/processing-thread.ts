@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
+import { shareWriteTurns } from "../adapters/embedded/write-turns.js";
 import type { RuntimeConfig } from "../config.js";
 import type { PipelineStage } from "../processes.js";
 import { CrashHistory, type RestartPolicy } from "../supervision.js";
@@ -39,11 +40,13 @@ export interface ProcessingThreadState {
 export interface ProcessingThreadData {
   settings: RuntimeConfig;
   stages: readonly PipelineStage[];
+  /** Turns at the shared SQLite file's write lock with this process's intake. */
+  writeTurns: SharedArrayBuffer;
 }
 
 /** The worker thread of an API process's processing stages (runtime/stages/thread.ts). */
 export function processingWorker(settings: RuntimeConfig, stages: readonly PipelineStage[]): ThreadWorker {
-  const data: ProcessingThreadData = { settings, stages };
+  const data: ProcessingThreadData = { settings, stages, writeTurns: shareWriteTurns() };
   // The process's command line too: the thread names its process by it (the monitoring log).
   return new Worker(new URL("./thread.js", import.meta.url), {
     workerData: data,

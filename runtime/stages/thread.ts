@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { useWriteTurns } from "../adapters/embedded/write-turns.js";
 import { watchProcessErrors } from "../process-errors.js";
 import { Runtime } from "../runtime.js";
 import { describeError } from "../supervision.js";
@@ -15,7 +16,8 @@ const post = (message: ThreadReply) => port.postMessage(message);
 // and the main thread logs it and starts a new one.
 watchProcessErrors("processing", ["rejection"], (kind) => post({ type: "uncaught", id: 0, kind }));
 
-const { settings, stages } = workerData as ProcessingThreadData;
+const { settings, stages, writeTurns } = workerData as ProcessingThreadData;
+useWriteTurns(writeTurns);
 const runtime = await Runtime.open(settings, "processing");
 runtime.onProfilesMerged = () => post({ type: "profiles-merged", id: 0 });
 runtime.onWorkflowOutput = (task, output) => post({ type: "workflow-output", id: 0, task, output });

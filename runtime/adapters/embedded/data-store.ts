@@ -11,10 +11,15 @@ import type {
   WriteFailure,
 } from "../../ports/store.js";
 import type { Db } from "./database.js";
+import { processingWrite } from "./write-turns.js";
 
 /** Profiles, sessions and events as JSON documents in the embedded SQLite file. */
 export class EmbeddedDataStore implements DataStore {
   private readonly statements;
+  /** One write transaction around a function (made once: better-sqlite3 builds a wrapper per call of `transaction`). */
+  private readonly writeAll: (body: () => void) => void;
+  /** A profile's row and its ids, in a savepoint of their own. */
+  private readonly putProfileRows: (profile: Profile, doc: string) => void;
 
   constructor(private readonly db: Db) {
     this.statements = {
@@ -41,6 +46,15 @@ export class EmbeddedDataStore implements DataStore {
         "INSERT INTO events (id, profile_id, session_id, type, inserted, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile_id = excluded.profile_id, session_id = excluded.session_id, doc = excluded.doc",
       ),
     };
+    const all = db.transaction((body: () => void) => body());
+    this.writeAll = (body) => processingWrite(() => all.immediate(body));
+    const s = this.statements;
+    this.putProfileRows = db.transaction((p: Profile, doc: string) => {
+      const pending = p.metadata.system.aux.auto_merge.length > 0 ? 1 : 0;
+      s.putProfile.run(p.id, p.metadata.time.insert, doc, pending);
+      s.clearIds.run(p.id);
+      for (const id of p.ids) s.putId.run(id, p.id);
+    });
   }
 
   async getProfile(id: string): Promise<Profile | null> {
@@ -56,52 +70,56 @@ export class EmbeddedDataStore implements DataStore {
   }
 
   async write(batch: WriteBatch): Promise<WriteFailure[]> {
+    return this.writeNow(batch);
+  }
+
+  /** `write`, synchronously: inside a transaction of this connection, in a savepoint of it. */
+  writeNow(batch: WriteBatch): WriteFailure[] {
     const s = this.statements;
     const failures: WriteFailure[] = [];
-    // Each document in its own savepoint: one that cannot be serialised or stored fails alone.
+    // Each document fails alone: its JSON is made before it is written, a session or an event is
+    // one statement (SQLite undoes a failed statement by itself), a profile's rows share a savepoint.
     const put = (kind: DocumentKind, id: string, store: () => void) => {
       try {
-        this.db.transaction(store)();
+        store();
       } catch (error) {
         failures.push({ kind, id, reason: errorMessage(error), permanent: true });
       }
     };
-    this.db
-      .transaction(() => {
-        for (const p of batch.profiles) {
-          put("profile", p.id, () => {
-            const pending = p.metadata.system.aux.auto_merge.length > 0 ? 1 : 0;
-            s.putProfile.run(p.id, p.metadata.time.insert, JSON.stringify(p), pending);
-            s.clearIds.run(p.id);
-            for (const id of p.ids) s.putId.run(id, p.id);
-          });
-        }
-        for (const x of batch.sessions) {
-          put("session", x.id, () =>
-            s.putSession.run(x.id, x.profile?.id ?? null, x.metadata.time.insert, JSON.stringify(x)),
+    this.writeAll(() => {
+      for (const p of batch.profiles) {
+        put("profile", p.id, () => {
+          const doc = JSON.stringify(p);
+          this.putProfileRows(p, doc);
+        });
+      }
+      for (const x of batch.sessions) {
+        put("session", x.id, () => {
+          const doc = JSON.stringify(x);
+          s.putSession.run(x.id, x.profile?.id ?? null, x.metadata.time.insert, doc);
+        });
+      }
+      for (const e of batch.events) {
+        put("event", e.id, () => {
+          const doc = JSON.stringify(e);
+          s.putEvent.run(
+            e.id,
+            e.profile?.id ?? null,
+            e.session?.id ?? null,
+            e.type,
+            e.metadata.time.insert,
+            doc,
           );
-        }
-        for (const e of batch.events) {
-          put("event", e.id, () =>
-            s.putEvent.run(
-              e.id,
-              e.profile?.id ?? null,
-              e.session?.id ?? null,
-              e.type,
-              e.metadata.time.insert,
-              JSON.stringify(e),
-            ),
-          );
-        }
-        // After the upserts: documents written in this batch for a merged profile move too.
-        for (const { from, to } of batch.merged ?? []) {
-          s.repointEvents.run({ to, from });
-          s.repointSessions.run({ to, from });
-          s.clearIds.run(from);
-          s.deleteProfile.run(from);
-        }
-      })
-      .immediate();
+        });
+      }
+      // After the upserts: documents written in this batch for a merged profile move too.
+      for (const { from, to } of batch.merged ?? []) {
+        s.repointEvents.run({ to, from });
+        s.repointSessions.run({ to, from });
+        s.clearIds.run(from);
+        s.deleteProfile.run(from);
+      }
+    });
     return failures;
   }
 

@@ -2,6 +2,7 @@ import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { createQueueSchema } from "./queue-schema.js";
+import { intakeCommitted, intakeTurn, processingWriteEnded } from "./write-turns.js";
 
 export type Db = Database.Database;
 
@@ -102,6 +103,12 @@ export class GroupCommit {
     if (this.syncing) return; // the running sync flushes when it ends
     const batch = this.pending;
     if (batch.length === 0) return;
+    // The intake's commits (those synced for a 2xx) take turns with a processing thread's writes.
+    if (this.walFd !== null && !intakeTurn()) {
+      this.scheduled = true;
+      void processingWriteEnded().then(() => this.flush());
+      return;
+    }
     this.pending = [];
     this.taken++;
     try {
@@ -109,6 +116,8 @@ export class GroupCommit {
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
+    } finally {
+      if (this.walFd !== null) intakeCommitted();
     }
     if (this.walFd === null) return this.settle(batch, null);
     this.sync(this.walFd, batch);

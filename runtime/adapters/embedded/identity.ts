@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import { type EventIdRow, judgeEventId } from "../../domain/event-ids.js";
 import {
   claimAllowed,
@@ -9,6 +10,7 @@ import {
 import type { EventIdClaim, EventIdVerdict, IdentityIndex, SessionBinding } from "../../ports/store.js";
 import type { Db, GroupCommit } from "./database.js";
 import { RecentMap } from "./recent.js";
+import { processingWrite } from "./write-turns.js";
 
 /** Deliveries older than the window are deleted once per this many recorded. */
 const FORGET_EVERY = 1000;
@@ -30,6 +32,7 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
     private readonly db: Db,
     private readonly commits: GroupCommit,
   ) {
+    this.claimAll = db.transaction((claims: VersionClaim[]) => this.claimAllNow(claims));
     this.statements = {
       profile: db.prepare<[string], { canonical: string }>(
         "SELECT canonical FROM identity_profiles WHERE id = ?",
@@ -142,19 +145,22 @@ export class EmbeddedIdentityIndex implements IdentityIndex {
   async claimVersions(claims: VersionClaim[]): Promise<VersionConflict[]> {
     if (claims.length === 0) return [];
     // One immediate transaction: every process on this file sees a claim whole.
-    return this.db
-      .transaction(() => {
-        const conflicts: VersionConflict[] = [];
-        for (const claim of claims) {
-          const row = this.statements.version.get(claim.doc) ?? null;
-          if (!claimAllowed(row, claim))
-            conflicts.push({ doc: claim.doc, version: row?.version ?? 0, task: row?.task });
-        }
-        if (conflicts.length > 0) return conflicts;
-        for (const claim of claims) this.statements.putVersion.run(claim.doc, claim.from + 1, claim.task);
-        return [];
-      })
-      .immediate();
+    return processingWrite(() => this.claimAll.immediate(claims));
+  }
+
+  /** The claims' transaction, made once (better-sqlite3 builds a wrapper per call of `transaction`). */
+  private readonly claimAll: Database.Transaction<(claims: VersionClaim[]) => VersionConflict[]>;
+
+  private claimAllNow(claims: VersionClaim[]): VersionConflict[] {
+    const conflicts: VersionConflict[] = [];
+    for (const claim of claims) {
+      const row = this.statements.version.get(claim.doc) ?? null;
+      if (!claimAllowed(row, claim))
+        conflicts.push({ doc: claim.doc, version: row?.version ?? 0, task: row?.task });
+    }
+    if (conflicts.length > 0) return conflicts;
+    for (const claim of claims) this.statements.putVersion.run(claim.doc, claim.from + 1, claim.task);
+    return [];
   }
 
   async releaseVersion(doc: VersionedDoc, claimed: number, to: number): Promise<boolean> {

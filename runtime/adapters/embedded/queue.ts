@@ -4,6 +4,7 @@ import type {
   DeadLetterFilter,
   DeadLetterPage,
   Delivery,
+  ForwardMessage,
   Outcome,
   OutgoingMessage,
   ParkedLetter,
@@ -22,6 +23,7 @@ import {
 import type { Db, GroupCommit } from "./database.js";
 import { deleteDeadLetters, matchingDeadLetters, pageDeadLetters } from "./dead-letters.js";
 import { queueTable } from "./queue-schema.js";
+import { processingWrite } from "./write-turns.js";
 
 export interface EmbeddedQueueOptions {
   /** Publishing fails with 503 once this many messages wait on one topic. */
@@ -31,6 +33,24 @@ export interface EmbeddedQueueOptions {
   /** First retry delay; doubles per attempt. */
   retryBaseMs: number;
 }
+
+/**
+ * Takes messages forwarded to a topic inside the transaction that settles the batch forwarding them,
+ * instead of queuing them (standalone: the storage stage on the collector's thread and connection).
+ */
+export interface InlineConsumer {
+  /**
+   * Handles one message now (its writes join the settling transaction, in a savepoint of their own),
+   * or answers null to have it queued as usual. What it returns is forwarded on, and `committed`
+   * runs once the transaction is. A throw undoes its writes and queues the message as usual.
+   */
+  take(message: OutgoingMessage): { forward: ForwardMessage[]; committed: () => void } | null;
+  /** About what taking `message` costs, in stored documents (settling transactions are cut by it). */
+  weight(message: OutgoingMessage): number;
+}
+
+/** Weight of one settling transaction, at most (about: one message more may cross it). */
+const SETTLE_WEIGHT = 250;
 
 /** Rows a fetch looks at, at most, for a batch (keys only; the rest wait behind a retrying key). */
 const FETCH_SCAN_LIMIT = 20_000;
@@ -66,6 +86,11 @@ export class EmbeddedQueue implements Queue {
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly topics: Record<Topic, ReturnType<typeof prepareTopicStatements>>;
   private outbox: Outbox | null = null;
+  private readonly inline = new Map<Topic, InlineConsumer>();
+  /** `take` of an inline consumer in a savepoint: its writes are undone when it throws. */
+  private readonly inSavepoint: (
+    run: () => ReturnType<InlineConsumer["take"]>,
+  ) => ReturnType<InlineConsumer["take"]>;
 
   constructor(
     private readonly db: Db,
@@ -77,6 +102,21 @@ export class EmbeddedQueue implements Queue {
       Topic,
       ReturnType<typeof prepareTopicStatements>
     >;
+    this.inSavepoint = db.transaction((run: () => ReturnType<InlineConsumer["take"]>) => run());
+  }
+
+  /**
+   * From now on, messages forwarded to `topic` by a consumer of this queue are handed to `consumer`
+   * while the topic has nothing waiting (so a key's messages keep their order). Published messages
+   * are queued as before.
+   */
+  consumeInline(topic: Topic, consumer: InlineConsumer): void {
+    this.inline.set(topic, consumer);
+  }
+
+  /** Whether forwards to `topic` may skip serialisation: an inline consumer takes them as objects. */
+  takesInline(topic: Topic): boolean {
+    return this.inline.has(topic);
   }
 
   /** Inside a transaction: the messages and their count. */
@@ -306,22 +346,57 @@ export class EmbeddedQueue implements Queue {
   settle(topic: Topic, rows: Row[], outcomes: Outcome[], options: ConsumeOptions): void {
     const forwarded = new Set<Topic>();
     const parked: ParkedLetter[] = [];
+    const committed: (() => void)[] = [];
     try {
-      try {
-        this.db
-          .transaction(() => this.settleRows(topic, rows, outcomes, options, forwarded, parked))
-          .immediate();
-      } catch (error) {
-        if (isUnavailable(error)) throw error;
-        forwarded.clear();
-        parked.length = 0;
-        rows.forEach((row, i) => this.settleAlone(topic, row, outcomes[i], options, forwarded, parked));
+      for (const [from, to] of this.chunks(outcomes)) {
+        const chunk = rows.slice(from, to);
+        const decided = outcomes.slice(from, to);
+        const done: (() => void)[] = [];
+        try {
+          processingWrite(() =>
+            this.db
+              .transaction(() => this.settleRows(topic, chunk, decided, options, forwarded, parked, done))
+              .immediate(),
+          );
+          committed.push(...done);
+        } catch (error) {
+          if (isUnavailable(error)) throw error;
+          chunk.forEach((row, i) =>
+            this.settleAlone(topic, row, decided[i], options, forwarded, parked, committed),
+          );
+        }
       }
     } finally {
       this.release(topic, rows);
+      // What was committed before a failure stays committed: report it.
+      for (const done of committed) done();
+      for (const target of forwarded) this.wake(target);
+      for (const letter of parked) options.onDeadLetter?.(letter);
     }
-    for (const target of forwarded) this.wake(target);
-    for (const letter of parked) options.onDeadLetter?.(letter);
+  }
+
+  /**
+   * Index ranges of a batch settled one transaction each: while it runs the file's write lock is
+   * held, and an inline consumer's writes make it long, so those are cut at about
+   * SETTLE_WEIGHT of its weight (a stored event each).
+   */
+  private chunks(outcomes: Outcome[]): [number, number][] {
+    const ranges: [number, number][] = [];
+    let from = 0;
+    let weight = 0;
+    outcomes.forEach((outcome, index) => {
+      weight += 1;
+      if (outcome?.kind === "ack")
+        for (const message of outcome.forward ?? [])
+          weight += this.inline.get(message.topic)?.weight(message) ?? 0;
+      if (weight >= SETTLE_WEIGHT) {
+        ranges.push([from, index + 1]);
+        from = index + 1;
+        weight = 0;
+      }
+    });
+    if (from < outcomes.length) ranges.push([from, outcomes.length]);
+    return ranges;
   }
 
   private settleAlone(
@@ -331,13 +406,18 @@ export class EmbeddedQueue implements Queue {
     options: ConsumeOptions,
     forwarded: Set<Topic>,
     parked: ParkedLetter[],
+    committed: (() => void)[],
   ): void {
     const settleAs = (decided: Outcome | undefined) => {
       const mine: ParkedLetter[] = [];
-      this.db
-        .transaction(() => this.settleRows(topic, [row], [decided], options, forwarded, mine))
-        .immediate();
+      const done: (() => void)[] = [];
+      processingWrite(() =>
+        this.db
+          .transaction(() => this.settleRows(topic, [row], [decided], options, forwarded, mine, done))
+          .immediate(),
+      );
       parked.push(...mine);
+      committed.push(...done);
     };
     try {
       settleAs(outcome);
@@ -354,6 +434,7 @@ export class EmbeddedQueue implements Queue {
     options: ConsumeOptions,
     forwardedTo: Set<Topic>,
     parked: ParkedLetter[],
+    committed: (() => void)[],
   ): void {
     const now = Date.now();
     const statements = this.topics[topic];
@@ -393,9 +474,48 @@ export class EmbeddedQueue implements Queue {
       statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
     });
     for (const [target, messages] of forwarded) {
-      this.insert(target, messages);
+      const queued = this.takeInline(target, messages, forwardedTo, committed);
+      if (queued.length === 0) continue;
+      this.insert(target, queued);
       forwardedTo.add(target);
     }
+  }
+
+  /**
+   * Inside a transaction: hands `messages` to the topic's inline consumer while the topic has
+   * nothing waiting, in order; from the first it does not take, the rest are returned to be queued.
+   */
+  private takeInline(
+    topic: Topic,
+    messages: OutgoingMessage[],
+    forwardedTo: Set<Topic>,
+    committed: (() => void)[],
+  ): OutgoingMessage[] {
+    const consumer = this.inline.get(topic);
+    if (consumer === undefined || this.count(topic) > 0) return messages;
+    for (const [index, message] of messages.entries()) {
+      let taken: ReturnType<InlineConsumer["take"]>;
+      try {
+        taken = this.inSavepoint(() => {
+          const result = consumer.take(message);
+          // Serialised here: a forward that cannot be undoes the take, and the message is queued.
+          if (result) for (const next of result.forward) next.json = messageJson(next);
+          return result;
+        });
+      } catch {
+        taken = null;
+      }
+      if (taken === null) return messages.slice(index);
+      committed.push(taken.committed);
+      const next = new Map<Topic, OutgoingMessage[]>();
+      for (const forward of taken.forward)
+        next.set(forward.topic, [...(next.get(forward.topic) ?? []), forward]);
+      for (const [target, list] of next) {
+        this.insert(target, list);
+        forwardedTo.add(target);
+      }
+    }
+    return [];
   }
 
   get retryBaseMs(): number {
@@ -544,14 +664,15 @@ class EmbeddedSubscription {
       }
     });
     if (deliveries.length > 0) {
+      const inline = (topic: Topic) => this.queue.takesInline(topic);
       const pauseMs = this.options.retryBaseMs ?? this.queue.retryBaseMs;
       const settleEarly = (n: number, outcome: Outcome) => {
         const index = handled[n] as number;
-        outcomes[index] = serialiseForwards([outcome])[0] as Outcome;
+        outcomes[index] = serialiseForwards([outcome], inline)[0] as Outcome;
         early.add(index);
       };
       const decided = await handleIsolated(this.handler, deliveries, pauseMs, settleEarly);
-      const rest = serialiseForwards(decided);
+      const rest = serialiseForwards(decided, inline);
       for (const [n, index] of handled.entries()) if (!early.has(index)) outcomes[index] = rest[n] as Outcome;
     }
     early.flush();

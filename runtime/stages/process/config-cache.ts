@@ -39,6 +39,14 @@ export class ConfigCache {
     this.loadedAt = 0;
   }
 
+  /**
+   * The configuration `current` would answer without reading it again: null when it would read
+   * (never read, invalidated, or older than the TTL).
+   */
+  fresh(now = Date.now()): ProcessingConfig | null {
+    return now - this.loadedAt < this.ttlMs ? this.view : null;
+  }
+
   async current(): Promise<ProcessingConfig> {
     const now = Date.now();
     if (this.view === null || now - this.loadedAt >= this.ttlMs) {

@@ -104,6 +104,15 @@ async function storeIsolated(
   return results;
 }
 
+/** Deliveries as messages on topic "dispatch", keyed by destination and profile (or event). */
+export function dispatchForwards(deliveries: DispatchMessage[]): ForwardMessage[] {
+  return deliveries.map((body) => ({
+    topic: "dispatch",
+    key: `${body.destinationId}:${body.profileId ?? body.eventId ?? ""}`,
+    body,
+  }));
+}
+
 /**
  * Queue handler of the storage stage: one bulk upsert per batch, then ack (and dispatch); a message
  * whose documents the store refuses is retried or dead-lettered alone with the store's reason.
@@ -123,12 +132,7 @@ export function storageStage(deps: StorageStageDeps): BatchHandler<StorageMessag
         continue;
       }
       const deliveries = deps.plan ? await deps.plan(delivery.body) : [];
-      const forward: ForwardMessage[] = deliveries.map((body) => ({
-        topic: "dispatch",
-        key: `${body.destinationId}:${body.profileId ?? body.eventId ?? ""}`,
-        body,
-      }));
-      outcomes.push({ kind: "ack", forward });
+      outcomes.push({ kind: "ack", forward: dispatchForwards(deliveries) });
     }
     return outcomes;
   };
