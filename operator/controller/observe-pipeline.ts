@@ -90,7 +90,8 @@ const describeError = (err: unknown) => (err instanceof Error ? err.message : St
 
 /**
  * Reads each Tracardi's stages and dead-letter topics from Pulsar's admin API once per interval and
- * keeps the short history PipelineFlowing needs (growth, time without acknowledgement). Memory only:
+ * keeps the short history PipelineFlowing needs (growth, time without acknowledgement, time acknowledging
+ * only retries). Memory only:
  * an operator restart starts the histories afresh.
  */
 export class PipelineWatch {
@@ -154,7 +155,10 @@ export class PipelineWatch {
       return { kind: "unreadable", message: describeError(err) };
     }
     const consumers = stageConsumers(owner, deployment);
-    const stages = stageReads.map((read) => {
+    const stages = stageReads.map((stats) => {
+      // What the stage dead-letters is acknowledged too, but is no progress (see advanceStage).
+      const deadLetterRateIn = letterReads.find((l) => l.stage === stats.stage)?.msgRateIn ?? 0;
+      const read = { ...stats, deadLetterRateIn };
       const history = advanceStage(memory.stages.get(read.stage), read, at, settings);
       memory.stages.set(read.stage, history);
       const consumer = consumers.get(read.stage);

@@ -31,6 +31,13 @@ export interface StageStats {
   msgRateIn: number;
   /** Messages per second dispatched to the subscription's consumers. */
   msgRateOut: number;
+  /** Messages per second the subscription's consumers acknowledged (absent: not reported). */
+  ackRate?: number;
+  /**
+   * Of `msgRateIn`, the messages per second published to the retry topic: the stage putting messages
+   * back (every retry and deferral), so `ackRate - retryRateIn` is what left the stage for good.
+   */
+  retryRateIn?: number;
   /** Consumers connected to the subscription. */
   consumers: number;
   /**
@@ -72,7 +79,13 @@ interface TopicStatsBody {
   metadata?: { partitions?: number };
   subscriptions?: Record<
     string,
-    { msgBacklog?: number; msgRateOut?: number; consumers?: unknown[]; lastAckedTimestamp?: number }
+    {
+      msgBacklog?: number;
+      msgRateOut?: number;
+      messageAckRate?: number;
+      consumers?: unknown[];
+      lastAckedTimestamp?: number;
+    }
   >;
 }
 
@@ -142,6 +155,8 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
         retryBacklog: 0,
         msgRateIn: 0,
         msgRateOut: 0,
+        ackRate: 0,
+        retryRateIn: 0,
         consumers: 0,
         lastAckedTimestamp: 0,
       };
@@ -157,6 +172,8 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
       retryBacklog: 0,
       msgRateIn: body.msgRateIn ?? 0,
       msgRateOut: sub?.msgRateOut ?? 0,
+      ackRate: sub?.messageAckRate ?? 0,
+      retryRateIn: 0,
       consumers: sub?.consumers?.length ?? 0,
       lastAckedTimestamp: sub?.lastAckedTimestamp ?? 0,
     };
@@ -202,6 +219,8 @@ export function withRetries(fresh: StageStats, retry: StageStats): StageStats {
     retryBacklog: retry.backlog,
     msgRateIn: fresh.msgRateIn + retry.msgRateIn,
     msgRateOut: fresh.msgRateOut + retry.msgRateOut,
+    ackRate: (fresh.ackRate ?? 0) + (retry.ackRate ?? 0),
+    retryRateIn: retry.msgRateIn,
     lastAckedTimestamp: Math.max(fresh.lastAckedTimestamp ?? 0, retry.lastAckedTimestamp ?? 0),
   };
 }

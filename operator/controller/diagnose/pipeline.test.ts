@@ -224,6 +224,117 @@ describe("diagnosePipeline", () => {
     });
   });
 
+  describe("Failing", () => {
+    /** A storage read: `ack` and `back` are the broker's rates (acknowledged, put back on the retry topic). */
+    const storage = (
+      backlog: number,
+      retries: number,
+      ack: number,
+      back: number,
+      ackedAt: number,
+    ): StageRead => ({
+      ...read("storage", backlog, 4, ackedAt),
+      retryBacklog: retries,
+      ackRate: ack,
+      retryRateIn: back,
+      deadLetterRateIn: 0,
+    });
+    /** Every 15 s from `from` to `to`: the stage acknowledges 3 messages/s and puts all 3 back. */
+    const allFail = (from: number, to: number): [number, StageRead][] => {
+      const reads: [number, StageRead][] = [];
+      for (let t = from; t <= to; t += 15) reads.push([t, storage(500, 300, 3, 3, s(t) - 500)]);
+      return reads;
+    };
+
+    it("every message goes back to the retry topic for stallSeconds: False/Failing, naming stage, backlog, retries, backend and logs", () => {
+      const reads = allFail(0, 120);
+      const last = (reads.at(-1) as [number, StageRead])[1];
+      const c = diagnosePipeline(
+        observed(120, [{ read: last, history: history(reads), consumer: background }]),
+        "shop",
+      );
+      expect(c).toMatchObject({ type: "PipelineFlowing", status: "False", reason: "Failing" });
+      expect(c.message).toBe(
+        "stage storage: 500 messages wait on public/default/tracardi-storage (subscription tracardi-storage; 300 of them on public/default/tracardi-storage-retry, put back for a retry or a deferral) and its 4 consumers passed nothing on for 2 min (since 2026-12-02T10:00:00Z; spec.diagnostics.stallSeconds 120): every message they acknowledged went back to the retry topic (3 messages/s) or to the dead letters, so the API answered these events but their data is not stored; the reason of each failure is in the worker's log, and in the dead letters once a message used up its attempts (TRACARDI_MAX_DELIVERY_ATTEMPTS); check the search cluster it stores into (condition BackendsReachable) and the logs of Deployment shop-wk-pl-background (kubectl -n shop logs -l app.kubernetes.io/component=wk-pl-background,app.kubernetes.io/instance=shop)",
+      );
+    });
+
+    it("not before stallSeconds", () => {
+      const reads = allFail(0, 105);
+      const last = (reads.at(-1) as [number, StageRead])[1];
+      const c = diagnosePipeline(observed(105, [{ read: last, history: history(reads) }]), "shop");
+      expect(c).toMatchObject({ status: "True", reason: "Flowing" });
+    });
+
+    it("names the newest dead letter's reason, and lists the dead letters after it", () => {
+      const reads = allFail(0, 180);
+      const last = (reads.at(-1) as [number, StageRead])[1];
+      const why = "search cluster refused the bulk write: 403 cluster_block_exception";
+      const c = diagnosePipeline(
+        observed(
+          180,
+          [{ read: last, history: history(reads), consumer: background }],
+          [{ stage: "storage", count: 7, lastReason: why }],
+        ),
+        "shop",
+      );
+      expect(c.reason).toBe("Failing");
+      expect(c.message).toContain(`passed nothing on for 3 min`);
+      expect(c.message).toContain(`; the newest dead letter of this stage failed with: ${why}; check`);
+      expect(c.message).toContain("; stage storage: 7 dead letters on");
+    });
+
+    it("a stage that puts some messages back but passes the others on stays True", () => {
+      const reads: [number, StageRead][] = [];
+      for (let t = 0; t <= 300; t += 15) reads.push([t, storage(500, 300, 10, 3, s(t))]);
+      const h = history(reads);
+      expect(h.failingSince).toBeUndefined();
+      const c = diagnosePipeline(
+        observed(300, [{ read: (reads.at(-1) as [number, StageRead])[1], history: h }]),
+        "shop",
+      );
+      expect(c).toMatchObject({ status: "True", reason: "Flowing" });
+    });
+
+    it("dead-lettering counts as putting back: acknowledging only into the dead letters is Failing", () => {
+      const reads: [number, StageRead][] = [];
+      for (let t = 0; t <= 120; t += 15)
+        reads.push([t, { ...storage(500, 300, 2, 0.1, s(t)), deadLetterRateIn: 1.9 }]);
+      expect(history(reads).failingSince).toBe(s(0));
+    });
+
+    it("retries waiting out their delay (nothing acknowledged) keep a run going: Failing, not Stalled", () => {
+      const reads = [...allFail(0, 60), [75, storage(500, 500, 0, 0, s(60))] as [number, StageRead]];
+      for (let t = 90; t <= 200; t += 15) reads.push([t, storage(500, 500, 0, 0, s(60))]);
+      const h = history(reads);
+      expect(h.failingSince).toBe(s(0));
+      const c = diagnosePipeline(
+        observed(195, [{ read: (reads.at(-1) as [number, StageRead])[1], history: h }]),
+        "shop",
+      );
+      expect(c.reason).toBe("Failing");
+      expect(c.message).toContain("(3 messages/s)");
+    });
+
+    it("never starts without the broker's ack rate (an older Pulsar), nor from retries that wait alone", () => {
+      const { ackRate: _, ...unrated } = storage(500, 300, 0, 3, s(0));
+      expect(history([[0, unrated]]).failingSince).toBeUndefined();
+      expect(history([[0, storage(500, 300, 0, 0, s(0))]]).failingSince).toBeUndefined();
+    });
+
+    it("recovers once the stage passes messages on again, or its backlog shrinks", () => {
+      const failing = allFail(0, 150);
+      const passing = history([...failing, [165, storage(500, 300, 6, 1, s(165))]]);
+      expect(passing.failingSince).toBeUndefined();
+      const c = diagnosePipeline(
+        observed(165, [{ read: storage(500, 300, 6, 1, s(165)), history: passing }]),
+        "shop",
+      );
+      expect(c).toMatchObject({ status: "True", reason: "Flowing" });
+      expect(history([...failing, [165, storage(450, 300, 3, 3, s(165))]]).failingSince).toBeUndefined();
+    });
+  });
+
   describe("FallingBehind", () => {
     const growing = (consumer: StageConsumer) => {
       const reads: [number, StageRead][] = [0, 100, 200, 300].map((t) => [

@@ -7,7 +7,13 @@ import { type CheckResult, CONDITION } from "./types.js";
  * taken at intervals and a short history of them. Everything here is pure; observe/pipeline.ts reads.
  */
 
-export const PIPELINE_REASONS = ["NoConsumers", "Stalled", "DeadLetters", "FallingBehind"] as const;
+export const PIPELINE_REASONS = [
+  "NoConsumers",
+  "Stalled",
+  "Failing",
+  "DeadLetters",
+  "FallingBehind",
+] as const;
 export type PipelineReason = (typeof PIPELINE_REASONS)[number];
 
 /** One read of a stage's subscription. */
@@ -22,6 +28,12 @@ export interface StageRead {
   consumers: number;
   /** Broker time of the latest acknowledgement by a connected consumer (0 or absent: none known). */
   lastAckedTimestamp?: number;
+  /** Messages per second acknowledged on the topic and its retry topic (absent: not reported). */
+  ackRate?: number;
+  /** Messages per second the stage put back on its retry topic (each one acknowledged on the way). */
+  retryRateIn?: number;
+  /** Messages per second the stage dead-lettered (also acknowledged on the way). */
+  deadLetterRateIn?: number;
 }
 
 /** The Deployment that runs a stage (docs/architecture.md, "process → stages"), and how far it can scale. */
@@ -49,7 +61,18 @@ export interface StageHistory {
   /** Since when consumers have been connected to a backlog without a sign of progress. */
   stuckSince?: number;
   lastAckedTimestamp?: number;
+  /** Since when the stage has acknowledged only what it put back or dead-lettered, while retries wait. */
+  failingSince?: number;
+  /** The newest non-zero rate at which it put messages back in that run. */
+  putBackRate?: number;
 }
+
+/**
+ * A read passes messages on when more than this share of what was acknowledged did not go back to the
+ * retry topic or to the dead letters (Pulsar's rates are moving averages of different topics: they
+ * match only roughly when every message fails).
+ */
+const PASSED_ON_SHARE = 0.1;
 
 /** What is remembered of a dead-letter topic: when its current run of letters began (0 → more). */
 export interface DeadLetterHistory {
@@ -96,12 +119,22 @@ export function advanceStage(
 ): StageHistory {
   const waiting = read.consumers > 0 && read.backlog > 0;
   const lastBacklog = previous?.samples.at(-1)?.backlog;
+  const shrank = lastBacklog !== undefined && read.backlog < lastBacklog;
   // Progress: an acknowledgement the broker reports, or a backlog that shrank since the last read.
-  const progressed =
-    (read.lastAckedTimestamp ?? 0) !== (previous?.lastAckedTimestamp ?? 0) ||
-    (lastBacklog !== undefined && read.backlog < lastBacklog);
+  const progressed = (read.lastAckedTimestamp ?? 0) !== (previous?.lastAckedTimestamp ?? 0) || shrank;
   let stuckSince: number | undefined;
   if (waiting) stuckSince = previous?.stuckSince !== undefined && !progressed ? previous.stuckSince : at;
+
+  // Failing: acknowledgements that only put messages back (or dead-letter them) are no progress. A read
+  // with retries waiting and nothing acknowledged (they wait out their delay) continues a run, never starts one.
+  const acked = read.ackRate ?? 0;
+  const putBack = (read.retryRateIn ?? 0) + (read.deadLetterRateIn ?? 0);
+  const passedOn = shrank || (acked > 0 && acked - putBack > acked * PASSED_ON_SHARE);
+  const failingRead = read.ackRate !== undefined && putBack > 0 && !passedOn;
+  const retriesWait = (read.retryBacklog ?? 0) > 0 || putBack > 0;
+  let failingSince: number | undefined;
+  if (waiting && retriesWait && !passedOn)
+    failingSince = previous?.failingSince ?? (failingRead ? at : undefined);
 
   const windowStart = at - settings.fallingBehindSeconds * 1000;
   const samples = [...(previous?.samples ?? []), { at, backlog: read.backlog }];
@@ -111,6 +144,11 @@ export function advanceStage(
   const history: StageHistory = { samples: samples.slice(first) };
   if (stuckSince !== undefined) history.stuckSince = stuckSince;
   if (read.lastAckedTimestamp) history.lastAckedTimestamp = read.lastAckedTimestamp;
+  if (failingSince !== undefined) {
+    history.failingSince = failingSince;
+    const rate = (read.retryRateIn ?? 0) > 0 ? read.retryRateIn : previous?.putBackRate;
+    if (rate !== undefined) history.putBackRate = rate;
+  }
   return history;
 }
 
@@ -193,6 +231,37 @@ function stalled(
   };
 }
 
+/** What a failing stage depends on, for the hint (docs/architecture.md, the stages). */
+const STAGE_BACKENDS: Record<string, string> = {
+  collector: "the stores it reads and writes (the configuration store and the search cluster)",
+  storage: "the search cluster it stores into",
+  dispatch: "the destinations it delivers to",
+};
+
+function failing(
+  read: StageRead,
+  history: StageHistory,
+  at: number,
+  settings: DiagnosticsSpec,
+  namespace: string,
+  lastError: string | undefined,
+  consumer?: StageConsumer,
+): Finding {
+  const since = history.failingSince ?? at;
+  const rateText = history.putBackRate ? ` (${rate(history.putBackRate)})` : "";
+  const error = lastError
+    ? `; the newest dead letter of this stage failed with: ${lastError.slice(0, 300)}`
+    : "; the reason of each failure is in the worker's log, and in the dead letters once a message used up its attempts (TRACARDI_MAX_DELIVERY_ATTEMPTS)";
+  const backend = STAGE_BACKENDS[read.stage] ?? "the backends it uses";
+  const logs = consumer
+    ? `the logs of Deployment ${consumer.deployment} (kubectl -n ${namespace} logs -l app.kubernetes.io/component=${consumer.component},app.kubernetes.io/instance=${consumer.deployment.slice(0, -consumer.component.length - 1)})`
+    : "the logs of the process that consumes it";
+  return {
+    reason: "Failing",
+    message: `${waitingOn(read)} and its ${plural(read.consumers, "consumer")} passed nothing on for ${duration((at - since) / 1000)} (since ${instant(since)}; spec.diagnostics.stallSeconds ${settings.stallSeconds}): every message they acknowledged went back to the retry topic${rateText} or to the dead letters, so the API answered these events but their data is not ${read.stage === "dispatch" ? "delivered" : "stored"}${error}; check ${backend} (condition BackendsReachable) and ${logs}`,
+  };
+}
+
 /** The sample nearest to a time (ties: the older). */
 function nearest(samples: readonly BacklogSample[], at: number): BacklogSample {
   return samples.reduce((best, s) => (Math.abs(s.at - at) < Math.abs(best.at - at) ? s : best));
@@ -257,7 +326,7 @@ const MAX_MESSAGE = 2000;
 
 /**
  * PipelineFlowing from one observation. False when any stage has a problem, the worst first
- * (NoConsumers › Stalled › DeadLetters › FallingBehind) and every problem listed; Unknown when Pulsar's
+ * (NoConsumers › Stalled › Failing › DeadLetters › FallingBehind) and every problem listed; Unknown when Pulsar's
  * admin API could not be read; True otherwise, including the embedded queue (nothing to read).
  */
 export function diagnosePipeline(observation: PipelineObservation, namespace: string): CheckResult {
@@ -285,6 +354,12 @@ export function diagnosePipeline(observation: PipelineObservation, namespace: st
     if (read.backlog === 0) continue;
     if (read.consumers === 0) {
       findings.push(noConsumers(read, namespace, consumer));
+      continue;
+    }
+    // Before Stalled: a failing stage's retries wait out growing delays, with no acknowledgement meanwhile.
+    if (history.failingSince !== undefined && at - history.failingSince >= settings.stallSeconds * 1000) {
+      const lastError = observation.deadLetters.find((d) => d.read.stage === read.stage)?.read.lastReason;
+      findings.push(failing(read, history, at, settings, namespace, lastError, consumer));
       continue;
     }
     if (history.stuckSince !== undefined && at - history.stuckSince >= settings.stallSeconds * 1000) {
