@@ -537,7 +537,7 @@ const specSchema: Schema = obj(
       "How the operator judges the condition PipelineFlowing from Pulsar's admin API (with spec.pulsar).",
       {
         stallSeconds: int(
-          "A stage whose subscription has consumers and a backlog but acknowledges nothing for this long is Stalled.",
+          "A stage whose subscription has consumers and a backlog but acknowledges nothing for this long is Stalled; one that acknowledges only what it puts back on its retry topic (or dead-letters) for this long is Failing.",
           { default: DEFAULT_DIAGNOSTICS.stallSeconds, minimum: 1, maximum: 86400 },
         ),
         fallingBehindSeconds: int(

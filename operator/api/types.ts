@@ -174,7 +174,10 @@ export interface PulsarSpec {
 
 /** How the operator judges whether the pipeline flows (condition PipelineFlowing). */
 export interface DiagnosticsSpec {
-  /** A stage with consumers and a backlog that acknowledges nothing for this long is Stalled. */
+  /**
+   * A stage with consumers and a backlog that acknowledges nothing for this long is Stalled; one that
+   * acknowledges only what it puts back on its retry topic (or dead-letters) for this long is Failing.
+   */
   stallSeconds: number;
   /** A backlog growing this long while its worker cannot scale further is FallingBehind. */
   fallingBehindSeconds: number;

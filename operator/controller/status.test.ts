@@ -202,6 +202,27 @@ describe("eventsFromTransitions", () => {
     ]);
   });
 
+  it("PipelineFlowing: a Warning Failing when a stage starts failing, one on Failing → Stalled, Normal on recovery", () => {
+    const pipeline = (check: CheckResult) => [...healthyChecks.slice(0, 5), check];
+    const flowing = conds(healthyChecks);
+    const failing = conds(
+      pipeline(bad("PipelineFlowing", "Failing", "stage storage: 500 messages wait …")),
+      flowing,
+    );
+    expect(eventsFromTransitions(flowing.conditions, failing.conditions ?? [])).toEqual([
+      { type: "Warning", reason: "Failing", note: "stage storage: 500 messages wait …" },
+    ]);
+    const stalled = conds(pipeline(bad("PipelineFlowing", "Stalled", "stage storage: 500 …")), failing);
+    expect(eventsFromTransitions(failing.conditions, stalled.conditions ?? [])).toEqual([
+      { type: "Warning", reason: "Stalled", note: "stage storage: 500 …" },
+    ]);
+    const back = conds(healthyChecks, failing);
+    expect(eventsFromTransitions(failing.conditions, back.conditions ?? [])).toEqual([
+      { type: "Normal", reason: "PipelineFlowingRecovered", note: "PipelineFlowing ok" },
+      { type: "Normal", reason: "Ready", note: "Tracardi is running and licensed" },
+    ]);
+  });
+
   it("warns when the licence enters ExpiringSoon although the condition stays True", () => {
     const valid = conds(healthyChecks);
     const soon = conds(

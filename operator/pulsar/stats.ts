@@ -172,7 +172,7 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
       retryBacklog: 0,
       msgRateIn: body.msgRateIn ?? 0,
       msgRateOut: sub?.msgRateOut ?? 0,
-      ackRate: sub?.messageAckRate ?? 0,
+      ...(sub?.messageAckRate === undefined ? {} : { ackRate: sub.messageAckRate }),
       retryRateIn: 0,
       consumers: sub?.consumers?.length ?? 0,
       lastAckedTimestamp: sub?.lastAckedTimestamp ?? 0,
@@ -219,7 +219,9 @@ export function withRetries(fresh: StageStats, retry: StageStats): StageStats {
     retryBacklog: retry.backlog,
     msgRateIn: fresh.msgRateIn + retry.msgRateIn,
     msgRateOut: fresh.msgRateOut + retry.msgRateOut,
-    ackRate: (fresh.ackRate ?? 0) + (retry.ackRate ?? 0),
+    ...(fresh.ackRate === undefined && retry.ackRate === undefined
+      ? {}
+      : { ackRate: (fresh.ackRate ?? 0) + (retry.ackRate ?? 0) }),
     retryRateIn: retry.msgRateIn,
     lastAckedTimestamp: Math.max(fresh.lastAckedTimestamp ?? 0, retry.lastAckedTimestamp ?? 0),
   };
