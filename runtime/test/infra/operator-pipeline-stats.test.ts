@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  advanceStage,
+  diagnosePipeline,
+  type StageHistory,
+} from "../../../operator/controller/diagnose/pipeline.js";
 import { pulsarAdminConnection } from "../../../operator/pulsar/connection.js";
 import { PulsarAdminPipelineStats } from "../../../operator/pulsar/stats.js";
 import { PulsarQueue } from "../../adapters/pulsar/queue.js";
@@ -167,6 +172,68 @@ describe("PulsarAdminPipelineStats (operator/pulsar) against a real broker", () 
       await queue.close();
     }
   });
+
+  it("a stage whose every message fails: the retry topic's publish rate matches the ack rate, which PipelineFlowing reads as Failing", async () => {
+    // A prefix of its own: no other test's acknowledgements in these rates.
+    const own = `${prefix}failing-`;
+    const stats = new PulsarAdminPipelineStats(
+      pulsarAdminConnection({ url: server.serviceUrl, webUrl: server.webUrl, topicPrefix: own }),
+    );
+    const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix: own } });
+    try {
+      await queue.publish(
+        "storage",
+        Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, body: { n: i } })),
+      );
+      // As the background worker when the search cluster refuses every write: each message goes back
+      // to the retry topic (acknowledged on the way), again and again, and none is dead-lettered yet.
+      const subscription = queue.consume(
+        "storage",
+        inKeyOrder(async () => ({ kind: "retry", reason: "search cluster refused the write" })),
+        { maxBatch: 10, maxAttempts: 1_000_000, retryBaseMs: 100, retryMaxMs: 200 },
+      );
+      try {
+        // The broker's rates are moving averages, computed at its stats interval (a minute by default).
+        await expect
+          .poll(async () => (await stats.stages(["storage"]))[0], { timeout: 75_000, interval: 1000 })
+          .toSatisfy((s) => (s?.ackRate ?? 0) > 0 && (s?.retryRateIn ?? 0) > 0);
+        const [read] = await stats.stages(["storage"]);
+        if (!read) throw new Error("no read");
+        expect(read.consumers).toBe(1);
+        // At least the 20: one being put back is on the retry topic a moment before it is acknowledged.
+        expect(read.backlog).toBeGreaterThanOrEqual(20);
+        expect(read.retryBacklog).toBeGreaterThan(0);
+        // Everything acknowledged went back: within the 10 % PipelineFlowing allows.
+        expect(read.retryRateIn).toBeGreaterThanOrEqual((read.ackRate ?? 0) * 0.9);
+
+        // Reads a stall window apart (1 s here) are Failing: the stage acknowledges, but only retries.
+        const settings = { stallSeconds: 1, fallingBehindSeconds: 300 };
+        const first = Date.now();
+        const history: StageHistory = advanceStage(undefined, read, first, settings);
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        const [later] = await stats.stages(["storage"]);
+        if (!later) throw new Error("no read");
+        const at = Math.max(Date.now(), first + 1000);
+        const condition = diagnosePipeline(
+          {
+            kind: "read",
+            at,
+            settings,
+            stages: [{ read: later, history: advanceStage(history, later, at, settings) }],
+            deadLetters: [],
+            replay: { namespace: "shop", service: "shop-private-api", port: 8687, tokenSecret: "t" },
+          },
+          "shop",
+        );
+        expect(condition).toMatchObject({ status: "False", reason: "Failing" });
+        expect(condition.message).toMatch(/^stage storage: \d+ messages wait .* passed nothing on for 1 s/);
+      } finally {
+        await subscription.close();
+      }
+    } finally {
+      await queue.close();
+    }
+  }, 90_000);
 
   it("says which URL does not answer", async () => {
     const stats = new PulsarAdminPipelineStats(
