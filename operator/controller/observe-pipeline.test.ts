@@ -2,6 +2,7 @@ import type { V1Deployment } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { sampleTracardi } from "../testing/fixtures.js";
 import { fakePipelineReader } from "../testing/pipeline.js";
+import { diagnosePipeline } from "./diagnose/pipeline.js";
 import { PipelineWatch, stageConsumers } from "./observe-pipeline.js";
 
 const none = () => undefined;
@@ -83,6 +84,27 @@ describe("PipelineWatch", () => {
     expect(fresh.observation.stages.find((s) => s.read.stage === "storage")?.history.stuckSince).toBe(
       t(300).getTime(),
     );
+  });
+
+  it("a stage acknowledging only into its retry and dead-letter topics is Failing after stallSeconds, with the dead-letter rate counted", async () => {
+    const failing = { backlog: 50, retryBacklog: 40, consumers: 2, ackRate: 4, retryRateIn: 1 };
+    const reader = fakePipelineReader({
+      storage: { ...failing, deadLetterRateIn: 3, lastAckedTimestamp: 1, deadLetters: 9 },
+    });
+    const watch = new PipelineWatch({ reader: () => reader, intervalMs: 1000 });
+    const owner = sampleTracardi();
+    await watch.observe(owner, none, t(0), token);
+    (reader.table.storage as { lastAckedTimestamp: number }).lastAckedTimestamp = 2;
+    const later = await watch.observe(owner, none, t(120), token);
+    if (later.observation.kind !== "read") throw new Error("not read");
+    const storage = later.observation.stages.find((s) => s.read.stage === "storage");
+    expect(storage?.read.deadLetterRateIn).toBe(3);
+    expect(storage?.history.failingSince).toBe(t(0).getTime());
+    expect(diagnosePipeline(later.observation, "shop").reason).toBe("Failing");
+    // Without the dead letters' rate, 3 of 4 acknowledged per second would have been passed on.
+    reader.table.storage = { ...failing, lastAckedTimestamp: 3 };
+    const passing = await watch.observe(owner, none, t(135), token);
+    expect(diagnosePipeline(passing.observation, "shop").reason).toBe("Flowing");
   });
 
   it("reads the newest dead letter's reason only when the count changes", async () => {

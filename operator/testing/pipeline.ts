@@ -7,6 +7,11 @@ export interface FakeStage {
   backlog?: number;
   consumers?: number;
   lastAckedTimestamp?: number;
+  retryBacklog?: number;
+  /** The broker's rates: acknowledged (topic and retry topic), put back, dead-lettered. */
+  ackRate?: number;
+  retryRateIn?: number;
+  deadLetterRateIn?: number;
   deadLetters?: number;
   lastDeadLetterReason?: string;
 }
@@ -41,12 +46,18 @@ export function fakePipelineReader(
           backlog: s.backlog ?? 0,
           consumers: s.consumers ?? 0,
           lastAckedTimestamp: s.lastAckedTimestamp ?? 0,
+          ...(s.retryBacklog === undefined ? {} : { retryBacklog: s.retryBacklog }),
+          ...(s.ackRate === undefined ? {} : { ackRate: s.ackRate }),
+          ...(s.retryRateIn === undefined ? {} : { retryRateIn: s.retryRateIn }),
         });
       });
     },
     async deadLetters(stages: readonly Topic[]) {
       return stages.map((stage) =>
-        stats(stage, "-dead-letters", { backlog: reader.table[stage]?.deadLetters ?? 0 }),
+        stats(stage, "-dead-letters", {
+          backlog: reader.table[stage]?.deadLetters ?? 0,
+          msgRateIn: reader.table[stage]?.deadLetterRateIn ?? 0,
+        }),
       );
     },
     async lastDeadLetterReason(stage: Topic) {
