@@ -114,7 +114,20 @@ describe("backend settings", () => {
       user: null,
       password: null,
       indexPrefix: "",
+      refresh: true,
     });
+  });
+
+  it("refreshes on every stored batch unless TRACARDI_SEARCH_REFRESH is false", () => {
+    const store = (value: string) =>
+      loadConfig({
+        TRACARDI_STORE: "opensearch",
+        TRACARDI_SEARCH_URL: "http://os:9200",
+        TRACARDI_SEARCH_REFRESH: value,
+      }).backends.store;
+    expect(store("false")).toMatchObject({ refresh: false });
+    expect(store("true")).toMatchObject({ refresh: true });
+    expect(() => store("wait_for")).toThrow(/TRACARDI_SEARCH_REFRESH must be one of true, false/);
   });
 });
 

@@ -97,6 +97,11 @@ export interface SearchSettings {
   user: string | null;
   password: string | null;
   indexPrefix: string;
+  /**
+   * Whether each stored batch forces a refresh (searchable when stored) or is searchable within
+   * the index's refresh interval (`false`: no new segment per batch; merges refresh first).
+   */
+  refresh: boolean;
 }
 
 export interface MysqlSettings {
@@ -208,6 +213,7 @@ function storeSettings(env: Env): BackendSettings["store"] {
     user: secret(env, "TRACARDI_SEARCH_USER"),
     password: secret(env, "TRACARDI_SEARCH_PASSWORD"),
     indexPrefix: env.TRACARDI_SEARCH_INDEX_PREFIX ?? "",
+    refresh: choice(env, "TRACARDI_SEARCH_REFRESH", ["true", "false"]) === "true",
   };
 }
 

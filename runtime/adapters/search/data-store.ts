@@ -92,6 +92,8 @@ export class SearchDataStore implements DataStore {
       const kind = kindOf.get(item.index) ?? KINDS.find((k) => item.index.startsWith(names[k])) ?? "event";
       failures.push({ kind, id: item.id, reason: item.reason, permanent: isPermanent(item.status) });
     }
+    // Written without a refresh, the documents to move may not be searchable yet.
+    if (merged.length > 0 && this.options.refresh === false) await this.refresh([names.event, names.session]);
     await moveDocuments(
       this.client,
       this.options.moves,
@@ -100,6 +102,15 @@ export class SearchDataStore implements DataStore {
       this.options.refresh,
     );
     return failures;
+  }
+
+  /** Makes what was written to `indices` searchable now. */
+  private async refresh(indices: string[]): Promise<void> {
+    await expectOk(
+      this.client,
+      { method: "POST", path: `/${indices.join(",")}/_refresh` },
+      "refreshing indices",
+    );
   }
 
   async events(query: EventQuery): Promise<Page<TrackedEvent>> {
@@ -136,6 +147,8 @@ export class SearchDataStore implements DataStore {
 
   async profilesWithIds(ids: string[]): Promise<Profile[]> {
     if (ids.length === 0) return [];
+    // A merge must see every profile stored before it, searchable or not yet.
+    if (this.options.refresh === false) await this.refresh([this.options.names.profile]);
     const answer = await this.search<Profile>(
       "profile",
       { query: { terms: { ids } }, size: MAX_WINDOW, sort: [{ id: "asc" }] },
@@ -146,6 +159,7 @@ export class SearchDataStore implements DataStore {
 
   async profilesMarkedForMerge(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
+    if (this.options.refresh === false) await this.refresh([this.options.names.profile]);
     const answer = await this.search<never>(
       "profile",
       {

@@ -35,7 +35,8 @@ export interface OpenedSearchStore {
 
 /**
  * A DataStore on OpenSearch: connects, creates the indices if missing and picks how merges move
- * documents. Takes the runtime's SearchSettings (TRACARDI_SEARCH_URL, _USER, _PASSWORD, _INDEX_PREFIX).
+ * documents. Takes the runtime's SearchSettings (TRACARDI_SEARCH_URL, _USER, _PASSWORD, _INDEX_PREFIX,
+ * _REFRESH).
  */
 export async function openSearchDataStore(
   options: SearchConnectionOptions & SearchStoreOptions,

@@ -17,6 +17,9 @@ let privateApi: RuntimeProcess;
 beforeAll(async () => {
   topology = await Topology.start("merge", {
     TRACARDI_AUTO_PROFILE_MERGING: "a-salt-of-twenty-chars-or-more",
+    // Stored batches not refreshed: merges must refresh before they search (the default refreshes
+    // every batch, which runtime-search.test.ts covers).
+    TRACARDI_SEARCH_REFRESH: "false",
   });
   let publicApi: RuntimeProcess;
   let collector: RuntimeProcess;
