@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { guardedHttp } from "../runtime/adapters/http/guarded-client.js";
 import type { Destination, DispatchMessage, Resource } from "../runtime/domain/destination.js";
 import type { Delivery, Outcome } from "../runtime/ports/queue.js";
@@ -20,6 +21,21 @@ export interface DispatchRow {
   seconds: number;
   deliveriesPerSecond: number;
   deferred: number;
+  /** CPU time of this process (stage and client; the receivers run in a child) per healthy delivery. */
+  cpuMicrosPerDelivery: number;
+  /** CPU time of the receivers' process per healthy delivery (both receivers; null: not on Linux). */
+  receiverCpuMicrosPerDelivery: number | null;
+}
+
+/** CPU time a process has used so far, in µs, from /proc (Linux; clock ticks of 10 ms). */
+function cpuMicrosOf(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    // utime and stime: fields 14 and 15 of stat, 12 and 13 after "pid (comm)".
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
 }
 
 const RECEIVERS = `
@@ -65,6 +81,7 @@ function destination(id: string, port: number): { destination: Destination; reso
 }
 
 async function run(
+  receivers: ChildProcess,
   setting: string,
   healthy: number,
   withHanging: boolean,
@@ -116,6 +133,8 @@ async function run(
   }
   let deferred = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const receiverCpuBefore = cpuMicrosOf(receivers.pid);
   // As the runtime's consumer: a loop takes the next batch while earlier ones run, up to 100 messages
   // taken and not yet settled; a deferred delivery comes back after the delay the stage asked for.
   const settle = (delivery: Delivery<DispatchMessage>, outcome: Outcome) => {
@@ -153,6 +172,8 @@ async function run(
   };
   await Promise.all(Array.from({ length: parallel }, loop));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const receiverCpuAfter = cpuMicrosOf(receivers.pid);
   shutdown.abort();
   return {
     setting,
@@ -160,6 +181,11 @@ async function run(
     seconds: Number(seconds.toFixed(2)),
     deliveriesPerSecond: Math.round(delivered / seconds),
     deferred,
+    cpuMicrosPerDelivery: Math.round((cpu.user + cpu.system) / delivered),
+    receiverCpuMicrosPerDelivery:
+      receiverCpuBefore === null || receiverCpuAfter === null
+        ? null
+        : Math.round((receiverCpuAfter - receiverCpuBefore) / delivered),
   };
 }
 
@@ -169,11 +195,13 @@ export async function dispatchBenchmark(deliveries: number): Promise<DispatchRow
     const rows: DispatchRow[] = [];
     // A short warm-up (JIT, connections), not reported.
     const fixed = { initial: 4, min: 4, max: 4 };
-    await run("warm-up", Math.min(2000, deliveries), false, DEFAULT_CONCURRENCY);
-    rows.push(await run("alone, fixed 4 in flight (before)", deliveries, false, fixed));
-    rows.push(await run("alone, adaptive (1–64)", deliveries, false, DEFAULT_CONCURRENCY));
-    rows.push(await run("beside one that never answers, fixed 4", deliveries, true, fixed));
-    rows.push(await run("beside one that never answers, adaptive", deliveries, true, DEFAULT_CONCURRENCY));
+    await run(receivers, "warm-up", Math.min(2000, deliveries), false, DEFAULT_CONCURRENCY);
+    rows.push(await run(receivers, "alone, fixed 4 in flight (before)", deliveries, false, fixed));
+    rows.push(await run(receivers, "alone, adaptive (1–64)", deliveries, false, DEFAULT_CONCURRENCY));
+    rows.push(await run(receivers, "beside one that never answers, fixed 4", deliveries, true, fixed));
+    rows.push(
+      await run(receivers, "beside one that never answers, adaptive", deliveries, true, DEFAULT_CONCURRENCY),
+    );
     return rows;
   } finally {
     receivers.kill();
@@ -182,11 +210,11 @@ export async function dispatchBenchmark(deliveries: number): Promise<DispatchRow
 
 export function printDispatch(rows: DispatchRow[]): void {
   const lines = [
-    "| Setting (dispatch stage alone, 8 loops × batches of 50) | healthy delivered | seconds | deliveries/s | deferred |",
-    "|---|---|---|---|---|",
+    "| Setting (dispatch stage alone, 8 loops × batches of 50) | healthy delivered | seconds | deliveries/s | deferred | CPU µs/delivery | receivers' CPU µs/delivery |",
+    "|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.setting} | ${r.healthyDelivered} | ${r.seconds} | ${r.deliveriesPerSecond} | ${r.deferred} |`,
+        `| ${r.setting} | ${r.healthyDelivered} | ${r.seconds} | ${r.deliveriesPerSecond} | ${r.deferred} | ${r.cpuMicrosPerDelivery} | ${r.receiverCpuMicrosPerDelivery ?? "—"} |`,
     ),
   ];
   process.stdout.write(`\n## Dispatch to one receiver (BENCH_ONLY=dispatch)\n\n${lines.join("\n")}\n`);

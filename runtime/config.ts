@@ -42,6 +42,8 @@ export interface RuntimeConfig {
   dispatchRetryMaxMs: number;
   /** TRACARDI_DISPATCH_MAX_CONCURRENCY: deliveries in flight to one destination at most (the limit adapts below it). */
   dispatchMaxConcurrency: number;
+  /** TRACARDI_DISPATCH_MAX_AGE: a delivery its destination still turns away at this age is dead-lettered; 0: never. */
+  dispatchMaxAgeMs: number;
   /** Salt of hashed merge ids (Tracardi's AUTO_PROFILE_MERGING); empty switches merging off. */
   mergeSalt: string | null;
   /** How often the merge pass looks for profiles marked for merging; 0: only when asked. */
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     dispatchRetryBaseMs: int(env, "TRACARDI_DISPATCH_RETRY_BASE_MS", 2000),
     dispatchRetryMaxMs: int(env, "TRACARDI_DISPATCH_RETRY_MAX_MS", 5 * 60_000),
     dispatchMaxConcurrency: positive(env, "TRACARDI_DISPATCH_MAX_CONCURRENCY", 64),
+    dispatchMaxAgeMs: duration(env, "TRACARDI_DISPATCH_MAX_AGE", 24 * 3_600_000),
     mergeSalt: mergeSalt(env.TRACARDI_AUTO_PROFILE_MERGING),
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
     mergeIgnoredValues: [

@@ -414,6 +414,7 @@ export class Runtime {
         min: 1,
         max: this.settings.dispatchMaxConcurrency,
       },
+      maxAgeMs: this.settings.dispatchMaxAgeMs,
       shutdown: this.shutdown.signal,
       deliveries: {
         delivered: (id) => this.identity.delivered(id, Date.now(), this.settings.dedupeWindowMs),

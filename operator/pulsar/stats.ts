@@ -1,9 +1,19 @@
 import { PulsarAdmin } from "../../runtime/adapters/pulsar/admin.js";
 import { pageDeadLetters } from "../../runtime/adapters/pulsar/dead-letters.js";
-import { type PulsarNaming, subscriptionName, topicPath } from "../../runtime/adapters/pulsar/names.js";
+import {
+  type Lane,
+  type PulsarNaming,
+  subscriptionName,
+  topicPath,
+} from "../../runtime/adapters/pulsar/names.js";
 import type { Topic } from "../../runtime/ports/queue.js";
 
-/** One queue stage as Pulsar sees it: the runtime's shared durable subscription on the stage's topic. */
+/**
+ * One queue stage as Pulsar sees it: the runtime's shared durable subscription on the stage's topic,
+ * together with the one on its retry topic (`<topic>-retry`, where the runtime puts retries and
+ * deferrals): the backlog, rates and last acknowledgement cover both, so the messages a stage put back
+ * count as waiting. Dead-letter topics are read on their own (`deadLetters`).
+ */
 export interface StageStats {
   stage: Topic;
   /** `tenant/namespace/topic`. */
@@ -13,8 +23,10 @@ export interface StageStats {
   exists: boolean;
   /** 0 for a non-partitioned topic. */
   partitions: number;
-  /** Messages of the subscription not yet acknowledged, over all partitions. */
+  /** Messages of the subscription not yet acknowledged, over all partitions (retry topic included). */
   backlog: number;
+  /** Of `backlog`, those waiting on the retry topic (absent: none, or not read; 0 for a dead-letter topic). */
+  retryBacklog?: number;
   /** Messages per second published to the topic (the broker's moving rate). */
   msgRateIn: number;
   /** Messages per second dispatched to the subscription's consumers. */
@@ -84,11 +96,16 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
   }
 
   async stages(stages: readonly Topic[]): Promise<StageStats[]> {
-    return await Promise.all(stages.map((stage) => this.stage(stage, false)));
+    return await Promise.all(
+      stages.map(async (stage) => {
+        const [fresh, retry] = await Promise.all([this.stage(stage, "fresh"), this.stage(stage, "retry")]);
+        return withRetries(fresh, retry);
+      }),
+    );
   }
 
   async deadLetters(stages: readonly Topic[]): Promise<StageStats[]> {
-    return await Promise.all(stages.map((stage) => this.stage(stage, true)));
+    return await Promise.all(stages.map((stage) => this.stage(stage, "dead-letters")));
   }
 
   /** Peeks at the newest dead letter with the runtime's own reader (one admin request). */
@@ -97,8 +114,8 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
     const admin = new PulsarAdmin(webUrl, token, timeoutMs ?? 5000);
     const where = {
       topic: stage,
-      path: topicPath(naming, stage, true),
-      subscription: subscriptionName(naming, stage, true),
+      path: topicPath(naming, stage, "dead-letters"),
+      subscription: subscriptionName(naming, stage, "dead-letters"),
     };
     try {
       const page = await pageDeadLetters(admin, [where], {}, { limit: 1, offset: 0 });
@@ -109,9 +126,9 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
     }
   }
 
-  private async stage(stage: Topic, deadLetters: boolean): Promise<StageStats> {
-    const topic = topicPath(this.connection.naming, stage, deadLetters);
-    const subscription = subscriptionName(this.connection.naming, stage, deadLetters);
+  private async stage(stage: Topic, lane: Lane): Promise<StageStats> {
+    const topic = topicPath(this.connection.naming, stage, lane);
+    const subscription = subscriptionName(this.connection.naming, stage, lane);
     const plain = await this.get(`${topic}/stats`);
     const body = plain ?? (await this.get(`${topic}/partitioned-stats`));
     if (!body) {
@@ -122,6 +139,7 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
         exists: false,
         partitions: 0,
         backlog: 0,
+        retryBacklog: 0,
         msgRateIn: 0,
         msgRateOut: 0,
         consumers: 0,
@@ -136,6 +154,7 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
       exists: true,
       partitions: plain ? 0 : (body.metadata?.partitions ?? 0),
       backlog: sub?.msgBacklog ?? 0,
+      retryBacklog: 0,
       msgRateIn: body.msgRateIn ?? 0,
       msgRateOut: sub?.msgRateOut ?? 0,
       consumers: sub?.consumers?.length ?? 0,
@@ -169,4 +188,20 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
     }
     return (await response.json()) as TopicStatsBody;
   }
+}
+
+/**
+ * A stage's topic with its retry topic's figures added: named by the topic, consumed by the topic's
+ * consumers (the runtime opens the same number on both), acknowledged as lately as either was.
+ */
+export function withRetries(fresh: StageStats, retry: StageStats): StageStats {
+  return {
+    ...fresh,
+    exists: fresh.exists || retry.exists,
+    backlog: fresh.backlog + retry.backlog,
+    retryBacklog: retry.backlog,
+    msgRateIn: fresh.msgRateIn + retry.msgRateIn,
+    msgRateOut: fresh.msgRateOut + retry.msgRateOut,
+    lastAckedTimestamp: Math.max(fresh.lastAckedTimestamp ?? 0, retry.lastAckedTimestamp ?? 0),
+  };
 }

@@ -22,6 +22,11 @@ export interface Delivery<T = unknown> {
   body: T;
   /** 1 on first delivery; grows with every redelivery. */
   attempt: number;
+  /**
+   * When the message was first queued (epoch ms), kept across retries and deferrals: how old it is.
+   * Undefined when the queue cannot tell (a message queued by an older version).
+   */
+  queuedAt?: number;
 }
 
 /** What a handler decides for one delivery. */

@@ -126,6 +126,17 @@ describe("diagnosePipeline", () => {
     );
   });
 
+  it("says how much of a stage's backlog waits on its retry topic", () => {
+    const c = diagnosePipeline(
+      observed(0, [{ read: { ...read("dispatch", 1_500, 0), retryBacklog: 1_200 }, consumer: background }]),
+      "shop",
+    );
+    expect(c).toMatchObject({ status: "False", reason: "NoConsumers" });
+    expect(c.message).toContain(
+      "stage dispatch: 1,500 messages wait on public/default/tracardi-dispatch (subscription tracardi-dispatch; 1,200 of them on public/default/tracardi-dispatch-retry, put back for a retry or a deferral) and no consumer is connected",
+    );
+  });
+
   it("NoConsumers on a worker scaled to zero says the autoscaler wakes it", () => {
     const c = diagnosePipeline(
       observed(0, [

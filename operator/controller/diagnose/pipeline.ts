@@ -17,6 +17,8 @@ export interface StageRead {
   topic: string;
   subscription: string;
   backlog: number;
+  /** Of `backlog`, those put back on the stage's retry topic (`<topic>-retry`) for a retry or a deferral. */
+  retryBacklog?: number;
   consumers: number;
   /** Broker time of the latest acknowledgement by a connected consumer (0 or absent: none known). */
   lastAckedTimestamp?: number;
@@ -150,7 +152,10 @@ function rate(perSecond: number): string {
 }
 
 function waitingOn(read: StageRead): string {
-  return `stage ${read.stage}: ${plural(read.backlog, "message")} wait on ${read.topic} (subscription ${read.subscription})`;
+  const retries = read.retryBacklog
+    ? `; ${number(read.retryBacklog)} of them on ${read.topic}-retry, put back for a retry or a deferral`
+    : "";
+  return `stage ${read.stage}: ${plural(read.backlog, "message")} wait on ${read.topic} (subscription ${read.subscription}${retries})`;
 }
 
 function podsHint(namespace: string, consumer: StageConsumer): string {

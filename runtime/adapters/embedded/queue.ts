@@ -40,6 +40,8 @@ interface Row {
   key: string;
   body: string;
   attempts: number;
+  /** When it was published (epoch ms; 0 if unknown): deferrals and retries keep the row, so its age. */
+  enqueuedAt: number;
 }
 
 /** What this connection publishes for one group commit: written by one write, counted once per topic. */
@@ -247,9 +249,9 @@ export class EmbeddedQueue implements Queue {
     const now = Date.now();
     const busy = this.inFlightKeys(topic);
     const statements = this.topics[topic];
-    const candidates: Omit<Row, "body">[] = [];
+    const candidates: Omit<Row, "body" | "enqueuedAt">[] = [];
     let scanned = 0;
-    for (const row of statements.ready.iterate({ now }) as Iterable<Omit<Row, "body">>) {
+    for (const row of statements.ready.iterate({ now }) as Iterable<Omit<Row, "body" | "enqueuedAt">>) {
       if (++scanned > FETCH_SCAN_LIMIT) break;
       if (busy.has(row.key)) continue;
       candidates.push(row);
@@ -259,10 +261,11 @@ export class EmbeddedQueue implements Queue {
     const batch: Row[] = [];
     let bytes = 0;
     for (const row of candidates) {
-      const body = statements.body.get(row.seq)?.body ?? "null";
+      const stored = statements.body.get(row.seq);
+      const body = stored?.body ?? "null";
       if (batch.length > 0 && bytes + body.length > maxBytes) break;
       bytes += body.length;
-      batch.push({ ...row, body });
+      batch.push({ ...row, body, enqueuedAt: stored?.enqueued_at ?? 0 });
     }
     for (const row of batch) busy.set(row.key, (busy.get(row.key) ?? 0) + 1);
     return batch;
@@ -522,6 +525,7 @@ class EmbeddedSubscription {
         key: row.key,
         body: parsed.body,
         attempt: row.attempts + 1,
+        ...(row.enqueuedAt > 0 ? { queuedAt: row.enqueuedAt } : {}),
       });
     }
     const early = new EarlySettlement((indices) => {
@@ -620,7 +624,9 @@ function prepareTopicStatements(db: Db, topic: Topic) {
     delete: db.prepare(`DELETE FROM ${table} WHERE seq = ?`),
     retry: db.prepare(`UPDATE ${table} SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?`),
     delay: db.prepare(`UPDATE ${table} SET available_at = ? WHERE seq = ?`),
-    body: db.prepare<[number], { body: string }>(`SELECT body FROM ${table} WHERE seq = ?`),
+    body: db.prepare<[number], { body: string; enqueued_at: number }>(
+      `SELECT body, enqueued_at FROM ${table} WHERE seq = ?`,
+    ),
   };
 }
 

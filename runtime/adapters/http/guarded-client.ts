@@ -1,13 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { setMaxListeners } from "node:events";
-import {
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-  type RequestOptions,
-} from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
+import { Agent, type Dispatcher } from "undici";
 import {
   type HttpClient,
   type HttpRequest,
@@ -39,7 +32,8 @@ export type Resolve = (
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
- * The one outbound HTTP client (node:http, no extra dependency). Unless private addresses are
+ * The one outbound HTTP client (undici: a pool of kept-alive connections per origin, so a hanging
+ * receiver holds only its own connections). Unless private addresses are
  * allowed it refuses, before connecting, hosts and addresses the policy names; host names are
  * resolved as absolute names (no search domains, which in a pod reach cluster services) and the
  * connection goes to the address that was checked, so a DNS answer that changes between the check
@@ -53,44 +47,37 @@ export function guardedHttp(options: GuardOptions): HttpClient {
   const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
   const lookup = policy ? checkedLookup(policy, options.resolve ?? (dnsLookup as Resolve)) : undefined;
   // Own connection pools: a kept-alive socket another client opened (unchecked) is never reused here.
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  const dispatcher = new Agent(lookup ? { connect: { lookup } } : {});
+
+  const watch = new SignalWatch();
 
   return async (request) => {
     let current: Hop = { ...request, url: parseUrl(request.url) };
-    // One controller and a plain timer, not AbortSignal.timeout + AbortSignal.any: at thousands of
-    // requests a second those two were a tenth of the client's CPU, mostly garbage.
-    const controller = new AbortController();
-    const signal = controller.signal;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, request.timeoutMs);
+    // A plain timer and no AbortController: at thousands of requests a second the signals and their
+    // listeners were a tenth of the client's CPU, mostly garbage.
+    const call = new Call();
+    const timer = setTimeout(
+      () => call.stop(new HttpTimeoutError(`timed out after ${request.timeoutMs} ms`)),
+      request.timeoutMs,
+    );
     timer.unref();
-    const stop = () => controller.abort(request.signal?.reason);
-    if (request.signal?.aborted) stop();
-    else if (request.signal) {
-      // One listener per request in flight on a shared signal (the process's shutdown), each removed
-      // when its request ends: many at once is no leak.
-      setMaxListeners(0, request.signal);
-      request.signal.addEventListener("abort", stop, { once: true });
-    }
+    const signal = request.signal;
+    if (signal?.aborted) call.stop(signal.reason);
+    else if (signal) watch.add(signal, call);
     try {
       for (let redirects = 0; ; redirects++) {
         if (policy) refuseHost(policy, current.url);
-        const response = await send(current, { lookup, agents, signal, maxBytes });
+        const response = await call.send(current, dispatcher, maxBytes);
         const location = response.headers.location;
         if (!REDIRECTS.has(response.status) || location === undefined) return response;
         if (redirects >= maxRedirects) throw new RefusedRequestError(`more than ${maxRedirects} redirects`);
         current = redirected(current, response.status, location);
       }
     } catch (error) {
-      if (timedOut) throw new HttpTimeoutError(`timed out after ${request.timeoutMs} ms`);
-      if (request.signal?.aborted) throw request.signal.reason;
-      throw error;
+      throw call.stopped ?? error;
     } finally {
       clearTimeout(timer);
-      request.signal?.removeEventListener("abort", stop);
+      if (signal) watch.delete(signal, call);
     }
   };
 }
@@ -155,61 +142,135 @@ function redirected(hop: Hop, status: number, location: string): Hop {
   return { ...rest, method: "GET", headers, url };
 }
 
-interface SendOptions {
-  lookup: LookupFunction | undefined;
-  agents: { http: HttpAgent; https: HttpsAgent };
-  signal: AbortSignal;
-  maxBytes: number;
-}
+/**
+ * One call, its redirects included: stopping it (a timeout, the caller's signal) aborts the exchange
+ * in flight, or the next one as soon as the pool starts it.
+ */
+class Call {
+  stopped: unknown = null;
+  private exchange: Exchange | null = null;
 
-function send(hop: Hop, { lookup, agents, signal, maxBytes }: SendOptions): Promise<HttpResponse> {
-  const https = hop.url.protocol === "https:";
-  const options: RequestOptions = {
-    method: hop.method,
-    headers:
-      hop.body === undefined
-        ? hop.headers
-        : { ...hop.headers, "content-length": Buffer.byteLength(hop.body) },
-    signal,
-    agent: https ? agents.https : agents.http,
-    ...(lookup ? { lookup } : {}),
-  };
-  const request = https ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(hop.url, options, (res) => {
-      readBody(res, maxBytes).then(
-        (body) => resolve({ status: res.statusCode ?? 0, headers: headersOf(res), body }),
-        reject,
+  stop(reason: unknown): void {
+    if (this.stopped !== null) return;
+    this.stopped = reason;
+    this.exchange?.stop(reason);
+  }
+
+  send(hop: Hop, dispatcher: Dispatcher, maxBytes: number): Promise<HttpResponse> {
+    if (this.stopped !== null) return Promise.reject(this.stopped);
+    return new Promise((resolve, reject) => {
+      const exchange = new Exchange(maxBytes, resolve, reject);
+      this.exchange = exchange;
+      const url = hop.url;
+      dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: hop.method,
+          headers: url.username === "" ? hop.headers : { authorization: basicAuth(url), ...hop.headers },
+          body: hop.body ?? null,
+        },
+        exchange,
       );
     });
-    req.on("error", reject);
-    req.end(hop.body);
-  });
+  }
 }
 
-function readBody(res: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        res.destroy(new Error(`the answer is larger than ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    res.on("error", reject);
-    res.on("close", () => {
-      if (!res.complete) reject(new Error("the connection closed before the answer ended"));
-    });
-  });
+/** One request and its answer, read into memory up to `maxBytes` (undici's handler API: no streams). */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private stopped: unknown = null;
+  private status = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly resolve: (response: HttpResponse) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  stop(reason: unknown): void {
+    this.stopped = reason;
+    this.controller?.abort(reason as Error);
+    // Still waiting in the pool for a connection: it is aborted when it starts (onRequestStart).
+    this.reject(reason);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.stopped !== null) controller.abort(this.stopped as Error);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.status = status;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.maxBytes)
+      controller.abort(new Error(`the answer is larger than ${this.maxBytes} bytes`));
+    else this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    this.resolve({ status: this.status, headers: headersOf(this.headers), body: body.toString("utf8") });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.reject(error);
+  }
 }
 
-function headersOf(res: IncomingMessage): Record<string, string> {
+/**
+ * Stops the calls whose signal aborts, with one listener per signal however many calls share it
+ * (the process's shutdown signal is on every call in flight).
+ */
+class SignalWatch {
+  private readonly watched = new Map<AbortSignal, { calls: Set<Call>; stopAll: () => void }>();
+
+  add(signal: AbortSignal, call: Call): void {
+    let entry = this.watched.get(signal);
+    if (!entry) {
+      const calls = new Set<Call>();
+      const stopAll = () => {
+        for (const c of calls) c.stop(signal.reason);
+      };
+      entry = { calls, stopAll };
+      this.watched.set(signal, entry);
+      signal.addEventListener("abort", stopAll, { once: true });
+    }
+    entry.calls.add(call);
+  }
+
+  delete(signal: AbortSignal, call: Call): void {
+    const entry = this.watched.get(signal);
+    if (!entry) return;
+    entry.calls.delete(call);
+    if (entry.calls.size > 0) return;
+    // No call of it in flight: forgotten, so a signal of one call is not kept.
+    this.watched.delete(signal);
+    signal.removeEventListener("abort", entry.stopAll);
+  }
+}
+
+/** Credentials in the URL (`http://user:pass@host/`) as node:http sends them, unless the caller set its own. */
+function basicAuth(url: URL): string {
+  const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(user).toString("base64")}`;
+}
+
+function headersOf(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(res.headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;

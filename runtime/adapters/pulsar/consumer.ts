@@ -8,6 +8,11 @@ export interface ConsumerSocketOptions {
   connectTimeoutMs: number;
   /** Redelivery delay of messages this consumer gives back (negative acknowledgement). */
   nackDelayMs: number;
+  /**
+   * The consumer's name: Key_Shared places consumers on its hash ring by name, so consumers of two
+   * subscriptions with the same names get the same keys. The broker makes one up when absent.
+   */
+  consumerName?: string;
 }
 
 const ACK_FLUSH_MS = 300;
@@ -112,6 +117,7 @@ export class PulsarConsumerSocket {
         subscriptionType: this.options.subscriptionType,
         pullMode: true,
         negativeAckRedeliveryDelay: this.options.nackDelayMs,
+        consumerName: this.options.consumerName,
         token: this.options.token,
       },
     );

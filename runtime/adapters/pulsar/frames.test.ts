@@ -7,6 +7,7 @@ import {
   parseReceived,
   permitFrame,
   producerFrame,
+  queuedAtOf,
   retryDelayMs,
 } from "./frames.js";
 
@@ -64,6 +65,7 @@ describe("Pulsar WebSocket frames", () => {
       text: '{"n":1}',
       properties: { "tracardi-attempt": "3" },
       redeliveryCount: 1,
+      publishedAt: Date.parse("2026-11-28T10:05:59.236Z"),
     });
     expect(attemptOf(message?.properties ?? {})).toBe(3);
     expect(parseReceived('{"endOfTopic":"false"}')).toBeNull();
@@ -78,6 +80,18 @@ describe("Pulsar WebSocket frames", () => {
     expect(attemptOf({})).toBe(1);
     expect(attemptOf({ [PROP.attempt]: "x" })).toBe(1);
     expect(attemptOf({ [PROP.attempt]: "0" })).toBe(1);
+  });
+});
+
+describe("a message's age", () => {
+  const received = { messageId: "m", key: "k", text: "1", redeliveryCount: 0, publishedAt: 2000 };
+  it("counts from the first publish: the kept property, else this copy's publish time", () => {
+    expect(queuedAtOf({ ...received, properties: { [PROP.queuedAt]: "1000" } })).toBe(1000);
+    expect(queuedAtOf({ ...received, properties: {} })).toBe(2000);
+    expect(queuedAtOf({ ...received, properties: { [PROP.queuedAt]: "x" } })).toBe(2000);
+    expect(queuedAtOf({ messageId: "m", key: "k", text: "1", redeliveryCount: 0, properties: {} })).toBe(
+      undefined,
+    );
   });
 });
 

@@ -9,6 +9,8 @@ export const PROP = {
   attempt: "tracardi-attempt",
   /** Stable id of a message across re-publishing (retries, defers), for per-key ordering. */
   id: "tracardi-id",
+  /** When the message was first published (epoch ms), kept across re-publishing: its age. */
+  queuedAt: "tracardi-queued-at",
   /** Dead letters: id, the topic it failed on, why, after how many attempts, when. */
   deadLetterId: "tracardi-dead-letter-id",
   topic: "tracardi-topic",
@@ -73,6 +75,8 @@ export interface ReceivedMessage {
   text: string;
   properties: Properties;
   redeliveryCount: number;
+  /** When the broker stored this copy (epoch ms); undefined if the frame does not say. */
+  publishedAt?: number;
 }
 
 export function parseReceived(text: string): ReceivedMessage | null {
@@ -84,7 +88,9 @@ export function parseReceived(text: string): ReceivedMessage | null {
       if (typeof value === "string") properties[name] = value;
     }
   }
+  const publishedAt = typeof frame.publishTime === "string" ? Date.parse(frame.publishTime) : Number.NaN;
   return {
+    ...(Number.isFinite(publishedAt) ? { publishedAt } : {}),
     messageId: frame.messageId,
     key: typeof frame.key === "string" ? frame.key : "",
     text: Buffer.from(frame.payload, "base64").toString("utf8"),
@@ -103,6 +109,12 @@ export const permitFrame = (permitMessages: number): string =>
 export function attemptOf(properties: Properties): number {
   const n = Number(properties[PROP.attempt]);
   return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/** When the message was first queued (epoch ms): kept in a property once re-published. */
+export function queuedAtOf(message: ReceivedMessage): number | undefined {
+  const kept = Number(message.properties[PROP.queuedAt]);
+  return Number.isFinite(kept) && kept > 0 ? kept : message.publishedAt;
 }
 
 /** Delay before attempt `failed + 1` after `failed` failed attempts: base·2^(failed−1), capped. */

@@ -22,6 +22,25 @@ describe("KeyHolds", () => {
     expect(holds.mustWait("k", "f2", 1002)).toBe(true);
     holds.release("k", "head");
     expect(holds.mustWait("k", "f2", 3002)).toBe(false);
+    // f2 is still out on the retry topic: a new message of the key waits behind it.
+    expect(holds.mustWait("k", undefined, 3002)).toBe(true);
+    holds.release("k", "f2");
+    expect(holds.mustWait("k", undefined, 3003)).toBe(false);
+  });
+
+  it("hands the head on to the earliest waiting message when the head is done", () => {
+    const holds = new KeyHolds();
+    holds.schedule("k", "head", 1000);
+    holds.schedule("k", "f1", 0);
+    holds.schedule("k", "f2", 0);
+    holds.release("k", "head");
+    expect(holds.mustWait("k", "f2", 1002)).toBe(true);
+    expect(holds.mustWait("k", "f1", 1002)).toBe(false);
+    // A message done that is not the head leaves the head where it is.
+    holds.release("k", "f2");
+    expect(holds.mustWait("k", undefined, 1002)).toBe(true);
+    holds.release("k", "f1");
+    expect(holds.mustWait("k", undefined, 1002)).toBe(false);
   });
 
   it("gives a hold up when its head does not come back within the grace time", () => {

@@ -8,11 +8,13 @@ import {
 } from "./names.js";
 
 describe("Pulsar names", () => {
-  it("names topics, dead-letter topics and subscriptions from tenant, namespace and prefix", () => {
+  it("names topics, retry and dead-letter topics and subscriptions from tenant, namespace and prefix", () => {
     expect(topicPath(DEFAULT_NAMING, "collector")).toBe("public/default/tracardi-collector");
-    expect(topicPath({ tenant: "t", namespace: "ns", prefix: "x-" }, "storage", true)).toBe(
+    expect(topicPath({ tenant: "t", namespace: "ns", prefix: "x-" }, "storage", "dead-letters")).toBe(
       "t/ns/x-storage-dead-letters",
     );
+    expect(topicPath(DEFAULT_NAMING, "dispatch", "retry")).toBe("public/default/tracardi-dispatch-retry");
+    expect(subscriptionName(DEFAULT_NAMING, "dispatch", "retry")).toBe("tracardi-dispatch-retry");
     expect(subscriptionName(DEFAULT_NAMING, "dispatch")).toBe("tracardi-dispatch");
   });
 

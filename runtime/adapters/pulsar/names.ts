@@ -11,15 +11,23 @@ export interface PulsarNaming {
 
 export const DEFAULT_NAMING: PulsarNaming = { tenant: "public", namespace: "default", prefix: "tracardi-" };
 
-/** `tenant/namespace/topic` of a queue topic, or of its dead-letter topic. */
-export function topicPath(naming: PulsarNaming, topic: Topic, deadLetters = false): string {
-  const name = `${naming.prefix}${topic}${deadLetters ? "-dead-letters" : ""}`;
-  return `${naming.tenant}/${naming.namespace}/${name}`;
+/**
+ * The Pulsar topics of one queue topic (a stage): `fresh` carries what was published to the stage,
+ * `retry` (`<topic>-retry`) the messages it put back for a retry or a deferral, `dead-letters`
+ * (`<topic>-dead-letters`) those it gave up on.
+ */
+export type Lane = "fresh" | "retry" | "dead-letters";
+
+const SUFFIX: Record<Lane, string> = { fresh: "", retry: "-retry", "dead-letters": "-dead-letters" };
+
+/** `tenant/namespace/topic` of one lane of a queue topic. */
+export function topicPath(naming: PulsarNaming, topic: Topic, lane: Lane = "fresh"): string {
+  return `${naming.tenant}/${naming.namespace}/${naming.prefix}${topic}${SUFFIX[lane]}`;
 }
 
-/** The one durable subscription per topic that every consumer of the queue shares. */
-export function subscriptionName(naming: PulsarNaming, topic: Topic, deadLetters = false): string {
-  return `${naming.prefix}${topic}${deadLetters ? "-dead-letters" : ""}`;
+/** The one durable subscription per lane that every consumer of the queue shares. */
+export function subscriptionName(naming: PulsarNaming, topic: Topic, lane: Lane = "fresh"): string {
+  return `${naming.prefix}${topic}${SUFFIX[lane]}`;
 }
 
 /** The HTTP (admin, WebSocket) base URL of a broker given by its service URL on a default port. */

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type {
   BatchHandler,
   ConsumeOptions,
@@ -14,7 +15,14 @@ import { PulsarConsumerSocket } from "./consumer.js";
 import { pageDeadLetters, takeDeadLetters } from "./dead-letters.js";
 import type { OutgoingRecord, ReceivedMessage } from "./frames.js";
 import { KeyHolds } from "./holds.js";
-import { DEFAULT_NAMING, type PulsarNaming, subscriptionName, topicPath, wsUrlFromWebUrl } from "./names.js";
+import {
+  DEFAULT_NAMING,
+  type Lane,
+  type PulsarNaming,
+  subscriptionName,
+  topicPath,
+  wsUrlFromWebUrl,
+} from "./names.js";
 import { PulsarProducer } from "./producer.js";
 import { endpoint, openSocket } from "./socket.js";
 import { SubscriptionLoop } from "./subscription.js";
@@ -48,8 +56,10 @@ export interface PulsarQueueOptions {
  * The Queue port on Apache Pulsar through its WebSocket API (produce, consume) and admin REST API
  * (subscriptions, backlog, dead-letter listing). Each topic has one durable Key_Shared subscription
  * that all consumers share, so a key's messages go to one consumer at a time, in order. Retries and
- * defers are re-published with a delivery delay and the attempt in a message property; dead letters
- * go to `<topic>-dead-letters` with the reason in properties.
+ * defers are re-published to the topic's retry topic (`<topic>-retry`, Pulsar's retry-letter idea)
+ * with a delivery delay and the attempt in a message property, so the topic itself carries only new
+ * messages and a new message never waits behind redelivered ones; dead letters go to
+ * `<topic>-dead-letters` with the reason in properties.
  */
 export class PulsarQueue implements Queue {
   private readonly naming: PulsarNaming;
@@ -76,29 +86,40 @@ export class PulsarQueue implements Queue {
   }
 
   consume<T>(topic: Topic, handler: BatchHandler<T>, options: ConsumeOptions): Subscription {
-    const path = topicPath(this.naming, topic);
-    const subscription = subscriptionName(this.naming, topic);
     let holds = this.holds.get(topic);
     if (!holds) {
       holds = new KeyHolds();
       this.holds.set(topic, holds);
     }
     const target = {
-      publish: (to: Topic, records: OutgoingRecord[], deadLetters?: boolean) =>
-        this.publishRecords(to, records, deadLetters),
+      publish: (to: Topic, records: OutgoingRecord[], lane?: Lane) => this.publishRecords(to, records, lane),
       retryBaseMs: this.options.retryBaseMs ?? 1000,
       retryMaxMs: this.options.retryMaxMs ?? 5 * 60_000,
       idleWaitMs: this.options.idleWaitMs ?? 500,
     };
-    const loops = Array.from({ length: Math.max(1, options.parallel ?? 1) }, () => {
-      const socket = new PulsarConsumerSocket(this.wsUrl, path, subscription, {
-        subscriptionType: "Key_Shared",
-        token: this.options.token,
-        connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
-        nackDelayMs: 1000,
-      });
-      return new SubscriptionLoop(topic, socket, handler as BatchHandler, options, holds, target);
-    });
+    // Each loop on the topic has a twin on its retry topic with the same consumer name, so Key_Shared
+    // gives a key to the same process on both, where `holds` keeps the key's order across them.
+    const names = randomUUID().slice(0, 8);
+    const loop = (lane: "fresh" | "retry", name: string, laneOptions: ConsumeOptions) => {
+      const socket = new PulsarConsumerSocket(
+        this.wsUrl,
+        topicPath(this.naming, topic, lane),
+        subscriptionName(this.naming, topic, lane),
+        {
+          subscriptionType: "Key_Shared",
+          token: this.options.token,
+          connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+          nackDelayMs: 1000,
+          consumerName: name,
+        },
+      );
+      return new SubscriptionLoop(topic, socket, handler as BatchHandler, laneOptions, holds, target);
+    };
+    const retryOptions = retryLaneOptions(options);
+    const loops = Array.from({ length: Math.max(1, options.parallel ?? 1) }, (_, i) => [
+      loop("fresh", `${names}-${i}`, options),
+      loop("retry", `${names}-${i}`, retryOptions),
+    ]).flat();
     for (const loop of loops) {
       this.loops.add(loop);
       loop.start();
@@ -124,18 +145,33 @@ export class PulsarQueue implements Queue {
     socket.close();
   }
 
+  /** Per topic: its new messages and those waiting on its retry topic. */
   async backlog(): Promise<Record<Topic, number>> {
-    const counts = await Promise.all(
-      TOPICS.map((topic) =>
-        this.admin.backlog(topicPath(this.naming, topic), subscriptionName(this.naming, topic)),
-      ),
-    );
+    const counts = await Promise.all(TOPICS.map((topic) => this.topicBacklog(topic)));
     return Object.fromEntries(TOPICS.map((topic, i) => [topic, counts[i] ?? 0])) as Record<Topic, number>;
   }
 
-  /** A retried message is published again, so its wait counts from its latest retry. */
-  oldestWaitingSince(topic: Topic): Promise<number | null> {
-    return this.admin.oldestWaitingSince(topicPath(this.naming, topic), subscriptionName(this.naming, topic));
+  private async topicBacklog(topic: Topic): Promise<number> {
+    const lanes = await Promise.all(
+      WAITING_LANES.map((lane) =>
+        this.admin.backlog(topicPath(this.naming, topic, lane), subscriptionName(this.naming, topic, lane)),
+      ),
+    );
+    return lanes.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Over the topic and its retry topic; a retried message is published again, so its wait counts from its latest retry. */
+  async oldestWaitingSince(topic: Topic): Promise<number | null> {
+    const times = await Promise.all(
+      WAITING_LANES.map((lane) =>
+        this.admin.oldestWaitingSince(
+          topicPath(this.naming, topic, lane),
+          subscriptionName(this.naming, topic, lane),
+        ),
+      ),
+    );
+    const known = times.filter((time): time is number => time !== null);
+    return known.length > 0 ? Math.min(...known) : null;
   }
 
   async deadLetterCount(): Promise<number> {
@@ -209,15 +245,15 @@ export class PulsarQueue implements Queue {
   private deadLetterTopic(topic: Topic) {
     return {
       topic,
-      path: topicPath(this.naming, topic, true),
-      subscription: subscriptionName(this.naming, topic, true),
+      path: topicPath(this.naming, topic, "dead-letters"),
+      subscription: subscriptionName(this.naming, topic, "dead-letters"),
     };
   }
 
-  private async publishRecords(topic: Topic, records: OutgoingRecord[], deadLetters = false): Promise<void> {
+  private async publishRecords(topic: Topic, records: OutgoingRecord[], lane: Lane = "fresh"): Promise<void> {
     if (this.closed) throw new QueueUnavailableError("queue closed");
-    const path = topicPath(this.naming, topic, deadLetters);
-    await this.ensureSubscription(path, subscriptionName(this.naming, topic, deadLetters));
+    const path = topicPath(this.naming, topic, lane);
+    await this.ensureSubscription(path, subscriptionName(this.naming, topic, lane));
     let producer = this.producers.get(path);
     if (!producer) {
       producer = new PulsarProducer(this.wsUrl, path, {
@@ -237,7 +273,7 @@ export class PulsarQueue implements Queue {
     if (max === undefined) return;
     let recent = this.recentBacklog.get(topic);
     if (!recent || Date.now() - recent.at > 1000) {
-      const n = this.admin.backlog(topicPath(this.naming, topic), subscriptionName(this.naming, topic));
+      const n = this.topicBacklog(topic);
       recent = { n, at: Date.now() };
       this.recentBacklog.set(topic, recent);
       n.catch(() => this.recentBacklog.delete(topic));
@@ -266,4 +302,16 @@ export class PulsarQueue implements Queue {
     }
     return ready;
   }
+}
+
+/** The lanes whose messages still wait to be handled (the stage's backlog). */
+const WAITING_LANES: readonly Lane[] = ["fresh", "retry"];
+
+/**
+ * The retry topic's loops get a quarter of the messages in flight the topic's loops get (batches no
+ * larger): redelivered messages are spread out and never take the room new ones need.
+ */
+export function retryLaneOptions(options: ConsumeOptions): ConsumeOptions {
+  const maxInFlight = Math.max(1, Math.ceil((options.maxInFlight ?? options.maxBatch * 2) / 4));
+  return { ...options, maxInFlight, maxBatch: Math.min(options.maxBatch, maxInFlight) };
 }

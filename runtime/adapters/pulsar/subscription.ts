@@ -9,16 +9,24 @@ import type {
 } from "../../ports/queue.js";
 import { errorMessage, handleIsolated, parseBody, serialiseForwards } from "../../ports/queue-isolation.js";
 import type { PulsarConsumerSocket } from "./consumer.js";
-import { attemptOf, type OutgoingRecord, PROP, type ReceivedMessage, retryDelayMs } from "./frames.js";
+import {
+  attemptOf,
+  type OutgoingRecord,
+  PROP,
+  queuedAtOf,
+  type ReceivedMessage,
+  retryDelayMs,
+} from "./frames.js";
 import type { KeyHolds } from "./holds.js";
+import type { Lane } from "./names.js";
 
 /**
  * Messages re-published with a delivery delay (retries, deferrals) are not handed out at their
- * time: the broker's delayed-delivery tracker releases what came due once per tick (1 s by default),
- * and replays them before it reads new ones. A burst of a failing destination's retries then took
- * the process's next tens of milliseconds, and a healthy destination's new deliveries waited behind
- * it. So a loop spreads the redelivered messages it gets (up to a batch of them; more are handled at
- * once) over this long, while new messages go straight on.
+ * time: the broker's delayed-delivery tracker releases what came due once per tick, so they come in
+ * bursts. They have their own topic and loops (see PulsarQueue), but the same processing thread: a
+ * burst of a failing destination's retries handled at once would take its next tens of milliseconds
+ * from a healthy destination's new deliveries. So a loop spreads the redelivered messages it gets
+ * (up to a batch of them; more are handled at once) over this long.
  */
 const REDELIVERY_SPREAD_MS = 1000;
 
@@ -29,8 +37,8 @@ function isRedelivery(message: ReceivedMessage): boolean {
 
 /** What a subscription loop needs from the queue. */
 export interface SettleTarget {
-  /** Publishes records to a topic (its dead-letter topic with `deadLetters`); resolves when stored. */
-  publish(topic: Topic, records: OutgoingRecord[], deadLetters?: boolean): Promise<void>;
+  /** Publishes records to a lane of a topic (`fresh` by default); resolves when stored. */
+  publish(topic: Topic, records: OutgoingRecord[], lane?: Lane): Promise<void>;
   retryBaseMs: number;
   retryMaxMs: number;
   /** How long an idle loop waits for a message before looking at `paused` again. */
@@ -38,9 +46,10 @@ export interface SettleTarget {
 }
 
 /**
- * One consume loop on one consumer socket: takes a batch, hands it to the handler, carries out the
- * outcomes (re-publishing retries and defers with a delivery delay, dead letters to the dead-letter
- * topic, forwards before the ack), and acknowledges each message as it settles.
+ * One consume loop on one consumer socket (of a topic or of its retry topic): takes a batch, hands
+ * it to the handler, carries out the outcomes (re-publishing retries and defers to the retry topic
+ * with a delivery delay, dead letters to the dead-letter topic, forwards before the ack), and
+ * acknowledges each message as it settles.
  *
  * It does not wait for a batch to end before taking the next: Key_Shared gives each key to one
  * consumer, so a loop waiting for one hanging delivery would hold every other key it was given. Up
@@ -292,6 +301,7 @@ export class SubscriptionLoop {
         key: message.key,
         body: parsed.body,
         attempt: attemptOf(message.properties),
+        queuedAt: queuedAtOf(message),
       });
     }
     let settled = true;
@@ -401,19 +411,26 @@ export class SubscriptionLoop {
     }
   }
 
-  /** Re-publishes the message to be handled as `attempt` after `delayMs`, then acknowledges it. */
+  /**
+   * Re-publishes the message to the topic's retry lane, to be handled as `attempt` after `delayMs`,
+   * then acknowledges it (so it is never lost in between: at worst it comes twice).
+   */
   private async putBack(message: ReceivedMessage, attempt: number, delayMs: number): Promise<void> {
     const id = message.properties[PROP.id] ?? randomUUID();
     const now = Date.now();
     const at = this.holds.schedule(message.key, id, now + delayMs);
-    await this.target.publish(this.topic, [
-      {
-        key: message.key,
-        text: message.text,
-        properties: { ...message.properties, [PROP.id]: id, [PROP.attempt]: String(attempt) },
-        deliverAfterMs: at - now,
-      },
-    ]);
+    const properties: Record<string, string> = {
+      ...message.properties,
+      [PROP.id]: id,
+      [PROP.attempt]: String(attempt),
+    };
+    const queuedAt = queuedAtOf(message);
+    if (queuedAt !== undefined) properties[PROP.queuedAt] = String(queuedAt);
+    await this.target.publish(
+      this.topic,
+      [{ key: message.key, text: message.text, properties, deliverAfterMs: at - now }],
+      "retry",
+    );
     this.socket.ack(message.messageId);
   }
 
@@ -433,7 +450,7 @@ export class SubscriptionLoop {
           },
         },
       ],
-      true,
+      "dead-letters",
     );
   }
 

@@ -33,6 +33,27 @@ describe("DestinationSlots", () => {
     expect(await second).toBe(true);
   });
 
+  it("hands slots to waiters in order of arrival, and lets all that are left give up when it stops answering", async () => {
+    const slots = new DestinationSlots(1, 20);
+    await slots.acquire("a");
+    const order: number[] = [];
+    const waiting = Array.from({ length: 50 }, (_, n) =>
+      slots.acquire("a").then((slot) => {
+        if (slot) order.push(n);
+        return slot;
+      }),
+    );
+    slots.release("a", true);
+    slots.release("a", true);
+    const got = await Promise.all(waiting);
+    expect(order).toEqual([0, 1]);
+    expect(got.filter((slot) => !slot)).toHaveLength(48);
+    // Two still hold a slot; once freed, the destination takes deliveries again.
+    slots.release("a", true);
+    slots.release("a", true);
+    expect(await slots.acquire("a")).toBe(true);
+  });
+
   it("does not wait for a slot of a destination stuck longer than the wait", async () => {
     // A wait of a minute would outlast the test's timeout.
     const slots = new DestinationSlots(1, 60_000);

@@ -16,7 +16,9 @@ import { AdaptiveLimit, type LimitOptions } from "./limit.js";
  */
 export class DestinationSlots {
   private readonly inFlight = new Map<string, number>();
-  private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** Destinations whose waiters a timer will look at. */
+  private readonly sweeps = new Set<string>();
   /** When a delivery of each destination last ended (or it last got busy after being idle). */
   private readonly lastEnded = new Map<string, number>();
   /** Parked destinations: when their probe (or the oldest delivery in flight) will have decided. */
@@ -78,33 +80,48 @@ export class DestinationSlots {
     // a batch full of a hanging destination's deliveries short; only answers already here count.
     const stuck = now - (this.lastEnded.get(destination) ?? now) > this.waitMs;
     return new Promise((resolve) => {
-      const queue = this.waiters.get(destination) ?? [];
-      this.waiters.set(destination, queue);
-      let timer: NodeJS.Timeout | undefined;
-      const handOver = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const since = Date.now();
-      const giveUp = () =>
-        afterPendingIo(() => {
-          const at = queue.indexOf(handOver);
-          if (at < 0) return;
-          // Full but answering (a delivery of it ended within the wait): a slot frees up in a moment,
-          // sooner and for less than a deferral would take, so it waits on, up to `maxWaitMs`.
-          const now = Date.now();
-          const answering = now - (this.lastEnded.get(destination) ?? 0) <= this.waitMs;
-          if (!stuck && answering && now - since + this.waitMs <= this.maxWaitMs) {
-            timer = setTimeout(giveUp, this.waitMs);
-            return;
-          }
-          queue.splice(at, 1);
-          resolve(false);
-        });
-      queue.push(handOver);
-      if (stuck) giveUp();
-      else timer = setTimeout(giveUp, this.waitMs);
+      let queue = this.waiters.get(destination);
+      if (!queue) {
+        queue = [];
+        this.waiters.set(destination, queue);
+      }
+      const waiter: Waiter = { resolve, since: Date.now() };
+      queue.push(waiter);
+      if (!stuck) return this.sweepLater(destination);
+      afterPendingIo(() => {
+        const at = queue.indexOf(waiter);
+        if (at < 0) return;
+        queue.splice(at, 1);
+        resolve(false);
+      });
     });
+  }
+
+  /**
+   * One timer per destination with waiters, not one per waiter (hundreds wait on a busy destination,
+   * each re-armed every `waitMs` while it answers): every `waitMs` the waiters whose wait is over give
+   * up, all at once when the destination no longer answers.
+   */
+  private sweepLater(destination: string): void {
+    if (this.sweeps.has(destination)) return;
+    this.sweeps.add(destination);
+    setTimeout(() => afterPendingIo(() => this.sweep(destination)), this.waitMs);
+  }
+
+  private sweep(destination: string): void {
+    this.sweeps.delete(destination);
+    const queue = this.waiters.get(destination);
+    if (!queue || queue.length === 0) return;
+    const now = Date.now();
+    // Full but answering (a delivery of it ended within the wait): a slot frees up in a moment, sooner
+    // and for less than a deferral would take, so its waiters wait on, up to `maxWaitMs`.
+    const answering = now - (this.lastEnded.get(destination) ?? 0) <= this.waitMs;
+    const patience = answering ? this.maxWaitMs - this.waitMs : this.waitMs;
+    // In order of arrival: those whose wait is over are at the front.
+    let over = 0;
+    while (over < queue.length && now - (queue[over] as Waiter).since >= patience) over++;
+    for (const waiter of queue.splice(0, over)) waiter.resolve(false);
+    if (queue.length > 0) this.sweepLater(destination);
   }
 
   /** Whether the destination takes one delivery at a time until one is answered. */
@@ -150,10 +167,16 @@ export class DestinationSlots {
     let busy = (this.inFlight.get(destination) ?? 1) - 1;
     while (busy < limit && queue !== undefined && queue.length > 0) {
       busy++;
-      (queue.shift() as () => void)();
+      (queue.shift() as Waiter).resolve(true);
     }
     this.inFlight.set(destination, busy);
   }
+}
+
+interface Waiter {
+  resolve: (slot: boolean) => void;
+  /** When it began to wait. */
+  since: number;
 }
 
 /**

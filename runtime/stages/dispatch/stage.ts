@@ -2,6 +2,7 @@ import type { DispatchMessage } from "../../domain/destination.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { ConfigCache } from "../process/config-cache.js";
 import type { LimitOptions } from "./limit.js";
+import { DEFAULT_MAX_AGE_MS, turnedAway } from "./max-age.js";
 import { DestinationSlots } from "./slots.js";
 import { type DeliveryResult, deliverWebhook } from "./webhook.js";
 
@@ -17,6 +18,11 @@ export interface DispatchStageDeps {
    * between min and max; more wait, so a hanging receiver is contained.
    */
   concurrency?: LimitOptions;
+  /**
+   * A delivery its destination turns away (no slot: parked or full) once it has waited this long
+   * since it was queued is dead-lettered, not deferred again (TRACARDI_DISPATCH_MAX_AGE); 0: never.
+   */
+  maxAgeMs?: number;
   /** Aborted when the process stops: deliveries in flight are put back, not counted as attempts. */
   shutdown?: AbortSignal;
   deliver?: typeof deliverWebhook;
@@ -36,6 +42,7 @@ export interface DispatchStageDeps {
 export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMessage> {
   const deliver = deps.deliver ?? deliverWebhook;
   const slots = new DestinationSlots(deps.concurrency ?? DEFAULT_CONCURRENCY, 50);
+  const maxAgeMs = deps.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   return async (batch, settleEarly) => {
     const config = await deps.config.current();
     const handle = inKeyOrder<DispatchMessage>(
@@ -55,7 +62,7 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
         const settings = destination.destination.init;
         // Turned away before anything else: a parked destination's deliveries cost little each time.
         if (!(await slots.acquire(destination.id, settings.timeout_ms)))
-          return { kind: "defer", delayMs: slots.busyDelayMs(destination.id) };
+          return turnedAway(delivery, destination.id, slots.busyDelayMs(destination.id), maxAgeMs);
         const started = performance.now();
         let result: DeliveryResult | null = null;
         try {

@@ -164,6 +164,28 @@ export function describeQueueContract(name: string, open: () => Promise<QueueFix
     );
 
     it(
+      "keeps a message's first queued time across deferrals and retries (its age)",
+      withQueue(async ({ queue }) => {
+        const before = Date.now();
+        await queue.publish("dispatch", messages("a", 1));
+        const after = Date.now();
+        let handled = 0;
+        // Deferred once, then retried once, then acked.
+        const got = await consumeUntil(queue, "dispatch", 3, () => {
+          handled++;
+          if (handled === 1) return { kind: "defer", delayMs: 100 };
+          return handled === 2 ? { kind: "retry", reason: "again" } : ack();
+        });
+        expect(got.map(describeDelivery)).toEqual(["a:1@1", "a:1@1", "a:1@2"]);
+        const times = got.map((d) => d.queuedAt);
+        // The broker's clock may be a little off this process's: within a second of the publish.
+        expect(times[0]).toBeGreaterThanOrEqual(before - 1000);
+        expect(times[0]).toBeLessThanOrEqual(after + 1000);
+        expect(times).toEqual([times[0], times[0], times[0]]);
+      }),
+    );
+
+    it(
       "dead-letters after maxAttempts, or at once when asked, keeping reason and attempts",
       withQueue(async ({ queue }) => {
         await queue.publish("collector", [...messages("a", 1), ...messages("b", 2)]);

@@ -134,6 +134,40 @@ describe("PulsarAdminPipelineStats (operator/pulsar) against a real broker", () 
     }
   });
 
+  it("counts the messages a stage put back on its retry topic in the stage's backlog", async () => {
+    const stats = new PulsarAdminPipelineStats(
+      pulsarAdminConnection({ url: server.serviceUrl, webUrl: server.webUrl, topicPrefix: prefix }),
+    );
+    const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix } });
+    try {
+      await queue.publish(
+        "workflow",
+        Array.from({ length: 4 }, (_, i) => ({ key: `k${i}`, body: { n: i } })),
+      );
+      // Each is retried once, a minute later: they wait on the retry topic meanwhile.
+      const subscription = queue.consume(
+        "workflow",
+        inKeyOrder(async () => ({ kind: "retry", reason: "later" })),
+        { maxBatch: 10, maxAttempts: 3, retryBaseMs: 60_000 },
+      );
+      try {
+        await expect
+          .poll(async () => (await stats.stages(["workflow"]))[0], { timeout: 20_000, interval: 200 })
+          .toMatchObject({
+            topic: `public/default/${prefix}workflow`,
+            backlog: 4,
+            retryBacklog: 4,
+            consumers: 1,
+          });
+        expect((await queue.backlog()).workflow).toBe(4);
+      } finally {
+        await subscription.close();
+      }
+    } finally {
+      await queue.close();
+    }
+  });
+
   it("says which URL does not answer", async () => {
     const stats = new PulsarAdminPipelineStats(
       pulsarAdminConnection({

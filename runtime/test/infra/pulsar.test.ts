@@ -36,6 +36,13 @@ describeQueueContract("Pulsar", async () => {
   return fixture;
 });
 
+/** Messages ever published to a topic of public/default (the broker's counter). */
+async function messagesIn(topic: string): Promise<number> {
+  const response = await fetch(`${server.webUrl}/admin/v2/persistent/public/default/${topic}/stats`);
+  expect(response.status, `stats of ${topic}`).toBe(200);
+  return ((await response.json()) as { msgInCounter: number }).msgInCounter;
+}
+
 /** Test topics would pile up in the broker's data directory across runs: delete this queue's. */
 async function deleteTopics(prefix: string): Promise<void> {
   const base = `${server.webUrl}/admin/v2/persistent/public/default`;
@@ -128,6 +135,104 @@ describe("PulsarQueue, beyond the contract", () => {
       release();
       await subscription.close();
       await queue.close();
+      await deleteTopics(prefix);
+    }
+  });
+
+  it("hands new messages out while redelivered ones fill their own loops: retries never go back on the topic itself", async () => {
+    const prefix = `test-${randomBytes(4).toString("hex")}-`;
+    const queue = new PulsarQueue({ webUrl: server.webUrl, naming: { prefix }, idleWaitMs: 100 });
+    const handled: string[] = [];
+    const stuck = new Set<string>();
+    let release: () => void = () => {};
+    const hanging = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A bad destination's deliveries fail once, then hang on retry; the good ones are answered.
+    const subscription = queue.consume<{ n: number }>(
+      "dispatch",
+      inKeyOrder(
+        async (delivery) => {
+          handled.push(`${delivery.key}@${delivery.attempt}`);
+          if (!delivery.key.startsWith("bad")) return { kind: "ack" };
+          if (delivery.attempt === 1) return { kind: "retry", reason: "answered 500" };
+          stuck.add(delivery.key);
+          await hanging;
+          return { kind: "ack" };
+        },
+        { concurrentKeys: true },
+      ),
+      // Room for 8 messages in flight on the topic: more bad ones than that are retried.
+      { maxBatch: 4, maxInFlight: 8, maxAttempts: 5, retryBaseMs: 50, parallel: 1 },
+    );
+    try {
+      const bad = Array.from({ length: 12 }, (_, i) => ({ key: `bad${i}`, body: { n: i } }));
+      await queue.publish("dispatch", bad);
+      await expect.poll(() => stuck.size, { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(2);
+      const good = Array.from({ length: 20 }, (_, i) => ({ key: `good${i}`, body: { n: i } }));
+      await queue.publish("dispatch", good);
+      // Every new message is handled, first time, while the redelivered ones still hang.
+      await expect
+        .poll(() => good.every((m) => handled.includes(`${m.key}@1`)), { timeout: 15_000, interval: 50 })
+        .toBe(true);
+      // The retry topic's loop took its share (a quarter: 2) of the retries, which hang there.
+      expect(stuck.size).toBe(2);
+      expect(handled.filter((h) => h.startsWith("good"))).toHaveLength(20);
+      // The topic received the 32 messages published, nothing more; the retry topic the 12 retries.
+      expect(await messagesIn(`${prefix}dispatch`)).toBe(32);
+      expect(await messagesIn(`${prefix}dispatch-retry`)).toBe(12);
+      // The stage's backlog counts the retries waiting (and hanging) on the retry topic.
+      await expect
+        .poll(async () => (await queue.backlog()).dispatch, { timeout: 15_000, interval: 100 })
+        .toBe(12);
+      release();
+      await expect
+        .poll(async () => (await queue.backlog()).dispatch, { timeout: 30_000, interval: 100 })
+        .toBe(0);
+      expect(await queue.deadLetterCount()).toBe(0);
+    } finally {
+      release();
+      await subscription.close();
+      await queue.close();
+      await deleteTopics(prefix);
+    }
+  });
+
+  it("gives a key's retries to the process that had the key, with several processes consuming", async () => {
+    const prefix = `test-${randomBytes(4).toString("hex")}-`;
+    const open = () => new PulsarQueue({ webUrl: server.webUrl, naming: { prefix }, idleWaitMs: 100 });
+    const queues = [open(), open(), open()];
+    const handledBy = new Map<string, number[]>();
+    const subscriptions = queues.map((queue, process) =>
+      queue.consume<{ n: number }>(
+        "dispatch",
+        inKeyOrder(async (delivery) => {
+          handledBy.set(delivery.key, [...(handledBy.get(delivery.key) ?? []), process]);
+          return delivery.attempt === 1 ? { kind: "retry", reason: "once more" } : { kind: "ack" };
+        }),
+        { maxBatch: 5, maxAttempts: 3, retryBaseMs: 50, parallel: 2 },
+      ),
+    );
+    try {
+      // Every process's consumers are connected on both topics before anything is published.
+      await queues[0]?.publish("dispatch", [{ key: "warm-up", body: { n: 0 } }]);
+      await expect.poll(() => handledBy.get("warm-up")?.length, { timeout: 15_000, interval: 50 }).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const keys = Array.from({ length: 60 }, (_, i) => `k${i}`);
+      await queues[0]?.publish(
+        "dispatch",
+        keys.map((key, n) => ({ key, body: { n } })),
+      );
+      await expect
+        .poll(() => keys.every((key) => handledBy.get(key)?.length === 2), { timeout: 20_000, interval: 100 })
+        .toBe(true);
+      const moved = keys.filter((key) => new Set(handledBy.get(key)).size > 1);
+      expect(moved, "keys retried by another process than the one that had them").toEqual([]);
+      // More than one process had keys.
+      expect(new Set(keys.map((key) => handledBy.get(key)?.[0])).size).toBeGreaterThan(1);
+    } finally {
+      await Promise.all(subscriptions.map((subscription) => subscription.close()));
+      await Promise.all(queues.map((queue) => queue.close()));
       await deleteTopics(prefix);
     }
   });
