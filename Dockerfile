@@ -2,7 +2,7 @@
 #   api --role public|private, worker collector|background|workflow|apm, gui, standalone, license …
 # The operator image is the same build with a different entrypoint (node dist/operator/main.js).
 
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 # better-sqlite3 may need to compile if no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -18,7 +18,7 @@ COPY tracker ./tracker
 RUN npx tsc -p tsconfig.json && npx vite build -c console/vite.config.ts && npm run -s build:tracker \
  && npm prune --omit=dev
 
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
     TRACARDI_DATA_DIR=/data
 WORKDIR /app

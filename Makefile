@@ -3,7 +3,20 @@
 #   make test    installs what is missing, starts every service the tests need, runs all tests
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-NPM_STAMP := node_modules/.install-stamp
+
+# Every target runs on the Node.js of .nvmrc: scripts/node.sh installs it from the npm registry into
+# ~/.cache/tracardi-node when the machine's node is older (and prints nothing when it will do).
+NODE_HOME := $(shell scripts/node.sh)
+ifneq ($(.SHELLSTATUS),0)
+$(error scripts/node.sh could not provide the Node.js of .nvmrc (see above))
+endif
+ifneq ($(NODE_HOME),)
+export PATH := $(NODE_HOME)/bin:$(PATH)
+# node-gyp (better-sqlite3 when no prebuilt binary downloads) builds against these headers.
+export npm_config_nodedir := $(NODE_HOME)
+endif
+# One stamp per Node.js version: a node_modules built for another version (native addons) is reinstalled.
+NPM_STAMP := node_modules/.install-stamp-$(shell PATH='$(PATH)' node --version)
 
 .PHONY: help deps build lint typecheck start test test-unit test-integration bench bench-distributed fuzz
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The runtime image without Docker and without a registry: one layer assembled from this machine's
-# Node 20 (the binary and the libraries ldd names), the built dist/, package.json and the production
-# packages of node_modules (package-lock.json entries that are not dev-only), plus /etc/passwd and
-# /etc/group with the tracardi user (10001) and /data owned by it, as the Dockerfile's runtime stage.
+# The runtime image without Docker and without a registry: one layer assembled from the Node.js on
+# PATH (the binary and the libraries ldd names; .nvmrc's major, as the Dockerfile's base image), the
+# built dist/, package.json and the production packages of node_modules (package-lock.json entries
+# that are not dev-only), plus /etc/passwd and /etc/group with the tracardi user (10001) and /data
+# owned by it, as the Dockerfile's runtime stage.
 # Image config (entrypoint, user, working dir, env) comes from e2e/image/runtime-image.json.
 # Usage: e2e/scripts/runtime-image.sh [containerd-socket]
 #   writes e2e/.cluster/images/tracardi-runtime.tar; with a socket, imports it into containerd's
@@ -21,7 +22,11 @@ start_ts=$SECONDS
 [[ -f "$REPO/dist/tracker/liliput.min.js" ]] ||
   log "dist/tracker is not built (npm run build:tracker): the image's /tracker/liliput.min.js answers 404"
 NODE="$(readlink -f "$(command -v node)")"
-[[ "$("$NODE" --version)" == v20.* ]] || { log "need Node 20, found $("$NODE" --version)"; exit 1; }
+major="$(tr -d '[:space:]v' <"$REPO/.nvmrc")" major="${major%%.*}"
+[[ "$("$NODE" --version)" == "v$major."* ]] || {
+  log "need Node $major (.nvmrc; make puts it first on PATH, by hand: export PATH=\"\$(scripts/node.sh)/bin:\$PATH\"), found $("$NODE" --version)"
+  exit 1
+}
 
 out="$E2E_CLUSTER_DIR/images"
 work="$(mktemp -d "${TMPDIR:-/tmp}/tracardi-image.XXXXXX")"
@@ -29,7 +34,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$out" "$work/root/etc" "$work/root/data" "$work/root/tmp" "$work/root/usr/local/bin" \
   "$work/archive"
 
-# Node 20 and the shared libraries it (and the native addons) load.
+# Node and the shared libraries it (and the native addons) load.
 cp "$NODE" "$work/root/usr/local/bin/node"
 mapfile -t addons < <(find -L "$REPO/node_modules" -name '*.node' -path '*/build/Release/*' 2>/dev/null)
 libs="$( { ldd "$NODE"; for a in "${addons[@]}"; do ldd "$a" 2>/dev/null || true; done; } |

@@ -1,4 +1,10 @@
-import type { KubernetesObject, V1Deployment, V1Pod, V1Secret } from "@kubernetes/client-node";
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1Pod,
+  V1Secret,
+  V2HorizontalPodAutoscaler,
+} from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
 import type { Topic } from "../../runtime/ports/queue.js";
@@ -121,7 +127,7 @@ function setup(
     services: new MapCache<KubernetesObject>(),
     configMaps: new MapCache<KubernetesObject>(),
     disruptionBudgets: new MapCache<KubernetesObject>(),
-    autoscalers: new MapCache<KubernetesObject>(),
+    autoscalers: new MapCache<V2HorizontalPodAutoscaler>(),
     secrets: new MapCache<V1Secret>(),
   };
   if (api.secret) caches.secrets.put({ metadata: api.secret.metadata } as V1Secret);
@@ -905,7 +911,11 @@ describe("Reconciler: api.public.autoscaling", () => {
           },
         ],
       },
-    } as KubernetesObject);
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "demo-public-api" },
+        maxReplicas: 4,
+      },
+    });
     await reconciler.reconcile("shop/demo");
     const deletes = api.calls.filter((c) => c.method === "DELETE");
     expect(deletes.map((c) => c.path)).toEqual([
