@@ -45,6 +45,13 @@ ready() {
     curl -s --max-time 5 "$WEB_URL/admin/v2/namespaces/public" | grep -q '"public/default"'
 }
 
+# The broker's own check: a message produced and consumed on a heartbeat topic. A standalone broker
+# starved of CPU for long can lose its bookie's registration lock and loop re-acquiring it, answering
+# admin reads while every write fails ("Not enough non-faulty bookies").
+healthy() {
+  [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$WEB_URL/admin/v2/brokers/health" || true)" == 200 ]]
+}
+
 assemble() {
   [[ -s "$DIR/classpath.txt" ]] && return 0
   log "assembling Pulsar $VERSION from Maven Central into $DIR (first run only)"
@@ -63,6 +70,11 @@ start() {
   ensure_java_and_maven
   mkdir -p "$DIR/data" "$DIR/logs"
   local pid started_now=false launched=""
+  if pid="$(running_pid)" && ! healthy && sleep 5 && ! healthy; then
+    log "running (pid $pid) but its health check fails (messages cannot be stored): restarting it"
+    terminate "$pid"
+    rm -f "$PID_FILE"
+  fi
   if pid="$(running_pid)"; then
     log "already running (pid $pid)"
   elif ready; then
