@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { errorMessage } from "../runtime/error-message.js";
 import { parseConfig } from "./config.js";
 import { KubeHttp, type KubeRequester } from "./kube/http.js";
 import { LeaderElector, leaderOnlyWrites } from "./kube/leader.js";
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   try {
     config = parseConfig(process.argv.slice(2), process.env);
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${errorMessage(err)}\n`);
     process.exit(2);
   }
   const logger = pino({ level: config.logLevel, base: { identity: config.identity } });

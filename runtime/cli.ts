@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { type AdminToken, adminToken, adminTokenLine } from "./admin-token.js";
 import { ConfigError, loadConfig, type RuntimeConfig } from "./config.js";
+import { errorMessage } from "./error-message.js";
 import { buildGuiApp } from "./gui/server.js";
 import { buildPrivateApp } from "./http/private.js";
 import { buildPublicApp } from "./http/public.js";
@@ -184,7 +185,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(
-      `${error instanceof ConfigError ? "configuration error: " : ""}${error instanceof Error ? error.message : String(error)}\n`,
+      `${error instanceof ConfigError ? "configuration error: " : ""}${errorMessage(error)}\n`,
     );
     process.exit(1);
   },

@@ -8,6 +8,7 @@
  * collector replicas Ready (kwok pods are Ready at once: this is the operator's share, which the
  * interval dominates).
  */
+
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
@@ -19,6 +20,7 @@ import { desiredState } from "../../operator/controller/desired/index.js";
 import { KubeHttp } from "../../operator/kube/http.js";
 import { RESOURCES, resourcePath } from "../../operator/kube/resources.js";
 import { PulsarQueue } from "../../runtime/adapters/pulsar/queue.js";
+import { errorMessage } from "../../runtime/error-message.js";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
 import { deploymentsDemand, times } from "./capacity.js";
 import { deleteNodes, sizeClusterFor } from "./kwok-nodes.js";
@@ -261,6 +263,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench/operator/autoscaling: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`bench/operator/autoscaling: ${errorMessage(err)}\n`);
   process.exit(1);
 });

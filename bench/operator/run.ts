@@ -10,6 +10,7 @@
  * N resources → all Ready, operator memory, API requests and reconciles at rest. Progress goes to
  * stderr every 5 s; the results table to stdout.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -22,6 +23,7 @@ import { DEFAULT_CONCURRENCY } from "../../operator/config.js";
 import { desiredState } from "../../operator/controller/desired/index.js";
 import { KubeHttp } from "../../operator/kube/http.js";
 import { RESOURCES, resourcePath } from "../../operator/kube/resources.js";
+import { errorMessage } from "../../runtime/error-message.js";
 import { generateLicenseKeyPair, issueLicense } from "../../runtime/license/index.js";
 import { type Demand, deploymentsDemand, describeFootprint, times } from "./capacity.js";
 import { deleteNodes, sizeClusterFor } from "./kwok-nodes.js";
@@ -412,7 +414,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 main()
   .catch((err: unknown) => {
-    process.stderr.write(`bench/operator: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`bench/operator: ${errorMessage(err)}\n`);
     process.exitCode = 1;
   })
   .finally(() => cleanUp());

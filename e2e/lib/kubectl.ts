@@ -5,12 +5,14 @@
 //   E2E_KUBECTL       kubectl binary to run (default: e2e/.cluster/bin/kubectl, else `kubectl` on PATH)
 //   E2E_CLUSTER       "local" for the kwok control plane of e2e/scripts, "external" for $KUBECONFIG
 //   E2E_POD_LOGS_DIR  directory whose files kwok serves as container logs (local cluster only)
+
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { errorMessage } from "../../runtime/error-message.js";
 
 /** Pod label that makes the local cluster's kwok simulate a failure (see e2e/README.md). */
 export const FAULT_LABEL = "e2e.tracardi.io/fault";
@@ -263,7 +265,7 @@ export async function waitFor<T>(
       if (value !== undefined && value !== null && value !== false) return value;
       last = `last result: ${String(value)}`;
     } catch (e) {
-      last = `last error: ${e instanceof Error ? e.message : String(e)}`;
+      last = `last error: ${errorMessage(e)}`;
     }
     if (Date.now() >= deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${description} (${last})`);

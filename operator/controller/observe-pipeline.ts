@@ -1,4 +1,5 @@
 import type { V1Deployment } from "@kubernetes/client-node";
+import { errorMessage } from "../../runtime/error-message.js";
 import { TOPICS, type Topic } from "../../runtime/ports/queue.js";
 import { type ProcessKind, processStages } from "../../runtime/processes.js";
 import { type ComponentName, componentInfo } from "../api/components.js";
@@ -86,8 +87,6 @@ interface Memory {
   reasons: Map<Topic, { count: number; reason?: string }>;
 }
 
-const describeError = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 /**
  * Reads each Tracardi's stages and dead-letter topics from Pulsar's admin API once per interval and
  * keeps the short history PipelineFlowing needs (growth, time without acknowledgement, time acknowledging
@@ -152,7 +151,7 @@ export class PipelineWatch {
         reader.deadLetters(WATCHED_STAGES),
       ]);
     } catch (err) {
-      return { kind: "unreadable", message: describeError(err) };
+      return { kind: "unreadable", message: errorMessage(err) };
     }
     const consumers = stageConsumers(owner, deployment);
     const stages = stageReads.map((stats) => {
@@ -207,7 +206,7 @@ export class PipelineWatch {
       return reason;
     } catch (err) {
       // Counted letters are reported either way; the reason is looked for again at the next read.
-      return `(the newest letter could not be read: ${describeError(err)})`;
+      return `(the newest letter could not be read: ${errorMessage(err)})`;
     }
   }
 }

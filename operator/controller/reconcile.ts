@@ -8,6 +8,7 @@ import type {
   V1Service,
   V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
+import { errorMessage } from "../../runtime/error-message.js";
 import { nextLicenseTransition } from "../../runtime/license/index.js";
 import type { ComponentName } from "../api/components.js";
 import { API_VERSION, KIND, type Tracardi, type TracardiStatus } from "../api/types.js";
@@ -108,11 +109,6 @@ const UNREADY_RECHECK_MS = 30_000;
 
 function ownedBy(obj: KubernetesObject, owner: Tracardi): boolean {
   return (obj.metadata?.ownerReferences ?? []).some((r) => r.controller && r.uid === owner.metadata.uid);
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof KubeHttpError) return err.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -386,7 +382,7 @@ export class Reconciler {
       const invalid = rejectsSpec(err);
       // 403: the operator's RBAC lacks a verb; the server's message names it, the resource and the namespace.
       const reason = invalid ? "InvalidSpec" : isStatus(err, 403) ? "Forbidden" : "ApplyFailed";
-      return { outcome: { ok: false, reason, message: describeError(err) }, deployments };
+      return { outcome: { ok: false, reason, message: errorMessage(err) }, deployments };
     }
   }
 
@@ -475,7 +471,7 @@ export class Reconciler {
       return {
         observation: {
           state: "missing",
-          message: `could not read the licence Secret: ${describeError(err)}`,
+          message: `could not read the licence Secret: ${errorMessage(err)}`,
         },
         key: memo?.value,
       };
@@ -643,7 +639,7 @@ export class Reconciler {
       this.adminTokens.set(id, read);
       return { value: read.value };
     } catch (err) {
-      return { error: `could not read the admin token: ${describeError(err)}` };
+      return { error: `could not read the admin token: ${errorMessage(err)}` };
     }
   }
 

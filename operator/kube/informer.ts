@@ -1,4 +1,5 @@
 import type { V1OwnerReference } from "@kubernetes/client-node";
+import { errorMessage } from "../../runtime/error-message.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import { isStatus, type KubeWatcher, METADATA_ONLY } from "./http.js";
 import { type ResourceRef, resourcePath } from "./resources.js";
@@ -150,7 +151,7 @@ export class Informer<T extends KubeObject> {
         if (this.stopper.signal.aborted) break;
         failures += 1;
         if (isStatus(err, 403)) {
-          this.forbidden = err instanceof Error ? err.message : String(err);
+          this.forbidden = errorMessage(err);
           this.options.onForbidden?.(this.forbidden);
         }
         if (isStatus(err, 410)) {
@@ -160,7 +161,7 @@ export class Informer<T extends KubeObject> {
         }
         const delay = backoffDelay(failures, backoff);
         this.options.log?.(`${this.options.resource.plural} informer failed; retrying in ${delay} ms`, err);
-        this.restart(err instanceof Error ? err.message : String(err));
+        this.restart(errorMessage(err));
         this.resourceVersion = "";
         await sleep(delay, this.stopper.signal);
       }

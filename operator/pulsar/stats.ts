@@ -6,6 +6,7 @@ import {
   subscriptionName,
   topicPath,
 } from "../../runtime/adapters/pulsar/names.js";
+import { errorMessage } from "../../runtime/error-message.js";
 import type { Topic } from "../../runtime/ports/queue.js";
 
 /**
@@ -134,7 +135,7 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
       const page = await pageDeadLetters(admin, [where], {}, { limit: 1, offset: 0 });
       return page.items[0]?.reason;
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorMessage(err);
       throw new PulsarAdminError(`Pulsar admin API at ${webUrl}: reading ${where.path}: ${why}`);
     }
   }
@@ -192,7 +193,7 @@ export class PulsarAdminPipelineStats implements PipelineStats, DeadLetterStats 
         signal: AbortSignal.timeout(this.connection.timeoutMs ?? 5000),
       });
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorMessage(err);
       throw new PulsarAdminError(`Pulsar admin API at ${url} does not answer: ${why}`);
     }
     if (response.status === 404) {

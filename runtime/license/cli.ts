@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { errorMessage } from "../error-message.js";
 import { decodeKey, LicenseFormatError, parseExpiry } from "./format.js";
 import { generateLicenseKeyPair, issueLicense } from "./issue.js";
 import { verifyLicense } from "./verify.js";
@@ -42,7 +43,7 @@ export async function licenseCommand(argv: string[], io: CliIO = defaultIO): Pro
         return sub === "help" || sub === "--help" ? 0 : 2;
     }
   } catch (err) {
-    io.err(`tracardi license ${sub}: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`tracardi license ${sub}: ${errorMessage(err)}\n`);
     return err instanceof UsageError || err instanceof LicenseFormatError ? 2 : 1;
   }
 }

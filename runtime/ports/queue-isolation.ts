@@ -3,6 +3,7 @@
  * handler that throws on it, a forward that cannot be serialised) fails that message alone, never
  * its batch. Both queue adapters run their loops through these helpers.
  */
+import { errorMessage } from "../error-message.js";
 import {
   type BatchHandler,
   type Delivery,
@@ -156,8 +157,4 @@ export function serialiseForwards(
       return { kind: "retry", reason: `forwarded message cannot be serialised: ${errorMessage(error)}` };
     }
   });
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

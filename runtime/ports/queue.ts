@@ -3,6 +3,7 @@
  * stages only see this interface.
  */
 
+import { errorMessage } from "../error-message.js";
 import { BackendUnavailableError } from "./unavailable.js";
 
 export type Topic = "collector" | "storage" | "workflow" | "dispatch";
@@ -91,7 +92,7 @@ export function inKeyOrder<T>(
           try {
             outcome = await handle(batch[index] as Delivery<T>);
           } catch (error) {
-            outcome = { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
+            outcome = { kind: "retry", reason: errorMessage(error) };
           }
           blocked = outcome.kind !== "ack";
         }
@@ -225,7 +226,7 @@ export function messageJson(message: OutgoingMessage): string {
   try {
     json = JSON.stringify(message.body);
   } catch (error) {
-    throw new UnserialisableMessageError(error instanceof Error ? error.message : String(error));
+    throw new UnserialisableMessageError(errorMessage(error));
   }
   if (json === undefined) throw new UnserialisableMessageError("it has no JSON form");
   return json;

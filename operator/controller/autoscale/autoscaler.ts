@@ -1,4 +1,5 @@
 import type { V1Deployment } from "@kubernetes/client-node";
+import { errorMessage } from "../../../runtime/error-message.js";
 import type { Topic } from "../../../runtime/ports/queue.js";
 import {
   AUTOSCALED_WORKER_STAGES,
@@ -67,8 +68,6 @@ interface WorkerMemory {
 const sumBacklog = (stats: readonly StageStats[], stages: readonly Topic[]) =>
   stats.filter((s) => stages.includes(s.stage)).reduce((n, s) => n + s.backlog, 0);
 
-const describeError = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 /**
  * Scales the autoscaled workers of each Tracardi from their backlog in Pulsar, at most one step per
  * worker per interval however often the Tracardi is reconciled (pod and Deployment events reconcile
@@ -118,7 +117,7 @@ export class Autoscaler {
         const connection = pulsarAdminConnection(owner.spec.pulsar, await token());
         stats = await this.deps.pipelineStats(connection).stages(stages);
       } catch (err) {
-        failure = describeError(err);
+        failure = errorMessage(err);
       }
       for (const target of due) {
         await this.stepWorker(
@@ -207,7 +206,7 @@ export class Autoscaler {
         });
       } catch (err) {
         // Tried again at the next step; the reason says why the replicas did not follow.
-        status.reason = `${decision.reason}; setting the replicas failed: ${describeError(err)}`;
+        status.reason = `${decision.reason}; setting the replicas failed: ${errorMessage(err)}`;
       }
     }
     this.memory.set(id, { history: decision.history, evaluatedAt: at, status });

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../error-message.js";
 import type {
   BatchHandler,
   ConsumeOptions,
@@ -13,13 +14,7 @@ import type {
   Topic,
 } from "../../ports/queue.js";
 import { messageJson, QueueUnavailableError, TOPICS } from "../../ports/queue.js";
-import {
-  bodyOrText,
-  errorMessage,
-  handleIsolated,
-  parseBody,
-  serialiseForwards,
-} from "../../ports/queue-isolation.js";
+import { bodyOrText, handleIsolated, parseBody, serialiseForwards } from "../../ports/queue-isolation.js";
 import type { Db, GroupCommit } from "./database.js";
 import { deleteDeadLetters, matchingDeadLetters, pageDeadLetters } from "./dead-letters.js";
 import { queueTable } from "./queue-schema.js";

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../error-message.js";
 import type { ConfigStore } from "../../ports/store.js";
 import { createConfigTable, mysqlConfigStore } from "./config-store.js";
 import { createIdentityTables, MysqlIdentityIndex } from "./identity.js";
@@ -30,7 +31,7 @@ export async function openMysqlBackend(options: MysqlConnectionOptions): Promise
         await runStatement(db, `MySQL at ${db.where} does not answer`, "SELECT 1", []);
         return null;
       } catch (error) {
-        return error instanceof Error ? error.message : String(error);
+        return errorMessage(error);
       }
     },
     close: async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { errorMessage } from "../../error-message.js";
 import type {
   BatchHandler,
   ConsumeOptions,
@@ -282,7 +283,7 @@ export class PulsarQueue implements Queue {
     try {
       waiting = await recent.n;
     } catch (error) {
-      throw new QueueUnavailableError(`pulsar: ${error instanceof Error ? error.message : String(error)}`);
+      throw new QueueUnavailableError(`pulsar: ${errorMessage(error)}`);
     }
     if (waiting + adding > max) {
       throw new QueueUnavailableError(`queue topic "${topic}" is full (${waiting} messages waiting)`, 5);
@@ -296,7 +297,7 @@ export class PulsarQueue implements Queue {
     if (!ready) {
       ready = this.admin.ensureSubscription(path, subscription).catch((error: unknown) => {
         this.subscriptionsReady.delete(path);
-        throw new QueueUnavailableError(`pulsar: ${error instanceof Error ? error.message : String(error)}`);
+        throw new QueueUnavailableError(`pulsar: ${errorMessage(error)}`);
       });
       this.subscriptionsReady.set(path, ready);
     }

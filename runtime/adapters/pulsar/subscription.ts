@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { errorMessage } from "../../error-message.js";
 import type {
   BatchHandler,
   ConsumeOptions,
@@ -7,7 +8,7 @@ import type {
   Outcome,
   Topic,
 } from "../../ports/queue.js";
-import { errorMessage, handleIsolated, parseBody, serialiseForwards } from "../../ports/queue-isolation.js";
+import { handleIsolated, parseBody, serialiseForwards } from "../../ports/queue-isolation.js";
 import type { PulsarConsumerSocket } from "./consumer.js";
 import {
   attemptOf,

@@ -1,5 +1,5 @@
 import type { Json, Profile, Session, TrackedEvent } from "../../domain/types.js";
-import { errorMessage } from "../../ports/queue-isolation.js";
+import { errorMessage } from "../../error-message.js";
 import type {
   DataStore,
   DocumentKind,

@@ -1,4 +1,5 @@
 import { Client, errors } from "@elastic/elasticsearch";
+import { errorMessage } from "../../error-message.js";
 import {
   connectionParts,
   type SearchClient,
@@ -49,7 +50,7 @@ export function elasticsearchClient(options: SearchConnectionOptions): SearchCli
         );
       }
       // Not chained as `cause`: the client's error holds the connection, headers (credentials) included.
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = errorMessage(error);
       throw new Error(`no answer from ${where} (${request.method} ${request.path}): ${detail}`);
     }
   }

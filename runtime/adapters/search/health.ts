@@ -1,3 +1,4 @@
+import { errorMessage } from "../../error-message.js";
 import type { SearchClient } from "./client.js";
 import { reason } from "./client.js";
 import { describeDisk, readOnlyIndices, readSearchDisk } from "./disk.js";
@@ -16,7 +17,7 @@ export async function searchProblem(client: SearchClient, names: IndexNames): Pr
       return `${client.where}: cluster health answered HTTP ${answer.status} ${reason(answer.body)}`;
     health = answer.body as { status?: string };
   } catch (error) {
-    return `${client.where} does not answer: ${error instanceof Error ? error.message : String(error)}`;
+    return `${client.where} does not answer: ${errorMessage(error)}`;
   }
   if (health.status === "red") return `${client.where}: cluster health is red`;
   const blocked = await readOnlyIndices(client, names);

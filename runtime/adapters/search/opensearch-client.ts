@@ -1,4 +1,5 @@
 import { Client, errors } from "@opensearch-project/opensearch";
+import { errorMessage } from "../../error-message.js";
 import {
   connectionParts,
   type SearchClient,
@@ -33,7 +34,7 @@ export function openSearchClient(options: SearchConnectionOptions): SearchClient
           return { status: error.statusCode, body: error.body };
         }
         // Not chained as `cause`: the client's error holds the connection, headers (credentials) included.
-        const detail = error instanceof Error ? error.message : String(error);
+        const detail = errorMessage(error);
         throw new Error(`no answer from ${where} (${request.method} ${request.path}): ${detail}`);
       }
     },

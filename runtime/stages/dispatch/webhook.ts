@@ -1,5 +1,6 @@
 import type { Resource, WebhookSettings } from "../../domain/destination.js";
 import type { Json } from "../../domain/types.js";
+import { errorMessage } from "../../error-message.js";
 import { type HttpClient, RefusedRequestError } from "../../ports/http.js";
 
 /** `status` on a failure: the receiver answered with it (none: a timeout, a refused connection, …). */
@@ -56,7 +57,7 @@ export async function deliverWebhook(
       response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
     return { ok: false, permanent, reason: `${where} answered ${response.status}`, status: response.status };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { ok: false, permanent: error instanceof RefusedRequestError, reason: `${where}: ${reason}` };
   }
 }

@@ -30,6 +30,7 @@ import {
   type VersionClaim,
   type VersionConflict,
 } from "../../domain/versions.js";
+import { errorMessage } from "../../error-message.js";
 import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.js";
 import type { DataStore, EventIdClaim, EventIdVerdict, IdentityIndex } from "../../ports/store.js";
 import { type HttpClient, runWorkflows } from "../workflow/index.js";
@@ -344,7 +345,7 @@ function mapEvent(
       if (applyProfileWrite(profile, write, event.id, now.toISOString())) changed.add(write.target);
     } catch (error) {
       event.metadata.error = true;
-      event.metadata.messages.push(error instanceof Error ? error.message : String(error));
+      event.metadata.messages.push(errorMessage(error));
     }
   }
 }

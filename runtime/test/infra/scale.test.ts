@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "vitest";
+import { errorMessage } from "../../error-message.js";
 import { RuntimeProcess } from "../harness.js";
 import { expectScaleResult, runScaleLoad, type ScaleSystem, setUpScaleFlow } from "../scale-load.js";
 import { Topology } from "./topology.js";
@@ -31,7 +32,7 @@ async function withLogs(scenario: () => Promise<void>): Promise<void> {
   } catch (error) {
     const file = join(tmpdir(), `tracardi-scale-${Date.now()}.log`);
     writeFileSync(file, topology?.logs() ?? standalone?.logs ?? "");
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n(process logs: ${file})`, {
+    throw new Error(`${errorMessage(error)}\n(process logs: ${file})`, {
       cause: error,
     });
   }
