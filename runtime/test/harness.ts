@@ -25,6 +25,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
+class PortTakenError extends Error {}
+
 /**
  * The real runtime as a child process (`dist/runtime/cli.js standalone`) on free ports with its own
  * data directory. Integration tests talk to it over HTTP only.
@@ -63,6 +65,18 @@ export class RuntimeProcess {
 
   /** Starts the CLI with `args`; `api --role public` serves only the public API, a worker only its health port. */
   async launch(args: string[] = ["standalone"], extraEnv: Record<string, string> = {}): Promise<void> {
+    // A port found free can be taken before the child listens on it (another test's process, or an
+    // outgoing connection's ephemeral port): then it is launched again on other ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.launchOnFreePorts(args, extraEnv);
+      } catch (error) {
+        if (attempt === 3 || !(error instanceof PortTakenError)) throw error;
+      }
+    }
+  }
+
+  private async launchOnFreePorts(args: string[], extraEnv: Record<string, string>): Promise<void> {
     const [publicPort, privatePort, healthPort, guiPort] = [
       await freePort(),
       await freePort(),
@@ -100,7 +114,10 @@ export class RuntimeProcess {
     // Generous: a loaded 2-core machine (Pulsar, OpenSearch and a build beside the tests) starts slowly.
     const deadline = Date.now() + 45_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`runtime exited with ${child.exitCode}:\n${this.output}`);
+      if (child.exitCode !== null) {
+        const Failure = this.output.includes("EADDRINUSE") ? PortTakenError : Error;
+        throw new Failure(`runtime exited with ${child.exitCode}:\n${this.output}`);
+      }
       try {
         const urls =
           args[0] === "worker"

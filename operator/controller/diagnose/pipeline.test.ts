@@ -322,6 +322,12 @@ describe("diagnosePipeline", () => {
       expect(history([[0, storage(500, 300, 0, 0, s(0))]]).failingSince).toBeUndefined();
     });
 
+    it("a backlog that jitters upwards (a message put back is on both topics for a moment) does not end a run", () => {
+      const reads: [number, StageRead][] = [];
+      for (let t = 0; t <= 150; t += 15) reads.push([t, storage(t % 30 === 0 ? 500 : 510, 300, 3, 3, s(t))]);
+      expect(history(reads).failingSince).toBe(s(0));
+    });
+
     it("recovers once the stage passes messages on again, or its backlog shrinks", () => {
       const failing = allFail(0, 150);
       const passing = history([...failing, [165, storage(500, 300, 6, 1, s(165))]]);

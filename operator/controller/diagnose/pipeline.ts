@@ -127,9 +127,15 @@ export function advanceStage(
 
   // Failing: acknowledgements that only put messages back (or dead-letter them) are no progress. A read
   // with retries waiting and nothing acknowledged (they wait out their delay) continues a run, never starts one.
+  // The backlog of a stage that puts everything back jitters upwards (a message being put back is on
+  // both topics for a moment): only a backlog below every recent read shows messages passed on.
+  const recentLow = previous?.samples.length
+    ? Math.min(...previous.samples.map((s) => s.backlog))
+    : undefined;
+  const drained = recentLow !== undefined && read.backlog < recentLow;
   const acked = read.ackRate ?? 0;
   const putBack = (read.retryRateIn ?? 0) + (read.deadLetterRateIn ?? 0);
-  const passedOn = shrank || (acked > 0 && acked - putBack > acked * PASSED_ON_SHARE);
+  const passedOn = drained || (acked > 0 && acked - putBack > acked * PASSED_ON_SHARE);
   const failingRead = read.ackRate !== undefined && putBack > 0 && !passedOn;
   const retriesWait = (read.retryBacklog ?? 0) > 0 || putBack > 0;
   let failingSince: number | undefined;
