@@ -55,6 +55,34 @@ describe("storeCaughtUp", () => {
     expect(released).toEqual([["profile:p", 5, 3]]);
   });
 
+  it("does not take an empty storage topic as proof before abandonAfterMs: the forward may be on its way", async () => {
+    const stored = { version: 3 };
+    const { deps, released } = rig(stored, { size: 0 });
+    setTimeout(() => {
+      stored.version = 5;
+    }, 100);
+    await storeCaughtUp([{ doc: "profile:p", version: 5, task: "other" }], "mine", deps);
+    expect(released).toEqual([]);
+  });
+
+  it("releases every abandoned claim of one wait after two empty reads in a row, though forwards fill the topic again", async () => {
+    const { deps, released } = rig({ version: 3 }, { size: 0 });
+    let reads = 0;
+    const storageBacklog = async () => (++reads === 2 || reads === 3 ? 0 : 1);
+    await storeCaughtUp(
+      [
+        { doc: "profile:p", version: 5, task: "other" },
+        { doc: "profile:q", version: 4, task: "other" },
+      ],
+      "mine",
+      { ...deps, storageBacklog },
+    );
+    expect(released).toEqual([
+      ["profile:p", 5, 3],
+      ["profile:q", 4, 3],
+    ]);
+  });
+
   it("never releases while storage still has messages, and gives up at the deadline", async () => {
     const { deps, released, logged } = rig({ version: 3 }, { size: 2 });
     await storeCaughtUp([{ doc: "profile:p", version: 5, task: "other" }], "mine", { ...deps, waitMs: 600 });

@@ -68,10 +68,12 @@ describe("crash safety over Pulsar, MariaDB and OpenSearch", () => {
       }
       await launch(["worker", "collector"]);
 
-      await eventually(async () => {
-        expect(await backlog(privateApi, "collector")).toBe(0);
-        expect(await backlog(privateApi, "storage")).toBe(0);
-      }, 180_000);
+      await topology.explained(() =>
+        eventually(async () => {
+          expect(await backlog(privateApi, "collector")).toBe(0);
+          expect(await backlog(privateApi, "storage")).toBe(0);
+        }, 180_000),
+      );
 
       for (const loop of loops) {
         if (loop.profileId === null) continue;

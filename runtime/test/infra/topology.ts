@@ -85,6 +85,50 @@ export class Topology {
     return this.processes.map((p) => `=== ${p.command}\n${p.logs}`).join("\n");
   }
 
+  /**
+   * Runs `check`; when it throws, throws again with what explains a pipeline that did not drain: the
+   * Pulsar subscriptions of this topology (backlog, consumers, unacked) and each process's last log lines.
+   */
+  async explained<T>(check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
+    } catch (error) {
+      const subscriptions = await this.subscriptionStats().catch((e: unknown) => `unreadable: ${String(e)}`);
+      const tails = this.processes.map(
+        (p) => `=== ${p.command}\n${p.logs.split("\n").slice(-40).join("\n")}`,
+      );
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}\n--- Pulsar subscriptions\n${subscriptions}\n--- logs\n${tails.join("\n")}`,
+      );
+    }
+  }
+
+  private async subscriptionStats(): Promise<string> {
+    const lines: string[] = [];
+    for (const name of await this.topics()) {
+      const response = await fetch(`${this.namespaceUrl}/${encodeURIComponent(name)}/stats`);
+      const stats = (await response.json()) as {
+        subscriptions?: Record<string, { msgBacklog: number; unackedMessages: number; consumers: unknown[] }>;
+      };
+      for (const [subscription, s] of Object.entries(stats.subscriptions ?? {})) {
+        lines.push(
+          `${name} (${subscription}): backlog ${s.msgBacklog}, unacked ${s.unackedMessages}, consumers ${s.consumers.length}`,
+        );
+      }
+    }
+    return lines.join("\n");
+  }
+
+  private get namespaceUrl(): string {
+    return `${this.pulsar.webUrl}/admin/v2/persistent/public/default`;
+  }
+
+  /** This topology's topics (names without the namespace). */
+  private async topics(): Promise<string[]> {
+    const topics = (await (await fetch(this.namespaceUrl)).json()) as string[];
+    return topics.map((topic) => topic.split("/").pop() ?? "").filter((name) => name.startsWith(this.prefix));
+  }
+
   /** Stops every process launched so far (SIGTERM); the servers and the data stay. */
   async stopProcesses(): Promise<void> {
     await Promise.all(this.processes.splice(0).map((p) => p.stop()));
@@ -97,13 +141,8 @@ export class Topology {
     for (const index of Object.values(indexNames(this.prefix))) {
       await fetch(`${this.search.url}/${index}`, { method: "DELETE" });
     }
-    const namespace = `${this.pulsar.webUrl}/admin/v2/persistent/public/default`;
-    const topics = (await (await fetch(namespace)).json()) as string[];
-    for (const topic of topics) {
-      const name = topic.split("/").pop() ?? "";
-      if (name.startsWith(this.prefix)) {
-        await fetch(`${namespace}/${encodeURIComponent(name)}?force=true`, { method: "DELETE" });
-      }
+    for (const name of await this.topics()) {
+      await fetch(`${this.namespaceUrl}/${encodeURIComponent(name)}?force=true`, { method: "DELETE" });
     }
   }
 }
