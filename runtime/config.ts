@@ -4,6 +4,7 @@ import { parseDuration } from "./domain/event-ids.js";
 import type { JsonLimits } from "./domain/json-limits.js";
 import { DEFAULT_IGNORED_MERGE_VALUES } from "./domain/merge-keys.js";
 import { pulsarAddressProblem } from "./pulsar-url/index.js";
+import { DEFAULT_MAX_AGE_MS } from "./stages/dispatch/max-age.js";
 import type { RestartPolicy } from "./supervision.js";
 
 /** Runtime settings, from environment variables (names shared with the operator's ConfigMap). */
@@ -147,7 +148,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Runtime
     dispatchRetryBaseMs: int(env, "TRACARDI_DISPATCH_RETRY_BASE_MS", 2000),
     dispatchRetryMaxMs: int(env, "TRACARDI_DISPATCH_RETRY_MAX_MS", 5 * 60_000),
     dispatchMaxConcurrency: positive(env, "TRACARDI_DISPATCH_MAX_CONCURRENCY", 64),
-    dispatchMaxAgeMs: duration(env, "TRACARDI_DISPATCH_MAX_AGE", 24 * 3_600_000),
+    dispatchMaxAgeMs: duration(env, "TRACARDI_DISPATCH_MAX_AGE", DEFAULT_MAX_AGE_MS),
     mergeSalt: mergeSalt(env.TRACARDI_AUTO_PROFILE_MERGING),
     mergeIntervalMs: int(env, "TRACARDI_MERGE_INTERVAL_MS", 5000),
     mergeIgnoredValues: [

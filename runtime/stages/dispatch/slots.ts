@@ -1,6 +1,16 @@
 import { AdaptiveLimit, type LimitOptions } from "./limit.js";
 
 /**
+ * What a delivery that held a slot tells of its destination: `healthy` — it answered, and not with
+ * trouble (2xx, or a 4xx about this one delivery); `failing` — it answered with trouble (5xx, 408,
+ * 429) or refused the connection at once; `unanswered` — no answer until the delivery gave up.
+ */
+export type Verdict = "healthy" | "failing" | "unanswered";
+
+/** Failing answers in a row that park a destination (Envoy's outlier detection ejects after 5 5xx). */
+export const FAILURES_TO_PARK = 5;
+
+/**
  * At most `limit` deliveries in flight per destination: a number is a fixed limit; options make it
  * adaptive per destination (see AdaptiveLimit), learnt from what `record` reports. A caller waits up to `waitMs` for a slot (not
  * at all when the destination has been stuck longer than that, beyond reading the answers already
@@ -8,11 +18,14 @@ import { AdaptiveLimit, type LimitOptions } from "./limit.js";
  * destination is slow or hanging), it gets none and defers its delivery by `busyDelayMs`, so a stuck
  * receiver holds a bounded number of connections while a fast one is never slowed down.
  *
- * A destination whose delivery went unanswered until it gave up (a timeout) is parked: one delivery at a time (the probe) until
- * one is answered, whatever the status. The deliveries it turns away are deferred until the probe
- * has decided (its timeout) or for as long as it has been parked if that is longer, spread over up
- * to half as long again, so they come back one by one, not every few hundred milliseconds and
- * together in bursts, and not ever more often while its backlog grows.
+ * A destination whose delivery went unanswered until it gave up (a timeout), or that failed
+ * `FAILURES_TO_PARK` times in a row, is parked: one delivery at a time (the probe) until one is
+ * answered without trouble, and after a failed answer the next probe only once it has been parked
+ * for as long again (between `minDelayMs` and `maxDelayMs`). The deliveries it turns away are deferred
+ * until the probe has decided (its timeout) or for as long as it has been parked if that is longer,
+ * spread over up to half as long again, so they come back one by one, not every few hundred
+ * milliseconds and together in bursts, and not ever more often while its backlog grows. A failing
+ * receiver is not hammered with every delivery's retries meanwhile, and neither is the queue.
  */
 export class DestinationSlots {
   private readonly inFlight = new Map<string, number>();
@@ -21,8 +34,10 @@ export class DestinationSlots {
   private readonly sweeps = new Set<string>();
   /** When a delivery of each destination last ended (or it last got busy after being idle). */
   private readonly lastEnded = new Map<string, number>();
-  /** Parked destinations: when their probe (or the oldest delivery in flight) will have decided. */
+  /** Parked destinations: when their probe (or the oldest delivery in flight) will have decided, or the next may go. */
   private readonly decidedBy = new Map<string, number>();
+  /** Failing answers in a row, per destination. */
+  private readonly failures = new Map<string, number>();
   /** Parked destinations: since when. */
   private readonly parkedSince = new Map<string, number>();
   private readonly limits = new Map<string, AdaptiveLimit>();
@@ -67,14 +82,15 @@ export class DestinationSlots {
   /** A slot for a delivery that gives up after `timeoutMs`; false: none now, defer it. */
   acquire(destination: string, timeoutMs = 0, now = Date.now()): Promise<boolean> {
     const busy = this.inFlight.get(destination) ?? 0;
-    const parked = this.decidedBy.has(destination);
-    if (busy < (parked ? 1 : this.limitOf(destination))) {
+    const decidedBy = this.decidedBy.get(destination);
+    const parked = decidedBy !== undefined;
+    if (parked ? busy === 0 && now >= decidedBy : busy < this.limitOf(destination)) {
       this.inFlight.set(destination, busy + 1);
       if (busy === 0) this.lastEnded.set(destination, now);
       if (parked) this.decidedBy.set(destination, now + timeoutMs);
       return Promise.resolve(true);
     }
-    // Its probe is out: whether it can take more is decided when the probe ends.
+    // Its probe is out, or the last one failed a moment ago: decided when the next probe ends.
     if (parked) return Promise.resolve(false);
     // No delivery of it ended for longer than the wait: none is likely to within it. Not waiting keeps
     // a batch full of a hanging destination's deliveries short; only answers already here count.
@@ -124,6 +140,11 @@ export class DestinationSlots {
     if (queue.length > 0) this.sweepLater(destination);
   }
 
+  private park(destination: string, now: number): void {
+    this.decidedBy.set(destination, now);
+    this.parkedSince.set(destination, now);
+  }
+
   /** Whether the destination takes one delivery at a time until one is answered. */
   isParked(destination: string): boolean {
     return this.decidedBy.has(destination);
@@ -149,22 +170,38 @@ export class DestinationSlots {
 
   /**
    * Frees a slot, handing it straight to the longest waiter if there is one (and to more of them
-   * when the limit has grown meanwhile; to none when it has shrunk below what is in flight). `answered`: the receiver
-   * answered (any status) or refused at once, which unparks it; false: it gave no answer until the
-   * delivery gave up, which parks it; undefined: no news (nothing was sent).
+   * when the limit has grown meanwhile; to none when it has shrunk below what is in flight), with
+   * what the delivery told of the destination (undefined: nothing, it was not sent): `healthy`
+   * unparks it, `unanswered` parks it, `failing` parks it after `FAILURES_TO_PARK` in a row.
    */
-  release(destination: string, answered?: boolean, now = Date.now()): void {
+  release(destination: string, verdict?: Verdict, now = Date.now()): void {
     this.lastEnded.set(destination, now);
-    if (answered === true) {
+    const parked = this.decidedBy.has(destination);
+    if (verdict === "healthy") {
       this.decidedBy.delete(destination);
       this.parkedSince.delete(destination);
-    } else if (answered === false && !this.decidedBy.has(destination)) {
-      this.decidedBy.set(destination, now);
-      this.parkedSince.set(destination, now);
+      this.failures.delete(destination);
+    } else if (verdict === "unanswered" && !parked) {
+      this.park(destination, now);
+    } else if (verdict === "failing") {
+      const inARow = (this.failures.get(destination) ?? 0) + 1;
+      this.failures.set(destination, inARow);
+      if (!parked && inARow >= FAILURES_TO_PARK) this.park(destination, now);
+      // The next probe once it has been parked for as long again: a receiver that answers 500 at
+      // once would otherwise take a probe with every delivery.
+      if (parked || inARow >= FAILURES_TO_PARK) {
+        const parkedFor = now - (this.parkedSince.get(destination) ?? now);
+        this.decidedBy.set(
+          destination,
+          now + Math.min(this.maxDelayMs, Math.max(this.minDelayMs, parkedFor)),
+        );
+      }
     }
-    const limit = this.limitOf(destination);
     const queue = this.waiters.get(destination);
     let busy = (this.inFlight.get(destination) ?? 1) - 1;
+    // Parked: its waiters are turned away (the next probe goes when acquire allows it).
+    const limit = this.decidedBy.has(destination) ? 0 : this.limitOf(destination);
+    if (limit === 0) for (const waiter of queue?.splice(0) ?? []) waiter.resolve(false);
     while (busy < limit && queue !== undefined && queue.length > 0) {
       busy++;
       (queue.shift() as Waiter).resolve(true);

@@ -3,7 +3,7 @@ import { type BatchHandler, inKeyOrder, type Outcome } from "../../ports/queue.j
 import type { ConfigCache } from "../process/config-cache.js";
 import type { LimitOptions } from "./limit.js";
 import { DEFAULT_MAX_AGE_MS, turnedAway } from "./max-age.js";
-import { DestinationSlots } from "./slots.js";
+import { DestinationSlots, type Verdict } from "./slots.js";
 import { type DeliveryResult, deliverWebhook } from "./webhook.js";
 
 export interface DeliveryMemory {
@@ -74,10 +74,10 @@ export function dispatchStage(deps: DispatchStageDeps): BatchHandler<DispatchMes
           result = await deliver(resource, keyed, message.body, deps.shutdown);
         } finally {
           const tookMs = performance.now() - started;
-          const answered = answeredIn(result, tookMs, deps.shutdown);
-          if (result !== null && answered !== undefined)
-            slots.record(destination.id, { latencyMs: tookMs, failed: inTrouble(result) });
-          slots.release(destination.id, answered);
+          const verdict = verdictOf(result, tookMs, deps.shutdown);
+          if (result !== null && verdict !== undefined)
+            slots.record(destination.id, { latencyMs: tookMs, failed: verdict !== "healthy" });
+          slots.release(destination.id, verdict);
         }
         deps.onDelivered?.(message, result);
         if (result.ok) {
@@ -113,14 +113,15 @@ function inTrouble(result: DeliveryResult): boolean {
 }
 
 /**
- * Whether the receiver answered a delivery (any status, or a refusal within a second: it is there to
- * say no, and retries with backoff deal with it); undefined when nothing was sent or a stop aborted it.
+ * What a delivery told of its receiver (a refusal within a second counts as a failing answer: it is
+ * there to say no); undefined when nothing was sent or a stop aborted it.
  */
-function answeredIn(
+function verdictOf(
   result: DeliveryResult | null,
   tookMs: number,
   shutdown?: AbortSignal,
-): boolean | undefined {
+): Verdict | undefined {
   if (result === null || shutdown?.aborted) return undefined;
-  return result.ok || result.status !== undefined || tookMs < 1000;
+  if (!inTrouble(result)) return "healthy";
+  return result.status !== undefined || tookMs < 1000 ? "failing" : "unanswered";
 }

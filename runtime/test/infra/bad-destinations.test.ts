@@ -19,6 +19,8 @@ let partnerUrl = "";
 const healthy = new Set<string>();
 /** Requests the hanging receiver holds, by probe. */
 const hanging = new Map<string, Socket>();
+/** Receivers under /down-…: requests they answered 500, and whether they are back (then 200). */
+const down = new Map<string, { failed: number; back: boolean; delivered: string[] }>();
 const runtimes: RuntimeProcess[] = [];
 const prefixes: string[] = [];
 
@@ -33,6 +35,13 @@ beforeAll(async () => {
         hanging.set(body.data.probe, req.socket);
         return;
       }
+      const outage = down.get(req.url ?? "");
+      if (outage && !outage.back) {
+        outage.failed++;
+        res.writeHead(500).end("down");
+        return;
+      }
+      if (outage) outage.delivered.push(body.data.probe);
       if (req.url?.startsWith("/fail")) {
         res.writeHead(500).end("down");
         return;
@@ -140,6 +149,29 @@ describe("a bad destination only delays itself, over Pulsar", () => {
     const status = await rt.admin<{ queue: { backlog: Record<string, number> } }>("GET", "/api/v1/status");
     expect(status.body.queue.backlog.dispatch).toBeGreaterThan(dispatch.backlog);
   });
+});
+
+describe("a destination that keeps failing is parked, not hammered", () => {
+  for (const queue of ["embedded", "pulsar"] as const) {
+    it(`${queue}: after 5 failures in a row it gets one probe at a time, every few seconds at most, and every delivery once it is back`, async () => {
+      const { rt } = await runtime(queue);
+      const path = `/down-${queue}`;
+      const outage = { failed: 0, back: false, delivered: [] as string[] };
+      down.set(path, outage);
+      await destination(rt, path, 10_000, 100);
+      const probes = await sendProbes(rt, 30);
+      // Retried each on its own (100 ms base backoff), 30 deliveries would make well over 100
+      // requests in 6 s; parked, it gets the 5 that park it and a probe every 0.25–5 s.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      expect(outage.failed).toBeGreaterThanOrEqual(5);
+      expect(outage.failed, "requests answered 500 while it was down").toBeLessThan(5 + 15);
+      outage.back = true;
+      // Nothing was spent: every delivery arrives once the receiver is back, each once.
+      await eventually(async () => {
+        expect([...outage.delivered].sort()).toEqual([...probes].sort());
+      }, 60_000);
+    });
+  }
 });
 
 describe("a delivery its destination keeps turning away is dead-lettered at TRACARDI_DISPATCH_MAX_AGE", () => {
