@@ -29,6 +29,8 @@ export interface DestinationRow {
   cpuSeconds: number;
   /** /track requests not answered 200 (a loaded machine's queue refused them): not measured. */
   refused: number;
+  /** Every measured latency, sorted (Infinity: not delivered): for the rows over all rounds. */
+  latencies: number[];
 }
 
 export interface DestinationBenchOptions {
@@ -229,6 +231,7 @@ async function scenario(
       outcomes,
       cpuSeconds,
       refused,
+      latencies,
     };
   } finally {
     await hooks.close();
@@ -243,17 +246,54 @@ export async function destinationsBenchmark(options: DestinationBenchOptions): P
   for (let round = 1; round <= (options.rounds ?? 1); round++) {
     for (const setting of settings) {
       const row = await scenario(setting, options, round);
-      process.stderr.write(`${JSON.stringify(row)}\n`);
+      const { latencies: _, ...summary } = row;
+      process.stderr.write(`${JSON.stringify(summary)}\n`);
       rows.push(row);
     }
   }
   return rows;
 }
 
+/**
+ * A p99 is a handful of samples and moves by ±10 % between rounds of one setting, so with several
+ * rounds each setting also gets a row over all its samples together (round 0, printed "all").
+ */
+export function pooledRows(rows: DestinationRow[]): DestinationRow[] {
+  if (new Set(rows.map((r) => r.round)).size < 2) return [];
+  const groups = new Map<string, DestinationRow[]>();
+  for (const row of rows) {
+    const key = `${row.queue} ${row.setting}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()].map((mine) => {
+    const latencies = mine.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    const sum = (pick: (r: DestinationRow) => number) => mine.reduce((n, r) => n + pick(r), 0);
+    const outcomes: Record<string, number> = {};
+    for (const r of mine)
+      for (const [outcome, n] of Object.entries(r.outcomes)) outcomes[outcome] = (outcomes[outcome] ?? 0) + n;
+    const first = mine[0] as DestinationRow;
+    return {
+      queue: first.queue,
+      round: 0,
+      setting: first.setting,
+      sent: sum((r) => r.sent),
+      delivered: sum((r) => r.delivered),
+      p50: Math.round(percentile(latencies, 50)),
+      p99: Math.round(percentile(latencies, 99)),
+      max: Math.round(latencies.at(-1) ?? Number.NaN),
+      outcomes,
+      cpuSeconds: Math.round(sum((r) => r.cpuSeconds) * 10) / 10,
+      refused: sum((r) => r.refused),
+      latencies,
+    };
+  });
+}
+
 export function printDestinations(rows: DestinationRow[], options: DestinationBenchOptions): void {
+  const all = [...rows, ...pooledRows(rows)];
   const show = (ms: number) => (Number.isFinite(ms) ? String(ms) : "not delivered");
   const alone = new Map(
-    rows.filter((r) => r.setting === "alone").map((r) => [`${r.queue} ${r.round}`, r.p99]),
+    all.filter((r) => r.setting === "alone").map((r) => [`${r.queue} ${r.round}`, r.p99]),
   );
   const versus = (r: DestinationRow) => {
     const base = alone.get(`${r.queue} ${r.round}`);
@@ -264,9 +304,9 @@ export function printDestinations(rows: DestinationRow[], options: DestinationBe
   const lines = [
     "| Queue | Round | Healthy webhook | delivered / sent | p50 ms | p99 ms | max ms | p99 vs alone | dispatch ack / retry / defer | runtime CPU s |",
     "|---|---|---|---|---|---|---|---|---|---|",
-    ...rows.map(
+    ...all.map(
       (r) =>
-        `| ${r.queue} | ${r.round} | ${r.setting} | ${r.delivered} / ${r.sent} | ${show(r.p50)} | ${show(r.p99)} | ${show(r.max)} | ${versus(r)} | ${r.outcomes.ack ?? 0} / ${r.outcomes.retry ?? 0} / ${r.outcomes.defer ?? 0} | ${r.cpuSeconds} |`,
+        `| ${r.queue} | ${r.round === 0 ? "all" : r.round} | ${r.setting} | ${r.delivered} / ${r.sent} | ${show(r.p50)} | ${show(r.p99)} | ${show(r.max)} | ${versus(r)} | ${r.outcomes.ack ?? 0} / ${r.outcomes.retry ?? 0} / ${r.outcomes.defer ?? 0} | ${r.cpuSeconds} |`,
     ),
   ];
   process.stdout.write(
