@@ -1,27 +1,18 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { WalCheckpointer } from "./checkpointer.js";
-import { type Db, openDatabase } from "./database.js";
+import type { Db } from "./database.js";
+import { TemporaryDatabases } from "./temporary-databases.js";
 
 // A real SQLite file and a real worker thread.
-const dirs: string[] = [];
-const dbs: Db[] = [];
+const databases = new TemporaryDatabases("checkpoint-test-");
 const checkpointers: WalCheckpointer[] = [];
 afterEach(async () => {
   await Promise.all(checkpointers.splice(0).map((c) => c.stop()));
-  for (const db of dbs.splice(0)) if (db.open) db.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  databases.cleanup();
 });
 
-function open(): Db {
-  const dir = mkdtempSync(join(tmpdir(), "checkpoint-test-"));
-  dirs.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
-  return db;
-}
+const open = (): Db => databases.open();
 
 /** About 4 MB in 40 commits: four times what SQLite lets the WAL hold before it checkpoints. */
 function write(db: Db): void {

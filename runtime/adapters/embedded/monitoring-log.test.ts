@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LogEntry } from "../../ports/monitoring-log.js";
-import { type Db, openDatabase } from "./database.js";
 import { EmbeddedLogStore } from "./monitoring-log.js";
+import { TemporaryDatabases } from "./temporary-databases.js";
 
-let dir = "";
-let db: Db | null = null;
-afterEach(() => {
-  db?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const databases = new TemporaryDatabases("tracardi-log-");
+afterEach(databases.cleanup);
 
 const entry = (id: string, time: string, extra: Partial<LogEntry> = {}): LogEntry => ({
   id,
@@ -26,8 +19,7 @@ const entry = (id: string, time: string, extra: Partial<LogEntry> = {}): LogEntr
 
 describe("EmbeddedLogStore", () => {
   it("lists newest first with filters, and prunes what is older than the retention", async () => {
-    dir = mkdtempSync(join(tmpdir(), "tracardi-log-"));
-    db = openDatabase(dir);
+    const db = databases.open();
     const store = new EmbeddedLogStore(db);
     await store.write([
       entry("a", "2026-01-01T00:00:00.000Z"),

@@ -1,24 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import type { ForwardMessage, OutgoingMessage } from "../../ports/queue.js";
-import { type Db, GroupCommit, openDatabase } from "./database.js";
+import { type Db, GroupCommit } from "./database.js";
 import { EmbeddedQueue, type InlineConsumer } from "./queue.js";
+import { TemporaryDatabases } from "./temporary-databases.js";
 
 // Forwards taken by an inline consumer inside the settling transaction, on a real SQLite file.
-const dirs: string[] = [];
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) if (db.open) db.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const databases = new TemporaryDatabases("queue-inline-");
+afterEach(databases.cleanup);
 
 function open() {
-  const dir = mkdtempSync(join(tmpdir(), "queue-inline-"));
-  dirs.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
+  const db = databases.open();
   db.exec("CREATE TABLE written (n INTEGER)");
   const queue = new EmbeddedQueue(db, new GroupCommit(db), {
     maxBacklog: 1000,

@@ -1,23 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../../test/harness.js";
-import { GroupCommit, openDatabase } from "./database.js";
+import { GroupCommit } from "./database.js";
 import { EmbeddedQueue } from "./queue.js";
+import { TemporaryDatabases } from "./temporary-databases.js";
 
 // A consume loop that meets an error outside the handler tells its stage (which records it as the
 // stage's last error) and goes on.
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const databases = new TemporaryDatabases("queue-loop-error-");
+afterEach(databases.cleanup);
 
 describe("EmbeddedQueue consume loop errors", () => {
   it("are handed to onLoopError, and the loop keeps running", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "queue-loop-error-"));
-    dirs.push(dir);
-    const db = openDatabase(dir);
+    const db = databases.open();
     const queue = new EmbeddedQueue(db, new GroupCommit(db), {
       maxBacklog: 10,
       pollIntervalMs: 5,

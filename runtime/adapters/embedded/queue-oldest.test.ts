@@ -1,24 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Outcome } from "../../ports/queue.js";
-import { type Db, GroupCommit, openDatabase } from "./database.js";
+import { GroupCommit } from "./database.js";
 import { EmbeddedQueue } from "./queue.js";
+import { TemporaryDatabases } from "./temporary-databases.js";
 
 // When the oldest waiting message was queued: what stall detection reads, on a real SQLite file.
-const dirs: string[] = [];
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) if (db.open) db.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const databases = new TemporaryDatabases("queue-oldest-");
+afterEach(databases.cleanup);
 
-function open(dir = mkdtempSync(join(tmpdir(), "queue-oldest-"))) {
-  if (!dirs.includes(dir)) dirs.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
+function open(dir = databases.dir()) {
+  const db = databases.open(dir);
   return {
     db,
     queue: new EmbeddedQueue(db, new GroupCommit(db), {
@@ -74,8 +67,7 @@ describe("EmbeddedQueue.oldestWaitingSince", () => {
   });
 
   it("gives messages of a file written before queue times were kept the time of the upgrade", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "queue-oldest-"));
-    dirs.push(dir);
+    const dir = databases.dir();
     const old = new Database(join(dir, "tracardi.sqlite"));
     old.exec(`CREATE TABLE queue_collector (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, body TEXT NOT NULL,
       attempts INTEGER NOT NULL DEFAULT 0, available_at INTEGER NOT NULL DEFAULT 0, last_error TEXT);

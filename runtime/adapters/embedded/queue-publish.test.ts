@@ -1,24 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { UnserialisableMessageError } from "../../ports/queue.js";
-import { type Db, GroupCommit, openDatabase } from "./database.js";
+import { GroupCommit } from "./database.js";
 import { EmbeddedQueue } from "./queue.js";
+import { TemporaryDatabases } from "./temporary-databases.js";
 
 // Publishes share one group commit: one that cannot be written must not fail the others.
-const dirs: string[] = [];
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) if (db.open) db.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const databases = new TemporaryDatabases("queue-publish-test-");
+afterEach(databases.cleanup);
 
 function open() {
-  const dir = mkdtempSync(join(tmpdir(), "queue-publish-test-"));
-  dirs.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
+  const db = databases.open();
   return new EmbeddedQueue(db, new GroupCommit(db), {
     maxBacklog: 1000,
     pollIntervalMs: 10,

@@ -1,25 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Delivery, inKeyOrder, type Outcome, QueueUnavailableError } from "../../ports/queue.js";
-import { type Db, GroupCommit, openDatabase } from "./database.js";
+import { GroupCommit } from "./database.js";
 import { EmbeddedQueue, readySql } from "./queue.js";
 import { queueTable } from "./queue-schema.js";
+import { TemporaryDatabases } from "./temporary-databases.js";
 
 // The embedded queue on a real SQLite file.
-const dirs: string[] = [];
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) if (db.open) db.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const databases = new TemporaryDatabases("queue-test-");
+afterEach(databases.cleanup);
 
-function open(dir = mkdtempSync(join(tmpdir(), "queue-test-")), maxBacklog = 1000) {
-  if (!dirs.includes(dir)) dirs.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
+function open(dir = databases.dir(), maxBacklog = 1000) {
+  const db = databases.open(dir);
   const commits = new GroupCommit(db);
   return {
     dir,
@@ -245,8 +238,7 @@ describe("EmbeddedQueue", () => {
   });
 
   it("takes over the messages and dead letters of a file from before the per-topic tables", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "queue-test-"));
-    dirs.push(dir);
+    const dir = databases.dir();
     const old = new Database(join(dir, "tracardi.sqlite"));
     old.pragma("journal_mode = WAL");
     old.exec(`
