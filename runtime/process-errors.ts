@@ -22,9 +22,20 @@ export function watchProcessErrors(
     count("exception");
   };
   if (kinds.includes("rejection")) process.on("unhandledRejection", onRejection);
-  if (kinds.includes("exception")) process.on("uncaughtException", onException);
+  if (kinds.includes("exception")) {
+    process.on("uncaughtException", onException);
+    // Output whose reader is gone (a closed pipe: EPIPE) fails on the stream; unheard, each failure
+    // was an uncaught exception whose log line failed again: a loop that kept a worker at a full
+    // core and 1.7 GB once its parent had died. With nobody reading, there is no one to tell.
+    process.stdout.on("error", ignoreOutputError);
+    process.stderr.on("error", ignoreOutputError);
+  }
   return () => {
     process.off("unhandledRejection", onRejection);
     process.off("uncaughtException", onException);
+    process.stdout.off("error", ignoreOutputError);
+    process.stderr.off("error", ignoreOutputError);
   };
 }
+
+function ignoreOutputError(): void {}
