@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { guardedHttp } from "../runtime/adapters/http/guarded-client.js";
 import type { Destination, DispatchMessage, Resource } from "../runtime/domain/destination.js";
 import type { Delivery, Outcome } from "../runtime/ports/queue.js";
@@ -7,6 +6,7 @@ import type { LimitOptions } from "../runtime/stages/dispatch/limit.js";
 import { DEFAULT_CONCURRENCY, dispatchStage } from "../runtime/stages/dispatch/stage.js";
 import { deliverWebhook } from "../runtime/stages/dispatch/webhook.js";
 import type { ProcessingConfig } from "../runtime/stages/process/config-cache.js";
+import { processCpuSeconds } from "./lib.js";
 
 /**
  * The dispatch stage alone, in this process, over the guarded HTTP client to receivers in a child
@@ -27,15 +27,10 @@ export interface DispatchRow {
   receiverCpuMicrosPerDelivery: number | null;
 }
 
-/** CPU time a process has used so far, in µs, from /proc (Linux; clock ticks of 10 ms). */
+/** CPU time a process has used so far, in µs (Linux; clock ticks of 10 ms); null when unknown. */
 function cpuMicrosOf(pid: number | undefined): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    // utime and stime: fields 14 and 15 of stat, 12 and 13 after "pid (comm)".
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return null;
-  }
+  const seconds = processCpuSeconds(pid);
+  return Number.isNaN(seconds) ? null : Math.round(seconds * 1_000_000);
 }
 
 const RECEIVERS = `

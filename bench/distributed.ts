@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DIST, startServer, trackerPayload } from "./lib.js";
+import { DIST, listenerPid, processCpuSeconds, startServer, trackerPayload } from "./lib.js";
 
 /**
  * Processing throughput of the production topology on real servers: two public APIs, the private
@@ -35,21 +35,8 @@ function infra(name: string, command: "start" | "stop"): Info | null {
   return command === "start" ? (JSON.parse(out.trim().split("\n").at(-1) ?? "") as Info) : null;
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are the 12th and 13th.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** The pid of the server process listening on a local port (not a socat forwarder), from `ss`. */
-function listenerPid(port: number): number | undefined {
-  const out = execFileSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" });
-  for (const match of out.matchAll(/\("([^"]+)",pid=(\d+)/g))
-    if (match[1] !== "socat") return Number(match[2]);
-  return undefined;
-}
+/** CPU seconds (user + system) a process has used so far; 0 for a process not found. */
+const cpuSeconds = (pid: number | undefined): number => (pid === undefined ? 0 : processCpuSeconds(pid));
 
 /** CPU seconds per role; the Node roles sum their processes. */
 type Cpu = Record<string, number>;

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -91,8 +91,8 @@ export async function startRuntime(
   };
 }
 
-/** utime + stime of a Linux process from /proc (clock ticks of 1/100 s), in seconds. */
-function processCpuSeconds(pid: number | undefined): number {
+/** utime + stime of a Linux process from /proc (clock ticks of 1/100 s), in seconds; NaN when unknown. */
+export function processCpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -101,6 +101,14 @@ function processCpuSeconds(pid: number | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** The pid of the server process listening on a local port (not a socat forwarder), from `ss`. */
+export function listenerPid(port: number): number | undefined {
+  const out = execFileSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" });
+  for (const match of out.matchAll(/\("([^"]+)",pid=(\d+)/g))
+    if (match[1] !== "socat") return Number(match[2]);
+  return undefined;
 }
 
 /** A tracker payload without a session id or profile: the runtime makes a new visitor of it. */

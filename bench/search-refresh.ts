@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { listenerPid, processCpuSeconds } from "./lib.js";
 
 /**
  * What the refresh policy of a bulk costs OpenSearch: 60 bulks of 150 documents into three fresh
@@ -11,13 +10,9 @@ import { readFileSync } from "node:fs";
  */
 const url = process.argv[2] ?? "http://127.0.0.1:19200";
 const port = new URL(url).port;
-const ss = execFileSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" });
-const pid = [...ss.matchAll(/\("([^"]+)",pid=(\d+)/g)].find((m) => m[1] !== "socat")?.[2];
+const pid = listenerPid(Number(port));
 if (!pid) throw new Error(`no process listens on port ${port}`);
-const cpu = () => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
+const cpu = () => processCpuSeconds(pid);
 const POLICIES = (process.argv[3] ?? "true,wait_for,false").split(",");
 const BULKS = 60;
 const PER_BULK = 150;
