@@ -219,6 +219,17 @@ export class UnserialisableMessageError extends Error {
   }
 }
 
+/** Messages grouped by the topic they go to, each group in their order. */
+export function byTopic<M extends { topic: Topic }>(messages: Iterable<M>): Map<Topic, M[]> {
+  const groups = new Map<Topic, M[]>();
+  for (const message of messages) {
+    const group = groups.get(message.topic);
+    if (group === undefined) groups.set(message.topic, [message]);
+    else group.push(message);
+  }
+  return groups;
+}
+
 /** The message's JSON text: its `json` when given, or its body serialised now. */
 export function messageJson(message: OutgoingMessage): string {
   if (message.json !== undefined) return message.json;

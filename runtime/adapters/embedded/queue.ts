@@ -13,7 +13,7 @@ import type {
   Subscription,
   Topic,
 } from "../../ports/queue.js";
-import { messageJson, QueueUnavailableError, TOPICS } from "../../ports/queue.js";
+import { byTopic, messageJson, QueueUnavailableError, TOPICS } from "../../ports/queue.js";
 import { bodyOrText, handleIsolated, parseBody, serialiseForwards } from "../../ports/queue-isolation.js";
 import type { Db, GroupCommit } from "./database.js";
 import { deleteDeadLetters, matchingDeadLetters, pageDeadLetters } from "./dead-letters.js";
@@ -433,16 +433,12 @@ export class EmbeddedQueue implements Queue {
   ): void {
     const now = Date.now();
     const statements = this.topics[topic];
-    const forwarded = new Map<Topic, OutgoingMessage[]>();
+    const forwarded: ForwardMessage[] = [];
     rows.forEach((row, i) => {
       const outcome = outcomes[i] ?? { kind: "retry", reason: "handler returned no outcome" };
       if (outcome.kind === "ack") {
         statements.delete.run(row.seq);
-        for (const message of outcome.forward ?? []) {
-          const list = forwarded.get(message.topic);
-          if (list === undefined) forwarded.set(message.topic, [message]);
-          else list.push(message);
-        }
+        forwarded.push(...(outcome.forward ?? []));
         return;
       }
       if (outcome.kind === "defer") {
@@ -468,7 +464,7 @@ export class EmbeddedQueue implements Queue {
       const delay = Math.min(base * 2 ** (attempts - 1), options.retryMaxMs ?? 5 * 60_000);
       statements.retry.run(attempts, now + delay, outcome.reason, row.seq);
     });
-    for (const [target, messages] of forwarded) {
+    for (const [target, messages] of byTopic(forwarded)) {
       const queued = this.takeInline(target, messages, forwardedTo, committed);
       if (queued.length === 0) continue;
       this.insert(target, queued);
@@ -502,10 +498,7 @@ export class EmbeddedQueue implements Queue {
       }
       if (taken === null) return messages.slice(index);
       committed.push(taken.committed);
-      const next = new Map<Topic, OutgoingMessage[]>();
-      for (const forward of taken.forward)
-        next.set(forward.topic, [...(next.get(forward.topic) ?? []), forward]);
-      for (const [target, list] of next) {
+      for (const [target, list] of byTopic(taken.forward)) {
         this.insert(target, list);
         forwardedTo.add(target);
       }

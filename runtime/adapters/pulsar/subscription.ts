@@ -8,6 +8,7 @@ import type {
   Outcome,
   Topic,
 } from "../../ports/queue.js";
+import { byTopic } from "../../ports/queue.js";
 import { handleIsolated, parseBody, serialiseForwards } from "../../ports/queue-isolation.js";
 import type { PulsarConsumerSocket } from "./consumer.js";
 import {
@@ -373,13 +374,17 @@ export class SubscriptionLoop {
   }
 
   private async publishForwards(forwards: ForwardMessage[]): Promise<void> {
-    const byTopic = new Map<Topic, OutgoingRecord[]>();
-    for (const message of forwards) {
-      const list = byTopic.get(message.topic) ?? [];
-      list.push({ key: message.key, text: message.json ?? JSON.stringify(message.body) });
-      byTopic.set(message.topic, list);
-    }
-    await Promise.all([...byTopic].map(([topic, records]) => this.target.publish(topic, records)));
+    await Promise.all(
+      [...byTopic(forwards)].map(([topic, messages]) =>
+        this.target.publish(
+          topic,
+          messages.map((message) => ({
+            key: message.key,
+            text: message.json ?? JSON.stringify(message.body),
+          })),
+        ),
+      ),
+    );
   }
 
   private async settle(message: ReceivedMessage, outcome: Outcome): Promise<void> {
