@@ -46,7 +46,7 @@ export function judgeEventId(
 
 /** Keys of the deliveries a task's storage message causes: the same task always gives the same one. */
 export function deliveryId(task: string, destinationId: string, target: string): string {
-  return derivedId(`delivery:${task}`, `${destinationId}\u0000${target}`);
+  return derivedId(`delivery:${task}`, `${destinationId}\u0000${target}`, task);
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
