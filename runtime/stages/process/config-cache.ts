@@ -40,11 +40,15 @@ export class ConfigCache {
   }
 
   /**
-   * The configuration `current` would answer without reading it again: null when it would read
-   * (never read, invalidated, or older than the TTL).
+   * The configuration as read, while it is as fresh as a batch's: null when it was never read, was
+   * invalidated (a change this process made or was told of), or was read more than two TTLs ago. A
+   * consumer calls `current` when its batch starts, so while that batch settles the copy is up to
+   * one TTL plus the batch's time old. Null at the first TTL instead sent a standalone collector's
+   * forwards of about one batch a second over topic "storage", and while anything waits there,
+   * every forward does: under load the queue never emptied and every payload took the slow path.
    */
   fresh(now = Date.now()): ProcessingConfig | null {
-    return now - this.loadedAt < this.ttlMs ? this.view : null;
+    return now - this.loadedAt < 2 * this.ttlMs ? this.view : null;
   }
 
   async current(): Promise<ProcessingConfig> {
