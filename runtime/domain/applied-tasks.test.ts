@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newProfile } from "../stages/process/profile.js";
-import { alreadyApplied, recordApplied } from "./applied-tasks.js";
+import { alreadyApplied, recordApplied, taskMark } from "./applied-tasks.js";
 import { mergeProfiles } from "./merge.js";
 
 describe("applied tasks", () => {
@@ -28,5 +28,20 @@ describe("applied tasks", () => {
     expect(survivor.id).toBe("older");
     expect(alreadyApplied("t-newer", survivor, null)).toBe(true);
     expect(alreadyApplied("t-older", survivor, null)).toBe(true);
+  });
+
+  it("keeps a mark of each task, not its whole id, and still knows tasks kept whole before", () => {
+    const task = "01a23700-e1bb-7a1a-af00-8cc39858787c";
+    const profile = newProfile("p", new Date(0));
+    profile.metadata.system.aux.applied_tasks = ["0192f3a4-5b6c-4d8e-9f01-23456789abcd"];
+    recordApplied(task, profile, null);
+    expect(profile.metadata.system.aux.applied_tasks).toEqual([
+      "0192f3a4-5b6c-4d8e-9f01-23456789abcd",
+      "8cc39858787c",
+    ]);
+    expect(taskMark(task)).toBe("8cc39858787c");
+    expect(alreadyApplied(task, profile, null)).toBe(true);
+    expect(alreadyApplied("0192f3a4-5b6c-4d8e-9f01-23456789abcd", profile, null)).toBe(true);
+    expect(alreadyApplied("01a23700-e1bb-7a1a-af00-8cc39858787d", profile, null)).toBe(false);
   });
 });

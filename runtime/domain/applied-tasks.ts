@@ -8,12 +8,21 @@ import type { Profile, Session } from "./types.js";
  */
 export const APPLIED_TASKS_KEPT = 200;
 
+/**
+ * What a profile or a session keeps of a task: its last 12 characters, the 48 random bits that end
+ * a UUID (a payload's task, version 7 or 4; a merge's, `merge:<uuid>`). The whole id made the 200
+ * kept tasks 7.8 kB of every profile and session, copied, serialised and written with each payload;
+ * among 200 marks a redelivered task is mistaken for another about once in 10^12 checks.
+ */
+export function taskMark(task: string): string {
+  return task.slice(-12);
+}
+
 /** Whether the profile or the session already holds the effects of this payload task. */
 export function alreadyApplied(task: string, profile: Profile | null, session: Session | null): boolean {
-  return (
-    (profile?.metadata.system.aux.applied_tasks?.includes(task) ?? false) ||
-    (session?.metadata.applied_tasks?.includes(task) ?? false)
-  );
+  const holds = (list: string[] | undefined) =>
+    list !== undefined && (list.includes(taskMark(task)) || list.includes(task)); // whole ids: kept before marks
+  return holds(profile?.metadata.system.aux.applied_tasks) || holds(session?.metadata.applied_tasks);
 }
 
 /** Records the task as applied to the profile and the session, keeping the newest `kept`. */
@@ -31,6 +40,7 @@ export function recordApplied(
 }
 
 function appended(list: string[] | undefined, task: string, kept: number): string[] {
-  const next = [...(list ?? []).filter((t) => t !== task), task];
+  const mark = taskMark(task);
+  const next = [...(list ?? []).filter((t) => t !== mark && t !== task), mark];
   return next.length > kept ? next.slice(next.length - kept) : next;
 }

@@ -116,6 +116,11 @@ export function isPlainObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/**
+ * A deep copy of a document, as the store would give it back (JSON text and back: what is not JSON,
+ * an undefined value or a Date, reads as the store reads it). `structuredClone` took 32 µs for a
+ * 3.5 kB profile in the processing thread, the largest part of a returning visitor's payload.
+ */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return JSON.parse(JSON.stringify(value)) as T;
 }
