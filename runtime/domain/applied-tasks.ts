@@ -20,8 +20,9 @@ export function taskMark(task: string): string {
 
 /** Whether the profile or the session already holds the effects of this payload task. */
 export function alreadyApplied(task: string, profile: Profile | null, session: Session | null): boolean {
+  const mark = taskMark(task);
   const holds = (list: string[] | undefined) =>
-    list !== undefined && (list.includes(taskMark(task)) || list.includes(task)); // whole ids: kept before marks
+    list !== undefined && (list.includes(mark) || list.includes(task)); // whole ids: kept before marks
   return holds(profile?.metadata.system.aux.applied_tasks) || holds(session?.metadata.applied_tasks);
 }
 

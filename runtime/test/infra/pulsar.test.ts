@@ -45,10 +45,7 @@ async function messagesIn(topic: string): Promise<number> {
 
 /** Consumers connected to a topic's one subscription (named as the topic), 0 before it exists. */
 async function consumersOf(topic: string): Promise<number> {
-  const response = await fetch(`${server.webUrl}/admin/v2/persistent/public/default/${topic}/stats`);
-  if (response.status === 404) return 0;
-  const stats = (await response.json()) as { subscriptions: Record<string, { consumers: unknown[] }> };
-  return stats.subscriptions[topic]?.consumers.length ?? 0;
+  return (await consumerSessions(topic)).length;
 }
 
 /** Each consumer of a topic's subscription as `name@connectedSince`: changes when one reconnects. */
